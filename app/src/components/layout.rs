@@ -1,0 +1,75 @@
+//! The frame around every page: header with search, main, footer.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <a href="/" class="flex items-center gap-2 font-bold text-xl text-emerald-800" aria-label="Mandi home">
+            <svg aria-hidden="true" viewBox="0 0 32 32" width="32" height="32" class="shrink-0">
+                <circle cx="16" cy="16" r="16" fill="#047857"></circle>
+                <path d="M9 21c0-7 5-11 14-12-1 9-5 14-12 14l-2 2" fill="none" stroke="#ecfdf5" stroke-width="2.2" stroke-linecap="round"></path>
+                <path d="M11 21c3-3 6-6 9-9" stroke="#ecfdf5" stroke-width="1.6" stroke-linecap="round"></path>
+            </svg>
+            <span>"Mandi"</span>
+        </a>
+    }
+}
+
+#[component]
+pub fn SearchBox() -> impl IntoView {
+    let query = use_query_map();
+    let current = move || query.read().get("q").unwrap_or_default();
+    view! {
+        <form action="/search" method="get" role="search" class="flex w-full">
+            <label for="site-search" class="sr-only">"Search products"</label>
+            <input
+                id="site-search"
+                type="search"
+                name="q"
+                prop:value=current
+                value=current
+                maxlength="200"
+                placeholder="Search tea, spices, vegetables…"
+                class="w-full rounded-l-full border border-stone-300 bg-white px-4 py-2 text-base focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/30"
+            />
+            <button
+                type="submit"
+                class="rounded-r-full bg-emerald-700 px-5 py-2 font-medium text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
+            >
+                "Search"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    view! {
+        <header class="sticky top-0 z-10 border-b border-stone-200 bg-white/95 backdrop-blur">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-4 py-3">
+                <Logo/>
+                <nav aria-label="Main" class="flex items-center gap-4 text-sm font-medium text-stone-700">
+                    <a href="/" class="hover:text-emerald-700">"Shop"</a>
+                    <a href="/search" class="hover:text-emerald-700">"All products"</a>
+                </nav>
+                <div class="order-last w-full sm:order-none sm:ml-auto sm:w-96">
+                    <SearchBox/>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="mt-16 border-t border-stone-200 bg-stone-100">
+            <div class="mx-auto max-w-6xl px-4 py-8 text-sm text-stone-600">
+                <p class="font-medium text-stone-800">"Mandi — from the farm, with its story."</p>
+                <p class="mt-1">"Tea and spice estates of Darjeeling and the Nilgiris, and vegetable farms across the South. Prices in INR, inclusive of taxes."</p>
+            </div>
+        </footer>
+    }
+}

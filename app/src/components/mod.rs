@@ -1,0 +1,6 @@
+//! UI pieces shared by several areas.
+
+pub mod layout;
+pub mod not_found;
+pub mod product_card;
+pub mod search_href;

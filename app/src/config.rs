@@ -1,0 +1,321 @@
+//! Mandi's typed configuration: `Leptos.toml` (its `[mandi]` table and the leptos
+//! section), overridden by environment variables (`MANDI_<SETTING>`, `DATABASE_URL`,
+//! `LEPTOS_*`). Every value is parsed once at start; a bad one stops the app with a
+//! message naming the setting and where it came from.
+
+use leptos::config::LeptosOptions;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// How much demo data the generator writes. `Products(n)` sets the catalogue size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoScale {
+    Small,
+    Medium,
+    Large,
+    Products(u32),
+}
+
+/// A tenant's URL-safe handle (`greenharvest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSlug(String);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Environment,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    /// The tenant whose catalogue the public storefront shows.
+    pub store_tenant: TenantSlug,
+    pub body_limit_bytes: usize,
+    pub log_format: LogFormat,
+    /// Load the demo world on start when the database holds no tenant yet.
+    pub demo_autoload: bool,
+    pub demo_scale: DemoScale,
+    pub demo_seed: u64,
+    pub leptos: LeptosOptions,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}", self.0)
+    }
+}
+impl std::error::Error for ConfigError {}
+
+impl FromStr for Environment {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "development" => Ok(Environment::Development),
+            "test" => Ok(Environment::Test),
+            "production" => Ok(Environment::Production),
+            _ => Err("expected one of development, test, production".into()),
+        }
+    }
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "json" => Ok(LogFormat::Json),
+            "pretty" => Ok(LogFormat::Pretty),
+            _ => Err("expected json or pretty".into()),
+        }
+    }
+}
+
+impl FromStr for DemoScale {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "small" => Ok(DemoScale::Small),
+            "medium" => Ok(DemoScale::Medium),
+            "large" => Ok(DemoScale::Large),
+            n => match n.parse::<u32>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => Ok(DemoScale::Products(n)),
+                _ => Err("expected small, medium, large or a product count from 1 to 1000000".into()),
+            },
+        }
+    }
+}
+
+impl DemoScale {
+    pub fn product_count(self) -> u32 {
+        match self {
+            DemoScale::Small => 60,
+            DemoScale::Medium => 2_000,
+            DemoScale::Large => 100_000,
+            DemoScale::Products(n) => n,
+        }
+    }
+}
+
+impl TenantSlug {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for TenantSlug {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = (2..=40).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-');
+        if ok { Ok(TenantSlug(s.to_string())) } else { Err("expected 2–40 lowercase letters, digits or dashes".into()) }
+    }
+}
+
+impl fmt::Display for TenantSlug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn positive<T: FromStr + PartialOrd + Default>(s: &str) -> Result<T, String> {
+    match s.parse::<T>() {
+        Ok(v) if v > T::default() => Ok(v),
+        _ => Err("expected a whole number greater than zero".into()),
+    }
+}
+
+fn boolean(s: &str) -> Result<bool, String> {
+    match s {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
+}
+
+/// Settings from the `[mandi]` table, overlaid by `MANDI_*` variables.
+struct Layers<'a> {
+    file: BTreeMap<String, String>,
+    file_name: &'a str,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Layers<'_> {
+    fn get<T>(&self, key: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+        let var = format!("MANDI_{}", key.to_ascii_uppercase());
+        if let Some(raw) = (self.env)(&var) {
+            return parse(raw.trim()).map_err(|why| ConfigError(format!("{var}={raw:?}: {why}")));
+        }
+        match self.file.get(key) {
+            Some(raw) => parse(raw)
+                .map_err(|why| ConfigError(format!("{} [mandi] {key} = {raw:?}: {why}", self.file_name))),
+            None => Ok(default),
+        }
+    }
+}
+
+const KNOWN_KEYS: &[&str] = &[
+    "env",
+    "db_max_connections",
+    "store_tenant",
+    "body_limit_bytes",
+    "log_format",
+    "demo_autoload",
+    "demo_scale",
+    "demo_seed",
+];
+
+impl Config {
+    /// Reads `path` (normally `Leptos.toml`) and the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        let leptos = leptos::config::get_config_from_str(&text)
+            .map_err(|e| ConfigError(format!("{} leptos section: {e}", path.display())))?;
+        Config::from_parts(&text, &path.display().to_string(), leptos, &|k| std::env::var(k).ok())
+    }
+
+    /// The pure part of loading, so tests can feed text and an environment.
+    pub fn from_parts(
+        toml_text: &str,
+        file_name: &str,
+        leptos: LeptosOptions,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = mandi_table(toml_text, file_name)?;
+        let layers = Layers { file, file_name, env };
+
+        let database_url = env("DATABASE_URL").ok_or_else(|| {
+            ConfigError(
+                "DATABASE_URL is not set: point it at PostgreSQL, or start Mandi with scripts/run, \
+                 which runs a project-managed local database"
+                    .into(),
+            )
+        })?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError("DATABASE_URL: expected a postgres:// or postgresql:// URL".into()));
+        }
+
+        let config = Config {
+            env: layers.get("env", Environment::Development, str::parse)?,
+            database_url,
+            db_max_connections: layers.get("db_max_connections", 10, |s| {
+                positive::<u32>(s).and_then(|n| if n <= 1000 { Ok(n) } else { Err("at most 1000".into()) })
+            })?,
+            store_tenant: layers.get("store_tenant", TenantSlug("greenharvest".into()), str::parse)?,
+            body_limit_bytes: layers.get("body_limit_bytes", 1 << 20, positive::<usize>)?,
+            log_format: layers.get("log_format", LogFormat::Json, str::parse)?,
+            demo_autoload: layers.get("demo_autoload", false, boolean)?,
+            demo_scale: layers.get("demo_scale", DemoScale::Small, str::parse)?,
+            demo_seed: layers.get("demo_seed", 42, |s| s.parse::<u64>().map_err(|_| "expected a whole number".into()))?,
+            leptos,
+        };
+        if config.env == Environment::Production && config.demo_autoload {
+            return Err(ConfigError(
+                "MANDI_DEMO_AUTOLOAD must be false when MANDI_ENV=production (demo data and demo sign-ins never reach production)".into(),
+            ));
+        }
+        Ok(config)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+}
+
+/// The `[mandi]` table as plain strings, refusing keys we do not know (typos).
+fn mandi_table(text: &str, file_name: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+    let doc: toml::Table = text.parse().map_err(|e| ConfigError(format!("{file_name}: {e}")))?;
+    let Some(table) = doc.get("mandi") else { return Ok(BTreeMap::new()) };
+    let table = table
+        .as_table()
+        .ok_or_else(|| ConfigError(format!("{file_name}: [mandi] must be a table")))?;
+    table
+        .iter()
+        .map(|(k, v)| {
+            if !KNOWN_KEYS.contains(&k.as_str()) {
+                return Err(ConfigError(format!(
+                    "{file_name} [mandi] has an unknown setting {k:?} (known: {})",
+                    KNOWN_KEYS.join(", ")
+                )));
+            }
+            let s = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => return Err(ConfigError(format!("{file_name} [mandi] {k}: unsupported value {other:?}"))),
+            };
+            Ok((k.clone(), s))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+[mandi]
+env = "development"
+db_max_connections = 5
+demo_autoload = true
+"#;
+
+    fn load(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: BTreeMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_parts(text, "Leptos.toml", LeptosOptions::builder().output_name("mandi").build(), &move |k| vars.get(k).cloned())
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://mandi@127.0.0.1/mandi");
+
+    #[test]
+    fn file_then_environment() {
+        let c = load(FILE, &[DB]).unwrap();
+        assert_eq!(c.db_max_connections, 5);
+        assert!(c.demo_autoload);
+        assert_eq!(c.store_tenant.as_str(), "greenharvest");
+        let c = load(FILE, &[DB, ("MANDI_DB_MAX_CONNECTIONS", "7"), ("MANDI_DEMO_SCALE", "large")]).unwrap();
+        assert_eq!(c.db_max_connections, 7);
+        assert_eq!(c.demo_scale.product_count(), 100_000);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let e = load(FILE, &[DB, ("MANDI_DB_MAX_CONNECTIONS", "lots")]).unwrap_err();
+        assert!(e.0.starts_with("MANDI_DB_MAX_CONNECTIONS=\"lots\""), "{e}");
+        let e = load("[mandi]\nlog_format = \"xml\"\n", &[DB]).unwrap_err();
+        assert!(e.0.contains("Leptos.toml [mandi] log_format"), "{e}");
+        let e = load("[mandi]\ndemo_autolaod = true\n", &[DB]).unwrap_err();
+        assert!(e.0.contains("unknown setting \"demo_autolaod\""), "{e}");
+        let e = load(FILE, &[DB, ("MANDI_STORE_TENANT", "Green Harvest")]).unwrap_err();
+        assert!(e.0.starts_with("MANDI_STORE_TENANT"), "{e}");
+    }
+
+    #[test]
+    fn database_url_is_required_and_checked() {
+        assert!(load(FILE, &[]).unwrap_err().0.starts_with("DATABASE_URL is not set"));
+        assert!(load(FILE, &[("DATABASE_URL", "mysql://x")]).unwrap_err().0.starts_with("DATABASE_URL:"));
+    }
+
+    #[test]
+    fn production_refuses_demo_data() {
+        let e = load(FILE, &[DB, ("MANDI_ENV", "production")]).unwrap_err();
+        assert!(e.0.contains("MANDI_DEMO_AUTOLOAD"), "{e}");
+        assert!(load(FILE, &[DB, ("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false")]).is_ok());
+    }
+}

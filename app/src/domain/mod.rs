@@ -1,0 +1,7 @@
+//! Business rules as pure functions: no IO, no clocks, no database. Compiled for the
+//! server and for the browser (WASM), so a rule computed in an island and on the
+//! server cannot disagree.
+
+pub mod money;
+pub mod order_state;
+pub mod search_query;

@@ -1,0 +1,82 @@
+//! Mandi's Leptos application: pages, islands, server functions and the services
+//! behind them. Built twice: with `ssr` into the server, with `hydrate` into the
+//! browser bundle (only islands and the pure `domain` rules matter there).
+
+pub mod components;
+pub mod domain;
+pub mod envelope;
+pub mod error;
+pub mod store;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use components::layout::{Footer, Header};
+use components::not_found::NotFound;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::components::{FlatRoutes, Route, Router};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+
+/// Content-Security-Policy of HTML pages: scripts only from us or carrying this
+/// response's nonce (Leptos puts it on its hydration and streaming scripts), and
+/// WebAssembly compilation for the islands.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        response.insert_header(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_str(&content_security_policy(&nonce)).expect("ascii policy"),
+        );
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options islands=true/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-stone-50 text-stone-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mandi.css"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="icon" href="/icons/icon.svg" type_="image/svg+xml"/>
+        <Meta name="theme-color" content="#047857"/>
+        <Router>
+            <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-20 focus:rounded focus:bg-white focus:px-3 focus:py-2">"Skip to content"</a>
+            <Header/>
+            <main id="main">
+                <FlatRoutes fallback=|| view! { <NotFound/> }>
+                    <Route path=StaticSegment("") view=store::pages::HomePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("search") view=store::pages::SearchPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("products"), ParamSegment("slug")) view=store::pages::ProductPage ssr=SsrMode::Async/>
+                </FlatRoutes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}

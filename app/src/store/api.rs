@@ -1,0 +1,26 @@
+//! Server functions of the storefront: the typed door from pages and islands to the
+//! catalogue service. They parse, call the service, and return its result.
+
+use super::catalog::{Category, ProductCard, ProductDetail, ProductQueryParams};
+use crate::envelope::Page;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/_fn", endpoint = "store/search")]
+pub async fn search_products(params: ProductQueryParams) -> Result<Page<ProductCard>, AppError> {
+    let query = super::catalog::ProductQuery::parse(&params)?;
+    let state = crate::state::app_state()?;
+    super::service::list_products(&state.pool, state.store_tenant, &query).await
+}
+
+#[server(prefix = "/_fn", endpoint = "store/product")]
+pub async fn product_by_slug(slug: String) -> Result<ProductDetail, AppError> {
+    let state = crate::state::app_state()?;
+    super::service::product_detail(&state.pool, state.store_tenant, super::service::ProductKey::Slug(&slug)).await
+}
+
+#[server(prefix = "/_fn", endpoint = "store/categories")]
+pub async fn categories() -> Result<Vec<Category>, AppError> {
+    let state = crate::state::app_state()?;
+    super::service::list_categories(&state.pool, state.store_tenant).await
+}

@@ -1,0 +1,274 @@
+//! Storefront pages. They render on the server; only the pack-size picker hydrates.
+
+use super::api::{categories, product_by_slug, search_products};
+use super::catalog::{Category, ProductDetail, ProductQueryParams, VariantView};
+use crate::components::not_found::{LoadError, NotFound};
+use crate::components::product_card::ProductGrid;
+use crate::components::search_href::search_href;
+use crate::envelope::Page;
+use crate::store::catalog::ProductCard;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let data = Resource::new_blocking(
+        || (),
+        |_| async {
+            let params = ProductQueryParams { limit: Some("12".into()), ..Default::default() };
+            let (products, cats) = futures::future::join(search_products(params), categories()).await;
+            Ok::<_, crate::error::AppError>((products?, cats?))
+        },
+    );
+    view! {
+        <Title text="Mandi · Farm-fresh produce with its story"/>
+        <Meta name="description" content="Tea, spices and vegetables from named farms in Darjeeling, the Nilgiris and the South, with provenance for every batch."/>
+        <section class="bg-gradient-to-br from-emerald-800 to-emerald-600 text-white">
+            <div class="mx-auto max-w-6xl px-4 py-12 sm:py-16">
+                <h1 class="max-w-2xl text-3xl font-bold leading-tight sm:text-5xl">"From the farm, with its story."</h1>
+                <p class="mt-4 max-w-xl text-emerald-50 sm:text-lg">"Every product names the estate that grew it. First-flush Darjeeling, Nilgiri cardamom and this week's vegetables, straight from the people who farm them."</p>
+                <a href="/search" class="mt-6 inline-block rounded-full bg-white px-6 py-3 font-semibold text-emerald-800 hover:bg-emerald-50">"Shop all products"</a>
+            </div>
+        </section>
+        <Suspense fallback=|| view! { <p class="mx-auto max-w-6xl px-4 py-8 text-stone-500">"Loading the shelves…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((products, cats)) => view! {
+                        <div class="mx-auto max-w-6xl px-4">
+                            <CategoryChips categories=cats current=None q=None/>
+                            <h2 class="mb-4 mt-8 text-xl font-semibold text-stone-900">"Fresh from our farms"</h2>
+                            <ProductGrid products=products.items/>
+                            <p class="mt-8 text-center">
+                                <a href="/search" class="font-medium text-emerald-700 hover:underline">
+                                    {format!("See all {} products →", products.pagination.total)}
+                                </a>
+                            </p>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CategoryChips(categories: Vec<Category>, current: Option<String>, q: Option<String>) -> impl IntoView {
+    let chip = "rounded-full border px-4 py-1.5 text-sm font-medium whitespace-nowrap focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700";
+    let active = "border-emerald-700 bg-emerald-700 text-white";
+    let idle = "border-stone-300 bg-white text-stone-700 hover:border-emerald-600 hover:text-emerald-800";
+    let all_class = format!("{chip} {}", if current.is_none() { active } else { idle });
+    view! {
+        <nav aria-label="Categories" class="-mx-4 mt-6 overflow-x-auto px-4">
+            <ul class="flex gap-2">
+                <li><a href=search_href(q.as_deref(), None, 1) class=all_class aria-current=current.is_none().then_some("page")>"All"</a></li>
+                {categories.into_iter().map(|c| {
+                    let is_current = current.as_deref() == Some(c.slug.as_str());
+                    let class = format!("{chip} {}", if is_current { active } else { idle });
+                    view! {
+                        <li>
+                            <a href=search_href(q.as_deref(), Some(&c.slug), 1) class=class aria-current=is_current.then_some("page")>
+                                {c.name}<span class="ml-1 opacity-70">{c.product_count}</span>
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        ProductQueryParams { q: q.get("q"), category: q.get("category"), page: q.get("page"), limit: None }
+    };
+    let data = Resource::new_blocking(params, |params| async move {
+        let (results, cats) = futures::future::join(search_products(params.clone()), categories()).await;
+        Ok::<_, crate::error::AppError>((params, results?, cats?))
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="mx-auto max-w-6xl px-4 py-8 text-stone-500">"Searching…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((params, results, cats)) => view! { <SearchResults params results cats/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SearchResults(params: ProductQueryParams, results: Page<ProductCard>, cats: Vec<Category>) -> impl IntoView {
+    let q = params.q.clone().filter(|q| !q.trim().is_empty());
+    let category = params.category.clone().filter(|c| !c.is_empty());
+    let category_name = category
+        .as_ref()
+        .and_then(|slug| cats.iter().find(|c| &c.slug == slug).map(|c| c.name.clone()));
+    let heading = match (&q, &category_name) {
+        (Some(q), _) => format!("Results for “{q}”"),
+        (None, Some(name)) => name.clone(),
+        (None, None) => "All products".to_string(),
+    };
+    let p = results.pagination.clone();
+    let summary = match p.total {
+        0 => "No products found".to_string(),
+        1 => "1 product".to_string(),
+        n => format!("{n} products"),
+    };
+    let prev = (p.page > 1).then(|| search_href(q.as_deref(), category.as_deref(), p.page - 1));
+    let next = p.has_more.then(|| search_href(q.as_deref(), category.as_deref(), p.page + 1));
+    let pages = p.total.div_ceil(u64::from(p.limit)).max(1);
+    let empty = results.items.is_empty();
+    view! {
+        <Title text=format!("{heading} · Mandi")/>
+        <div class="mx-auto max-w-6xl px-4">
+            <CategoryChips categories=cats current=category.clone() q=q.clone()/>
+            <div class="mb-4 mt-6 flex flex-wrap items-baseline justify-between gap-2">
+                <h1 class="text-2xl font-semibold text-stone-900">{heading}</h1>
+                <p class="text-sm text-stone-600" data-testid="result-count" aria-live="polite">{summary}</p>
+            </div>
+            {if empty {
+                view! {
+                    <div class="rounded-2xl border border-dashed border-stone-300 bg-white p-10 text-center">
+                        <p class="font-medium text-stone-800">"Nothing matches that yet."</p>
+                        <p class="mt-1 text-stone-600">"Try a shorter word — “tea”, “pepper”, “tomato” — or browse a category."</p>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <ProductGrid products=results.items/> }.into_any()
+            }}
+            <nav aria-label="Pagination" class="mt-8 flex items-center justify-between text-sm">
+                {match prev {
+                    Some(href) => view! { <a href=href rel="prev" class="rounded-full border border-stone-300 px-4 py-2 font-medium hover:bg-stone-100">"← Previous"</a> }.into_any(),
+                    None => view! { <span></span> }.into_any(),
+                }}
+                <span class="text-stone-600">{format!("Page {} of {}", p.page, pages)}</span>
+                {match next {
+                    Some(href) => view! { <a href=href rel="next" class="rounded-full border border-stone-300 px-4 py-2 font-medium hover:bg-stone-100">"Next →"</a> }.into_any(),
+                    None => view! { <span></span> }.into_any(),
+                }}
+            </nav>
+        </div>
+    }
+}
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let product = Resource::new_blocking(
+        move || params.read().get("slug").unwrap_or_default(),
+        product_by_slug,
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="mx-auto max-w-6xl px-4 py-8 text-stone-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match product.await {
+                    Ok(p) => view! { <ProductView product=p/> }.into_any(),
+                    Err(crate::error::AppError::NotFound { .. }) => view! { <NotFound message="We could not find that product"/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProductView(product: ProductDetail) -> impl IntoView {
+    let ProductDetail { name, description, image_url, category, farm, variants, .. } = product;
+    view! {
+        <Title text=format!("{name} · Mandi")/>
+        <Meta name="description" content=description.clone()/>
+        <div class="mx-auto max-w-6xl px-4 py-6">
+            <nav aria-label="Breadcrumb" class="text-sm text-stone-600">
+                <a href="/" class="hover:text-emerald-700">"Shop"</a>
+                " / "
+                <a href=search_href(None, Some(&category.slug), 1) class="hover:text-emerald-700">{category.name.clone()}</a>
+            </nav>
+            <div class="mt-4 grid gap-8 md:grid-cols-2">
+                <img src=image_url alt=name.clone() width="600" height="600" class="aspect-square w-full rounded-2xl bg-stone-100 object-cover"/>
+                <div>
+                    <p class="text-sm font-medium uppercase tracking-wide text-emerald-700">{category.name}</p>
+                    <h1 class="mt-1 text-3xl font-bold text-stone-900">{name}</h1>
+                    <p class="mt-2 text-stone-700">"From "<span class="font-medium">{farm.name.clone()}</span>", "{farm.region.clone()}</p>
+                    <div class="mt-6">
+                        <VariantPicker variants/>
+                    </div>
+                    <p class="mt-6 leading-relaxed text-stone-700">{description}</p>
+                    <section class="mt-6 rounded-2xl border border-emerald-200 bg-emerald-50 p-4" aria-labelledby="farm-heading">
+                        <h2 id="farm-heading" class="font-semibold text-emerald-900">"About the farm"</h2>
+                        <p class="mt-1 text-sm text-emerald-900">{farm.name}" · "{farm.region}</p>
+                        <p class="mt-2 text-sm text-stone-700">{farm.description}</p>
+                    </section>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// Pack-size picker: choosing a pack updates price, saving and stock in place.
+#[island]
+pub fn VariantPicker(variants: Vec<VariantView>) -> impl IntoView {
+    let initial = variants.iter().position(|v| v.available > 0).unwrap_or(0);
+    let (selected, set_selected) = signal(initial);
+    let variants = StoredValue::new(variants);
+    let current = move || variants.with_value(|vs| vs.get(selected.get()).cloned());
+    let options = variants.with_value(|vs| {
+        vs.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let id = format!("variant-{}", v.id);
+                let label_for = id.clone();
+                let sold_out = v.available <= 0;
+                view! {
+                    <label
+                        for=label_for
+                        class="cursor-pointer rounded-xl border-2 px-4 py-2 text-center has-[:checked]:border-emerald-700 has-[:checked]:bg-emerald-50 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-emerald-600 border-stone-300 bg-white"
+                        class:opacity-60=sold_out
+                    >
+                        <input
+                            type="radio"
+                            id=id
+                            name="variant"
+                            value=v.id.to_string()
+                            class="sr-only"
+                            prop:checked=move || selected.get() == i
+                            checked=i == initial
+                            on:change=move |_| set_selected.set(i)
+                        />
+                        <span class="block font-semibold text-stone-900">{v.label.clone()}</span>
+                        <span class="block text-sm text-stone-600">{v.price.format_inr()}</span>
+                    </label>
+                }
+            })
+            .collect_view()
+    });
+    view! {
+        <div data-testid="variant-picker">
+            <fieldset>
+                <legend class="mb-2 text-sm font-medium text-stone-700">"Pack size"</legend>
+                <div class="flex flex-wrap gap-2">{options}</div>
+            </fieldset>
+            <div class="mt-4 flex items-baseline gap-3">
+                <span class="text-3xl font-bold text-stone-900" data-testid="price">
+                    {move || current().map(|v| v.price.format_inr()).unwrap_or_default()}
+                </span>
+                {move || current().and_then(|v| v.mrp.filter(|m| *m > v.price).map(|m| (m, v.saving_percent()))).map(|(mrp, pct)| view! {
+                    <span class="text-stone-500 line-through">{mrp.format_inr()}</span>
+                    <span class="rounded-full bg-amber-100 px-2 py-0.5 text-sm font-medium text-amber-900">{pct.map(|p| format!("{p}% off")).unwrap_or_default()}</span>
+                })}
+            </div>
+            <p class="mt-1 text-sm" data-testid="stock" aria-live="polite"
+               class:text-emerald-700=move || current().is_some_and(|v| v.available > crate::store::catalog::LOW_STOCK_UNITS)
+               class:text-amber-700=move || current().is_some_and(|v| v.available > 0 && v.available <= crate::store::catalog::LOW_STOCK_UNITS)
+               class:text-red-700=move || current().is_some_and(|v| v.available <= 0)>
+                {move || current().map(|v| v.stock_label()).unwrap_or_default()}
+            </p>
+            <p class="mt-1 text-xs text-stone-500">"Inclusive of all taxes. SKU "{move || current().map(|v| v.sku).unwrap_or_default()}</p>
+        </div>
+    }
+}

@@ -1,0 +1,85 @@
+import { test, expect, Page } from '@playwright/test';
+
+// Any console error or CSP violation fails the test: hydration must be clean.
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(String(err)));
+  return problems;
+}
+
+test('home page lists products from the database', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await expect(page).toHaveTitle(/Mandi/);
+  await expect(page.getByRole('heading', { name: 'From the farm, with its story.' })).toBeVisible();
+  const cards = page.getByTestId('product-card');
+  await expect(cards).toHaveCount(12);
+  await expect(page.getByRole('link', { name: /See all 60 products/ })).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test('search finds products and keeps the query in the URL', async ({ page }) => {
+  await page.goto('/');
+  const box = page.getByRole('searchbox', { name: 'Search products' });
+  await box.fill('darjeeling');
+  await box.press('Enter');
+  await expect(page).toHaveURL(/\/search\?q=darjeeling/);
+  await expect(page.getByRole('heading', { name: 'Results for “darjeeling”' })).toBeVisible();
+  await expect(page.getByTestId('product-card').first()).toBeVisible();
+  await expect(page.getByTestId('result-count')).toHaveText(/\d+ products?/);
+
+  // A category chip narrows the results and the back button restores them.
+  await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: /^Tea/ }).click();
+  await expect(page).toHaveURL(/category=tea/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/search\?q=darjeeling$/);
+});
+
+test('a product page hydrates its pack-size picker', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  // A tea with more than one pack size, found through the public API.
+  const list = await (await request.get('/api/v1/products?category=tea&limit=100')).json();
+  let target: { slug: string; name: string } | undefined;
+  for (const p of list.data) {
+    const detail = await (await request.get(`/api/v1/products/${p.id}`)).json();
+    if (detail.data.variants.length >= 2) { target = p; break; }
+  }
+  expect(target, 'a tea with several pack sizes').toBeTruthy();
+
+  await page.goto(`/search?q=${encodeURIComponent(target!.name)}`);
+  await page.getByTestId('product-card').filter({ hasText: target!.name }).first().click();
+  await expect(page).toHaveURL(new RegExp(`/products/${target!.slug}$`));
+  await expect(page.getByRole('heading', { level: 1, name: target!.name })).toBeVisible();
+
+  const picker = page.getByTestId('variant-picker');
+  const price = picker.getByTestId('price');
+  const options = picker.getByRole('radio');
+  const labels = picker.locator('label');
+  const count = await options.count();
+  const initial = await options.evaluateAll((els) => els.findIndex((e) => (e as HTMLInputElement).checked));
+  const other = initial === count - 1 ? 0 : count - 1;
+  const expected = (await labels.nth(other).locator('span').nth(1).innerText()).trim();
+  expect(await price.innerText()).not.toBe(expected);
+
+  // Until the island's WASM has hydrated, a click changes only the radio; once it
+  // has, the price follows. Retry the choice until the island answers.
+  await expect(async () => {
+    await labels.nth(initial).click();
+    await labels.nth(other).click();
+    await expect(price).toHaveText(expected, { timeout: 1_000 });
+  }).toPass({ timeout: 45_000 });
+  await expect(options.nth(other)).toBeChecked();
+  expect(await price.innerText()).toMatch(/^₹[\d,]+\.\d{2}$/);
+  expect(problems).toEqual([]);
+});
+
+test('unknown pages show a helpful 404', async ({ page }) => {
+  const response = await page.goto('/products/no-such-product');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'We could not find that product' })).toBeVisible();
+  await page.getByRole('link', { name: 'Back to the shop' }).click();
+  await expect(page).toHaveURL(/\/$/);
+});

@@ -1,0 +1,204 @@
+# Shared set-up for scripts/run and scripts/test: every step checks what is already
+# there (versions, not just presence), installs only what is missing, and says what
+# it is doing. Sourced, not run.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION="0.3.10"
+WASM_BINDGEN_VERSION="0.2.130"
+RUST_CHANNEL="1.95.0"
+PG_PORT="${MANDI_PG_PORT:-54329}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+export CARGO_TARGET_DIR="$TARGET_DIR"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if [ -t 1 ]; then BOLD=$'\e[1m'; DIM=$'\e[2m'; GREEN=$'\e[32m'; RED=$'\e[31m'; RESET=$'\e[0m'; else BOLD=""; DIM=""; GREEN=""; RED=""; RESET=""; fi
+SECONDS=0
+step() { printf '%s==> %s%s %s(%dm%02ds)%s\n' "$BOLD" "$*" "$RESET" "$DIM" $((SECONDS / 60)) $((SECONDS % 60)) "$RESET"; }
+note() { printf '    %s\n' "$*"; }
+fail() { printf '%serror:%s %s\n' "$RED" "$RESET" "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else fail "need root to run: $*"; fi
+}
+
+APT_UPDATED=""
+apt_install() {
+  command -v apt-get >/dev/null || fail "apt-get not found; install these by hand: $*"
+  if [ -z "$APT_UPDATED" ]; then
+    step "Updating the package index"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  step "Installing system packages: $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+pg_bindir() {
+  local found
+  found="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  if [ -n "$found" ] && [ -x "$found/pg_ctl" ]; then echo "$found"; fi
+}
+
+ensure_system_packages() {
+  # $@: extra packages this command needs (e.g. chromium for the browser tests).
+  local missing=()
+  command -v cc >/dev/null || missing+=(build-essential)
+  command -v pkg-config >/dev/null || missing+=(pkg-config)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ -z "${DATABASE_URL:-}" ] && [ -z "$(pg_bindir)" ]; then missing+=(postgresql); fi
+  local pkg
+  for pkg in "$@"; do
+    case "$pkg" in
+      chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+      *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg") ;;
+    esac
+  done
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; else step "System packages present"; fi
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null; then
+    step "Installing Rust $RUST_CHANNEL with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain "$RUST_CHANNEL"
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    step "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    step "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes, once)"
+    # Not --locked: its lockfile pins a crate version some registry mirrors lack.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+    step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION" --features no_downloads --force
+  fi
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    step "Installing cargo-nextest (once)"
+    cargo install cargo-nextest --locked
+  fi
+  step "Rust tools ready: $(rustc --version | cut -d' ' -f1-2), cargo-leptos $CARGO_LEPTOS_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION"
+}
+
+# npm ci in $1 unless node_modules already matches its package-lock.json.
+ensure_npm() {
+  local dir="$1" stamp sum
+  stamp="$dir/node_modules/.mandi-lock.sha256"
+  sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then return; fi
+  step "Installing npm packages in ${dir#"$ROOT"/}"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  echo "$sum" >"$stamp"
+}
+
+# ---- PostgreSQL: a project-managed cluster unless DATABASE_URL points elsewhere ----
+
+PG_STARTED_BY_US=""
+PG_DIR=""
+
+pg_run() {
+  # Runs a PostgreSQL binary as the cluster's owner (PostgreSQL refuses root).
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_choose_dir() {
+  PG_DIR="$ROOT/.data/pg"
+  mkdir -p "$ROOT/.data"
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+    # The server runs as `postgres`, which must be able to reach the data folder.
+    if ! runuser -u postgres -- test -x "$ROOT/.data"; then
+      PG_DIR="/var/tmp/mandi-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+      note "postgres cannot enter $ROOT; keeping the cluster in $PG_DIR"
+    fi
+  fi
+}
+
+start_database() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    step "Using the database in DATABASE_URL"
+    ADMIN_DATABASE_URL="$DATABASE_URL"
+    return
+  fi
+  local bin
+  bin="$(pg_bindir)"
+  [ -n "$bin" ] || fail "PostgreSQL binaries not found under /usr/lib/postgresql"
+  pg_choose_dir
+  mkdir -p "$PG_DIR/sock"
+  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$PG_DIR"; fi
+  if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
+    step "Creating the local PostgreSQL cluster in ${PG_DIR#"$ROOT"/}"
+    pg_run "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log"
+  fi
+  if pg_run "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+    step "PostgreSQL already running on port $PG_PORT (reusing it)"
+  else
+    step "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    pg_run "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
+      -o "-p $PG_PORT -k $PG_DIR/sock -c listen_addresses=127.0.0.1" start >/dev/null \
+      || { tail -n 20 "$PG_DIR/server.log" >&2; fail "PostgreSQL did not start (log above)"; }
+    PG_STARTED_BY_US=1
+  fi
+  local psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres)
+  # The app connects as `mandi`, an ordinary role (no superuser) that may create
+  # databases for the tests.
+  "${psql[@]}" -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mandi') THEN CREATE ROLE mandi LOGIN CREATEDB; END IF; END \$\$;"
+  if [ -z "$("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'mandi'")" ]; then
+    "${psql[@]}" -c "CREATE DATABASE mandi OWNER mandi"
+  fi
+  export DATABASE_URL="postgres://mandi@127.0.0.1:$PG_PORT/mandi"
+  ADMIN_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  PSQL_ADMIN=("${psql[@]}")
+}
+
+stop_database() {
+  if [ -n "$PG_STARTED_BY_US" ]; then
+    step "Stopping PostgreSQL"
+    pg_run "$(pg_bindir)/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null || true
+    PG_STARTED_BY_US=""
+  fi
+}
+
+# Runs psql against the server DATABASE_URL names, as a role that may create databases.
+psql_url() {
+  local bin url="$1"; shift
+  bin="$(pg_bindir)"
+  if [ -n "$bin" ]; then "$bin/psql" -X -q -v ON_ERROR_STOP=1 "$url" "$@"; else psql -X -q -v ON_ERROR_STOP=1 "$url" "$@"; fi
+}
+
+# A URL for database $1 on the same server as DATABASE_URL.
+database_url_for() {
+  local base="${DATABASE_URL%%\?*}" query=""
+  [ "$base" != "$DATABASE_URL" ] && query="?${DATABASE_URL#*\?}"
+  echo "${base%/*}/$1$query"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_ready() {
+  # $1: base URL, $2: server pid
+  local i
+  for i in $(seq 1 600); do
+    if curl -fsS "$1/readyz" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$2" 2>/dev/null || fail "the server exited before it was ready"
+    sleep 0.5
+  done
+  fail "the server was not ready after 5 minutes"
+}
+
+ensure_build_tools() {
+  ensure_system_packages "$@"
+  ensure_rust
+  ensure_npm "$ROOT"
+}

@@ -1,0 +1,134 @@
+//! The demo world of CONVENTIONS.md, generated deterministically and loaded into an
+//! empty database.
+
+pub mod catalogue;
+pub mod world;
+
+use app::config::DemoScale;
+use sqlx::PgPool;
+use std::time::Instant;
+use world::World;
+
+/// Rows per INSERT … UNNEST statement: large enough to be quick, small enough to keep
+/// each bind message modest.
+const CHUNK: usize = 5_000;
+
+/// Loads the demo world unless the database already has tenants. Several processes
+/// starting at once are serialised by an advisory lock, so the world loads once.
+/// Returns whether it loaded.
+pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('mandi-demo-load'))").execute(&mut *tx).await?;
+    let has_tenants: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants)").fetch_one(&mut *tx).await?;
+    if has_tenants {
+        return Ok(false);
+    }
+    let started = Instant::now();
+    let world = world::generate(scale, seed);
+    insert(&mut tx, &world).await?;
+    tx.commit().await?;
+    tracing::info!(
+        products = world.products.len(),
+        variants = world.variants.len(),
+        farms = world.farms.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo world loaded"
+    );
+    Ok(true)
+}
+
+async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO tenants (id, slug, name, kind) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[])")
+        .bind(w.tenants.iter().map(|t| t.id).collect::<Vec<_>>())
+        .bind(w.tenants.iter().map(|t| t.slug).collect::<Vec<_>>())
+        .bind(w.tenants.iter().map(|t| t.name).collect::<Vec<_>>())
+        .bind(w.tenants.iter().map(|t| t.kind).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO users (id, email, phone, display_name, locale)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])",
+    )
+    .bind(w.users.iter().map(|u| u.id).collect::<Vec<_>>())
+    .bind(w.users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>())
+    .bind(w.users.iter().map(|u| u.phone.as_str()).collect::<Vec<_>>())
+    .bind(w.users.iter().map(|u| u.display_name.as_str()).collect::<Vec<_>>())
+    .bind(w.users.iter().map(|u| u.locale).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[])")
+        .bind(w.users.iter().map(|u| u.tenant_id).collect::<Vec<_>>())
+        .bind(w.users.iter().map(|u| u.id).collect::<Vec<_>>())
+        .bind(w.users.iter().map(|u| u.role).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    for farms in w.farms.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO farms (tenant_id, id, slug, name, region, state, description, area_acres)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[])",
+        )
+        .bind(farms.iter().map(|f| f.tenant_id).collect::<Vec<_>>())
+        .bind(farms.iter().map(|f| f.id).collect::<Vec<_>>())
+        .bind(farms.iter().map(|f| f.slug.as_str()).collect::<Vec<_>>())
+        .bind(farms.iter().map(|f| f.name.as_str()).collect::<Vec<_>>())
+        .bind(farms.iter().map(|f| f.region.as_str()).collect::<Vec<_>>())
+        .bind(farms.iter().map(|f| f.state.as_str()).collect::<Vec<_>>())
+        .bind(farms.iter().map(|f| f.description.as_str()).collect::<Vec<_>>())
+        .bind(farms.iter().map(|f| f.acres).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO categories (tenant_id, id, slug, name, position)
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[])",
+    )
+    .bind(w.categories.iter().map(|c| c.tenant_id).collect::<Vec<_>>())
+    .bind(w.categories.iter().map(|c| c.id).collect::<Vec<_>>())
+    .bind(w.categories.iter().map(|c| c.slug).collect::<Vec<_>>())
+    .bind(w.categories.iter().map(|c| c.name).collect::<Vec<_>>())
+    .bind(w.categories.iter().map(|c| c.position).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    for products in w.products.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO products (tenant_id, id, farm_id, category_id, slug, name, description)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[])",
+        )
+        .bind(products.iter().map(|p| p.tenant_id).collect::<Vec<_>>())
+        .bind(products.iter().map(|p| p.id).collect::<Vec<_>>())
+        .bind(products.iter().map(|p| p.farm_id).collect::<Vec<_>>())
+        .bind(products.iter().map(|p| p.category_id).collect::<Vec<_>>())
+        .bind(products.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>())
+        .bind(products.iter().map(|p| p.name.as_str()).collect::<Vec<_>>())
+        .bind(products.iter().map(|p| p.description.as_str()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for variants in w.variants.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO product_variants (tenant_id, id, product_id, sku, label, net_grams, price, mrp, position)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::numeric[], $8::numeric[], $9::int[])",
+        )
+        .bind(variants.iter().map(|v| v.tenant_id).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.id).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.product_id).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.sku.as_str()).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.label.as_str()).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.net_grams).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.price).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.mrp).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.position).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO inventory (tenant_id, variant_id, on_hand)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::int[])",
+        )
+        .bind(variants.iter().map(|v| v.tenant_id).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.id).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.on_hand).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Middleware, one concern per file.
+
+pub mod access_log;
+pub mod body_limit;
+pub mod metrics;
+pub mod request_id;
+pub mod security_headers;

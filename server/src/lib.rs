@@ -1,0 +1,11 @@
+#![recursion_limit = "256"]
+//! The Mandi server: axum router, middleware, REST API, demo data. `main.rs` boots it;
+//! integration tests build the same `Application` on a random port.
+
+pub mod db;
+pub mod demo;
+pub mod health;
+pub mod http;
+pub mod rest;
+pub mod startup;
+pub mod telemetry;

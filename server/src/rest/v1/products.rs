@@ -1,0 +1,27 @@
+//! `GET /api/v1/products` and `GET /api/v1/products/{id}`.
+
+use super::{parse_id, parse_query};
+use app::envelope::{ok, ok_page};
+use app::error::AppError;
+use app::state::AppState;
+use app::store::catalog::{ProductQuery, ProductQueryParams};
+use app::store::service::{self, ProductKey};
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use axum::routing::get;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/products", get(list)).route("/products/{id}", get(show))
+}
+
+async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+    let params: ProductQueryParams = parse_query(raw.as_deref())?;
+    let query = ProductQuery::parse(&params)?;
+    Ok(ok_page(service::list_products(&state.pool, state.store_tenant, &query).await?))
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
+    let id = parse_id(&id, "id")?;
+    Ok(ok(service::product_detail(&state.pool, state.store_tenant, ProductKey::Id(id)).await?))
+}

@@ -1,0 +1,137 @@
+//! Builds the application: pool, migrations, demo data, router and listener. Used by
+//! `main.rs` and, on port 0 against a fresh database, by the integration tests.
+
+use crate::{db, demo, health, http, rest};
+use app::config::Config;
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::limit::RequestBodyLimitLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot connect to the database: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot load the demo data: {0}")]
+    Demo(#[source] sqlx::Error),
+    #[error("MANDI_STORE_TENANT={0:?}: no tenant with that slug exists (load the demo data, or create the tenant)")]
+    UnknownStoreTenant(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pool: PgPool,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let pool = db::connect(&config.database_url, config.db_max_connections)
+            .await
+            .map_err(StartError::Database)?;
+        Application::with_pool(config, pool).await
+    }
+
+    pub async fn with_pool(config: Config, pool: PgPool) -> Result<Application, StartError> {
+        db::MIGRATOR.run(&pool).await?;
+        if config.demo_autoload {
+            demo::load_if_empty(&pool, config.demo_scale, config.demo_seed).await.map_err(StartError::Demo)?;
+        }
+        let store_tenant: uuid::Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
+            .bind(config.store_tenant.as_str())
+            .fetch_optional(&pool)
+            .await
+            .map_err(StartError::Database)?
+            .ok_or_else(|| StartError::UnknownStoreTenant(config.store_tenant.to_string()))?;
+        let addr = config.leptos.site_addr;
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let state = AppState {
+            leptos_options: config.leptos.clone(),
+            store_tenant,
+            pool: pool.clone(),
+            config: Arc::new(config),
+        };
+        Ok(Application { listener, router: router(state), pool })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, lets requests in flight finish, then closes the pool.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "listening");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(stop).await?;
+        self.pool.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    http::metrics::handle();
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let body_limit = state.config.body_limit_bytes;
+
+    // The WASM, JS and CSS are compressed too; only tiny bodies and images are not.
+    let compress_when = SizeAbove::new(1024).and(NotForContentType::IMAGES);
+
+    let mut router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(http::metrics::render))
+        .route("/manifest.webmanifest", get(health::manifest))
+        .nest("/api/v1", rest::v1::router())
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state.clone());
+    for header in http::security_headers::layers(state.config.is_production()) {
+        router = router.layer(header);
+    }
+    // Layers run outside-in from the last added: request id first, then access log
+    // and metrics, compression, and the body limit nearest the handlers.
+    router
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn(move |req, next| http::body_limit::enveloped(req, next, body_limit)))
+        .layer(CompressionLayer::new().compress_when(compress_when))
+        .layer(middleware::from_fn(http::metrics::track))
+        .layer(middleware::from_fn(http::access_log::log))
+        .layer(middleware::from_fn(http::request_id::assign))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; draining requests");
+}

@@ -1,0 +1,86 @@
+//! Test helpers: the real application on a random port, against a fresh database
+//! that `#[sqlx::test]` creates for each test (and drops when it passes).
+
+#![allow(dead_code)]
+
+use app::config::Config;
+use server::startup::Application;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub pool: PgPool,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub fn leptos_toml() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml")).expect("Leptos.toml")
+}
+
+/// The configuration the app would read, with `vars` standing in for the environment.
+pub fn config_with(vars: &[(&str, &str)]) -> Config {
+    let text = leptos_toml();
+    let mut leptos = leptos::config::get_config_from_str(&text).expect("leptos section");
+    leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+    let mut env: BTreeMap<String, String> = BTreeMap::from([
+        ("DATABASE_URL".into(), "postgres://unused@127.0.0.1/unused".into()),
+        ("MANDI_ENV".into(), "test".into()),
+        ("MANDI_DEMO_AUTOLOAD".into(), "true".into()),
+    ]);
+    for (k, v) in vars {
+        env.insert(k.to_string(), v.to_string());
+    }
+    Config::from_parts(&text, "Leptos.toml", leptos, &move |k| env.get(k).cloned()).expect("test config")
+}
+
+impl TestApp {
+    /// Migrates the database, loads the small demo world, and serves on port 0.
+    pub async fn spawn(pool: PgPool) -> TestApp {
+        TestApp::spawn_with(pool, &[]).await
+    }
+
+    pub async fn spawn_with(pool: PgPool, vars: &[(&str, &str)]) -> TestApp {
+        let app = Application::with_pool(config_with(vars), pool.clone()).await.expect("app builds");
+        let addr = app.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp { addr, client, pool, stop: Some(stop) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("JSON body");
+        (status, body)
+    }
+
+    pub async fn get_html(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
