@@ -64,13 +64,10 @@ test('a product page hydrates its pack-size picker', async ({ page, request }) =
   const expected = (await labels.nth(other).locator('span').nth(1).innerText()).trim();
   expect(await price.innerText()).not.toBe(expected);
 
-  // Until the island's WASM has hydrated, a click changes only the radio; once it
-  // has, the price follows. Retry the choice until the island answers.
-  await expect(async () => {
-    await labels.nth(initial).click();
-    await labels.nth(other).click();
-    await expect(price).toHaveText(expected, { timeout: 1_000 });
-  }).toPass({ timeout: 45_000 });
+  // The island marks itself once its WASM has hydrated; then a click moves the price.
+  await expect(picker, `island hydrated (console: ${problems.join(' | ')})`).toHaveAttribute('data-hydrated', 'true', { timeout: 45_000 });
+  await labels.nth(other).click();
+  await expect(price).toHaveText(expected);
   await expect(options.nth(other)).toBeChecked();
   expect(await price.innerText()).toMatch(/^₹[\d,]+\.\d{2}$/);
   expect(problems).toEqual([]);

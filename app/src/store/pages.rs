@@ -215,6 +215,10 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
 pub fn VariantPicker(variants: Vec<VariantView>) -> impl IntoView {
     let initial = variants.iter().position(|v| v.available > 0).unwrap_or(0);
     let (selected, set_selected) = signal(initial);
+    // Effects run only in the browser: `data-hydrated` tells tests (and curious
+    // developers) that the island is live.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
     let variants = StoredValue::new(variants);
     let current = move || variants.with_value(|vs| vs.get(selected.get()).cloned());
     let options = variants.with_value(|vs| {
@@ -248,7 +252,7 @@ pub fn VariantPicker(variants: Vec<VariantView>) -> impl IntoView {
             .collect_view()
     });
     view! {
-        <div data-testid="variant-picker">
+        <div data-testid="variant-picker" data-hydrated=move || hydrated.get().then_some("true")>
             <fieldset>
                 <legend class="mb-2 text-sm font-medium text-stone-700">"Pack size"</legend>
                 <div class="flex flex-wrap gap-2">{options}</div>

@@ -1,0 +1,43 @@
+# Multi-stage build of the Mandi server and its site (JS, WASM, CSS, public files).
+# Build:  docker build -t mandi .
+# Run:    docker run -e DATABASE_URL=postgres://… -p 8080:8080 mandi
+
+FROM rust:1.95-bookworm AS build
+ENV CARGO_TERM_COLOR=never
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+RUN rustup target add wasm32-unknown-unknown
+# The same tool versions as scripts/lib.sh; no_downloads makes a missing tool an error
+# instead of a download.
+RUN CARGO_PROFILE_RELEASE_LTO=false cargo install --locked cargo-leptos --version 0.3.10 --features no_downloads \
+ && cargo install wasm-bindgen-cli --version 0.2.130
+WORKDIR /src
+# npm packages first, so source edits do not reinstall them.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN cargo leptos build --release
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --no-create-home mandi
+WORKDIR /app
+COPY --from=build /src/target/release/server /app/server
+COPY --from=build /src/target/site /app/site
+COPY --from=build /src/Leptos.toml /app/Leptos.toml
+# Migrations are embedded in the binary. DATABASE_URL must be supplied at run time.
+ENV MANDI_CONFIG=/app/Leptos.toml \
+    LEPTOS_SITE_ROOT=/app/site \
+    LEPTOS_SITE_ADDR=0.0.0.0:8080 \
+    LEPTOS_ENV=PROD \
+    MANDI_ENV=production \
+    MANDI_DEMO_AUTOLOAD=false \
+    MANDI_LOG_FORMAT=json
+USER mandi
+EXPOSE 8080
+# Orchestrators probe /healthz (liveness) and /readyz (readiness); SIGTERM drains.
+STOPSIGNAL SIGTERM
+CMD ["/app/server"]
