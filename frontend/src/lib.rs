@@ -1,7 +1,7 @@
 //! The browser entry: wakes the islands the server rendered. Nothing else lives here.
 
 // Linking `app` is what brings each island's hydration export into the bundle.
-pub use app as _;
+extern crate app;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
