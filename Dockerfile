@@ -2,10 +2,17 @@
 # Build:  docker build -t mandi .
 # Run:    docker run -e DATABASE_URL=postgres://… -p 8080:8080 mandi
 
+# Tailwind 4 needs Node.js 20+, newer than Debian 12's; take it from the official image.
+FROM node:22-bookworm-slim AS node
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM rust:1.95-bookworm AS build
 ENV CARGO_TERM_COLOR=never
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm pkg-config \
+ && apt-get install -y --no-install-recommends pkg-config \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown
 # The same tool versions as scripts/lib.sh; no_downloads makes a missing tool an error
@@ -13,10 +20,9 @@ RUN rustup target add wasm32-unknown-unknown
 RUN CARGO_PROFILE_RELEASE_LTO=false cargo install --locked cargo-leptos --version 0.3.10 --features no_downloads \
  && cargo install wasm-bindgen-cli --version 0.2.130
 WORKDIR /src
-# npm packages first, so source edits do not reinstall them.
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
 COPY . .
+# cargo-leptos finds tailwindcss and wasm-opt in node_modules/.bin.
+COPY --from=node /src/node_modules ./node_modules
 RUN cargo leptos build --release
 
 FROM debian:bookworm-slim AS runtime

