@@ -34,7 +34,8 @@ WORKDIR /app
 COPY --from=build /src/target/release/server /app/server
 COPY --from=build /src/target/site /app/site
 COPY --from=build /src/Leptos.toml /app/Leptos.toml
-# Migrations are embedded in the binary. DATABASE_URL must be supplied at run time.
+# Migrations are embedded in the binary. DATABASE_URL and MANDI_JWT_PRIVATE_KEY_FILE
+# (an RSA private key in PEM, e.g. a mounted secret) must be supplied at run time.
 ENV MANDI_CONFIG=/app/Leptos.toml \
     LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_ADDR=0.0.0.0:8080 \

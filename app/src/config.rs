@@ -6,7 +6,7 @@
 use leptos::config::LeptosOptions;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,11 @@ pub struct Config {
     pub demo_autoload: bool,
     pub demo_scale: DemoScale,
     pub demo_seed: u64,
+    /// Folder for generated development files (the signing key).
+    pub data_dir: PathBuf,
+    /// PEM file of the RSA key that signs access tokens. Unset: `<data_dir>/keys/jwt-private.pem`,
+    /// generated on first start outside production.
+    pub jwt_private_key_file: Option<PathBuf>,
     pub leptos: LeptosOptions,
 }
 
@@ -177,6 +182,8 @@ const KNOWN_KEYS: &[&str] = &[
     "demo_autoload",
     "demo_scale",
     "demo_seed",
+    "data_dir",
+    "jwt_private_key_file",
 ];
 
 impl Config {
@@ -222,6 +229,8 @@ impl Config {
             demo_autoload: layers.get("demo_autoload", false, boolean)?,
             demo_scale: layers.get("demo_scale", DemoScale::Small, str::parse)?,
             demo_seed: layers.get("demo_seed", 42, |s| s.parse::<u64>().map_err(|_| "expected a whole number".into()))?,
+            data_dir: layers.get("data_dir", PathBuf::from(".data"), |s| Ok(PathBuf::from(s)))?,
+            jwt_private_key_file: layers.get("jwt_private_key_file", None, |s| Ok(Some(PathBuf::from(s))))?,
             leptos,
         };
         if config.env == Environment::Production && config.demo_autoload {
@@ -234,6 +243,10 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
+    }
+
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.jwt_private_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("jwt-private.pem"))
     }
 }
 

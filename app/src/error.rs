@@ -18,6 +18,9 @@ pub enum AppError {
     Validation { fields: FieldErrors },
     #[error("Please sign in")]
     Unauthenticated,
+    /// A failed sign-in. Deliberately silent on whether the account exists.
+    #[error("The e-mail, phone or password is not right")]
+    BadCredentials,
     #[error("You do not have access to this")]
     Forbidden,
     #[error("{what} not found")]
@@ -51,7 +54,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Validation { .. } => 400,
-            AppError::Unauthenticated => 401,
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
             AppError::Forbidden => 403,
             AppError::NotFound { .. } => 404,
             AppError::Conflict { .. } | AppError::RequestInProgress => 409,
@@ -66,7 +69,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation { .. } => "VALIDATION_FAILED",
-            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Unauthenticated | AppError::BadCredentials => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Conflict { .. } => "CONFLICT",
@@ -170,6 +173,7 @@ mod tests {
         ];
         let codes: std::collections::BTreeSet<_> = all.iter().map(AppError::code).collect();
         assert_eq!(codes.len(), all.len());
+        assert_eq!(AppError::BadCredentials.code(), AppError::Unauthenticated.code());
         for e in &all {
             assert!(e.code().chars().all(|c| c.is_ascii_uppercase() || c == '_'));
             assert!((400..600).contains(&e.status()));

@@ -2,6 +2,9 @@
 //! behind them. Built twice: with `ssr` into the server, with `hydrate` into the
 //! browser bundle (only islands and the pure `domain` rules matter there).
 
+pub mod account;
+#[cfg(feature = "ssr")]
+pub mod audit;
 pub mod components;
 pub mod domain;
 pub mod envelope;

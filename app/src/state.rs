@@ -1,5 +1,6 @@
 //! What every request handler and server function on the server can reach.
 
+use crate::account::tokens::SigningKeys;
 use crate::config::Config;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -13,6 +14,7 @@ pub struct AppState {
     pub pool: PgPool,
     /// The tenant whose catalogue the storefront shows, resolved once at start.
     pub store_tenant: Uuid,
+    pub keys: Arc<SigningKeys>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -1,4 +1,4 @@
-//! Liveness, readiness and the PWA manifest: small platform endpoints.
+//! Small platform endpoints: liveness, readiness, the PWA manifest, the JWKS.
 
 use app::state::AppState;
 use axum::Json;
@@ -62,4 +62,10 @@ pub async fn manifest() -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// The public half of the token-signing key, for clients and services that verify
+/// Mandi's access tokens themselves.
+pub async fn jwks(State(state): State<AppState>) -> Response {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(state.keys.jwks().clone())).into_response()
 }

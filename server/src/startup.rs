@@ -2,6 +2,7 @@
 //! `main.rs` and, on port 0 against a fresh database, by the integration tests.
 
 use crate::{db, demo, health, http, rest};
+use app::account::tokens::SigningKeys;
 use app::config::Config;
 use app::state::AppState;
 use app::{App, shell};
@@ -27,6 +28,8 @@ pub enum StartError {
     Demo(#[source] sqlx::Error),
     #[error("MANDI_STORE_TENANT={0:?}: no tenant with that slug exists (load the demo data, or create the tenant)")]
     UnknownStoreTenant(String),
+    #[error(transparent)]
+    SigningKey(#[from] app::account::tokens::KeyError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -56,11 +59,13 @@ impl Application {
             .await
             .map_err(StartError::Database)?
             .ok_or_else(|| StartError::UnknownStoreTenant(config.store_tenant.to_string()))?;
+        let keys = SigningKeys::load_or_generate(&config.signing_key_path(), !config.is_production())?;
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
         let state = AppState {
             leptos_options: config.leptos.clone(),
             store_tenant,
+            keys: Arc::new(keys),
             pool: pool.clone(),
             config: Arc::new(config),
         };
@@ -78,7 +83,9 @@ impl Application {
 
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(stop).await?;
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop)
+            .await?;
         self.pool.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -99,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(http::metrics::render))
         .route("/manifest.webmanifest", get(health::manifest))
+        .route("/.well-known/jwks.json", get(health::jwks))
         .nest("/api/v1", rest::v1::router())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -8,6 +8,7 @@ fn server() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env("MANDI_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
         .env("LEPTOS_SITE_ROOT", concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .env("MANDI_DATA_DIR", env!("CARGO_TARGET_TMPDIR"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd

@@ -4,4 +4,5 @@
 
 pub mod money;
 pub mod order_state;
+pub mod permissions;
 pub mod search_query;

@@ -9,6 +9,9 @@ use sqlx::PgPool;
 use std::time::Instant;
 use world::World;
 
+/// Password of every demo account (CONVENTIONS.md).
+pub const DEMO_PASSWORD: &str = "mandi-demo";
+
 /// Rows per INSERT … UNNEST statement: large enough to be quick, small enough to keep
 /// each bind message modest.
 const CHUNK: usize = 5_000;
@@ -45,15 +48,21 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
         .bind(w.tenants.iter().map(|t| t.kind).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
+    // One hash serves every demo account (they share the password by design); the
+    // sign-in service refuses `.demo` accounts in production.
+    let demo_hash = tokio::task::spawn_blocking(|| app::account::passwords::hash_blocking(DEMO_PASSWORD))
+        .await
+        .expect("argon2 hashing does not panic");
     sqlx::query(
-        "INSERT INTO users (id, email, phone, display_name, locale)
-         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])",
+        "INSERT INTO users (id, email, phone, display_name, locale, password_hash)
+         SELECT u.*, $6 FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u",
     )
     .bind(w.users.iter().map(|u| u.id).collect::<Vec<_>>())
     .bind(w.users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>())
     .bind(w.users.iter().map(|u| u.phone.as_str()).collect::<Vec<_>>())
     .bind(w.users.iter().map(|u| u.display_name.as_str()).collect::<Vec<_>>())
     .bind(w.users.iter().map(|u| u.locale).collect::<Vec<_>>())
+    .bind(&demo_hash)
     .execute(&mut *tx)
     .await?;
     sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[])")

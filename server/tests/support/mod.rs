@@ -29,6 +29,8 @@ pub fn config_with(vars: &[(&str, &str)]) -> Config {
         ("DATABASE_URL".into(), "postgres://unused@127.0.0.1/unused".into()),
         ("MANDI_ENV".into(), "test".into()),
         ("MANDI_DEMO_AUTOLOAD".into(), "true".into()),
+        // One development signing key for the whole test run, generated once.
+        ("MANDI_DATA_DIR".into(), env!("CARGO_TARGET_TMPDIR").into()),
     ]);
     for (k, v) in vars {
         env.insert(k.to_string(), v.to_string());
@@ -69,6 +71,23 @@ impl TestApp {
         let status = response.status().as_u16();
         let body = response.json().await.expect("JSON body");
         (status, body)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value, bearer: Option<&str>) -> (u16, serde_json::Value) {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).expect("JSON body") })
+    }
+
+    pub async fn get_json_as(&self, path: &str, bearer: &str) -> (u16, serde_json::Value) {
+        let response = self.client.get(self.url(path)).bearer_auth(bearer).send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
     }
 
     pub async fn get_html(&self, path: &str) -> (u16, String) {

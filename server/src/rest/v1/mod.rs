@@ -3,18 +3,27 @@
 //! included (unknown routes and wrong methods here; oversized bodies in
 //! `http::body_limit`).
 
+pub mod auth;
 pub mod categories;
 pub mod products;
 
 use app::error::AppError;
 use app::state::AppState;
 use axum::Router;
+use app::account::service as accounts;
+use app::account::tokens::Claims;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(products::router())
         .merge(categories::router())
+        .merge(auth::router())
         .fallback(|| async { AppError::not_found("API route") })
         .method_not_allowed_fallback(|| async {
             AppError::validation("method", "this route does not accept that HTTP method")
@@ -33,4 +42,60 @@ pub fn parse_query<T: DeserializeOwned + Default>(raw: Option<&str>) -> Result<T
 /// Ids in paths are UUIDs; anything else is a client error naming the parameter.
 pub fn parse_id(raw: &str, field: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(raw).map_err(|_| AppError::validation(field, "must be a UUID"))
+}
+
+/// A JSON body whose every failure (wrong content type, malformed JSON, wrong types)
+/// is a `VALIDATION_FAILED` naming the body, not axum's plain-text rejection.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::validation("body", "send JSON with Content-Type: application/json"))
+            }
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(AppError::validation("body", "is not valid JSON")),
+            Err(JsonRejection::JsonDataError(e)) => Err(AppError::validation("body", e.body_text())),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::PayloadTooLarge { limit_bytes: 0 })
+            }
+            Err(e) => Err(AppError::validation("body", e.body_text())),
+        }
+    }
+}
+
+/// The signed-in caller, from `Authorization: Bearer <access JWT>`; 401 otherwise.
+pub struct Authenticated(pub Claims);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(AppError::Unauthenticated)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Authenticated(accounts::authenticate(&state.pool, &state.keys, token).await?))
+    }
+}
+
+/// The peer address, for the audit log.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+    }
 }

@@ -1,0 +1,193 @@
+//! Who may do what: one declared table of role × action, deny by default. Every
+//! server function and API handler asks [`grant`]; an action with no row for a role is
+//! refused. The ledger rows are the Malar permission matrix of PRODUCT.md, verbatim.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Customer,
+    Farmer,
+    Staff,
+    FieldAgent,
+    Ops,
+    Admin,
+}
+
+/// Something a signed-in person may ask to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read one's own account.
+    AccountRead,
+    // The ledger (Malar matrix).
+    LedgerCreateEntry,
+    LedgerEditOwnEntry,
+    LedgerEditAnyEntry,
+    SettlementGenerate,
+    SettlementApprove,
+    ReportsView,
+    UsersManage,
+    RatesConfigure,
+}
+
+/// How far a grant reaches: everything in the tenant, or only the person's own records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grant {
+    Any,
+    Own,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [Role::Customer, Role::Farmer, Role::Staff, Role::FieldAgent, Role::Ops, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Farmer => "farmer",
+            Role::Staff => "staff",
+            Role::FieldAgent => "field_agent",
+            Role::Ops => "ops",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown role {s:?}"))
+    }
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::AccountRead,
+        Action::LedgerCreateEntry,
+        Action::LedgerEditOwnEntry,
+        Action::LedgerEditAnyEntry,
+        Action::SettlementGenerate,
+        Action::SettlementApprove,
+        Action::ReportsView,
+        Action::UsersManage,
+        Action::RatesConfigure,
+    ];
+}
+
+use Action::*;
+use Grant::*;
+use Role::*;
+
+/// The table. A (role, action) pair that is not listed is denied.
+const TABLE: &[(Role, Action, Grant)] = &[
+    (Customer, AccountRead, Own),
+    (Farmer, AccountRead, Own),
+    (Staff, AccountRead, Own),
+    (FieldAgent, AccountRead, Own),
+    (Ops, AccountRead, Own),
+    (Admin, AccountRead, Own),
+    // Malar ledger matrix: admin | staff | farmer.
+    (Admin, LedgerCreateEntry, Any),
+    (Staff, LedgerCreateEntry, Any),
+    (Admin, LedgerEditOwnEntry, Own),
+    (Staff, LedgerEditOwnEntry, Own),
+    (Admin, LedgerEditAnyEntry, Any),
+    (Admin, SettlementGenerate, Any),
+    (Admin, SettlementApprove, Any),
+    (Staff, SettlementApprove, Any),
+    (Farmer, SettlementApprove, Own),
+    (Admin, ReportsView, Any),
+    (Staff, ReportsView, Any),
+    (Farmer, ReportsView, Own),
+    (Admin, UsersManage, Any),
+    (Admin, RatesConfigure, Any),
+];
+
+/// What `role` may do of `action`; `None` means refused.
+pub fn grant(role: Role, action: Action) -> Option<Grant> {
+    TABLE.iter().find(|(r, a, _)| *r == role && *a == action).map(|(_, _, g)| *g)
+}
+
+/// The widest grant any of a person's roles (in one tenant) gives.
+pub fn grant_for_roles(roles: &[Role], action: Action) -> Option<Grant> {
+    let grants = roles.iter().filter_map(|r| grant(*r, action));
+    grants.fold(None, |best, g| match (best, g) {
+        (Some(Any), _) | (_, Any) => Some(Any),
+        _ => Some(Own),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// PRODUCT.md's ledger matrix, row by row: (admin, staff, farmer).
+    #[test]
+    fn the_ledger_matrix_verbatim() {
+        let yes = Some(Any);
+        let own = Some(Own);
+        let rows: [(Action, [Option<Grant>; 3]); 8] = [
+            (LedgerCreateEntry, [yes, yes, None]),
+            (LedgerEditOwnEntry, [own, own, None]),
+            (LedgerEditAnyEntry, [yes, None, None]),
+            (SettlementGenerate, [yes, None, None]),
+            (SettlementApprove, [yes, yes, own]),
+            (ReportsView, [yes, yes, own]),
+            (UsersManage, [yes, None, None]),
+            (RatesConfigure, [yes, None, None]),
+        ];
+        for (action, [admin, staff, farmer]) in rows {
+            assert_eq!(grant(Admin, action), admin, "admin {action:?}");
+            assert_eq!(grant(Staff, action), staff, "staff {action:?}");
+            assert_eq!(grant(Farmer, action), farmer, "farmer {action:?}");
+        }
+    }
+
+    #[test]
+    fn roles_outside_the_ledger_get_none_of_it() {
+        for role in [Customer, FieldAgent, Ops] {
+            for action in Action::ALL.into_iter().filter(|a| *a != AccountRead) {
+                assert_eq!(grant(role, action), None, "{role} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_pair_is_listed_at_most_once() {
+        for (i, (r, a, _)) in TABLE.iter().enumerate() {
+            assert!(!TABLE[i + 1..].iter().any(|(r2, a2, _)| r2 == r && a2 == a), "{r} {a:?} twice");
+        }
+    }
+
+    #[test]
+    fn roles_parse() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    proptest! {
+        /// More roles never take a permission away, and an empty role set has none.
+        #[test]
+        fn grants_only_grow_with_roles(mask in 0u8..64, extra in 0usize..6, a in 0usize..9) {
+            let action = Action::ALL[a];
+            let roles: Vec<Role> = Role::ALL.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, r)| *r).collect();
+            let mut more = roles.clone();
+            more.push(Role::ALL[extra]);
+            let rank = |g: Option<Grant>| match g { None => 0, Some(Own) => 1, Some(Any) => 2 };
+            prop_assert!(rank(grant_for_roles(&more, action)) >= rank(grant_for_roles(&roles, action)));
+            prop_assert_eq!(grant_for_roles(&[], action), None);
+        }
+    }
+}
