@@ -83,9 +83,25 @@ impl Application {
 
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
+        // Hourly purge of expired idempotency keys (moves to the job queue when it exists).
+        let purge = tokio::spawn({
+            let pool = self.pool.clone();
+            async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    every.tick().await;
+                    match http::idempotency::purge_expired(&pool).await {
+                        Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys purged"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
+                    }
+                }
+            }
+        });
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(stop)
             .await?;
+        purge.abort();
         self.pool.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -117,6 +133,7 @@ pub fn router(state: AppState) -> Router {
     // Layers run outside-in from the last added: request id first, then access log
     // and metrics, compression, and the body limit nearest the handlers.
     router
+        .layer(middleware::from_fn_with_state(state.clone(), http::idempotency::enforce))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn(move |req, next| http::body_limit::enveloped(req, next, body_limit)))
         .layer(CompressionLayer::new().compress_when(compress_when))

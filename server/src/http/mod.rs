@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod body_limit;
+pub mod idempotency;
 pub mod metrics;
 pub mod request_id;
 pub mod security_headers;
