@@ -53,6 +53,10 @@ pub struct Config {
     /// PEM file of the RSA key that signs access tokens. Unset: `<data_dir>/keys/jwt-private.pem`,
     /// generated on first start outside production.
     pub jwt_private_key_file: Option<PathBuf>,
+    /// Sign-up and sign-in attempts allowed per client IP per minute.
+    pub rate_limit_sign_in_per_minute: u32,
+    /// Requests allowed per signed-in person per minute.
+    pub rate_limit_user_per_minute: u32,
     pub leptos: LeptosOptions,
 }
 
@@ -184,6 +188,8 @@ const KNOWN_KEYS: &[&str] = &[
     "demo_seed",
     "data_dir",
     "jwt_private_key_file",
+    "rate_limit_sign_in_per_minute",
+    "rate_limit_user_per_minute",
 ];
 
 impl Config {
@@ -231,6 +237,8 @@ impl Config {
             demo_seed: layers.get("demo_seed", 42, |s| s.parse::<u64>().map_err(|_| "expected a whole number".into()))?,
             data_dir: layers.get("data_dir", PathBuf::from(".data"), |s| Ok(PathBuf::from(s)))?,
             jwt_private_key_file: layers.get("jwt_private_key_file", None, |s| Ok(Some(PathBuf::from(s))))?,
+            rate_limit_sign_in_per_minute: layers.get("rate_limit_sign_in_per_minute", 10, positive::<u32>)?,
+            rate_limit_user_per_minute: layers.get("rate_limit_user_per_minute", 100, positive::<u32>)?,
             leptos,
         };
         if config.env == Environment::Production && config.demo_autoload {

@@ -38,6 +38,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pool: PgPool,
+    limits: Arc<http::rate_limit::Limits>,
 }
 
 impl Application {
@@ -69,7 +70,11 @@ impl Application {
             pool: pool.clone(),
             config: Arc::new(config),
         };
-        Ok(Application { listener, router: router(state), pool })
+        let limits = http::rate_limit::Limits::new(
+            state.config.rate_limit_sign_in_per_minute,
+            state.config.rate_limit_user_per_minute,
+        );
+        Ok(Application { listener, router: router(state, limits.clone()), pool, limits })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -83,13 +88,19 @@ impl Application {
 
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        // Hourly purge of expired idempotency keys (moves to the job queue when it exists).
+        // Housekeeping until the job queue exists: every minute the rate limiters forget
+        // idle callers; every hour expired idempotency keys are purged.
         let purge = tokio::spawn({
             let pool = self.pool.clone();
+            let limits = self.limits.clone();
             async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-                loop {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                for minute in 0u64.. {
                     every.tick().await;
+                    limits.shrink();
+                    if minute % 60 != 0 {
+                        continue;
+                    }
                     match http::idempotency::purge_expired(&pool).await {
                         Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys purged"),
                         Ok(_) => {}
@@ -108,7 +119,7 @@ impl Application {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>) -> Router {
     http::metrics::handle();
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -132,8 +143,10 @@ pub fn router(state: AppState) -> Router {
     }
     // Layers run outside-in from the last added: request id first, then access log
     // and metrics, compression, and the body limit nearest the handlers.
+    let rate_limit_state = http::rate_limit::RateLimitState { app: state.clone(), limits };
     router
         .layer(middleware::from_fn_with_state(state.clone(), http::idempotency::enforce))
+        .layer(middleware::from_fn_with_state(rate_limit_state, http::rate_limit::enforce))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn(move |req, next| http::body_limit::enveloped(req, next, body_limit)))
         .layer(CompressionLayer::new().compress_when(compress_when))

@@ -4,5 +4,6 @@ pub mod access_log;
 pub mod body_limit;
 pub mod idempotency;
 pub mod metrics;
+pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
