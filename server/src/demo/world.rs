@@ -200,7 +200,8 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
             description: format!("{blurb} Grown by {} in {}.", farm.name, farm.region),
             name,
         };
-        add_variants(&mut g, &mut world.variants, &product, seed_cat);
+        let sku_stem = format!("{}-{:06}", seed_cat.slug[..3].to_ascii_uppercase(), n);
+        add_variants(&mut g, &mut world.variants, &product, seed_cat, &sku_stem);
         world.products.push(product);
     }
 
@@ -219,7 +220,7 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
             name: name.to_string(),
             description: blurb.to_string(),
         };
-        add_variants(&mut g, &mut world.variants, &product, &CATEGORIES[0]);
+        add_variants(&mut g, &mut world.variants, &product, &CATEGORIES[0], &format!("DJB-{i:03}"));
         world.products.push(product);
     }
     world
@@ -250,11 +251,11 @@ fn add_farms(g: &mut Gen, world: &mut World, tenant_id: Uuid, seeds: &[FarmSeed]
     }
 }
 
-fn add_variants(g: &mut Gen, out: &mut Vec<Variant>, product: &Product, category: &CategorySeed) {
+/// `sku_stem` is unique per product within its tenant; each pack appends its grams.
+fn add_variants(g: &mut Gen, out: &mut Vec<Variant>, product: &Product, category: &CategorySeed, sku_stem: &str) {
     let per_kg = g.rng.random_range(category.per_kg.0..=category.per_kg.1);
     // Some products come in one pack only.
     let pack_count = if g.rng.random_bool(0.2) { 1 } else { category.packs.len() };
-    let sku_stem: String = product.id.simple().to_string()[..8].to_uppercase();
     for (i, grams) in category.packs.iter().take(pack_count).enumerate() {
         // Larger packs are a little cheaper per kilo, as shoppers expect.
         let discount = Decimal::new(100 - 4 * i as i64, 2);
@@ -311,6 +312,18 @@ mod tests {
             assert_eq!(farm_slugs.len(), w.farms.len());
             assert!(w.variants.iter().all(|v| v.price > Decimal::ZERO && v.mrp >= v.price));
         }
+    }
+
+    /// Every key the schema makes unique stays unique at the benchmark scale.
+    #[test]
+    fn the_large_world_fits_the_unique_keys() {
+        let w = generate(DemoScale::Large, 42);
+        let skus: HashSet<_> = w.variants.iter().map(|v| (v.tenant_id, &v.sku)).collect();
+        assert_eq!(skus.len(), w.variants.len());
+        let slugs: HashSet<_> = w.products.iter().map(|p| (p.tenant_id, &p.slug)).collect();
+        assert_eq!(slugs.len(), w.products.len());
+        let ids: HashSet<_> = w.products.iter().map(|p| p.id).chain(w.variants.iter().map(|v| v.id)).collect();
+        assert_eq!(ids.len(), w.products.len() + w.variants.len());
     }
 
     #[test]
