@@ -4,6 +4,11 @@ import { brotliCompressSync, constants } from 'node:zlib';
 
 const base = process.argv[2];
 const fetchBytes = async (url) => Buffer.from(await (await fetch(url)).arrayBuffer());
+// Only what the server really serves as an asset (a guessed name may 404 into a page).
+const isAsset = async (url) => {
+  const r = await fetch(url, { method: 'HEAD' });
+  return r.ok && !(r.headers.get('content-type') ?? '').startsWith('text/html');
+};
 const html = (await fetchBytes(base)).toString('utf8');
 const assets = new Set([...html.matchAll(/["'](\/pkg\/[^"']+)["']/g)].map((m) => m[1]));
 // The JS glue names its WASM; islands fetch it on load.
@@ -16,6 +21,7 @@ let rawTotal = 0, brTotal = 0;
 const row = (name, raw, comp) => console.log(`${name.padEnd(28)} ${String(raw).padStart(9)} ${String(comp).padStart(9)}`);
 row('file', 'raw', 'brotli');
 for (const path of [...assets].sort()) {
+  if (!(await isAsset(new URL(path, base)))) continue;
   const body = await fetchBytes(new URL(path, base));
   rawTotal += body.length; brTotal += br(body);
   row(path, body.length, br(body));

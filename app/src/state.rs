@@ -15,6 +15,7 @@ pub struct AppState {
     /// The tenant whose catalogue the storefront shows, resolved once at start.
     pub store_tenant: Uuid,
     pub keys: Arc<SigningKeys>,
+    pub catalog: Arc<crate::store::service::CatalogCache>,
     pub leptos_options: LeptosOptions,
 }
 

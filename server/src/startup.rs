@@ -67,6 +67,7 @@ impl Application {
             leptos_options: config.leptos.clone(),
             store_tenant,
             keys: Arc::new(keys),
+            catalog: Arc::new(app::store::service::CatalogCache::new(std::time::Duration::from_secs(10))),
             pool: pool.clone(),
             config: Arc::new(config),
         };

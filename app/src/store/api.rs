@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub async fn search_products(params: ProductQueryParams) -> Result<Page<ProductCard>, AppError> {
     let query = super::catalog::ProductQuery::parse(&params)?;
     let state = crate::state::app_state()?;
-    super::service::list_products(&state.pool, state.store_tenant, &query).await
+    super::service::list_products(&state.pool, &state.catalog, state.store_tenant, &query).await
 }
 
 #[server(prefix = "/_fn", endpoint = "store/product")]
@@ -22,5 +22,5 @@ pub async fn product_by_slug(slug: String) -> Result<ProductDetail, AppError> {
 #[server(prefix = "/_fn", endpoint = "store/categories")]
 pub async fn categories() -> Result<Vec<Category>, AppError> {
     let state = crate::state::app_state()?;
-    super::service::list_categories(&state.pool, state.store_tenant).await
+    state.catalog.categories(&state.pool, state.store_tenant).await
 }

@@ -8,6 +8,9 @@ use crate::envelope::{Page, Pagination};
 use crate::error::AppError;
 use rust_decimal::Decimal;
 use sqlx::{FromRow, PgPool};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 #[derive(FromRow)]
@@ -55,31 +58,74 @@ const FROM_FILTERED: &str = "
       AND ($2::text IS NULL OR p.search @@ to_tsquery('english', $2))
       AND ($3::text IS NULL OR c.slug = $3)";
 
+/// Category counts change only when the catalogue does; counting 100,000 products on
+/// every page view does not pay. Browsing totals come from here, a few seconds stale
+/// at most; text searches still count exactly.
+pub struct CatalogCache {
+    ttl: Duration,
+    categories: Mutex<HashMap<Uuid, (Instant, Vec<Category>)>>,
+}
+
+impl CatalogCache {
+    pub fn new(ttl: Duration) -> CatalogCache {
+        CatalogCache { ttl, categories: Mutex::new(HashMap::new()) }
+    }
+
+    pub async fn categories(&self, pool: &PgPool, tenant: Uuid) -> Result<Vec<Category>, AppError> {
+        if let Some((at, cats)) = self.categories.lock().await.get(&tenant) {
+            if at.elapsed() < self.ttl {
+                return Ok(cats.clone());
+            }
+        }
+        let fresh = list_categories(pool, tenant).await?;
+        self.categories.lock().await.insert(tenant, (Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+}
+
 /// Searches and lists the catalogue: full-text with prefix matching, best match first;
 /// otherwise alphabetical.
-pub async fn list_products(pool: &PgPool, tenant: Uuid, query: &ProductQuery) -> Result<Page<ProductCard>, AppError> {
+pub async fn list_products(
+    pool: &PgPool,
+    cache: &CatalogCache,
+    tenant: Uuid,
+    query: &ProductQuery,
+) -> Result<Page<ProductCard>, AppError> {
     let tsquery = query.text.as_deref().and_then(prefix_tsquery);
     if query.text.is_some() && tsquery.is_none() {
         // Only punctuation was typed: nothing can match.
         return Ok(Page { items: vec![], pagination: Pagination::new(query.page, query.limit, 0) });
     }
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) {FROM_FILTERED}"))
-        .bind(tenant)
-        .bind(&tsquery)
-        .bind(&query.category)
-        .fetch_one(pool)
-        .await?;
+    let total: i64 = if tsquery.is_none() {
+        let cats = cache.categories(pool, tenant).await?;
+        cats.iter()
+            .filter(|c| query.category.as_ref().is_none_or(|slug| &c.slug == slug))
+            .map(|c| c.product_count)
+            .sum()
+    } else {
+        sqlx::query_scalar(&format!("SELECT count(*) {FROM_FILTERED}"))
+            .bind(tenant)
+            .bind(&tsquery)
+            .bind(&query.category)
+            .fetch_one(pool)
+            .await?
+    };
+    // Distinct statements for browsing and searching: a prepared statement's generic
+    // plan cannot fold the rank away, and would sort the whole catalogue to browse it.
+    let (rank, order_products, order_page) = if tsquery.is_some() {
+        ("ts_rank(p.search, to_tsquery('english', $2))", "rank DESC, p.name, p.id", "page.rank DESC, page.name, page.id")
+    } else {
+        ("0::real", "p.name, p.id", "page.name, page.id")
+    };
     let rows: Vec<CardRow> = if total == 0 || query.offset() >= total {
         Vec::new()
     } else {
         sqlx::query_as(&format!(
             "WITH page AS (
                  SELECT p.tenant_id, p.id, p.farm_id, p.slug, p.name, p.image_path,
-                        c.slug AS category_slug, c.name AS category_name,
-                        CASE WHEN $2::text IS NULL THEN 0
-                             ELSE ts_rank(p.search, to_tsquery('english', $2)) END AS rank
+                        c.slug AS category_slug, c.name AS category_name, {rank} AS rank
                  {FROM_FILTERED}
-                 ORDER BY rank DESC, p.name, p.id
+                 ORDER BY {order_products}
                  LIMIT $4 OFFSET $5)
              SELECT page.id, page.slug, page.name, f.name AS farm_name, f.region AS farm_region,
                     page.category_slug, page.category_name, page.image_path,
@@ -94,7 +140,7 @@ pub async fn list_products(pool: &PgPool, tenant: Uuid, query: &ProductQuery) ->
                  SELECT price, label FROM product_variants v
                  WHERE v.tenant_id = page.tenant_id AND v.product_id = page.id
                  ORDER BY price, id LIMIT 1) v
-             ORDER BY page.rank DESC, page.name, page.id"
+             ORDER BY {order_page}"
         ))
         .bind(tenant)
         .bind(&tsquery)

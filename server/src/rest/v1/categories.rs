@@ -3,7 +3,6 @@
 use app::envelope::ok;
 use app::error::AppError;
 use app::state::AppState;
-use app::store::service;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
@@ -14,5 +13,5 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
-    Ok(ok(service::list_categories(&state.pool, state.store_tenant).await?))
+    Ok(ok(state.catalog.categories(&state.pool, state.store_tenant).await?))
 }

@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let params: ProductQueryParams = parse_query(raw.as_deref())?;
     let query = ProductQuery::parse(&params)?;
-    Ok(ok_page(service::list_products(&state.pool, state.store_tenant, &query).await?))
+    Ok(ok_page(service::list_products(&state.pool, &state.catalog, state.store_tenant, &query).await?))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
