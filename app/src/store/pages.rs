@@ -60,7 +60,7 @@ fn CategoryChips(categories: Vec<Category>, current: Option<String>, q: Option<S
     let idle = "border-stone-300 bg-white text-stone-700 hover:border-emerald-600 hover:text-emerald-800";
     let all_class = format!("{chip} {}", if current.is_none() { active } else { idle });
     view! {
-        <nav aria-label="Categories" class="-mx-4 mt-6 overflow-x-auto px-4">
+        <nav aria-label="Categories" class="-mx-4 mt-6 overflow-x-auto px-4 py-1">
             <ul class="flex gap-2">
                 <li><a href=search_href(q.as_deref(), None, 1) class=all_class aria-current=current.is_none().then_some("page")>"All"</a></li>
                 {categories.into_iter().map(|c| {
