@@ -28,9 +28,11 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 /// which accounts exist.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
+        let has_hash = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_string());
         let Ok(parsed) = PasswordHash::new(&stored) else { return false };
-        argon2().verify_password(password.as_bytes(), &parsed).is_ok() && !stored.is_empty()
+        let matches = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+        has_hash && matches
     })
     .await
     .map_err(|e| AppError::internal("password check", e))

@@ -122,17 +122,7 @@ pub async fn login(ctx: &AuthContext<'_>, form: ParsedLogin) -> Result<TokenResp
         .await?;
         return Err(AppError::BadCredentials);
     };
-    let memberships: Vec<MembershipRow> = sqlx::query_as(
-        "SELECT m.tenant_id, t.slug, array_agg(m.role ORDER BY m.role) AS roles
-         FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-         WHERE m.user_id = $1
-         GROUP BY m.tenant_id, t.slug
-         ORDER BY (m.tenant_id = $2) DESC, t.slug",
-    )
-    .bind(user.id)
-    .bind(ctx.store_tenant)
-    .fetch_all(ctx.pool)
-    .await?;
+    let memberships = memberships_of(ctx.pool, user.id, None, ctx.store_tenant).await?;
     let membership = match &form.tenant {
         Some(slug) => memberships.into_iter().find(|m| &m.slug == slug).ok_or_else(|| {
             AppError::validation("tenant", "you are not a member of this tenant")
@@ -246,22 +236,35 @@ pub async fn refresh(ctx: &AuthContext<'_>, token: &str) -> Result<TokenResponse
         .bind(row.user_id)
         .fetch_one(&mut *tx)
         .await?;
-    let membership = membership_in(&mut tx, row.user_id, row.tenant_id).await?.ok_or(AppError::Unauthenticated)?;
+    let membership = memberships_of(&mut *tx, row.user_id, Some(row.tenant_id), row.tenant_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::Unauthenticated)?;
     let response = start_session(ctx, &mut tx, &user, &membership, row.family_id).await?;
     tx.commit().await?;
     Ok(response)
 }
 
-async fn membership_in(tx: &mut Transaction<'_, Postgres>, user: Uuid, tenant: Uuid) -> Result<Option<MembershipRow>, AppError> {
+/// A person's tenants with their roles in each: only `only` when given, otherwise all,
+/// `preferred` first.
+async fn memberships_of(
+    db: impl sqlx::PgExecutor<'_>,
+    user: Uuid,
+    only: Option<Uuid>,
+    preferred: Uuid,
+) -> Result<Vec<MembershipRow>, AppError> {
     Ok(sqlx::query_as(
         "SELECT m.tenant_id, t.slug, array_agg(m.role ORDER BY m.role) AS roles
          FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-         WHERE m.user_id = $1 AND m.tenant_id = $2
-         GROUP BY m.tenant_id, t.slug",
+         WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.tenant_id = $2)
+         GROUP BY m.tenant_id, t.slug
+         ORDER BY (m.tenant_id = $3) DESC, t.slug",
     )
     .bind(user)
-    .bind(tenant)
-    .fetch_optional(&mut **tx)
+    .bind(only)
+    .bind(preferred)
+    .fetch_all(db)
     .await?)
 }
 
