@@ -90,7 +90,7 @@ impl Application {
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
         // Housekeeping until the job queue exists: every minute the rate limiters forget
-        // idle callers; every hour expired idempotency keys are purged.
+        // idle callers; every hour expired idempotency keys and tokens are purged.
         let purge = tokio::spawn({
             let pool = self.pool.clone();
             let limits = self.limits.clone();
@@ -106,6 +106,11 @@ impl Application {
                         Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys purged"),
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
+                    }
+                    match app::account::service::purge_expired_tokens(&pool).await {
+                        Ok(n) if n > 0 => tracing::info!(purged = n, "expired tokens purged"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "token purge failed"),
                     }
                 }
             }

@@ -216,3 +216,18 @@ async fn demo_accounts_are_refused_in_production(pool: PgPool) {
     let (status, body) = prod.post_json("/api/v1/auth/login", &json!({ "email": "admin@greenharvest.demo", "password": DEMO_PASSWORD }), None).await;
     assert_eq!(status, 401, "{body}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn expired_tokens_are_purged_but_live_ones_kept(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let old = login(&app, "staff@greenharvest.demo").await;
+    let live = login(&app, "staff@greenharvest.demo").await;
+    let (status, _) = app.post_json("/api/v1/auth/logout", &json!({ "refreshToken": old["refreshToken"] }), old["accessToken"].as_str()).await;
+    assert_eq!(status, 204);
+    // Age the first session past every expiry.
+    sqlx::query("UPDATE revoked_access_tokens SET expires_at = now() - interval '1 minute'").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '2 days' WHERE revoked_at IS NOT NULL").execute(&pool).await.unwrap();
+    assert_eq!(app::account::service::purge_expired_tokens(&pool).await.unwrap(), 2);
+    let (status, _) = app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": live["refreshToken"] }), None).await;
+    assert_eq!(status, 200, "the live session survives the purge");
+}
