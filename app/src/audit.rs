@@ -15,6 +15,13 @@ pub struct Entry<'a> {
     pub ip: Option<&'a str>,
 }
 
+impl<'a> Entry<'a> {
+    /// An event that changes no record's fields (sign-in, sign-out, a security alarm).
+    pub fn event(tenant: Option<Uuid>, actor: Option<Uuid>, action: &'a str, target: String, ip: Option<&'a str>) -> Entry<'a> {
+        Entry { tenant, actor, action, target: Some(target), before: None, after: None, ip }
+    }
+}
+
 pub async fn record(db: impl PgExecutor<'_>, e: Entry<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (tenant_id, actor_id, action, target, before, after, request_id, ip)

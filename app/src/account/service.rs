@@ -110,16 +110,8 @@ pub async fn login(ctx: &AuthContext<'_>, form: ParsedLogin) -> Result<TokenResp
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = passwords::verify(form.password.expose().to_string(), stored).await?;
     let Some(user) = user.filter(|_| password_ok && !demo_in_production) else {
-        audit::record(ctx.pool, Entry {
-            tenant: None,
-            actor: None,
-            action: "login.failed",
-            target: Some(format!("{column}:{identifier}")),
-            before: None,
-            after: None,
-            ip: ctx.ip.as_deref(),
-        })
-        .await?;
+        let target = format!("{column}:{identifier}");
+        audit::record(ctx.pool, Entry::event(None, None, "login.failed", target, ctx.ip.as_deref())).await?;
         return Err(AppError::BadCredentials);
     };
     let memberships = memberships_of(ctx.pool, user.id, None, ctx.store_tenant).await?;
@@ -130,16 +122,8 @@ pub async fn login(ctx: &AuthContext<'_>, form: ParsedLogin) -> Result<TokenResp
         None => memberships.into_iter().next().ok_or(AppError::Forbidden)?,
     };
     let mut tx = ctx.pool.begin().await?;
-    audit::record(&mut *tx, Entry {
-        tenant: Some(membership.tenant_id),
-        actor: Some(user.id),
-        action: "login.ok",
-        target: Some(format!("user:{}", user.id)),
-        before: None,
-        after: None,
-        ip: ctx.ip.as_deref(),
-    })
-    .await?;
+    let entry = Entry::event(Some(membership.tenant_id), Some(user.id), "login.ok", format!("user:{}", user.id), ctx.ip.as_deref());
+    audit::record(&mut *tx, entry).await?;
     let response = start_session(ctx, &mut tx, &user, &membership, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(response)
@@ -299,16 +283,8 @@ pub async fn logout(ctx: &AuthContext<'_>, claims: &Claims, refresh_token: Optio
         .execute(&mut *tx)
         .await?;
     }
-    audit::record(&mut *tx, Entry {
-        tenant: None,
-        actor: Some(claims.sub),
-        action: "logout",
-        target: Some(format!("user:{}", claims.sub)),
-        before: None,
-        after: None,
-        ip: ctx.ip.as_deref(),
-    })
-    .await?;
+    let entry = Entry::event(None, Some(claims.sub), "logout", format!("user:{}", claims.sub), ctx.ip.as_deref());
+    audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
     Ok(())
 }

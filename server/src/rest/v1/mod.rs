@@ -48,10 +48,10 @@ pub fn parse_id(raw: &str, field: &str) -> Result<uuid::Uuid, AppError> {
 /// is a `VALIDATION_FAILED` naming the body, not axum's plain-text rejection.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(JsonRejection::MissingJsonContentType(_)) => {
@@ -60,7 +60,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::JsonSyntaxError(_)) => Err(AppError::validation("body", "is not valid JSON")),
             Err(JsonRejection::JsonDataError(e)) => Err(AppError::validation("body", e.body_text())),
             Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(AppError::PayloadTooLarge { limit_bytes: 0 })
+                Err(AppError::PayloadTooLarge { limit_bytes: state.config.body_limit_bytes as u64 })
             }
             Err(e) => Err(AppError::validation("body", e.body_text())),
         }
