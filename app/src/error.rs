@@ -21,6 +21,9 @@ pub enum AppError {
     /// A failed sign-in. Deliberately silent on whether the account exists.
     #[error("The e-mail, phone or password is not right")]
     BadCredentials,
+    /// A wrong, expired, spent or exhausted one-time code: all look the same.
+    #[error("The code is wrong or has expired")]
+    InvalidCode,
     #[error("You do not have access to this")]
     Forbidden,
     #[error("{what} not found")]
@@ -54,7 +57,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Validation { .. } => 400,
-            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::InvalidCode => 401,
             AppError::Forbidden => 403,
             AppError::NotFound { .. } => 404,
             AppError::Conflict { .. } | AppError::RequestInProgress => 409,
@@ -69,7 +72,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation { .. } => "VALIDATION_FAILED",
-            AppError::Unauthenticated | AppError::BadCredentials => "UNAUTHENTICATED",
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::InvalidCode => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Conflict { .. } => "CONFLICT",

@@ -2,17 +2,22 @@
 //! behind them. Built twice: with `ssr` into the server, with `hydrate` into the
 //! browser bundle (only islands and the pure `domain` rules matter there).
 
+pub mod access;
 pub mod account;
+pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod audit;
 pub mod components;
 pub mod domain;
 pub mod envelope;
 pub mod error;
+pub mod outbox;
 pub mod store;
 
 #[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -77,6 +82,12 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=store::pages::HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=store::pages::SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("products"), ParamSegment("slug")) view=store::pages::ProductPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=account::pages::LoginPage/>
+                    <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
+                    <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=admin::pages::UsersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=admin::pages::AuditPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view=account::pages::DevOutboxPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>
             <Footer/>

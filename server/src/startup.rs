@@ -30,6 +30,8 @@ pub enum StartError {
     UnknownStoreTenant(String),
     #[error(transparent)]
     SigningKey(#[from] app::account::tokens::KeyError),
+    #[error("the database role {0:?} is a superuser or has BYPASSRLS, so row-level security would not isolate tenants; connect as an ordinary role")]
+    RoleBypassesRowSecurity(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -51,6 +53,17 @@ impl Application {
 
     pub async fn with_pool(config: Config, pool: PgPool) -> Result<Application, StartError> {
         db::MIGRATOR.run(&pool).await?;
+        let (role, bypasses): (String, bool) =
+            sqlx::query_as("SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                .fetch_one(&pool)
+                .await
+                .map_err(StartError::Database)?;
+        if bypasses {
+            if config.is_production() {
+                return Err(StartError::RoleBypassesRowSecurity(role));
+            }
+            tracing::warn!(%role, "the database role bypasses row-level security: tenant isolation is not enforced by PostgreSQL here");
+        }
         if config.demo_autoload {
             demo::load_if_empty(&pool, config.demo_scale, config.demo_seed).await.map_err(StartError::Demo)?;
         }
@@ -134,13 +147,16 @@ pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>) -> Router 
     // The WASM, JS and CSS are compressed too; only tiny bodies and images are not.
     let compress_when = SizeAbove::new(1024).and(NotForContentType::IMAGES);
 
+    let (api, rules) = rest::v1::build();
+    let authorize_state = http::authorize::AuthorizeState { app: state.clone(), table: http::authorize::AccessTable::new(&rules) };
+
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(http::metrics::render))
         .route("/manifest.webmanifest", get(health::manifest))
         .route("/.well-known/jwks.json", get(health::jwks))
-        .nest("/api/v1", rest::v1::router())
+        .merge(api)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone());
@@ -148,11 +164,13 @@ pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>) -> Router 
         router = router.layer(header);
     }
     // Layers run outside-in from the last added: request id first, then access log
-    // and metrics, compression, and the body limit nearest the handlers.
-    let rate_limit_state = http::rate_limit::RateLimitState { app: state.clone(), limits };
+    // and metrics, compression, the body limit, who is calling (session), rate
+    // limits, authorization, and idempotency nearest the handlers.
     router
         .layer(middleware::from_fn_with_state(state.clone(), http::idempotency::enforce))
-        .layer(middleware::from_fn_with_state(rate_limit_state, http::rate_limit::enforce))
+        .layer(middleware::from_fn_with_state(authorize_state, http::authorize::authorize))
+        .layer(middleware::from_fn_with_state(limits, http::rate_limit::enforce))
+        .layer(middleware::from_fn_with_state(state.clone(), http::session::resolve))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn(move |req, next| http::body_limit::enveloped(req, next, body_limit)))
         .layer(CompressionLayer::new().compress_when(compress_when))

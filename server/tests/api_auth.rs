@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use support::TestApp;
+use support::{TestApp, audit_count};
 
 const DEMO_PASSWORD: &str = "mandi-demo";
 
@@ -18,9 +18,6 @@ async fn login(app: &TestApp, email: &str) -> Value {
     body["data"].clone()
 }
 
-async fn audit_count(pool: &PgPool, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1").bind(action).fetch_one(pool).await.unwrap()
-}
 
 #[sqlx::test(migrations = false)]
 async fn demo_accounts_sign_in_and_read_themselves(pool: PgPool) {

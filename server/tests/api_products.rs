@@ -182,7 +182,7 @@ async fn another_tenants_products_never_appear(pool: PgPool) {
     let other: uuid::Uuid = sqlx::query_scalar(
         "SELECT p.id FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'darjberry' LIMIT 1",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut *support::operator(&pool).await)
     .await
     .unwrap();
     let (status, _) = app.get_json(&format!("/api/v1/products/{other}")).await;
@@ -198,17 +198,19 @@ async fn stock_reflects_reservations(pool: PgPool) {
     let id = list["data"][0]["id"].as_str().unwrap().to_string();
     let (_, before) = app.get_json(&format!("/api/v1/products/{id}")).await;
     let variant = before["data"]["variants"][0]["id"].as_str().unwrap().to_string();
+    let mut tx = support::operator(&pool).await;
     sqlx::query("UPDATE inventory SET on_hand = 10, reserved = 7 WHERE variant_id = $1::uuid")
         .bind(&variant)
-        .execute(&pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let (_, after) = app.get_json(&format!("/api/v1/products/{id}")).await;
     assert_eq!(after["data"]["variants"][0]["available"], 3);
     // The database itself refuses a reservation beyond what is on hand.
     let oversell = sqlx::query("UPDATE inventory SET reserved = 11 WHERE variant_id = $1::uuid")
         .bind(&variant)
-        .execute(&pool)
+        .execute(&mut *support::operator(&pool).await)
         .await;
     assert!(oversell.is_err());
 }

@@ -62,7 +62,7 @@ async fn a_duplicate_while_the_first_runs_is_409(pool: PgPool) {
         h.update(serde_json::to_vec(&body).unwrap());
         h.finalize().to_vec()
     };
-    sqlx::query("INSERT INTO idempotency_keys (scope, key, method, path, request_hash) VALUES ('anonymous', 'busy', 'POST', '/api/v1/auth/register', $1)")
+    sqlx::query("INSERT INTO idempotency_keys (scope, key, method, path, request_hash) VALUES ('anonymous:127.0.0.1', 'busy', 'POST', '/api/v1/auth/register', $1)")
         .bind(hash)
         .execute(&pool)
         .await

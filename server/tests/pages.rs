@@ -14,7 +14,7 @@ async fn home_lists_real_products_and_categories(pool: PgPool) {
     let first: String = sqlx::query_scalar(
         "SELECT p.name FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'greenharvest' ORDER BY p.name, p.id LIMIT 1",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut *support::operator(&pool).await)
     .await
     .unwrap();
     assert!(html.contains(&first.replace('&', "&amp;")), "home lacks {first}");

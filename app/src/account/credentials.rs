@@ -119,6 +119,93 @@ pub struct RefreshRequest {
     pub refresh_token: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeRequest {
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeSignInRequest {
+    pub phone: Option<String>,
+    pub code: Option<String>,
+    pub tenant: Option<String>,
+}
+
+/// Six ASCII digits, as sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OneTimeCode(String);
+
+impl std::fmt::Debug for OneTimeCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OneTimeCode(…)")
+    }
+}
+
+pub const CODE_DIGITS: usize = 6;
+
+impl OneTimeCode {
+    pub fn parse(raw: &str) -> Result<OneTimeCode, String> {
+        let code: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(OneTimeCode(code))
+        } else {
+            Err(format!("must be the {CODE_DIGITS} digits we sent"))
+        }
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug)]
+pub struct ParsedCodeSignIn {
+    pub phone: Phone,
+    pub code: OneTimeCode,
+    pub tenant: Option<String>,
+}
+
+impl CodeRequest {
+    pub fn parse(&self) -> Result<Phone, AppError> {
+        match self.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Err(AppError::validation("phone", "is required")),
+            Some(p) => Phone::parse(p).map_err(|m| AppError::validation("phone", m)),
+        }
+    }
+}
+
+impl CodeSignInRequest {
+    pub fn parse(&self) -> Result<ParsedCodeSignIn, AppError> {
+        let mut fields = FieldErrors::new();
+        let phone = CodeRequest { phone: self.phone.clone() }
+            .parse()
+            .map_err(|e| fields.extend(e.fields().cloned().unwrap_or_default()))
+            .ok();
+        let code = match self.code.as_deref().filter(|c| !c.trim().is_empty()) {
+            None => {
+                fields.insert("code".into(), "is required".into());
+                None
+            }
+            Some(c) => OneTimeCode::parse(c).map_err(|m| fields.insert("code".into(), m)).ok(),
+        };
+        match (phone, code) {
+            (Some(phone), Some(code)) => Ok(ParsedCodeSignIn { phone, code, tenant: self.tenant.clone() }),
+            _ => Err(AppError::Validation { fields }),
+        }
+    }
+}
+
+/// What a code request answers: never whether the phone has an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeSent {
+    /// Seconds the code stays valid.
+    pub expires_in: u64,
+    /// Seconds before another code may be asked for.
+    pub resend_after: u64,
+}
+
 #[derive(Debug)]
 pub struct ParsedLogin {
     pub login: Login,
@@ -210,6 +297,31 @@ pub struct UserView {
     pub roles: Vec<String>,
 }
 
+/// One tenant a person belongs to, with their roles there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantMembership {
+    pub slug: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+/// `GET /auth/me`: who is signed in, where, and where else they could be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub tenants: Vec<TenantMembership>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchTenantRequest {
+    pub tenant: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
@@ -254,6 +366,17 @@ mod tests {
         assert!(e.fields().unwrap().contains_key("email") && e.fields().unwrap().contains_key("password"));
         let ok = LoginRequest { phone: Some("9840012345".into()), password: Some("x".into()), ..Default::default() };
         assert!(matches!(ok.parse().unwrap().login, Login::Phone(_)));
+    }
+
+    #[test]
+    fn one_time_codes_are_six_digits() {
+        assert_eq!(OneTimeCode::parse(" 123 456 ").unwrap().expose(), "123456");
+        for bad in ["", "12345", "1234567", "12a456", "１２３４５６"] {
+            assert!(OneTimeCode::parse(bad).is_err(), "{bad:?}");
+        }
+        let e = CodeSignInRequest { phone: Some("12".into()), code: None, tenant: None }.parse().unwrap_err();
+        assert_eq!(e.fields().unwrap().keys().collect::<Vec<_>>(), ["code", "phone"]);
+        assert_eq!(format!("{:?}", OneTimeCode::parse("123456").unwrap()), "OneTimeCode(…)");
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub struct Claims {
     pub exp: u64,
     pub jti: Uuid,
     pub iss: String,
+    /// The sign-in (refresh-token family) this token belongs to: ending that session
+    /// (sign-out, sign-out everywhere, theft detection) ends its access tokens too.
+    pub sid: Uuid,
 }
 
 pub struct SigningKeys {
@@ -92,8 +95,9 @@ impl SigningKeys {
         &self.jwks
     }
 
-    pub fn issue(&self, user: Uuid, tenant: &str, roles: Vec<String>, now: u64) -> Result<(String, Claims), AppError> {
+    pub fn issue(&self, user: Uuid, session: Uuid, tenant: &str, roles: Vec<String>, now: u64) -> Result<(String, Claims), AppError> {
         let claims = Claims {
+            sid: session,
             sub: user,
             roles,
             tenant: tenant.to_string(),
@@ -174,7 +178,7 @@ mod tests {
         let pem = generate_pem().unwrap();
         let k = SigningKeys::from_pem(pem.as_bytes()).unwrap();
         let now = jsonwebtoken::get_current_timestamp();
-        let (token, claims) = k.issue(Uuid::now_v7(), "greenharvest", vec!["customer".into()], now).unwrap();
+        let (token, claims) = k.issue(Uuid::now_v7(), Uuid::now_v7(), "greenharvest", vec!["customer".into()], now).unwrap();
         assert_eq!(k.verify(&token).unwrap(), claims);
 
         // Tampered payload.
@@ -192,10 +196,10 @@ mod tests {
         let hs = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(public_pem.as_bytes())).unwrap();
         assert!(k.verify(&hs).is_err());
         // Another key's signature.
-        let (other, _) = keys().issue(claims.sub, "greenharvest", vec![], now).unwrap();
+        let (other, _) = keys().issue(claims.sub, claims.sid, "greenharvest", vec![], now).unwrap();
         assert!(k.verify(&other).is_err());
         // Expired.
-        let (old, _) = k.issue(claims.sub, "greenharvest", vec![], now - ACCESS_TTL_SECS - 60).unwrap();
+        let (old, _) = k.issue(claims.sub, claims.sid, "greenharvest", vec![], now - ACCESS_TTL_SECS - 60).unwrap();
         assert!(k.verify(&old).is_err());
         assert!(k.verify("not.a.jwt").is_err());
     }

@@ -53,12 +53,28 @@ pub fn Header() -> impl IntoView {
                 <nav aria-label="Main" class="flex items-center gap-4 text-sm font-medium text-stone-700">
                     <a href="/" class="hover:text-emerald-700">"Shop"</a>
                     <a href="/search" class="hover:text-emerald-700">"All products"</a>
+                    <AccountLink/>
                 </nav>
                 <div class="order-last w-full sm:order-none sm:ml-auto sm:w-96">
                     <SearchBox/>
                 </div>
             </div>
         </header>
+    }
+}
+
+/// "Sign in" for visitors, "Account" for the signed in. Rendered on the server only,
+/// from the session the middleware found.
+#[component]
+fn AccountLink() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let signed_in = crate::account::session::current().is_some();
+    #[cfg(not(feature = "ssr"))]
+    let signed_in = false;
+    if signed_in {
+        view! { <a href="/account" class="hover:text-emerald-700" data-testid="account-link">"Account"</a> }.into_any()
+    } else {
+        view! { <a href="/login" class="hover:text-emerald-700" data-testid="sign-in-link">"Sign in"</a> }.into_any()
     }
 }
 

@@ -1,5 +1,6 @@
 //! UI pieces shared by several areas.
 
+pub mod form;
 pub mod layout;
 pub mod not_found;
 pub mod product_card;

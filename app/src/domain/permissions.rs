@@ -32,6 +32,8 @@ pub enum Action {
     ReportsView,
     UsersManage,
     RatesConfigure,
+    /// Read the tenant's audit log.
+    AuditRead,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -70,7 +72,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -80,6 +82,7 @@ impl Action {
         Action::ReportsView,
         Action::UsersManage,
         Action::RatesConfigure,
+        Action::AuditRead,
     ];
 }
 
@@ -110,6 +113,9 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (Farmer, ReportsView, Own),
     (Admin, UsersManage, Any),
     (Admin, RatesConfigure, Any),
+    // Operations watch the audit log in the control tower; admins own it.
+    (Admin, AuditRead, Any),
+    (Ops, AuditRead, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.
@@ -126,10 +132,57 @@ pub fn grant_for_roles(roles: &[Role], action: Action) -> Option<Grant> {
     })
 }
 
+/// What an endpoint or server function asks of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in person, whatever their roles.
+    SignedIn,
+    /// A signed-in person one of whose roles (in the tenant they act in) grants this.
+    Requires(Action),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// 401: sign in first.
+    Unauthenticated,
+    /// 403: signed in, but no role grants it.
+    Forbidden,
+}
+
+/// The one authorization decision: `roles` is `None` for an anonymous caller.
+/// Role names that are not roles (a token from an older release, say) grant nothing.
+pub fn decide(access: Access, roles: Option<&[String]>) -> Decision {
+    match (access, roles) {
+        (Access::Public, _) => Decision::Allow,
+        (_, None) => Decision::Unauthenticated,
+        (Access::SignedIn, Some(_)) => Decision::Allow,
+        (Access::Requires(action), Some(names)) => {
+            let roles: Vec<Role> = names.iter().filter_map(|n| n.parse().ok()).collect();
+            if grant_for_roles(&roles, action).is_some() { Decision::Allow } else { Decision::Forbidden }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn decisions_tell_401_from_403() {
+        let admin = vec!["admin".to_string()];
+        let customer = vec!["customer".to_string(), "not-a-role".to_string()];
+        assert_eq!(decide(Access::Public, None), Decision::Allow);
+        assert_eq!(decide(Access::SignedIn, None), Decision::Unauthenticated);
+        assert_eq!(decide(Access::SignedIn, Some(&customer)), Decision::Allow);
+        assert_eq!(decide(Access::Requires(UsersManage), None), Decision::Unauthenticated);
+        assert_eq!(decide(Access::Requires(UsersManage), Some(&customer)), Decision::Forbidden);
+        assert_eq!(decide(Access::Requires(UsersManage), Some(&admin)), Decision::Allow);
+        assert_eq!(decide(Access::Requires(AuditRead), Some(&["ops".to_string()])), Decision::Allow);
+    }
 
     /// PRODUCT.md's ledger matrix, row by row: (admin, staff, farmer).
     #[test]
@@ -156,7 +209,7 @@ mod tests {
     #[test]
     fn roles_outside_the_ledger_get_none_of_it() {
         for role in [Customer, FieldAgent, Ops] {
-            for action in Action::ALL.into_iter().filter(|a| *a != AccountRead) {
+            for action in Action::ALL.into_iter().filter(|a| !matches!(a, AccountRead | AuditRead)) {
                 assert_eq!(grant(role, action), None, "{role} {action:?}");
             }
         }
@@ -180,7 +233,7 @@ mod tests {
     proptest! {
         /// More roles never take a permission away, and an empty role set has none.
         #[test]
-        fn grants_only_grow_with_roles(mask in 0u8..64, extra in 0usize..6, a in 0usize..9) {
+        fn grants_only_grow_with_roles(mask in 0u8..64, extra in 0usize..6, a in 0usize..10) {
             let action = Action::ALL[a];
             let roles: Vec<Role> = Role::ALL.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, r)| *r).collect();
             let mut more = roles.clone();

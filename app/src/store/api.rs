@@ -6,6 +6,12 @@ use crate::envelope::Page;
 use crate::error::AppError;
 use leptos::prelude::*;
 
+pub const ACCESS: &[(&str, crate::domain::permissions::Access)] = &[
+    ("/_fn/store/search", crate::domain::permissions::Access::Public),
+    ("/_fn/store/product", crate::domain::permissions::Access::Public),
+    ("/_fn/store/categories", crate::domain::permissions::Access::Public),
+];
+
 #[server(prefix = "/_fn", endpoint = "store/search")]
 pub async fn search_products(params: ProductQueryParams) -> Result<Page<ProductCard>, AppError> {
     let query = super::catalog::ProductQuery::parse(&params)?;

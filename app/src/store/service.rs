@@ -96,8 +96,9 @@ pub async fn list_products(
         // Only punctuation was typed: nothing can match.
         return Ok(Page { items: vec![], pagination: Pagination::new(query.page, query.limit, 0) });
     }
-    let total: i64 = if tsquery.is_none() {
-        let cats = cache.categories(pool, tenant).await?;
+    let cats = if tsquery.is_none() { Some(cache.categories(pool, tenant).await?) } else { None };
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let total: i64 = if let Some(cats) = cats {
         cats.iter()
             .filter(|c| query.category.as_ref().is_none_or(|slug| &c.slug == slug))
             .map(|c| c.product_count)
@@ -107,7 +108,7 @@ pub async fn list_products(
             .bind(tenant)
             .bind(&tsquery)
             .bind(&query.category)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await?
     };
     // Distinct statements for browsing and searching: a prepared statement's generic
@@ -147,9 +148,10 @@ pub async fn list_products(
         .bind(&query.category)
         .bind(i64::from(query.limit))
         .bind(query.offset())
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?
     };
+    tx.commit().await?;
     let total = u64::try_from(total).unwrap_or(0);
     Ok(Page {
         items: rows.into_iter().map(ProductCard::from).collect(),
@@ -194,6 +196,7 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
         ProductKey::Id(id) => (Some(id), None),
         ProductKey::Slug(slug) => (None, Some(slug)),
     };
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let row: Option<DetailRow> = sqlx::query_as(
         "SELECT p.id, p.slug, p.name, p.description, p.image_path,
                 c.slug AS category_slug, c.name AS category_name,
@@ -208,7 +211,7 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
     .bind(tenant)
     .bind(id)
     .bind(slug)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or_else(|| AppError::not_found("Product"))?;
     let variants: Vec<VariantRow> = sqlx::query_as(
@@ -221,8 +224,9 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
     )
     .bind(tenant)
     .bind(row.id)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(ProductDetail {
         image_url: image_url(row.image_path, &row.category_slug),
         id: row.id,
@@ -253,6 +257,7 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
 
 /// Categories that have at least one active product, in shelf order.
 pub async fn list_categories(pool: &PgPool, tenant: Uuid) -> Result<Vec<Category>, AppError> {
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT c.slug, c.name, count(p.id)
          FROM categories c
@@ -262,8 +267,9 @@ pub async fn list_categories(pool: &PgPool, tenant: Uuid) -> Result<Vec<Category
          ORDER BY c.position, c.name",
     )
     .bind(tenant)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows
         .into_iter()
         .map(|(slug, name, product_count)| Category { slug, name, product_count })

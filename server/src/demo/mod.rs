@@ -20,7 +20,8 @@ const CHUNK: usize = 5_000;
 /// starting at once are serialised by an advisory lock, so the world loads once.
 /// Returns whether it loaded.
 pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    // The demo world spans every tenant by design.
+    let mut tx = app::db::cross_tenant_tx(pool).await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('mandi-demo-load'))").execute(&mut *tx).await?;
     let has_tenants: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants)").fetch_one(&mut *tx).await?;
     if has_tenants {

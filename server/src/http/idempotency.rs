@@ -7,7 +7,9 @@
 use app::error::AppError;
 use app::state::AppState;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use app::account::session::Session;
+use axum::extract::{ConnectInfo, Request, State};
+use std::net::SocketAddr;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -34,15 +36,17 @@ fn parse_key(value: &HeaderValue) -> Result<String, AppError> {
     Ok(s.to_string())
 }
 
-/// Callers are told apart by their verified access token; everyone else shares one scope.
-fn scope(state: &AppState, request: &Request) -> String {
-    request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| state.keys.verify(token.trim()).ok())
-        .map_or_else(|| "anonymous".to_string(), |claims| format!("user:{}", claims.sub))
+/// Callers are told apart by who the session middleware found (bearer token or
+/// cookies); anonymous callers by their address, so one visitor can never be handed
+/// another's stored response (a sign-in's tokens, say).
+fn scope(request: &Request) -> String {
+    match request.extensions().get::<Session>() {
+        Some(session) => format!("user:{}", session.claims.sub),
+        None => match request.extensions().get::<ConnectInfo<SocketAddr>>() {
+            Some(ConnectInfo(addr)) => format!("anonymous:{}", addr.ip()),
+            None => "anonymous".to_string(),
+        },
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -65,7 +69,7 @@ async fn run(state: &AppState, request: Request, next: Next) -> Result<Response,
         return Ok(next.run(request).await);
     };
     let key = parse_key(header).map_err(IntoResponse::into_response)?;
-    let scope = scope(state, &request);
+    let scope = scope(&request);
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let (parts, body) = request.into_parts();

@@ -1,9 +1,11 @@
 //! Middleware, one concern per file.
 
 pub mod access_log;
+pub mod authorize;
 pub mod body_limit;
 pub mod idempotency;
 pub mod metrics;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
+pub mod session;

@@ -5,9 +5,9 @@
 //! rate: a ceiling against abuse, not an exact quota.
 
 use app::error::AppError;
-use app::state::AppState;
+use app::account::session::Session;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Method, header};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -22,9 +22,21 @@ pub struct Limits {
     per_user: DefaultKeyedRateLimiter<Uuid>,
 }
 
-/// Routes where a wrong guess costs the attacker nothing but a request.
+/// Routes where a wrong guess costs the attacker nothing but a request (both doors).
+/// One-time codes are also limited per phone, in the database.
 fn is_sign_in(method: &Method, path: &str) -> bool {
-    method == Method::POST && matches!(path, "/api/v1/auth/login" | "/api/v1/auth/register")
+    method == Method::POST
+        && matches!(
+            path,
+            "/api/v1/auth/login"
+                | "/api/v1/auth/register"
+                | "/api/v1/auth/otp/request"
+                | "/api/v1/auth/otp/verify"
+                | "/_fn/account/sign_in"
+                | "/_fn/account/sign_up"
+                | "/_fn/account/request_code"
+                | "/_fn/account/sign_in_with_code"
+        )
 }
 
 impl Limits {
@@ -48,13 +60,7 @@ fn refused(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Res
     AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) }.into_response()
 }
 
-#[derive(Clone)]
-pub struct RateLimitState {
-    pub app: AppState,
-    pub limits: Arc<Limits>,
-}
-
-pub async fn enforce(State(RateLimitState { app: state, limits }): State<RateLimitState>, request: Request, next: Next) -> Response {
+pub async fn enforce(State(limits): State<Arc<Limits>>, request: Request, next: Next) -> Response {
     if is_sign_in(request.method(), request.uri().path()) {
         if let Some(ConnectInfo(addr)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
             if let Err(not_until) = limits.sign_in_per_ip.check_key(&addr.ip()) {
@@ -63,13 +69,7 @@ pub async fn enforce(State(RateLimitState { app: state, limits }): State<RateLim
             }
         }
     }
-    let user = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| state.keys.verify(token.trim()).ok())
-        .map(|claims| claims.sub);
+    let user = request.extensions().get::<Session>().map(|s| s.claims.sub);
     if let Some(user) = user {
         if let Err(not_until) = limits.per_user.check_key(&user) {
             return refused(not_until);

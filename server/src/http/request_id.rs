@@ -27,7 +27,7 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let header = HeaderValue::from_str(&id).expect("checked to be visible ASCII");
     request.headers_mut().insert(X_REQUEST_ID.clone(), header.clone());
-    let span = tracing::info_span!("request", request_id = %id);
+    let span = tracing::info_span!("request", request_id = %id, user = tracing::field::Empty);
     let mut response = REQUEST_ID.scope(id, next.run(request)).instrument(span).await;
     response.headers_mut().insert(X_REQUEST_ID.clone(), header);
     response

@@ -90,10 +90,84 @@ impl TestApp {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// Calls a server function the way a browser form does (URL-encoded), with cookies.
+    pub async fn call_fn(&self, path: &str, form: &[(&str, &str)], cookies: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).header("accept", "application/json").form(form);
+        if let Some(c) = cookies {
+            request = request.header(reqwest::header::COOKIE, c);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn get_html_with_cookies(&self, path: &str, cookies: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).header(reqwest::header::COOKIE, cookies).send().await.expect("request sent")
+    }
+
     pub async fn get_html(&self, path: &str) -> (u16, String) {
         let response = self.get(path).await;
         (response.status().as_u16(), response.text().await.unwrap())
     }
+}
+
+/// A transaction that sees every tenant's rows: tests inspect the database as an
+/// operator would (row-level security hides rows from a plain connection).
+pub async fn operator(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    app::db::cross_tenant_tx(pool).await.expect("cross-tenant transaction")
+}
+
+/// `SELECT count(*) FROM audit_log WHERE action = $1`, across tenants.
+pub async fn audit_count(pool: &PgPool, action: &str) -> i64 {
+    let mut tx = operator(pool).await;
+    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1").bind(action).fetch_one(&mut *tx).await.unwrap()
+}
+
+/// The signing key the test app uses (generated once per test run in the data folder).
+pub fn signing_keys() -> app::account::tokens::SigningKeys {
+    let config = config_with(&[]);
+    app::account::tokens::SigningKeys::load_or_generate(&config.signing_key_path(), true).expect("signing key")
+}
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// A new person with `roles` in tenant `slug`; returns their id.
+pub async fn person_with_roles(pool: &PgPool, slug: &str, roles: &[&str]) -> uuid::Uuid {
+    let id = uuid::Uuid::now_v7();
+    let mut tx = operator(pool).await;
+    sqlx::query("INSERT INTO users (id, email, display_name) VALUES ($1, $2, 'Test person')")
+        .bind(id)
+        .bind(format!("{}@test.example", id.simple()))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    for role in roles {
+        sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) SELECT id, $2, $3 FROM tenants WHERE slug = $1")
+            .bind(slug)
+            .bind(id)
+            .bind(role)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    id
+}
+
+/// The value of `name` in a response's `Set-Cookie` headers, if it set one.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The cookie's value from a `Set-Cookie` line.
+pub fn cookie_value(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string()
 }
 
 impl Drop for TestApp {

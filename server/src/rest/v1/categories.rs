@@ -3,13 +3,13 @@
 use app::envelope::ok;
 use app::error::AppError;
 use app::state::AppState;
-use axum::Router;
+use super::routes::Routes;
+use app::domain::permissions::Access::Public;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/categories", get(list))
+pub fn routes() -> Routes {
+    Routes::new().get("/categories", Public, list)
 }
 
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {

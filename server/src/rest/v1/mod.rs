@@ -3,31 +3,37 @@
 //! included (unknown routes and wrong methods here; oversized bodies in
 //! `http::body_limit`).
 
+pub mod admin;
 pub mod auth;
 pub mod categories;
 pub mod products;
+pub mod routes;
 
 use app::error::AppError;
 use app::state::AppState;
 use axum::Router;
-use app::account::service as accounts;
+use app::account::session::Session;
 use app::account::tokens::Claims;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(products::router())
-        .merge(categories::router())
-        .merge(auth::router())
+/// Every `/api/v1` route under `/api/v1`, and the access rule of each.
+pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
+    let (router, rules) = routes::Routes::new()
+        .merge(products::routes())
+        .merge(categories::routes())
+        .merge(auth::routes())
+        .merge(admin::routes())
+        .nest("/api/v1");
+    let router = router
         .fallback(|| async { AppError::not_found("API route") })
         .method_not_allowed_fallback(|| async {
             AppError::validation("method", "this route does not accept that HTTP method")
-        })
+        });
+    (router, rules)
 }
 
 /// Decodes a query string into `T`, reporting a malformed one as a validation error.
@@ -67,25 +73,19 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
-/// The signed-in caller, from `Authorization: Bearer <access JWT>`; 401 otherwise.
+/// The signed-in caller, as the session middleware verified them from
+/// `Authorization: Bearer <access JWT>`; 401 otherwise.
 pub struct Authenticated(pub Claims);
 
-impl FromRequestParts<AppState> for Authenticated {
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(AppError::Unauthenticated)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(AppError::Unauthenticated)?;
-        Ok(Authenticated(accounts::authenticate(&state.pool, &state.keys, token).await?))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<Session>()
+            .map(|s| Authenticated(s.claims.clone()))
+            .ok_or(AppError::Unauthenticated)
     }
 }
 

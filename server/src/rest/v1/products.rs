@@ -6,13 +6,13 @@ use app::error::AppError;
 use app::state::AppState;
 use app::store::catalog::{ProductQuery, ProductQueryParams};
 use app::store::service::{self, ProductKey};
-use axum::Router;
+use super::routes::Routes;
+use app::domain::permissions::Access::Public;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use axum::routing::get;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/products", get(list)).route("/products/{id}", get(show))
+pub fn routes() -> Routes {
+    Routes::new().get("/products", Public, list).get("/products/{id}", Public, show)
 }
 
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {

@@ -1,0 +1,81 @@
+//! The route → rule registry of server functions, and the one enforcement step that
+//! both doors use: the server's middleware for calls over HTTP, and each protected
+//! server function itself for calls made directly while a page renders on the server.
+//! A path with no rule is refused (deny by default). REST routes declare their rules
+//! where they are routed (`server/src/rest/v1`).
+
+use crate::domain::permissions::Access;
+
+/// Every server function's rule, by path.
+pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
+    crate::store::api::ACCESS
+        .iter()
+        .chain(crate::account::api::ACCESS)
+        .chain(crate::admin::api::ACCESS)
+        .copied()
+}
+
+pub fn server_fn_rule(path: &str) -> Option<Access> {
+    server_fn_rules().find(|(p, _)| *p == path).map(|(_, a)| a)
+}
+
+#[cfg(feature = "ssr")]
+pub use enforcement::*;
+
+#[cfg(feature = "ssr")]
+mod enforcement {
+    use super::*;
+    use crate::account::session::{self, Session};
+    use crate::audit::{self, Entry};
+    use crate::domain::permissions::{Decision, decide};
+    use crate::error::AppError;
+    use sqlx::PgPool;
+
+    /// Allows or refuses `session` on `route` under `rule` (`None`: no rule, refused).
+    /// A signed-in person refused is a security event in the audit log.
+    pub async fn enforce(
+        pool: &PgPool,
+        session: Option<&Session>,
+        rule: Option<Access>,
+        route: &str,
+        ip: Option<&str>,
+    ) -> Result<(), AppError> {
+        let Some(access) = rule else {
+            tracing::error!(route, "no access rule for this route; refused (add one)");
+            return Err(AppError::Forbidden);
+        };
+        match decide(access, session.map(|s| s.claims.roles.as_slice())) {
+            Decision::Allow => Ok(()),
+            Decision::Unauthenticated => Err(AppError::Unauthenticated),
+            Decision::Forbidden => {
+                let claims = session.map(|s| &s.claims);
+                let tenant: Option<uuid::Uuid> = match claims {
+                    Some(c) => sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1").bind(&c.tenant).fetch_optional(pool).await?,
+                    None => None,
+                };
+                let entry = Entry {
+                    after: Some(serde_json::json!({ "rule": format!("{access:?}"), "roles": claims.map(|c| c.roles.clone()) })),
+                    ..Entry::event(tenant, claims.map(|c| c.sub), "security.permission_denied", route.to_string(), ip)
+                };
+                match tenant {
+                    Some(t) => {
+                        let mut tx = crate::db::tenant_tx(pool, t).await?;
+                        audit::record(&mut *tx, entry).await?;
+                        tx.commit().await?;
+                    }
+                    None => audit::record(pool, entry).await?,
+                }
+                Err(AppError::Forbidden)
+            }
+        }
+    }
+
+    /// For a server function called in-process during a page render (no middleware
+    /// ran): the same rule, the same decision. Returns the session when there is one.
+    pub async fn check(path: &str) -> Result<Option<Session>, AppError> {
+        let state = crate::state::app_state()?;
+        let current = session::current();
+        enforce(&state.pool, current.as_ref(), server_fn_rule(path), path, None).await?;
+        Ok(current)
+    }
+}
