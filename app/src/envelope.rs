@@ -124,6 +124,21 @@ mod ssr {
         .into_response()
     }
 
+    /// A refusal in the shape its caller decodes: server functions (`/_fn/…`) get
+    /// `AppError`'s own JSON, as their typed client expects; everyone else the envelope.
+    pub fn error_for_path(path: &str, error: AppError) -> Response {
+        if !path.starts_with("/_fn/") {
+            return error.into_response();
+        }
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = error.retry_after_secs();
+        let mut response = (status, Json(error)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -165,8 +165,10 @@ pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>) -> Router 
     }
     // Layers run outside-in from the last added: request id first, then access log
     // and metrics, compression, the body limit, who is calling (session), rate
-    // limits, authorization, and idempotency nearest the handlers.
+    // limits, authorization, idempotency, and server functions' real error statuses
+    // nearest the handlers.
     router
+        .layer(middleware::from_fn(http::server_fn_status::real_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::idempotency::enforce))
         .layer(middleware::from_fn_with_state(authorize_state, http::authorize::authorize))
         .layer(middleware::from_fn_with_state(limits, http::rate_limit::enforce))

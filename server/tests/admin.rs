@@ -113,7 +113,7 @@ async fn other_roles_are_refused_and_the_refusal_is_audited(pool: PgPool) {
     assert_eq!(audit_count(&pool, "security.permission_denied").await, 2);
 
     // The pages say the same.
-    let page = app.get("/admin/users").await;
+    let page = app.get_html_with_cookies("/admin/users", "").await;
     assert_eq!(page.status(), 302);
     let signed_in = app.client.post(app.url("/_fn/account/sign_in")).form(&[("login", "customer@greenharvest.demo"), ("password", "mandi-demo")]).header("accept", "application/json").send().await.unwrap();
     let jar = support::set_cookie(&signed_in, "mandi_session").map(|c| format!("mandi_session={}", support::cookie_value(&c))).unwrap();

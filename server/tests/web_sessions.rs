@@ -57,7 +57,7 @@ async fn sign_in_shows_the_account_and_sign_out_ends_it(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn anonymous_visitors_are_sent_to_sign_in(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let page = app.get("/account").await;
+    let page = app.get_html_with_cookies("/account", "").await;
     assert_eq!(page.status(), 302);
     assert_eq!(page.headers()["location"], "/login?next=/account");
     let (status, html) = app.get_html("/login").await;
@@ -112,7 +112,7 @@ async fn tampered_cookies_make_a_visitor_anonymous(pool: PgPool) {
         let response = app.call_fn("/_fn/account/sign_out", &[], Some(&jar)).await;
         assert_eq!(response.status(), 401, "{jar}");
         let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["kind"], "unauthenticated", "typed error: {body}");
+        assert_eq!(body["kind"], "unauthenticated", "the server functions' typed error: {body}");
         let page = app.get_html_with_cookies("/admin/users", &jar).await;
         assert_eq!(page.status(), 302, "{jar}");
     }

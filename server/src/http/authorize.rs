@@ -6,11 +6,12 @@
 use app::access::{enforce, server_fn_rule};
 use app::account::session::Session;
 use app::domain::permissions::Access;
+use app::envelope::error_for_path;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -76,6 +77,6 @@ pub async fn authorize(State(AuthorizeState { app, table }): State<AuthorizeStat
     let session = request.extensions().get::<Session>();
     match enforce(&app.pool, session, rule, &route, ip.as_deref()).await {
         Ok(()) => next.run(request).await,
-        Err(e) => e.into_response(),
+        Err(e) => error_for_path(request.uri().path(), e),
     }
 }

@@ -8,4 +8,5 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
+pub mod server_fn_status;
 pub mod session;

@@ -4,12 +4,13 @@
 //! in each app process (GCRA buckets from `governor`), so N servers allow N times the
 //! rate: a ceiling against abuse, not an exact quota.
 
+use app::envelope::error_for_path;
 use app::error::AppError;
 use app::account::session::Session;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::{IpAddr, SocketAddr};
@@ -55,9 +56,9 @@ impl Limits {
     }
 }
 
-fn refused(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Response {
+fn refused(path: &str, not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Response {
     let wait = not_until.wait_time_from(DefaultClock::default().now());
-    AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) }.into_response()
+    error_for_path(path, AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
 }
 
 pub async fn enforce(State(limits): State<Arc<Limits>>, request: Request, next: Next) -> Response {
@@ -65,14 +66,14 @@ pub async fn enforce(State(limits): State<Arc<Limits>>, request: Request, next: 
         if let Some(ConnectInfo(addr)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
             if let Err(not_until) = limits.sign_in_per_ip.check_key(&addr.ip()) {
                 tracing::warn!(ip = %addr.ip(), "sign-in rate limit reached");
-                return refused(not_until);
+                return refused(request.uri().path(), not_until);
             }
         }
     }
     let user = request.extensions().get::<Session>().map(|s| s.claims.sub);
     if let Some(user) = user {
         if let Err(not_until) = limits.per_user.check_key(&user) {
-            return refused(not_until);
+            return refused(request.uri().path(), not_until);
         }
     }
     next.run(request).await

@@ -99,8 +99,13 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// A page as a browser asks for it (`Accept: text/html`, so redirects are real 302s).
     pub async fn get_html_with_cookies(&self, path: &str, cookies: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).header(reqwest::header::COOKIE, cookies).send().await.expect("request sent")
+        let mut request = self.client.get(self.url(path)).header(reqwest::header::ACCEPT, "text/html");
+        if !cookies.is_empty() {
+            request = request.header(reqwest::header::COOKIE, cookies);
+        }
+        request.send().await.expect("request sent")
     }
 
     pub async fn get_html(&self, path: &str) -> (u16, String) {

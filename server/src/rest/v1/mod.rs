@@ -27,13 +27,13 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(categories::routes())
         .merge(auth::routes())
         .merge(admin::routes())
-        .nest("/api/v1");
+        .for_prefix("/api/v1");
     let router = router
         .fallback(|| async { AppError::not_found("API route") })
         .method_not_allowed_fallback(|| async {
             AppError::validation("method", "this route does not accept that HTTP method")
         });
-    (router, rules)
+    (Router::new().nest("/api/v1", router), rules)
 }
 
 /// Decodes a query string into `T`, reporting a malformed one as a validation error.

@@ -48,13 +48,13 @@ impl Routes {
         self
     }
 
-    /// Mounts these routes under `prefix`; rule paths follow.
-    pub fn nest(self, prefix: &str) -> (Router<AppState>, Vec<Rule>) {
+    /// The router (to be mounted under `prefix`) and its rules with full paths.
+    pub fn for_prefix(self, prefix: &str) -> (Router<AppState>, Vec<Rule>) {
         let rules = self
             .rules
             .into_iter()
             .map(|r| Rule { path: format!("{prefix}{}", r.path), ..r })
             .collect();
-        (Router::new().nest(prefix, self.router), rules)
+        (self.router, rules)
     }
 }
