@@ -85,7 +85,7 @@ test('a wrong password is a form error, and a demo admin reaches the admin scree
   await page.getByLabel('E-mail or phone').fill('admin@greenharvest.demo');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('form-error')).toContainText('not right');
+  await expect(form.getByTestId('form-error')).toContainText('not right');
   await page.getByLabel('Password').fill('mandi-demo');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/admin\/users$/);
