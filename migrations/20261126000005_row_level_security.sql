@@ -10,38 +10,33 @@
 -- memberships, the demo loader, maintenance jobs) says so explicitly with
 -- `set_config('mandi.cross_tenant', 'on', true)`, in that transaction only.
 
-CREATE FUNCTION mandi_tenant_visible(row_tenant uuid) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT current_setting('mandi.cross_tenant', true) IS NOT DISTINCT FROM 'on'
-        OR row_tenant = nullif(current_setting('mandi.tenant_id', true), '')::uuid
-$$;
 
+-- The settings are read in scalar subqueries so PostgreSQL evaluates each once per
+-- query (an InitPlan) instead of once per row: a per-row current_setting() made
+-- counting 100,000 products several times slower.
 DO $$
 DECLARE
     t text;
+    visible constant text :=
+        '(SELECT current_setting(''mandi.cross_tenant'', true)) IS NOT DISTINCT FROM ''on'''
+        ' OR tenant_id = (SELECT nullif(current_setting(''mandi.tenant_id'', true), '''')::uuid)';
 BEGIN
     FOREACH t IN ARRAY ARRAY['memberships', 'farms', 'categories', 'products', 'product_variants', 'inventory']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (%s) WITH CHECK (%s)', t, visible, visible);
+    END LOOP;
+    -- The audit log and the outbox also hold entries that belong to no tenant (a failed
+    -- sign-in, a one-time code); those are readable and writable in any scope.
+    FOREACH t IN ARRAY ARRAY['audit_log', 'notification_outbox']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format(
-            'CREATE POLICY tenant_isolation ON %I USING (mandi_tenant_visible(tenant_id)) WITH CHECK (mandi_tenant_visible(tenant_id))',
-            t
+            'CREATE POLICY tenant_isolation ON %I USING (tenant_id IS NULL OR %s) WITH CHECK (tenant_id IS NULL OR %s)',
+            t, visible, visible
         );
     END LOOP;
 END
 $$;
-
--- The audit log and the outbox also hold entries that belong to no tenant (a failed
--- sign-in, a one-time code); those are readable and writable in any scope.
-ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON audit_log
-    USING (tenant_id IS NULL OR mandi_tenant_visible(tenant_id))
-    WITH CHECK (tenant_id IS NULL OR mandi_tenant_visible(tenant_id));
-
-ALTER TABLE notification_outbox ENABLE ROW LEVEL SECURITY;
-ALTER TABLE notification_outbox FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON notification_outbox
-    USING (tenant_id IS NULL OR mandi_tenant_visible(tenant_id))
-    WITH CHECK (tenant_id IS NULL OR mandi_tenant_visible(tenant_id));

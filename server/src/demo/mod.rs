@@ -31,6 +31,9 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
     let world = world::generate(scale, seed);
     insert(&mut tx, &world).await?;
     tx.commit().await?;
+    // Fresh statistics, so the first queries are planned for the data just loaded
+    // rather than for empty tables (autovacuum would take a minute to get there).
+    sqlx::query("ANALYZE").execute(pool).await?;
     tracing::info!(
         products = world.products.len(),
         variants = world.variants.len(),
