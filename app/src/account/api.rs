@@ -41,13 +41,7 @@ mod door {
     }
 
     pub fn context(state: &AppState) -> AuthContext<'_> {
-        AuthContext {
-            pool: &state.pool,
-            keys: &state.keys,
-            production: state.config.is_production(),
-            store_tenant: state.store_tenant,
-            ip: client_ip(),
-        }
+        AuthContext::new(state, client_ip())
     }
 
     fn set(values: Vec<axum::http::HeaderValue>) {

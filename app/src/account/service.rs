@@ -27,6 +27,18 @@ pub struct AuthContext<'a> {
     pub ip: Option<String>,
 }
 
+impl<'a> AuthContext<'a> {
+    pub fn new(state: &'a crate::state::AppState, ip: Option<String>) -> AuthContext<'a> {
+        AuthContext {
+            pool: &state.pool,
+            keys: &state.keys,
+            production: state.config.is_production(),
+            store_tenant: state.store_tenant,
+            ip,
+        }
+    }
+}
+
 #[derive(FromRow)]
 pub(super) struct UserRow {
     pub id: Uuid,

@@ -2,6 +2,7 @@
 
 use crate::domain::permissions::Role;
 use crate::error::{AppError, FieldErrors};
+use crate::store::catalog::parse_bounded;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -90,19 +91,6 @@ fn trimmed(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-fn bounded(raw: Option<String>, default: u32, max: u32, name: &str, fields: &mut FieldErrors) -> u32 {
-    match raw {
-        None => default,
-        Some(s) => match s.parse::<u32>() {
-            Ok(n) if (1..=max).contains(&n) => n,
-            _ => {
-                fields.insert(name.into(), format!("must be a whole number from 1 to {max}"));
-                default
-            }
-        },
-    }
-}
-
 impl MemberQueryParams {
     pub fn parse(&self) -> Result<MemberQuery, AppError> {
         let mut fields = FieldErrors::new();
@@ -110,8 +98,8 @@ impl MemberQueryParams {
         if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
             fields.insert("q".into(), "must be at most 100 characters".into());
         }
-        let page = bounded(trimmed(&self.page), 1, 1000, "page", &mut fields);
-        let limit = bounded(trimmed(&self.limit), 20, 100, "limit", &mut fields);
+        let page = parse_bounded(self.page.as_deref(), 1, 1, 1000, "page", &mut fields);
+        let limit = parse_bounded(self.limit.as_deref(), 20, 1, 100, "limit", &mut fields);
         if fields.is_empty() { Ok(MemberQuery { q, page, limit }) } else { Err(AppError::Validation { fields }) }
     }
 }
@@ -167,7 +155,7 @@ impl AuditQueryParams {
                 None
             })
         });
-        let limit = bounded(trimmed(&self.limit), 50, 200, "limit", &mut fields);
+        let limit = parse_bounded(self.limit.as_deref(), 50, 1, 200, "limit", &mut fields);
         if fields.is_empty() {
             Ok(AuditQuery { action, actor, from, to, before_id, limit })
         } else {

@@ -155,7 +155,8 @@ impl ProductQuery {
     }
 }
 
-fn parse_bounded(raw: Option<&str>, default: u32, min: u32, max: u32, name: &str, fields: &mut FieldErrors) -> u32 {
+/// A whole number in `min..=max` from an optional query value; a bad one is a field error.
+pub(crate) fn parse_bounded(raw: Option<&str>, default: u32, min: u32, max: u32, name: &str, fields: &mut FieldErrors) -> u32 {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return default };
     match raw.parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => n,

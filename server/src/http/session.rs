@@ -48,13 +48,7 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         if found.is_none() {
             if let Some(refresh_token) = &refresh {
                 let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-                let ctx = AuthContext {
-                    pool: &state.pool,
-                    keys: &state.keys,
-                    production: secure,
-                    store_tenant: state.store_tenant,
-                    ip,
-                };
+                let ctx = AuthContext::new(&state, ip);
                 match accounts::renew(&ctx, refresh_token, true).await {
                     Ok(Renewal::Rotated(tokens)) => {
                         set_cookies = cookies::session(&tokens.access_token, Some(&tokens.refresh_token), secure);

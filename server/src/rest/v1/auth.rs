@@ -30,13 +30,7 @@ pub fn routes() -> Routes {
 }
 
 pub fn context(state: &AppState, ip: Option<String>) -> AuthContext<'_> {
-    AuthContext {
-        pool: &state.pool,
-        keys: &state.keys,
-        production: state.config.is_production(),
-        store_tenant: state.store_tenant,
-        ip,
-    }
+    AuthContext::new(state, ip)
 }
 
 fn created(data: impl serde::Serialize) -> Response {
