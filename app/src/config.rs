@@ -57,7 +57,44 @@ pub struct Config {
     pub rate_limit_sign_in_per_minute: u32,
     /// Requests allowed per signed-in person per minute.
     pub rate_limit_user_per_minute: u32,
+    /// Jobs this process runs at once; 0 makes it a web-only process.
+    pub jobs_concurrency: u32,
+    /// How long a claimed job stays a worker's before another may take it over
+    /// (renewed while the job runs, so it bounds recovery after a crash, not job length).
+    pub jobs_lease_secs: u32,
+    pub notify: NotifyProviders,
     pub leptos: LeptosOptions,
+}
+
+/// Where notifications go. `Sandbox` (development and tests; refused in production)
+/// is the app's own imitation of the providers, with delivery webhooks and faults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyProviders {
+    Sandbox {
+        /// Signs the sandbox's delivery webhooks, as Meta's app secret does.
+        app_secret: String,
+    },
+    Cloud {
+        /// WhatsApp Business Cloud API base, e.g. `https://graph.facebook.com/v21.0`.
+        whatsapp_api_base: String,
+        whatsapp_phone_number_id: String,
+        whatsapp_token: String,
+        /// Meta's app secret: verifies `X-Hub-Signature-256` on delivery webhooks.
+        whatsapp_app_secret: String,
+        /// SMS and e-mail gateways taking `{"to", "body", "reference"}` JSON with a bearer token.
+        sms_api_url: String,
+        email_api_url: String,
+        messaging_api_token: String,
+    },
+}
+
+impl NotifyProviders {
+    pub fn webhook_secret(&self) -> &str {
+        match self {
+            NotifyProviders::Sandbox { app_secret } => app_secret,
+            NotifyProviders::Cloud { whatsapp_app_secret, .. } => whatsapp_app_secret,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -190,6 +227,16 @@ const KNOWN_KEYS: &[&str] = &[
     "jwt_private_key_file",
     "rate_limit_sign_in_per_minute",
     "rate_limit_user_per_minute",
+    "jobs_concurrency",
+    "jobs_lease_secs",
+    "notify_provider",
+    "whatsapp_api_base",
+    "whatsapp_phone_number_id",
+    "whatsapp_token",
+    "whatsapp_app_secret",
+    "sms_api_url",
+    "email_api_url",
+    "messaging_api_token",
 ];
 
 impl Config {
@@ -239,8 +286,20 @@ impl Config {
             jwt_private_key_file: layers.get("jwt_private_key_file", None, |s| Ok(Some(PathBuf::from(s))))?,
             rate_limit_sign_in_per_minute: layers.get("rate_limit_sign_in_per_minute", 10, positive::<u32>)?,
             rate_limit_user_per_minute: layers.get("rate_limit_user_per_minute", 100, positive::<u32>)?,
+            jobs_concurrency: layers.get("jobs_concurrency", 4, |s| {
+                s.parse::<u32>().ok().filter(|n| *n <= 256).ok_or_else(|| "expected a whole number from 0 to 256".to_string())
+            })?,
+            jobs_lease_secs: layers.get("jobs_lease_secs", 30, |s| {
+                positive::<u32>(s).and_then(|n| if n <= 3600 { Ok(n) } else { Err("at most 3600".into()) })
+            })?,
+            notify: notify_providers(&layers)?,
             leptos,
         };
+        if config.env == Environment::Production && matches!(config.notify, NotifyProviders::Sandbox { .. }) {
+            return Err(ConfigError(
+                "MANDI_NOTIFY_PROVIDER must be cloud when MANDI_ENV=production (the sandbox provider delivers nothing)".into(),
+            ));
+        }
         if config.env == Environment::Production && config.demo_autoload {
             return Err(ConfigError(
                 "MANDI_DEMO_AUTOLOAD must be false when MANDI_ENV=production (demo data and demo sign-ins never reach production)".into(),
@@ -256,6 +315,34 @@ impl Config {
     pub fn signing_key_path(&self) -> PathBuf {
         self.jwt_private_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("jwt-private.pem"))
     }
+}
+
+fn notify_providers(layers: &Layers<'_>) -> Result<NotifyProviders, ConfigError> {
+    let kind = layers.get("notify_provider", "sandbox".to_string(), |s| match s {
+        "sandbox" | "cloud" => Ok(s.to_string()),
+        _ => Err("expected sandbox or cloud".into()),
+    })?;
+    let text = |s: &str| Ok::<_, String>(Some(s.to_string()));
+    let required = |key: &str| -> Result<String, ConfigError> {
+        layers.get(key, None, text)?.filter(|v| !v.is_empty()).ok_or_else(|| {
+            ConfigError(format!("MANDI_{} is required when MANDI_NOTIFY_PROVIDER=cloud", key.to_ascii_uppercase()))
+        })
+    };
+    if kind == "sandbox" {
+        let app_secret = layers.get("whatsapp_app_secret", None, text)?.unwrap_or_else(|| "sandbox-app-secret".into());
+        return Ok(NotifyProviders::Sandbox { app_secret });
+    }
+    Ok(NotifyProviders::Cloud {
+        whatsapp_api_base: layers
+            .get("whatsapp_api_base", None, text)?
+            .unwrap_or_else(|| "https://graph.facebook.com/v21.0".into()),
+        whatsapp_phone_number_id: required("whatsapp_phone_number_id")?,
+        whatsapp_token: required("whatsapp_token")?,
+        whatsapp_app_secret: required("whatsapp_app_secret")?,
+        sms_api_url: required("sms_api_url")?,
+        email_api_url: required("email_api_url")?,
+        messaging_api_token: required("messaging_api_token")?,
+    })
 }
 
 /// The `[mandi]` table as plain strings, refusing keys we do not know (typos).
@@ -337,6 +424,36 @@ demo_autoload = true
     fn production_refuses_demo_data() {
         let e = load(FILE, &[DB, ("MANDI_ENV", "production")]).unwrap_err();
         assert!(e.0.contains("MANDI_DEMO_AUTOLOAD"), "{e}");
-        assert!(load(FILE, &[DB, ("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false")]).is_ok());
+        let e = load(FILE, &[DB, ("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false")]).unwrap_err();
+        assert!(e.0.contains("MANDI_NOTIFY_PROVIDER must be cloud"), "{e}");
+        let mut vars = vec![DB, ("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false")];
+        vars.extend(CLOUD);
+        assert!(load(FILE, &vars).is_ok());
+    }
+
+    const CLOUD: [(&str, &str); 7] = [
+        ("MANDI_NOTIFY_PROVIDER", "cloud"),
+        ("MANDI_WHATSAPP_PHONE_NUMBER_ID", "1234"),
+        ("MANDI_WHATSAPP_TOKEN", "t"),
+        ("MANDI_WHATSAPP_APP_SECRET", "s"),
+        ("MANDI_SMS_API_URL", "https://sms.example/send"),
+        ("MANDI_EMAIL_API_URL", "https://mail.example/send"),
+        ("MANDI_MESSAGING_API_TOKEN", "m"),
+    ];
+
+    #[test]
+    fn cloud_notifications_need_every_credential_and_jobs_settings_are_bounded() {
+        let c = load(FILE, &[DB]).unwrap();
+        assert_eq!(c.notify, NotifyProviders::Sandbox { app_secret: "sandbox-app-secret".into() });
+        assert_eq!((c.jobs_concurrency, c.jobs_lease_secs), (4, 30));
+        let mut vars = vec![DB];
+        vars.extend(&CLOUD[..6]);
+        let e = load(FILE, &vars).unwrap_err();
+        assert!(e.0.contains("MANDI_MESSAGING_API_TOKEN is required"), "{e}");
+        let e = load(FILE, &[DB, ("MANDI_NOTIFY_PROVIDER", "twilio")]).unwrap_err();
+        assert!(e.0.starts_with("MANDI_NOTIFY_PROVIDER"), "{e}");
+        assert!(load(FILE, &[DB, ("MANDI_JOBS_CONCURRENCY", "0")]).is_ok());
+        assert!(load(FILE, &[DB, ("MANDI_JOBS_CONCURRENCY", "-1")]).is_err());
+        assert!(load(FILE, &[DB, ("MANDI_JOBS_LEASE_SECS", "0")]).is_err());
     }
 }

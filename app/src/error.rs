@@ -24,6 +24,9 @@ pub enum AppError {
     /// A wrong, expired, spent or exhausted one-time code: all look the same.
     #[error("The code is wrong or has expired")]
     InvalidCode,
+    /// A webhook whose signature does not match its body under our shared secret.
+    #[error("The request signature is missing or does not match")]
+    InvalidSignature,
     #[error("You do not have access to this")]
     Forbidden,
     #[error("{what} not found")]
@@ -57,7 +60,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Validation { .. } => 400,
-            AppError::Unauthenticated | AppError::BadCredentials | AppError::InvalidCode => 401,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::InvalidCode | AppError::InvalidSignature => 401,
             AppError::Forbidden => 403,
             AppError::NotFound { .. } => 404,
             AppError::Conflict { .. } | AppError::RequestInProgress => 409,
@@ -73,6 +76,7 @@ impl AppError {
         match self {
             AppError::Validation { .. } => "VALIDATION_FAILED",
             AppError::Unauthenticated | AppError::BadCredentials | AppError::InvalidCode => "UNAUTHENTICATED",
+            AppError::InvalidSignature => "INVALID_SIGNATURE",
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Conflict { .. } => "CONFLICT",

@@ -11,6 +11,9 @@ pub mod components;
 pub mod domain;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod jobs;
+pub mod live;
 pub mod outbox;
 pub mod store;
 

@@ -1,11 +1,13 @@
 //! The notification outbox: a message to a person is a row written in the same
 //! transaction as the change that causes it, so neither exists without the other.
-//! Delivery (WhatsApp, SMS, e-mail, in-app) and status tracking read from here.
+//! Each message row carries its own `notification.send` job, enqueued in the same
+//! transaction; the server's notification handler delivers it through the channel's
+//! provider and tracks its status (`queued → sent → delivered → read`, or `failed`).
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Sms,
@@ -15,6 +17,12 @@ pub enum Channel {
 }
 
 impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Whatsapp, Channel::Sms, Channel::Email, Channel::InApp];
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Sms => "sms",
@@ -47,6 +55,8 @@ mod queries {
     use super::*;
     use sqlx::PgExecutor;
 
+    use crate::jobs::{self, NewJob, Queue};
+
     pub struct NewMessage<'a> {
         pub tenant: Option<Uuid>,
         pub user: Option<Uuid>,
@@ -54,14 +64,20 @@ mod queries {
         pub recipient: &'a str,
         pub template: &'a str,
         pub language: &'a str,
+        /// The text as sent by SMS and e-mail, and shown in the app.
         pub body: String,
+        /// The template's parameters in order (WhatsApp sends the template and these).
+        pub params: Vec<String>,
     }
 
-    pub async fn enqueue(db: impl PgExecutor<'_>, m: NewMessage<'_>) -> Result<Uuid, sqlx::Error> {
+    pub const SEND_JOB: &str = "notification.send";
+
+    /// Writes the message and its delivery job on `tx`: both or neither.
+    pub async fn enqueue(tx: &mut sqlx::PgConnection, m: NewMessage<'_>) -> Result<Uuid, sqlx::Error> {
         let id = Uuid::now_v7();
         sqlx::query(
-            "INSERT INTO notification_outbox (id, tenant_id, user_id, channel, recipient, template, language, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO notification_outbox (id, tenant_id, user_id, channel, recipient, template, language, body, params)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id)
         .bind(m.tenant)
@@ -71,10 +87,62 @@ mod queries {
         .bind(m.template)
         .bind(m.language)
         .bind(m.body)
-        .execute(db)
+        .bind(serde_json::json!(m.params))
+        .execute(&mut *tx)
         .await?;
+        enqueue_send(tx, id, m.tenant).await?;
         Ok(id)
     }
+
+    /// (Re)queues delivery of message `id` (also how a failed message is retried).
+    pub async fn enqueue_send(tx: &mut sqlx::PgConnection, id: Uuid, tenant: Option<Uuid>) -> Result<i64, sqlx::Error> {
+        let mut job = NewJob::new(Queue::Notifications, SEND_JOB, serde_json::json!({ "messageId": id })).max_attempts(8);
+        job.tenant = tenant;
+        jobs::enqueue(&mut *tx, job).await
+    }
+
+    /// A message for a person, by the channels they prefer and in their language:
+    /// the first preferred channel they can be reached on, plus an in-app copy. `body`
+    /// gives the text for a language (`en`, `ta`). Returns the message ids.
+    pub async fn notify_person(
+        tx: &mut sqlx::PgConnection,
+        tenant: Option<Uuid>,
+        user: Uuid,
+        template: &str,
+        params: Vec<String>,
+        body: impl Fn(&str) -> String,
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
+        let (email, phone, locale, channels): (Option<String>, Option<String>, String, Vec<String>) = sqlx::query_as(
+            "SELECT email, phone, locale, notification_channels FROM users WHERE id = $1",
+        )
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut ids = Vec::new();
+        let reachable = channels.iter().filter_map(|c| Channel::parse(c)).find_map(|c| match c {
+            Channel::Whatsapp | Channel::Sms => phone.clone().map(|p| (c, p)),
+            Channel::Email => email.clone().map(|e| (c, e)),
+            Channel::InApp => None,
+        });
+        let text = body(&locale);
+        let mut targets: Vec<(Channel, String)> = reachable.into_iter().collect();
+        targets.push((Channel::InApp, user.to_string()));
+        for (channel, recipient) in targets {
+            let message = NewMessage {
+                tenant,
+                user: Some(user),
+                channel,
+                recipient: &recipient,
+                template,
+                language: &locale,
+                body: text.clone(),
+                params: params.clone(),
+            };
+            ids.push(enqueue(&mut *tx, message).await?);
+        }
+        Ok(ids)
+    }
+
 
     /// The newest messages, for the development outbox page (never served in production).
     pub async fn recent(db: impl PgExecutor<'_>, recipient: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, sqlx::Error> {

@@ -1,7 +1,9 @@
 //! Builds the application: pool, migrations, demo data, router and listener. Used by
 //! `main.rs` and, on port 0 against a fresh database, by the integration tests.
 
-use crate::{db, demo, health, http, rest};
+use crate::notify::{Notifier, SendHandler, sandbox::Sandbox};
+use crate::runtime::Runtime;
+use crate::{db, demo, health, http, jobs, live, rest};
 use app::account::tokens::SigningKeys;
 use app::config::Config;
 use app::state::AppState;
@@ -41,6 +43,9 @@ pub struct Application {
     router: Router,
     pool: PgPool,
     limits: Arc<http::rate_limit::Limits>,
+    registry: jobs::Registry,
+    worker: Option<jobs::worker::WorkerConfig>,
+    pub runtime: Arc<Runtime>,
 }
 
 impl Application {
@@ -76,6 +81,20 @@ impl Application {
         let keys = SigningKeys::load_or_generate(&config.signing_key_path(), !config.is_production())?;
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let app_base = format!("http://{}", listener.local_addr().map_err(|source| StartError::Bind { addr, source })?);
+        let notifier = Arc::new(Notifier::from_config(&config.notify, &app_base, crate::notify::BREAKER_COOL_DOWN));
+        let sandbox = match &config.notify {
+            app::config::NotifyProviders::Sandbox { app_secret } => Some(Sandbox::new(&app_base, app_secret)),
+            app::config::NotifyProviders::Cloud { .. } => None,
+        };
+        let hub = live::hub::Hub::start(pool.clone(), 256).await.map_err(StartError::Database)?;
+        let runtime = Arc::new(Runtime { hub, notifier: notifier.clone() });
+        let registry = jobs::maintenance::register(jobs::Registry::new())
+            .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier });
+        jobs::schedules::install(&pool, jobs::schedules::PLATFORM).await.map_err(StartError::Database)?;
+        let worker = (config.jobs_concurrency > 0).then(|| {
+            jobs::worker::WorkerConfig::new(config.jobs_concurrency as usize, std::time::Duration::from_secs(config.jobs_lease_secs.into()))
+        });
         let state = AppState {
             leptos_options: config.leptos.clone(),
             store_tenant,
@@ -88,7 +107,8 @@ impl Application {
             state.config.rate_limit_sign_in_per_minute,
             state.config.rate_limit_user_per_minute,
         );
-        Ok(Application { listener, router: router(state, limits.clone()), pool, limits })
+        let router = router(state, limits.clone(), runtime.clone(), sandbox);
+        Ok(Application { listener, router, pool, limits, registry, worker, runtime })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -102,28 +122,33 @@ impl Application {
 
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        // Housekeeping until the job queue exists: every minute the rate limiters forget
-        // idle callers; every hour expired idempotency keys and tokens are purged.
-        let purge = tokio::spawn({
+        let (stop_background, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.worker.clone().map(|config| {
+            jobs::worker::Worker::new(self.pool.clone(), self.registry.clone(), config).spawn(stopped.clone())
+        });
+        let scheduler = tokio::spawn(jobs::schedules::run(self.pool.clone(), stopped.clone()));
+        // In-memory upkeep (durable work is jobs): every minute the rate limiters forget
+        // idle callers; every few seconds the queue-depth gauges are refreshed.
+        let upkeep = tokio::spawn({
             let pool = self.pool.clone();
             let limits = self.limits.clone();
             async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-                for minute in 0u64.. {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+                for tick in 0u64.. {
                     every.tick().await;
-                    limits.shrink();
-                    if minute % 60 != 0 {
-                        continue;
+                    if tick % 12 == 0 {
+                        limits.shrink();
                     }
-                    match http::idempotency::purge_expired(&pool).await {
-                        Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys purged"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
-                    }
-                    match app::account::service::purge_expired_tokens(&pool).await {
-                        Ok(n) if n > 0 => tracing::info!(purged = n, "expired tokens purged"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "token purge failed"),
+                    match jobs::store::depth(&pool).await {
+                        Ok(queues) => {
+                            for q in queues {
+                                for (state, n) in [("ready", q.ready), ("scheduled", q.scheduled), ("running", q.running), ("dead", q.dead)] {
+                                    metrics::gauge!("jobs_queue_depth", "queue" => q.queue.clone(), "state" => state).set(n as f64);
+                                }
+                                metrics::gauge!("jobs_oldest_ready_seconds", "queue" => q.queue.clone()).set(q.oldest_ready_secs);
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "reading queue depth failed"),
                     }
                 }
             }
@@ -131,21 +156,30 @@ impl Application {
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(stop)
             .await?;
-        purge.abort();
+        let _ = stop_background.send(true);
+        upkeep.abort();
+        let _ = scheduler.await;
+        if let Some(worker) = worker {
+            // The worker finishes its jobs within its grace period, then releases the rest.
+            let _ = worker.await;
+        }
         self.pool.close().await;
         tracing::info!("stopped");
         Ok(())
     }
 }
 
-pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>) -> Router {
+pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>, runtime: Arc<Runtime>, sandbox: Option<Arc<Sandbox>>) -> Router {
     http::metrics::handle();
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let body_limit = state.config.body_limit_bytes;
 
-    // The WASM, JS and CSS are compressed too; only tiny bodies and images are not.
-    let compress_when = SizeAbove::new(1024).and(NotForContentType::IMAGES);
+    // The WASM, JS and CSS are compressed too; only tiny bodies, images and event
+    // streams (a compressor would hold events back until its buffer fills) are not.
+    let compress_when = SizeAbove::new(1024)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::const_new("text/event-stream"));
 
     let (api, rules) = rest::v1::build();
     let authorize_state = http::authorize::AuthorizeState { app: state.clone(), table: http::authorize::AccessTable::new(&rules) };
@@ -156,10 +190,13 @@ pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>) -> Router 
         .route("/metrics", get(http::metrics::render))
         .route("/manifest.webmanifest", get(health::manifest))
         .route("/.well-known/jwks.json", get(health::jwks))
+        .route("/live/events", get(rest::v1::events::subscribe))
         .merge(api)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(sandbox.map(Sandbox::router).unwrap_or_default())
+        .layer(axum::Extension(runtime));
     for header in http::security_headers::layers(state.config.is_production()) {
         router = router.layer(header);
     }

@@ -207,7 +207,7 @@ async fn demo_accounts_are_refused_in_production(pool: PgPool) {
     let key = format!("{}/keys/jwt-private.pem", env!("CARGO_TARGET_TMPDIR"));
     let prod = TestApp::spawn_with(
         pool,
-        &[("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false"), ("MANDI_JWT_PRIVATE_KEY_FILE", &key)],
+        &[&[("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false"), ("MANDI_JWT_PRIVATE_KEY_FILE", &key)][..], support::CLOUD_NOTIFY].concat(),
     )
     .await;
     let (status, body) = prod.post_json("/api/v1/auth/login", &json!({ "email": "admin@greenharvest.demo", "password": DEMO_PASSWORD }), None).await;
@@ -224,7 +224,7 @@ async fn expired_tokens_are_purged_but_live_ones_kept(pool: PgPool) {
     // Age the first session past every expiry.
     sqlx::query("UPDATE revoked_access_tokens SET expires_at = now() - interval '1 minute'").execute(&pool).await.unwrap();
     sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '2 days' WHERE revoked_at IS NOT NULL").execute(&pool).await.unwrap();
-    assert_eq!(app::account::service::purge_expired_tokens(&pool).await.unwrap(), 2);
+    assert_eq!(app::account::service::purge_expired_tokens(&mut pool.acquire().await.unwrap()).await.unwrap(), 2);
     let (status, _) = app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": live["refreshToken"] }), None).await;
     assert_eq!(status, 200, "the live session survives the purge");
 }

@@ -111,7 +111,7 @@ async fn expired_keys_are_purged(pool: PgPool) {
     post(&app, "/api/v1/auth/register", Some(("Idempotency-Key", "old")), &signup("e@example.com")).await;
     post(&app, "/api/v1/auth/register", Some(("Idempotency-Key", "new")), &signup("f@example.com")).await;
     sqlx::query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'").execute(&pool).await.unwrap();
-    assert_eq!(server::http::idempotency::purge_expired(&pool).await.unwrap(), 1);
+    assert_eq!(server::http::idempotency::purge_expired(&mut pool.acquire().await.unwrap()).await.unwrap(), 1);
     let left: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys").fetch_all(&pool).await.unwrap();
     assert_eq!(left, ["new"]);
 }

@@ -93,6 +93,7 @@ pub async fn request_code(ctx: &AuthContext<'_>, phone: Phone) -> Result<CodeSen
             template: "sign_in_code",
             language: &user.locale,
             body,
+            params: vec![code.to_string()],
         })
         .await?;
         if !ctx.production {

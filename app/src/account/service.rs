@@ -456,14 +456,14 @@ pub async fn me(pool: &PgPool, claims: &Claims) -> Result<Account, AppError> {
 /// would fail verification anyway), refresh tokens a day past theirs (kept that long
 /// so a late replay is still recognised and audited), and one-time codes a day old.
 /// Returns rows removed.
-pub async fn purge_expired_tokens(pool: &PgPool) -> Result<u64, AppError> {
+pub async fn purge_expired_tokens(db: &mut sqlx::PgConnection) -> Result<u64, AppError> {
     let mut removed = 0;
     for statement in [
         "DELETE FROM revoked_access_tokens WHERE expires_at < now()",
         "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'",
         "DELETE FROM one_time_codes WHERE created_at < now() - interval '1 day'",
     ] {
-        removed += sqlx::query(statement).execute(pool).await?.rows_affected();
+        removed += sqlx::query(statement).execute(&mut *db).await?.rows_affected();
     }
     Ok(removed)
 }

@@ -34,6 +34,10 @@ pub enum Action {
     RatesConfigure,
     /// Read the tenant's audit log.
     AuditRead,
+    /// Watch the control tower: queues, dead letters, deliveries, provider health.
+    OperationsView,
+    /// Act in it: retry dead letters and failed messages.
+    OperationsManage,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -72,7 +76,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 12] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -83,6 +87,8 @@ impl Action {
         Action::UsersManage,
         Action::RatesConfigure,
         Action::AuditRead,
+        Action::OperationsView,
+        Action::OperationsManage,
     ];
 }
 
@@ -116,6 +122,11 @@ const TABLE: &[(Role, Action, Grant)] = &[
     // Operations watch the audit log in the control tower; admins own it.
     (Admin, AuditRead, Any),
     (Ops, AuditRead, Any),
+    // The control tower: job queues, dead letters, message delivery, provider health.
+    (Admin, OperationsView, Any),
+    (Ops, OperationsView, Any),
+    (Admin, OperationsManage, Any),
+    (Ops, OperationsManage, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.

@@ -14,7 +14,6 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
 use std::time::Duration;
 
 pub static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -160,10 +159,10 @@ fn replay(status: i16, content_type: Option<String>, body: Vec<u8>) -> Response 
 }
 
 /// Deletes keys older than the retention period; returns how many went.
-pub async fn purge_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(db: &mut sqlx::PgConnection) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)")
         .bind(RETENTION.as_secs_f64())
-        .execute(pool)
+        .execute(db)
         .await?
         .rows_affected())
 }

@@ -38,6 +38,18 @@ pub fn config_with(vars: &[(&str, &str)]) -> Config {
     Config::from_parts(&text, "Leptos.toml", leptos, &move |k| env.get(k).cloned()).expect("test config")
 }
 
+/// Notification settings production requires (pointing nowhere reachable).
+pub const CLOUD_NOTIFY: &[(&str, &str)] = &[
+    ("MANDI_NOTIFY_PROVIDER", "cloud"),
+    ("MANDI_WHATSAPP_API_BASE", "http://127.0.0.1:9/v21.0"),
+    ("MANDI_WHATSAPP_PHONE_NUMBER_ID", "1"),
+    ("MANDI_WHATSAPP_TOKEN", "t"),
+    ("MANDI_WHATSAPP_APP_SECRET", "s"),
+    ("MANDI_SMS_API_URL", "http://127.0.0.1:9/sms"),
+    ("MANDI_EMAIL_API_URL", "http://127.0.0.1:9/email"),
+    ("MANDI_MESSAGING_API_TOKEN", "m"),
+];
+
 impl TestApp {
     /// Migrates the database, loads the small demo world, and serves on port 0.
     pub async fn spawn(pool: PgPool) -> TestApp {

@@ -6,8 +6,12 @@
 pub mod admin;
 pub mod auth;
 pub mod categories;
+pub mod events;
+pub mod notifications;
+pub mod ops;
 pub mod products;
 pub mod routes;
+pub mod webhooks;
 
 use app::error::AppError;
 use app::state::AppState;
@@ -27,6 +31,10 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(categories::routes())
         .merge(auth::routes())
         .merge(admin::routes())
+        .merge(ops::routes())
+        .merge(events::routes())
+        .merge(notifications::routes())
+        .merge(webhooks::routes())
         .for_prefix("/api/v1");
     let router = router
         .fallback(|| async { AppError::not_found("API route") })

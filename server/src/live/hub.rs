@@ -1,0 +1,199 @@
+//! One process's fan-out of live events: a single `LISTEN mandi_live` connection,
+//! rows read by sequence (so a missed NOTIFY, or a reconnect after the database
+//! restarted, costs latency and never an event), and a bounded channel per
+//! subscriber. A subscriber that does not keep up is dropped rather than allowed to
+//! hold memory; its client reconnects with `Last-Event-ID` and catches up from the table.
+
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveEvent {
+    pub seq: i64,
+    pub topic: String,
+    pub kind: String,
+    /// The event's data, already JSON text (serialized once for every subscriber).
+    pub data: Arc<str>,
+}
+
+struct Subscriber {
+    id: u64,
+    tx: mpsc::Sender<LiveEvent>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The highest sequence dispatched; subscribers registered now get events above it.
+    cursor: i64,
+    topics: HashMap<String, Vec<Subscriber>>,
+    next_id: u64,
+    count: usize,
+}
+
+pub struct Hub {
+    pool: PgPool,
+    capacity: usize,
+    state: Mutex<State>,
+}
+
+/// A live subscription; dropping it unsubscribes.
+pub struct Subscription {
+    pub events: mpsc::Receiver<LiveEvent>,
+    /// Events at or below this were dispatched before the subscription existed
+    /// (read them from the table to resume); later ones arrive on `events`.
+    pub from_seq: i64,
+    hub: Arc<Hub>,
+    topic: String,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.remove(&self.topic, self.id);
+    }
+}
+
+impl Hub {
+    /// `capacity`: events a subscriber may fall behind by before it is dropped.
+    pub async fn start(pool: PgPool, capacity: usize) -> Result<Arc<Hub>, sqlx::Error> {
+        let cursor: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM live_events").fetch_one(&pool).await?;
+        let hub = Arc::new(Hub { pool, capacity, state: Mutex::new(State { cursor, ..State::default() }) });
+        tokio::spawn(dispatch(Arc::downgrade(&hub)));
+        Ok(hub)
+    }
+
+    pub fn subscribe(self: &Arc<Hub>, topic: &str) -> Subscription {
+        let (tx, events) = mpsc::channel(self.capacity);
+        let mut state = self.state.lock().expect("hub lock");
+        state.next_id += 1;
+        state.count += 1;
+        let id = state.next_id;
+        state.topics.entry(topic.to_string()).or_default().push(Subscriber { id, tx });
+        metrics::gauge!("live_subscribers").set(state.count as f64);
+        Subscription { events, from_seq: state.cursor, hub: self.clone(), topic: topic.to_string(), id }
+    }
+
+    fn remove(&self, topic: &str, id: u64) {
+        let mut state = self.state.lock().expect("hub lock");
+        let mut removed = false;
+        if let Some(subs) = state.topics.get_mut(topic) {
+            let before = subs.len();
+            subs.retain(|s| s.id != id);
+            removed = subs.len() < before;
+            if subs.is_empty() {
+                state.topics.remove(topic);
+            }
+        }
+        if removed {
+            state.count -= 1;
+        }
+        metrics::gauge!("live_subscribers").set(state.count as f64);
+    }
+
+    pub fn subscriber_count(&self) -> usize {
+        self.state.lock().expect("hub lock").count
+    }
+
+    /// Events on `topic` after `after` up to and including `until`, oldest first (at
+    /// most `limit`): what a reconnecting subscriber missed.
+    pub async fn backlog(&self, topic: &str, after: i64, until: i64, limit: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
+        let mut tx = app::db::cross_tenant_tx(&self.pool).await?;
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, topic, kind, data::text FROM live_events
+             WHERE topic = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
+        )
+        .bind(topic)
+        .bind(after)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(|(seq, topic, kind, data)| LiveEvent { seq, topic, kind, data: data.into() }).collect())
+    }
+
+    /// Reads events past the cursor and hands them to subscribers; true if a full page
+    /// was read (more may be waiting).
+    async fn pump(&self) -> Result<bool, sqlx::Error> {
+        const PAGE: i64 = 500;
+        let cursor = self.state.lock().expect("hub lock").cursor;
+        // Subscribers of any tenant are served from here; access was checked per topic
+        // when they subscribed.
+        let mut tx = app::db::cross_tenant_tx(&self.pool).await?;
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, topic, kind, data::text FROM live_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(cursor)
+        .bind(PAGE)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let full = rows.len() as i64 == PAGE;
+        let mut state = self.state.lock().expect("hub lock");
+        let mut dropped = 0usize;
+        for (seq, topic, kind, data) in rows {
+            state.cursor = state.cursor.max(seq);
+            let Some(subs) = state.topics.get_mut(&topic) else { continue };
+            let event = LiveEvent { seq, topic: topic.clone(), kind, data: data.into() };
+            subs.retain(|s| match s.tx.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    dropped += 1;
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+            metrics::counter!("live_events_dispatched_total").increment(1);
+        }
+        if dropped > 0 {
+            tracing::warn!(dropped, "live subscribers that stopped reading were dropped");
+            metrics::counter!("live_subscribers_dropped_total").increment(dropped as u64);
+        }
+        state.topics.retain(|_, subs| !subs.is_empty());
+        state.count = state.topics.values().map(Vec::len).sum();
+        metrics::gauge!("live_subscribers").set(state.count as f64);
+        Ok(full)
+    }
+}
+
+/// Pumps on every NOTIFY and at least every two seconds, for as long as the hub lives.
+async fn dispatch(hub: std::sync::Weak<Hub>) {
+    let mut listener: Option<PgListener> = None;
+    loop {
+        let Some(strong) = hub.upgrade() else { return };
+        if listener.is_none() {
+            match PgListener::connect_with(&strong.pool).await {
+                Ok(mut l) => match l.listen("mandi_live").await {
+                    Ok(()) => listener = Some(l),
+                    Err(e) => tracing::warn!(error = %e, "LISTEN mandi_live failed; polling meanwhile"),
+                },
+                Err(e) => tracing::warn!(error = %e, "live listener cannot connect; polling meanwhile"),
+            }
+        }
+        loop {
+            match strong.pump().await {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading live events failed; retrying");
+                    break;
+                }
+            }
+        }
+        drop(strong);
+        match listener.as_mut() {
+            // Ok(None) means it reconnected: the next pump reads whatever was published meanwhile.
+            Some(l) => {
+                if let Ok(Err(e)) = tokio::time::timeout(Duration::from_secs(2), l.try_recv()).await {
+                    tracing::warn!(error = %e, "live listener failed; reconnecting");
+                    listener = None;
+                }
+            }
+            None => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
+}

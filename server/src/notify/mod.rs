@@ -1,0 +1,273 @@
+//! Delivering the notification outbox: the `notification.send` job handler, one
+//! provider and one circuit breaker per channel, and delivery-status webhooks
+//! (WhatsApp's, signed with `X-Hub-Signature-256`) applied once each, in order of
+//! progress whatever order they arrive in.
+
+pub mod breaker;
+pub mod providers;
+pub mod sandbox;
+pub mod status;
+
+pub use crate::jobs::BoxFuture;
+
+use crate::jobs::{Handler, Job, JobError};
+use app::config::NotifyProviders;
+use app::outbox::Channel;
+use breaker::{Breaker, BreakerState};
+use providers::{Gateway, Outgoing, Provider, SendError, WhatsAppCloud};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Failures in a row that open a provider's circuit, and how long it stays open.
+pub const BREAKER_THRESHOLD: u32 = 5;
+pub const BREAKER_COOL_DOWN: Duration = Duration::from_secs(30);
+
+pub struct Notifier {
+    providers: HashMap<Channel, Arc<dyn Provider>>,
+    breakers: HashMap<Channel, Mutex<Breaker>>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderHealth {
+    pub channel: &'static str,
+    pub provider: &'static str,
+    pub circuit: &'static str,
+    pub consecutive_failures: u32,
+}
+
+impl Notifier {
+    /// The configured providers; `app_base` is this process's own URL (the sandbox's).
+    pub fn from_config(config: &NotifyProviders, app_base: &str, cool_down: Duration) -> Notifier {
+        let client = providers::http_client();
+        let (whatsapp, sms, email): (WhatsAppCloud, Gateway, Gateway) = match config {
+            NotifyProviders::Sandbox { .. } => (
+                WhatsAppCloud {
+                    client: client.clone(),
+                    api_base: format!("{app_base}/sandbox/whatsapp"),
+                    phone_number_id: "100200300".into(),
+                    token: sandbox::TOKEN.into(),
+                },
+                Gateway { name: "sms", client: client.clone(), url: format!("{app_base}/sandbox/sms"), token: sandbox::TOKEN.into() },
+                Gateway { name: "email", client, url: format!("{app_base}/sandbox/email"), token: sandbox::TOKEN.into() },
+            ),
+            NotifyProviders::Cloud {
+                whatsapp_api_base,
+                whatsapp_phone_number_id,
+                whatsapp_token,
+                sms_api_url,
+                email_api_url,
+                messaging_api_token,
+                ..
+            } => (
+                WhatsAppCloud {
+                    client: client.clone(),
+                    api_base: whatsapp_api_base.clone(),
+                    phone_number_id: whatsapp_phone_number_id.clone(),
+                    token: whatsapp_token.clone(),
+                },
+                Gateway { name: "sms", client: client.clone(), url: sms_api_url.clone(), token: messaging_api_token.clone() },
+                Gateway { name: "email", client, url: email_api_url.clone(), token: messaging_api_token.clone() },
+            ),
+        };
+        let providers: HashMap<Channel, Arc<dyn Provider>> =
+            HashMap::from([(Channel::Whatsapp, Arc::new(whatsapp) as Arc<dyn Provider>), (Channel::Sms, Arc::new(sms) as _), (Channel::Email, Arc::new(email) as _)]);
+        let breakers = providers.keys().map(|c| (*c, Mutex::new(Breaker::new(BREAKER_THRESHOLD, cool_down)))).collect();
+        Notifier { providers, breakers }
+    }
+
+    pub fn health(&self) -> Vec<ProviderHealth> {
+        let now = Instant::now();
+        let mut all: Vec<ProviderHealth> = self
+            .providers
+            .iter()
+            .map(|(channel, provider)| {
+                let b = self.breakers[channel].lock().expect("breaker lock");
+                ProviderHealth {
+                    channel: channel.as_str(),
+                    provider: provider.name(),
+                    circuit: b.state(now).as_str(),
+                    consecutive_failures: b.consecutive_failures(),
+                }
+            })
+            .collect();
+        all.sort_by_key(|h| h.channel);
+        all
+    }
+
+    fn breaker(&self, channel: Channel, f: impl FnOnce(&mut Breaker) -> Result<(), Duration>) -> Result<(), Duration> {
+        let mut b = self.breakers[&channel].lock().expect("breaker lock");
+        let before = b.state(Instant::now());
+        let result = f(&mut b);
+        let after = b.state(Instant::now());
+        metrics::gauge!("notification_circuit_state", "provider" => channel.as_str()).set(after.level());
+        if before != after {
+            let level = if after == BreakerState::Open { tracing::Level::WARN } else { tracing::Level::INFO };
+            if level == tracing::Level::WARN {
+                tracing::warn!(provider = channel.as_str(), circuit = after.as_str(), "provider circuit changed");
+            } else {
+                tracing::info!(provider = channel.as_str(), circuit = after.as_str(), "provider circuit changed");
+            }
+        }
+        result
+    }
+
+    /// Sends through the channel's provider, unless its circuit is open (`Defer`).
+    async fn send(&self, message: &Outgoing) -> Result<Result<String, SendError>, Duration> {
+        let provider = self.providers.get(&message.channel).expect("a provider per sent channel").clone();
+        self.breaker(message.channel, |b| b.allow(Instant::now()))?;
+        // If this future is dropped mid-call (shutdown), the half-open probe slot frees.
+        struct Abandon<'a>(&'a Notifier, Channel, bool);
+        impl Drop for Abandon<'_> {
+            fn drop(&mut self) {
+                if !self.2 {
+                    let _ = self.0.breaker(self.1, |b| {
+                        b.on_abandoned();
+                        Ok(())
+                    });
+                }
+            }
+        }
+        let mut guard = Abandon(self, message.channel, false);
+        let result = provider.send(message).await;
+        guard.2 = true;
+        let _ = self.breaker(message.channel, |b| {
+            match &result {
+                Err(SendError::Transient(_)) => b.on_failure(Instant::now()),
+                _ => b.on_success(),
+            }
+            Ok(())
+        });
+        Ok(result)
+    }
+}
+
+/// `notification.send {"messageId"}`: delivers one outbox message.
+pub struct SendHandler {
+    pub pool: PgPool,
+    pub notifier: Arc<Notifier>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendInput {
+    message_id: Uuid,
+}
+
+type MessageRow = (String, String, String, String, String, serde_json::Value, String, Option<Uuid>, i16);
+
+impl Handler for SendHandler {
+    fn run<'a>(&'a self, job: &'a Job, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(async move {
+            let SendInput { message_id } = job.payload()?;
+            let row: Option<MessageRow> = sqlx::query_as(
+                "SELECT channel, recipient, template, language, body, params, status, user_id, attempts
+                 FROM notification_outbox WHERE id = $1",
+            )
+            .bind(message_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((channel, recipient, template, language, body, params, status, user, attempts)) = row else {
+                return Err(JobError::Fatal(format!("message {message_id} does not exist")));
+            };
+            if status != "queued" {
+                // Already delivered by an earlier attempt whose completion was lost.
+                return Ok(());
+            }
+            let channel = Channel::parse(&channel).ok_or_else(|| JobError::Fatal(format!("unknown channel {channel}")))?;
+            if channel == Channel::InApp {
+                return deliver_in_app(tx, message_id, user, &template, &body).await;
+            }
+            let params: Vec<String> = serde_json::from_value(params).unwrap_or_default();
+            let reference = format!("{message_id}.{attempts}");
+            let outgoing = Outgoing { id: message_id, reference, channel, recipient, template, language, body, params };
+            match self.notifier.send(&outgoing).await {
+                Err(wait) => Err(JobError::Defer { delay: wait, reason: format!("{} circuit is open", channel.as_str()) }),
+                Ok(Ok(provider_id)) => {
+                    sqlx::query(
+                        "UPDATE notification_outbox SET status = 'sent', provider_message_id = $2, sent_at = now(),
+                                attempts = attempts + 1, last_error = NULL, updated_at = now()
+                         WHERE id = $1",
+                    )
+                    .bind(message_id)
+                    .bind(&provider_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    // A fast provider's status webhook may have come before this commit.
+                    status::apply(tx, &provider_id).await?;
+                    Ok(())
+                }
+                Ok(Err(SendError::Permanent(e))) => {
+                    sqlx::query(
+                        "UPDATE notification_outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, updated_at = now()
+                         WHERE id = $1",
+                    )
+                    .bind(message_id)
+                    .bind(&e)
+                    .execute(&mut *tx)
+                    .await?;
+                    tracing::warn!(message = %message_id, error = %e, "provider refused a message");
+                    Ok(())
+                }
+                Ok(Err(SendError::Transient(e))) => {
+                    // Outside the job's transaction, which is about to roll back: the
+                    // message's own record of the attempt must survive it.
+                    let last = job.attempt >= job.max_attempts;
+                    sqlx::query(
+                        "UPDATE notification_outbox SET attempts = attempts + 1, last_error = $2, updated_at = now(),
+                                status = CASE WHEN $3 THEN 'failed' ELSE status END
+                         WHERE id = $1 AND status = 'queued'",
+                    )
+                    .bind(message_id)
+                    .bind(&e)
+                    .bind(last)
+                    .execute(&self.pool)
+                    .await?;
+                    Err(JobError::Retry(e))
+                }
+            }
+        })
+    }
+}
+
+/// In-app messages are stored already; delivering one means telling the person's
+/// open pages (their live stream).
+async fn deliver_in_app(tx: &mut PgConnection, id: Uuid, user: Option<Uuid>, template: &str, body: &str) -> Result<(), JobError> {
+    sqlx::query(
+        "UPDATE notification_outbox SET status = 'delivered', sent_at = now(), delivered_at = now(),
+                attempts = attempts + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(user) = user {
+        let topic = app::live::Topic::Person { user };
+        let data = serde_json::json!({ "id": id, "template": template, "body": body });
+        app::live::publish(tx, &topic, "notification", &data).await?;
+    }
+    Ok(())
+}
+
+/// Puts a failed message back in the queue with a fresh delivery job. False when it is
+/// not failed (nothing to retry).
+pub async fn retry_failed(tx: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+    let tenant: Option<Option<Uuid>> = sqlx::query_scalar(
+        "UPDATE notification_outbox SET status = 'queued', last_error = NULL, updated_at = now()
+         WHERE id = $1 AND status = 'failed' RETURNING tenant_id",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match tenant {
+        Some(tenant) => {
+            app::outbox::enqueue_send(tx, id, tenant).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}

@@ -1,0 +1,89 @@
+//! `GET /api/v1/events?topic=...` (bearer) and `GET /live/events?topic=...` (browser
+//! cookies): Server-Sent Events. Access is decided per topic; `Last-Event-ID` (or
+//! `lastEventId` in the query, for clients that cannot set headers) resumes after the
+//! last event seen, from the table, without gaps or repeats.
+
+use super::routes::Routes;
+use crate::live::hub::LiveEvent;
+use crate::runtime::Runtime;
+use app::account::session::Session;
+use app::domain::permissions::Access::SignedIn;
+use app::domain::permissions::Role;
+use app::error::AppError;
+use app::live::Topic;
+use app::state::AppState;
+use axum::Extension;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn routes() -> Routes {
+    Routes::new().get("/events", SignedIn, subscribe)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Params {
+    topic: Option<String>,
+    last_event_id: Option<String>,
+}
+
+/// Also mounted outside `/api` for pages (cookie sessions), where a missing session is
+/// answered here rather than by the API's authorization layer.
+pub async fn subscribe(
+    State(state): State<AppState>,
+    Extension(runtime): Extension<Arc<Runtime>>,
+    session: Option<Extension<Session>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let Some(Extension(session)) = session else { return Err(AppError::Unauthenticated) };
+    let claims = session.claims;
+    let params: Params = super::parse_query(raw.as_deref())?;
+    let text = params.topic.ok_or_else(|| AppError::validation("topic", "is required (ops, me, ...)"))?;
+    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
+    let topic = Topic::parse(&text, tenant, claims.sub).map_err(|why| AppError::validation("topic", why))?;
+    let roles: Vec<Role> = claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
+    if !topic.readable_by(claims.sub, tenant, &roles) {
+        return Err(AppError::Forbidden);
+    }
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(params.last_event_id)
+        .map(|v| v.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| AppError::validation("lastEventId", "must be an event id from this stream")))
+        .transpose()?;
+
+    let topic = topic.to_string();
+    let subscription = runtime.hub.subscribe(&topic);
+    let mut backlog = Vec::new();
+    if let Some(after) = last_seen {
+        let mut cursor = after;
+        loop {
+            let page = runtime.hub.backlog(&topic, cursor, subscription.from_seq, 1000).await?;
+            let Some(last) = page.last() else { break };
+            cursor = last.seq;
+            let full = page.len() == 1000;
+            backlog.extend(page);
+            if !full {
+                break;
+            }
+        }
+    }
+    let hello = futures::stream::iter([Event::default().retry(Duration::from_secs(2)).comment("subscribed")]);
+    let live = futures::stream::unfold(subscription, |mut s| async move { s.events.recv().await.map(|e| (e, s)) });
+    let events = futures::stream::iter(backlog).chain(live).map(to_sse);
+    let stream = hello.chain(events).map(Ok::<_, Infallible>);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+}
+
+fn to_sse(e: LiveEvent) -> Event {
+    Event::default().id(e.seq.to_string()).event(e.kind).data(&*e.data)
+}

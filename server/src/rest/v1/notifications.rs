@@ -1,0 +1,88 @@
+//! `/api/v1/me/notifications`: a person's in-app messages, and how they want to be
+//! reached (channels in order of preference, and language).
+
+use super::routes::Routes;
+use super::{ApiJson, Authenticated};
+use app::domain::permissions::Access::SignedIn;
+use app::envelope::ok;
+use app::error::AppError;
+use app::outbox::Channel;
+use app::state::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/me/notifications", SignedIn, inbox)
+        .get("/me/notification-preferences", SignedIn, preferences)
+        .put("/me/notification-preferences", SignedIn, set_preferences)
+}
+
+#[derive(Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+struct InAppMessage {
+    id: Uuid,
+    template: String,
+    body: String,
+    status: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The newest 50 in-app messages (across the tenants the person belongs to).
+async fn inbox(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
+    // A person's own messages, whichever tenant sent them.
+    let mut tx = app::db::cross_tenant_tx(&state.pool).await?;
+    let items: Vec<InAppMessage> = sqlx::query_as(
+        "SELECT id, template, body, status, created_at FROM notification_outbox
+         WHERE user_id = $1 AND channel = 'in_app' ORDER BY created_at DESC, id DESC LIMIT 50",
+    )
+    .bind(claims.sub)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ok(items))
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Preferences {
+    channels: Vec<String>,
+    language: String,
+}
+
+async fn preferences(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
+    let (channels, language): (Vec<String>, String) =
+        sqlx::query_as("SELECT notification_channels, locale FROM users WHERE id = $1")
+            .bind(claims.sub)
+            .fetch_one(&state.pool)
+            .await?;
+    Ok(ok(Preferences { channels, language }))
+}
+
+async fn set_preferences(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ApiJson(body): ApiJson<Preferences>,
+) -> Result<Response, AppError> {
+    let mut seen = Vec::new();
+    for c in &body.channels {
+        match Channel::parse(c) {
+            Some(Channel::InApp) => return Err(AppError::validation("channels", "in_app is always on; list whatsapp, sms or email")),
+            Some(_) if seen.contains(c) => return Err(AppError::validation("channels", format!("{c} is listed twice"))),
+            Some(_) => seen.push(c.clone()),
+            None => return Err(AppError::validation("channels", format!("{c:?} is not a channel (whatsapp, sms, email)"))),
+        }
+    }
+    if !["en", "ta"].contains(&body.language.as_str()) {
+        return Err(AppError::validation("language", "must be en or ta"));
+    }
+    sqlx::query("UPDATE users SET notification_channels = $2, locale = $3 WHERE id = $1")
+        .bind(claims.sub)
+        .bind(&body.channels)
+        .bind(&body.language)
+        .execute(&state.pool)
+        .await?;
+    Ok(ok(body))
+}

@@ -1,0 +1,185 @@
+//! `/api/v1/ops/*`: the control tower's view of the platform: queue depth, dead
+//! letters (and retrying them), message delivery (and retrying failures), provider
+//! health. Jobs and messages are shown for the caller's tenant plus platform-wide ones
+//! (no tenant); message bodies are never shown here (one-time codes travel in them).
+
+use super::routes::Routes;
+use super::{Authenticated, ClientIp, parse_query};
+use crate::jobs::store;
+use crate::runtime::Runtime;
+use app::audit::{self, Entry};
+use app::domain::permissions::Access::Requires;
+use app::domain::permissions::Action::{OperationsManage, OperationsView};
+use app::envelope::{meta, ok};
+use app::error::AppError;
+use app::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/ops/jobs", Requires(OperationsView), overview)
+        .get("/ops/jobs/dead", Requires(OperationsView), dead_letters)
+        .post("/ops/jobs/{id}/retry", Requires(OperationsManage), retry_job)
+        .get("/ops/notifications", Requires(OperationsView), notifications)
+        .post("/ops/notifications/{id}/retry", Requires(OperationsManage), retry_notification)
+}
+
+async fn overview(State(state): State<AppState>, Extension(runtime): Extension<Arc<Runtime>>) -> Result<Response, AppError> {
+    let queues = store::depth(&state.pool).await?;
+    Ok(ok(serde_json::json!({ "queues": queues, "providers": runtime.notifier.health() })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ListParams {
+    queue: Option<String>,
+    status: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+fn limit(raw: Option<&str>) -> Result<i64, AppError> {
+    match raw {
+        None => Ok(50),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 200")),
+    }
+}
+
+async fn dead_letters(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+    let p: ListParams = parse_query(raw.as_deref())?;
+    if let Some(q) = &p.queue {
+        app::jobs::Queue::parse(q).ok_or_else(|| AppError::validation("queue", "is not a queue"))?;
+    }
+    if p.status.is_some() {
+        return Err(AppError::validation("status", "is not a filter here (these are dead letters)"));
+    }
+    let before = match p.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?),
+    };
+    let limit = limit(p.limit.as_deref())?;
+    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
+    let mut items = store::list(&state.pool, "dead", p.queue.as_deref(), before, limit + 1, Some(tenant)).await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(|j| j.id.to_string()) } else { None };
+    Ok(Json(serde_json::json!({
+        "success": true, "data": items, "meta": meta(),
+        "pagination": { "limit": limit, "hasMore": more, "nextCursor": next },
+    }))
+    .into_response())
+}
+
+async fn retry_job(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::validation("id", "must be a job id (a whole number)"))?;
+    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
+    let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
+    let visible: Option<Option<Uuid>> = sqlx::query_scalar("SELECT tenant_id FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match visible {
+        Some(t) if t.is_none() || t == Some(tenant) => {}
+        _ => return Err(AppError::not_found("Job")),
+    }
+    if !store::retry_dead(&mut tx, id).await? {
+        return Err(AppError::Conflict { message: "only a dead letter can be retried".into() });
+    }
+    audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "job.retried", format!("job:{id}"), ip.as_deref())).await?;
+    tx.commit().await?;
+    Ok(ok(serde_json::json!({ "id": id, "status": "queued" })))
+}
+
+#[derive(Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+struct MessageStatus {
+    id: Uuid,
+    channel: String,
+    template: String,
+    language: String,
+    status: String,
+    attempts: i16,
+    last_error: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    read_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+async fn notifications(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+    let p: ListParams = parse_query(raw.as_deref())?;
+    if p.queue.is_some() {
+        return Err(AppError::validation("queue", "is not a filter here"));
+    }
+    if let Some(s) = &p.status {
+        if !["queued", "sent", "delivered", "read", "failed"].contains(&s.as_str()) {
+            return Err(AppError::validation("status", "must be queued, sent, delivered, read or failed"));
+        }
+    }
+    let before = match p.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(Uuid::parse_str(c).map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?),
+    };
+    let limit = limit(p.limit.as_deref())?;
+    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
+    // Row-level security limits this to the tenant's messages and platform-wide ones.
+    let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
+    let mut items: Vec<MessageStatus> = sqlx::query_as(
+        "SELECT id, channel, template, language, status, attempts, last_error, created_at, sent_at, delivered_at, read_at
+         FROM notification_outbox
+         WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR id < $2)
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(p.status)
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(|m| m.id.to_string()) } else { None };
+    Ok(Json(serde_json::json!({
+        "success": true, "data": items, "meta": meta(),
+        "pagination": { "limit": limit, "hasMore": more, "nextCursor": next },
+    }))
+    .into_response())
+}
+
+async fn retry_notification(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = super::parse_id(&id, "id")?;
+    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
+    let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM notification_outbox WHERE id = $1)")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !exists {
+        return Err(AppError::not_found("Message"));
+    }
+    if !crate::notify::retry_failed(&mut tx, id).await? {
+        return Err(AppError::Conflict { message: "only a failed message can be retried".into() });
+    }
+    audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "notification.retried", format!("message:{id}"), ip.as_deref())).await?;
+    tx.commit().await?;
+    Ok(ok(serde_json::json!({ "id": id, "status": "queued" })))
+}
