@@ -62,7 +62,11 @@ pub struct Config {
     /// How long a claimed job stays a worker's before another may take it over
     /// (renewed while the job runs, so it bounds recovery after a crash, not job length).
     pub jobs_lease_secs: u32,
+    /// First retry delay of a failed job; each later one doubles (with jitter).
+    pub jobs_retry_base_ms: u32,
     pub notify: NotifyProviders,
+    /// How long a provider's circuit stays open before a probe is let through.
+    pub notify_circuit_cool_down_secs: u32,
     pub leptos: LeptosOptions,
 }
 
@@ -229,6 +233,8 @@ const KNOWN_KEYS: &[&str] = &[
     "rate_limit_user_per_minute",
     "jobs_concurrency",
     "jobs_lease_secs",
+    "jobs_retry_base_ms",
+    "notify_circuit_cool_down_secs",
     "notify_provider",
     "whatsapp_api_base",
     "whatsapp_phone_number_id",
@@ -292,17 +298,23 @@ impl Config {
             jobs_lease_secs: layers.get("jobs_lease_secs", 30, |s| {
                 positive::<u32>(s).and_then(|n| if n <= 3600 { Ok(n) } else { Err("at most 3600".into()) })
             })?,
+            jobs_retry_base_ms: layers.get("jobs_retry_base_ms", 2000, |s| {
+                positive::<u32>(s).and_then(|n| if n <= 3_600_000 { Ok(n) } else { Err("at most 3600000 (an hour)".into()) })
+            })?,
             notify: notify_providers(&layers)?,
+            notify_circuit_cool_down_secs: layers.get("notify_circuit_cool_down_secs", 30, |s| {
+                positive::<u32>(s).and_then(|n| if n <= 3600 { Ok(n) } else { Err("at most 3600".into()) })
+            })?,
             leptos,
         };
-        if config.env == Environment::Production && matches!(config.notify, NotifyProviders::Sandbox { .. }) {
-            return Err(ConfigError(
-                "MANDI_NOTIFY_PROVIDER must be cloud when MANDI_ENV=production (the sandbox provider delivers nothing)".into(),
-            ));
-        }
         if config.env == Environment::Production && config.demo_autoload {
             return Err(ConfigError(
                 "MANDI_DEMO_AUTOLOAD must be false when MANDI_ENV=production (demo data and demo sign-ins never reach production)".into(),
+            ));
+        }
+        if config.env == Environment::Production && matches!(config.notify, NotifyProviders::Sandbox { .. }) {
+            return Err(ConfigError(
+                "MANDI_NOTIFY_PROVIDER must be cloud when MANDI_ENV=production (the sandbox provider delivers nothing)".into(),
             ));
         }
         Ok(config)

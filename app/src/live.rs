@@ -71,7 +71,7 @@ pub async fn publish(
     kind: &str,
     data: &serde_json::Value,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(7_305_001)").execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7305001)").execute(&mut *tx).await?;
     sqlx::query_scalar("INSERT INTO live_events (tenant_id, topic, kind, data) VALUES ($1, $2, $3, $4) RETURNING seq")
         .bind(topic.tenant())
         .bind(topic.to_string())

@@ -82,7 +82,8 @@ impl Application {
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
         let app_base = format!("http://{}", listener.local_addr().map_err(|source| StartError::Bind { addr, source })?);
-        let notifier = Arc::new(Notifier::from_config(&config.notify, &app_base, crate::notify::BREAKER_COOL_DOWN));
+        let cool_down = std::time::Duration::from_secs(config.notify_circuit_cool_down_secs.into());
+        let notifier = Arc::new(Notifier::from_config(&config.notify, &app_base, cool_down));
         let sandbox = match &config.notify {
             app::config::NotifyProviders::Sandbox { app_secret } => Some(Sandbox::new(&app_base, app_secret)),
             app::config::NotifyProviders::Cloud { .. } => None,
@@ -93,7 +94,12 @@ impl Application {
             .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier });
         jobs::schedules::install(&pool, jobs::schedules::PLATFORM).await.map_err(StartError::Database)?;
         let worker = (config.jobs_concurrency > 0).then(|| {
-            jobs::worker::WorkerConfig::new(config.jobs_concurrency as usize, std::time::Duration::from_secs(config.jobs_lease_secs.into()))
+            let mut worker = jobs::worker::WorkerConfig::new(
+                config.jobs_concurrency as usize,
+                std::time::Duration::from_secs(config.jobs_lease_secs.into()),
+            );
+            worker.backoff.base = std::time::Duration::from_millis(config.jobs_retry_base_ms.into());
+            worker
         });
         let state = AppState {
             leptos_options: config.leptos.clone(),

@@ -114,6 +114,16 @@ pub async fn set_roles(pool: &PgPool, claims: &Claims, user: Uuid, roles: Vec<Ro
             ip,
         })
         .await?;
+        // The person hears about it (preferred channel and language, plus in-app).
+        let organisation: String =
+            sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1").bind(tenant).fetch_one(&mut *tx).await?;
+        let listed = if sorted_after.is_empty() { "none".to_string() } else { sorted_after.join(", ") };
+        let params = vec![organisation.clone(), listed.clone()];
+        crate::outbox::notify_person(&mut tx, Some(tenant), user, "roles_changed", params, |language| match language {
+            "ta" => format!("{organisation} இல் உங்கள் பொறுப்புகள் இப்போது: {listed}."),
+            _ => format!("Your roles in {organisation} are now: {listed}."),
+        })
+        .await?;
     }
     let member: MemberRow = sqlx::query_as(MEMBERS)
         .bind(tenant)

@@ -220,9 +220,18 @@ mod tests {
     #[test]
     fn roles_outside_the_ledger_get_none_of_it() {
         for role in [Customer, FieldAgent, Ops] {
-            for action in Action::ALL.into_iter().filter(|a| !matches!(a, AccountRead | AuditRead)) {
+            for action in Action::ALL.into_iter().filter(|a| !matches!(a, AccountRead | AuditRead | OperationsView | OperationsManage)) {
                 assert_eq!(grant(role, action), None, "{role} {action:?}");
             }
+        }
+    }
+
+    #[test]
+    fn only_operations_and_admins_run_the_control_tower() {
+        for role in Role::ALL {
+            let expected = matches!(role, Ops | Admin).then_some(Any);
+            assert_eq!(grant(role, OperationsView), expected, "{role}");
+            assert_eq!(grant(role, OperationsManage), expected, "{role}");
         }
     }
 

@@ -22,9 +22,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// Failures in a row that open a provider's circuit, and how long it stays open.
+/// Failures in a row that open a provider's circuit (how long it stays open is
+/// configured: `notify_circuit_cool_down_secs`).
 pub const BREAKER_THRESHOLD: u32 = 5;
-pub const BREAKER_COOL_DOWN: Duration = Duration::from_secs(30);
 
 pub struct Notifier {
     providers: HashMap<Channel, Arc<dyn Provider>>,

@@ -194,3 +194,27 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The demo world's shared password.
+pub const DEMO_PASSWORD: &str = "mandi-demo";
+
+/// Signs a demo person in over the API; returns their access token.
+pub async fn access_token(app: &TestApp, email: &str) -> String {
+    let (status, body) = app.post_json("/api/v1/auth/login", &serde_json::json!({ "email": email, "password": DEMO_PASSWORD }), None).await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["accessToken"].as_str().expect("access token").to_string()
+}
+
+/// The id of a person by e-mail.
+pub async fn user_id(pool: &PgPool, email: &str) -> uuid::Uuid {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
+}
+
+/// Polls `check` every 25 ms until it holds; fails the test naming `what` after `within`.
+pub async fn wait_for<F: AsyncFnMut() -> bool>(what: &str, within: std::time::Duration, mut check: F) {
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < within, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
