@@ -218,3 +218,84 @@ pub async fn wait_for<F: AsyncFnMut() -> bool>(what: &str, within: std::time::Du
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
 }
+
+/// One Server-Sent Event as a client sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: String,
+}
+
+/// A minimal SSE client over reqwest's byte stream.
+pub struct SseClient {
+    stream: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buffer: String,
+}
+
+impl SseClient {
+    /// Connects to `url` (with a bearer token and an optional `Last-Event-ID`) and waits
+    /// until the server confirms the subscription. Err: the refusal's status and body.
+    pub async fn connect(url: &str, bearer: Option<&str>, last_event_id: Option<&str>) -> Result<SseClient, (u16, serde_json::Value)> {
+        let mut request = reqwest::Client::new().get(url).header("accept", "text/event-stream");
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.expect("request sent");
+        if response.status() != 200 {
+            let status = response.status().as_u16();
+            return Err((status, response.json().await.unwrap_or(serde_json::Value::Null)));
+        }
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let mut client = SseClient { stream: Box::pin(response.bytes_stream()), buffer: String::new() };
+        let first = client.next_frame(std::time::Duration::from_secs(10)).await.expect("the subscription is confirmed");
+        assert!(first.contains(": subscribed"), "{first}");
+        Ok(client)
+    }
+
+    async fn next_frame(&mut self, within: std::time::Duration) -> Option<String> {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame = self.buffer[..end].to_string();
+                self.buffer.drain(..end + 2);
+                return Some(frame);
+            }
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(Some(Ok(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next event (keep-alive comments skipped), or None if none comes in `within`
+    /// or the server ended the stream.
+    pub async fn next(&mut self, within: std::time::Duration) -> Option<SseEvent> {
+        loop {
+            let frame = self.next_frame(within).await?;
+            let mut event = SseEvent { id: None, event: None, data: String::new() };
+            let mut any = false;
+            for line in frame.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    event.id = Some(v.trim().to_string());
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    event.event = Some(v.trim().to_string());
+                    any = true;
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    if !event.data.is_empty() {
+                        event.data.push('\n');
+                    }
+                    event.data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                    any = true;
+                }
+            }
+            if any {
+                return Some(event);
+            }
+        }
+    }
+}

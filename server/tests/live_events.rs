@@ -1,0 +1,163 @@
+//! Server-Sent Events over LISTEN/NOTIFY: access per topic, delivery of changes,
+//! resuming with Last-Event-ID without gaps or repeats, recovery of a lost NOTIFY and
+//! of cut connections, and dropping a subscriber that does not read.
+
+mod support;
+
+use app::live::{Topic, publish};
+use serde_json::json;
+use server::live::hub::Hub;
+use sqlx::PgPool;
+use std::time::Duration;
+use support::{SseClient, TestApp, access_token, operator, user_id};
+
+async fn tenant(pool: &PgPool, slug: &str) -> uuid::Uuid {
+    sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1").bind(slug).fetch_one(pool).await.unwrap()
+}
+
+async fn publish_ops(pool: &PgPool, tenant: uuid::Uuid, n: i64) -> i64 {
+    let mut tx = app::db::tenant_tx(pool, tenant).await.unwrap();
+    let seq = publish(&mut tx, &Topic::Operations { tenant }, "order.changed", &json!({ "n": n })).await.unwrap();
+    tx.commit().await.unwrap();
+    seq
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn n(e: &support::SseEvent) -> i64 {
+    serde_json::from_str::<serde_json::Value>(&e.data).unwrap()["n"].as_i64().unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn each_topic_is_readable_only_by_whom_it_concerns(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let url = |topic: &str| app.url(&format!("/api/v1/events?topic={topic}"));
+    let customer = access_token(&app, "customer@greenharvest.demo").await;
+    let ops = access_token(&app, "ops@greenharvest.demo").await;
+    let other_customer = user_id(&pool, "customer@darjberry.demo").await;
+    let other_tenant = tenant(&pool, "darjberry").await;
+
+    assert_eq!(SseClient::connect(&url("me"), None, None).await.err().unwrap().0, 401);
+    assert_eq!(SseClient::connect(&url("ops"), Some(&customer), None).await.err().unwrap().0, 403);
+    assert_eq!(SseClient::connect(&url(&format!("user:{other_customer}")), Some(&customer), None).await.err().unwrap().0, 403);
+    assert_eq!(SseClient::connect(&url(&format!("tenant:{other_tenant}:ops")), Some(&ops), None).await.err().unwrap().0, 403);
+    let (status, body) = SseClient::connect(&url("orders-of-everyone"), Some(&ops), None).await.err().unwrap();
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("VALIDATION_FAILED")));
+    assert_eq!(SseClient::connect(&app.url("/api/v1/events"), Some(&ops), None).await.err().unwrap().0, 400);
+    assert_eq!(SseClient::connect(&url("ops"), Some(&ops), Some("yesterday")).await.err().unwrap().0, 400);
+    assert!(SseClient::connect(&url("ops"), Some(&ops), None).await.is_ok());
+    assert!(SseClient::connect(&url("me"), Some(&customer), None).await.is_ok());
+    // Pages use the cookie route; without a session it refuses too.
+    assert_eq!(app.get("/live/events?topic=me").await.status(), 401);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_role_change_reaches_the_persons_open_stream(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let staff = access_token(&app, "staff@malar.demo").await;
+    let admin = access_token(&app, "admin@malar.demo").await;
+    let mut stream = SseClient::connect(&app.url("/api/v1/events?topic=me"), Some(&staff), None).await.unwrap();
+    let staff_id = user_id(&pool, "staff@malar.demo").await;
+    let (status, body) = app
+        .client
+        .put(app.url(&format!("/api/v1/admin/users/{staff_id}/roles")))
+        .bearer_auth(&admin)
+        .json(&json!({ "roles": ["staff", "farmer"] }))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    assert_eq!(status, 200, "{:?}", body.text().await);
+    let event = stream.next(WAIT).await.expect("an event");
+    assert_eq!(event.event.as_deref(), Some("notification"));
+    let data: serde_json::Value = serde_json::from_str(&event.data).unwrap();
+    assert_eq!(data["template"], "roles_changed");
+    assert!(data["body"].as_str().unwrap().contains("farmer, staff"), "{data}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn last_event_id_resumes_without_gaps_or_repeats(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ops = access_token(&app, "ops@greenharvest.demo").await;
+    let greenharvest = tenant(&pool, "greenharvest").await;
+    let darjberry = tenant(&pool, "darjberry").await;
+    let url = app.url("/api/v1/events?topic=ops");
+
+    let mut first = SseClient::connect(&url, Some(&ops), None).await.unwrap();
+    let one = publish_ops(&pool, greenharvest, 1).await;
+    publish_ops(&pool, darjberry, 99).await; // another tenant's: never seen here
+    let event = first.next(WAIT).await.unwrap();
+    assert_eq!((event.id.clone(), n(&event)), (Some(one.to_string()), 1));
+    drop(first); // the tablet loses its connection...
+
+    for n in 2..=4 {
+        publish_ops(&pool, greenharvest, n).await;
+    }
+    // ...and reconnects with the last id it saw: the missed events, then live ones.
+    let mut again = SseClient::connect(&url, Some(&ops), Some(&one.to_string())).await.unwrap();
+    publish_ops(&pool, greenharvest, 5).await;
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let e = again.next(WAIT).await.expect("an event");
+        seen.push(n(&e));
+    }
+    assert_eq!(seen, [2, 3, 4, 5]);
+    assert!(again.next(Duration::from_millis(500)).await.is_none(), "nothing repeated, nothing foreign");
+
+    // The same through the query parameter, for clients that cannot set headers.
+    let mut by_query = SseClient::connect(&format!("{url}&lastEventId={one}"), Some(&ops), None).await.unwrap();
+    let e = by_query.next(WAIT).await.unwrap();
+    assert_eq!(n(&e), 2);
+}
+
+#[sqlx::test(migrations = false)]
+async fn events_arrive_even_when_the_notification_is_lost_or_the_connections_are_cut(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ops = access_token(&app, "ops@greenharvest.demo").await;
+    let greenharvest = tenant(&pool, "greenharvest").await;
+    let mut stream = SseClient::connect(&app.url("/api/v1/events?topic=ops"), Some(&ops), None).await.unwrap();
+
+    // No NOTIFY at all: the hub's poll still finds the row.
+    sqlx::query("ALTER TABLE live_events DISABLE TRIGGER live_events_inserted").execute(&pool).await.unwrap();
+    publish_ops(&pool, greenharvest, 1).await;
+    assert_eq!(n(&stream.next(WAIT).await.unwrap()), 1);
+    sqlx::query("ALTER TABLE live_events ENABLE TRIGGER live_events_inserted").execute(&pool).await.unwrap();
+
+    // Every connection of the app cut (a database restart): the listener comes back.
+    let admin = PgPool::connect_with((*pool.connect_options()).clone()).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        .execute(&admin)
+        .await
+        .unwrap();
+    publish_ops(&admin, greenharvest, 2).await;
+    assert_eq!(n(&stream.next(WAIT).await.unwrap()), 2);
+    publish_ops(&admin, greenharvest, 3).await;
+    assert_eq!(n(&stream.next(WAIT).await.unwrap()), 3);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_subscriber_that_does_not_read_is_dropped_not_buffered_forever(pool: PgPool) {
+    server::db::MIGRATOR.run(&pool).await.unwrap();
+    let hub = Hub::start(pool.clone(), 4).await.unwrap();
+    let topic = Topic::Person { user: uuid::Uuid::now_v7() };
+    let mut stalled = hub.subscribe(&topic.to_string());
+    let mut reader = hub.subscribe(&topic.to_string());
+    assert_eq!(hub.subscriber_count(), 2);
+    let mut tx = operator(&pool).await;
+    for n in 0..10 {
+        publish(&mut tx, &topic, "tick", &json!({ "n": n })).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    // The reader keeps up (it is drained as events come); the stalled one is cut off
+    // after its four-event buffer and sees its stream end.
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        got.push(tokio::time::timeout(WAIT, reader.events.recv()).await.unwrap().unwrap().seq);
+    }
+    let mut buffered = 0;
+    while let Ok(Some(_)) = tokio::time::timeout(WAIT, stalled.events.recv()).await {
+        buffered += 1;
+    }
+    assert_eq!(buffered, 4, "the stalled subscriber got its buffer, then its stream ended");
+    assert!(hub.subscriber_count() <= 1);
+}
