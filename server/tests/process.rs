@@ -1,17 +1,13 @@
 //! The real `server` binary: configuration errors at start, and a clean stop on SIGTERM.
 
+mod support;
+
 use sqlx::PgPool;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn server() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-    cmd.env("MANDI_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
-        .env("LEPTOS_SITE_ROOT", concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
-        .env("MANDI_DATA_DIR", env!("CARGO_TARGET_TMPDIR"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
+    support::server_command()
 }
 
 #[test]
@@ -43,11 +39,8 @@ fn an_unreachable_database_is_a_clear_start_failure() {
 
 #[sqlx::test(migrations = false)]
 async fn serves_then_drains_and_exits_cleanly_on_sigterm(pool: PgPool) {
-    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&pool).await.unwrap();
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let (server_part, query) = base.split_once('?').map_or((base.as_str(), ""), |(a, b)| (a, b));
-    let url = format!("{}/{database}{}", server_part.rsplit_once('/').unwrap().0, if query.is_empty() { String::new() } else { format!("?{query}") });
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = support::database_url(&pool).await;
+    let port = support::free_port();
 
     let mut child = server()
         .env("DATABASE_URL", url)

@@ -299,3 +299,81 @@ impl SseClient {
         }
     }
 }
+
+/// The real `server` binary, configured like a deployment of this checkout, its output piped.
+pub fn server_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env("MANDI_CONFIG", concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"))
+        .env("LEPTOS_SITE_ROOT", concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
+        .env("MANDI_DATA_DIR", env!("CARGO_TARGET_TMPDIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+/// A URL for the test's own database (the one `#[sqlx::test]` created).
+pub async fn database_url(pool: &PgPool) -> String {
+    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(pool).await.unwrap();
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let (server_part, query) = base.split_once('?').map_or((base.as_str(), ""), |(a, b)| (a, b));
+    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+    format!("{}/{database}{query}", server_part.rsplit_once('/').unwrap().0)
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `server` process on its own port, killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub port: u16,
+}
+
+impl ServerProcess {
+    /// Starts one against `database_url` (loading the demo world if it is empty) and
+    /// waits until it is ready.
+    pub async fn start(database_url: &str, vars: &[(&str, &str)]) -> ServerProcess {
+        let port = free_port();
+        let mut cmd = server_command();
+        cmd.env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("MANDI_ENV", "test")
+            .env("MANDI_DEMO_AUTOLOAD", "true")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut process = ServerProcess { child: cmd.spawn().unwrap(), port };
+        let client = reqwest::Client::new();
+        let started = std::time::Instant::now();
+        loop {
+            if let Ok(r) = client.get(process.url("/readyz")).send().await {
+                if r.status() == 200 {
+                    return process;
+                }
+            }
+            assert!(started.elapsed() < std::time::Duration::from_secs(60), "server never became ready");
+            assert!(process.child.try_wait().unwrap().is_none(), "server exited early");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// `kill -9`: no shutdown, no release of anything it holds.
+    pub fn kill_hard(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
