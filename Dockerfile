@@ -34,14 +34,17 @@ WORKDIR /app
 COPY --from=build /src/target/release/server /app/server
 COPY --from=build /src/target/site /app/site
 COPY --from=build /src/Leptos.toml /app/Leptos.toml
-# Migrations are embedded in the binary. DATABASE_URL and MANDI_JWT_PRIVATE_KEY_FILE
-# (an RSA private key in PEM, e.g. a mounted secret) must be supplied at run time.
+# Migrations are embedded in the binary. DATABASE_URL, MANDI_JWT_PRIVATE_KEY_FILE (an
+# RSA private key in PEM, e.g. a mounted secret) and the notification providers
+# (MANDI_WHATSAPP_PHONE_NUMBER_ID, _TOKEN, _APP_SECRET, MANDI_SMS_API_URL,
+# MANDI_EMAIL_API_URL, MANDI_MESSAGING_API_TOKEN) must be supplied at run time.
 ENV MANDI_CONFIG=/app/Leptos.toml \
     LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_ADDR=0.0.0.0:8080 \
     LEPTOS_ENV=PROD \
     MANDI_ENV=production \
     MANDI_DEMO_AUTOLOAD=false \
+    MANDI_NOTIFY_PROVIDER=cloud \
     MANDI_LOG_FORMAT=json
 USER mandi
 EXPOSE 8080

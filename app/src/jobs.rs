@@ -97,7 +97,7 @@ pub async fn enqueue(db: impl PgExecutor<'_>, job: NewJob) -> Result<i64, sqlx::
     sqlx::query_scalar(
         "INSERT INTO jobs (queue, kind, payload, tenant_id, priority, run_at, max_attempts, dedupe_key)
          VALUES ($1, $2, $3, $4, $5, coalesce($6, now()), $7, $8)
-         ON CONFLICT (dedupe_key) DO UPDATE SET dedupe_key = EXCLUDED.dedupe_key
+         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO UPDATE SET dedupe_key = EXCLUDED.dedupe_key
          RETURNING id",
     )
     .bind(job.queue.as_str())

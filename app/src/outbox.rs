@@ -47,6 +47,17 @@ pub struct OutboxMessage {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// An in-app message, as its recipient sees it (in `/account` and on their live stream).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InAppMessage {
+    pub id: Uuid,
+    pub template: String,
+    pub body: String,
+    pub status: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[cfg(feature = "ssr")]
 pub use queries::*;
 
@@ -143,6 +154,25 @@ mod queries {
         Ok(ids)
     }
 
+
+    /// A person's newest in-app messages, whichever tenant sent them.
+    pub async fn inbox(pool: &sqlx::PgPool, user: Uuid, limit: i64) -> Result<Vec<InAppMessage>, sqlx::Error> {
+        // A person's own messages across the tenants they belong to.
+        let mut tx = crate::db::cross_tenant_tx(pool).await?;
+        let rows = sqlx::query_as::<_, (Uuid, String, String, String, chrono::DateTime<chrono::Utc>)>(
+            "SELECT id, template, body, status, created_at FROM notification_outbox
+             WHERE user_id = $1 AND channel = 'in_app' ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, template, body, status, created_at)| InAppMessage { id, template, body, status, created_at })
+            .collect())
+    }
 
     /// The newest messages, for the development outbox page (never served in production).
     pub async fn recent(db: impl PgExecutor<'_>, recipient: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, sqlx::Error> {

@@ -95,3 +95,39 @@ test('a wrong password is a form error, and a demo admin reaches the admin scree
   await page.goto('/admin/audit?action=login.');
   await expect(page.getByTestId('audit-action').first()).toHaveText(/^login\./);
 });
+
+test('a message to a signed-in person appears on their account page as it is sent', async ({ page, request }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(String(err)));
+  const me = freshIdentity();
+
+  await page.goto('/signup');
+  await expect(page.getByTestId('sign-up-form')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Your name').fill('Inbox Test');
+  await page.getByLabel('E-mail').fill(me.email);
+  await page.getByLabel('Phone').fill(me.phone);
+  await page.getByLabel('Password').fill('a long enough secret');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  const inbox = page.getByTestId('inbox');
+  await expect(inbox).toContainText('No messages yet.');
+  await expect(inbox).toHaveAttribute('data-live', 'true');
+
+  // An admin of the storefront's organisation gives them a role, over the API
+  // (another "device"): the change's in-app message reaches the open page.
+  const login = await request.post('/api/v1/auth/login', { data: { email: 'admin@greenharvest.demo', password: 'mandi-demo' } });
+  expect(login.status()).toBe(200);
+  const auth = { Authorization: `Bearer ${(await login.json()).data.accessToken}` };
+  const found = await request.get(`/api/v1/admin/users?q=${encodeURIComponent(me.email)}`, { headers: auth });
+  const id = (await found.json()).data[0].userId;
+  const changed = await request.put(`/api/v1/admin/users/${id}/roles`, { headers: auth, data: { roles: ['customer', 'field_agent'] } });
+  expect(changed.status()).toBe(200);
+
+  const message = inbox.getByTestId('inbox-message').first();
+  await expect(message).toContainText('Your roles in');
+  await expect(message).toContainText('customer, field_agent');
+  // And it is stored: a reload shows it without the live stream's help.
+  await page.reload();
+  await expect(page.getByTestId('inbox-message').first()).toContainText('customer, field_agent');
+  expect(problems).toEqual([]);
+});

@@ -9,7 +9,6 @@ use serde_json::json;
 use server::jobs::worker::{Worker, WorkerConfig};
 use server::jobs::{Registry, maintenance};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -25,7 +24,7 @@ async fn scratch_database(name: &str) -> PgPool {
     let (server_part, query) = url.split_once('?').map_or((url.as_str(), ""), |(a, b)| (a, b));
     let query = if query.is_empty() { String::new() } else { format!("?{query}") };
     let url = format!("{}/{name}{query}", server_part.rsplit_once('/').unwrap().0);
-    let pool = PgPoolOptions::new().max_connections(40).connect(&url).await.unwrap();
+    let pool = server::db::connect(&url, 40).await.unwrap();
     server::db::MIGRATOR.run(&pool).await.unwrap();
     pool
 }
@@ -48,14 +47,17 @@ async fn throughput(pool: &PgPool, jobs: i64, worker_count: usize, concurrency: 
         let payloads = (0..1000).map(|i| json!({ "label": format!("t{}", chunk * 1000 + i) })).collect();
         app::jobs::enqueue_many(pool, Queue::Maintenance, "diagnostics.probe", payloads).await.unwrap();
     }
+    // Start from a vacuumed table, as a queue in steady state is.
+    sqlx::query("VACUUM ANALYZE jobs").execute(pool).await.unwrap();
     let started = Instant::now();
     let (stop, handles) = workers(pool, worker_count, concurrency);
+    // Polls through the partial indexes of unfinished jobs, so watching costs little.
     loop {
-        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status <> 'succeeded'").fetch_one(pool).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')").fetch_one(pool).await.unwrap();
         if left == 0 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let elapsed = started.elapsed();
     stop.send(true).unwrap();
@@ -64,8 +66,13 @@ async fn throughput(pool: &PgPool, jobs: i64, worker_count: usize, concurrency: 
     }
     let (effects, distinct): (i64, i64) =
         sqlx::query_as("SELECT count(*), count(DISTINCT job_id) FROM job_probes").fetch_one(pool).await.unwrap();
+    // finished_at is the completing transaction's start: this is claim to handler start.
+    let claim_to_start: f64 = sqlx::query_scalar("SELECT avg(extract(epoch FROM finished_at - started_at))::float8 * 1000 FROM jobs")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     println!(
-        "{jobs} jobs, {worker_count} worker(s) x {concurrency}: {:>7.0} jobs/s  ({:.2} s; lost {}, duplicated {})",
+        "{jobs} jobs, {worker_count} worker(s) x {concurrency}: {:>7.0} jobs/s  ({:.2} s; lost {}, duplicated {}; claim to start {claim_to_start:.2} ms)",
         jobs as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64(),
         jobs - distinct,
@@ -198,8 +205,11 @@ fn main() {
     runtime.block_on(async {
         let pool = scratch_database("mandi_bench_platform").await;
         let jobs: i64 = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
-        throughput(&pool, jobs, 1, 16).await;
-        throughput(&pool, jobs, 2, 16).await;
+        let shapes = std::env::var("BENCH_WORKERS").unwrap_or_else(|_| "1x16,1x32,2x16".into());
+        for shape in shapes.split(',') {
+            let (count, concurrency) = shape.split_once('x').expect("BENCH_WORKERS like 2x16");
+            throughput(&pool, jobs, count.parse().unwrap(), concurrency.parse().unwrap()).await;
+        }
         latency(&pool, 300).await;
         fan_out(pool, 1000, 5).await;
     });

@@ -8,4 +8,7 @@ use std::sync::Arc;
 pub struct Runtime {
     pub hub: Arc<Hub>,
     pub notifier: Arc<Notifier>,
+    /// Turns true when the process starts shutting down: open event streams end then,
+    /// or the graceful drain would wait for them forever.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }

@@ -46,6 +46,7 @@ pub struct Application {
     registry: jobs::Registry,
     worker: Option<jobs::worker::WorkerConfig>,
     pub runtime: Arc<Runtime>,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -89,7 +90,8 @@ impl Application {
             app::config::NotifyProviders::Cloud { .. } => None,
         };
         let hub = live::hub::Hub::start(pool.clone(), 256).await.map_err(StartError::Database)?;
-        let runtime = Arc::new(Runtime { hub, notifier: notifier.clone() });
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
+        let runtime = Arc::new(Runtime { hub, notifier: notifier.clone(), closing: closing_rx });
         let registry = jobs::maintenance::register(jobs::Registry::new())
             .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier });
         jobs::schedules::install(&pool, jobs::schedules::PLATFORM).await.map_err(StartError::Database)?;
@@ -114,7 +116,7 @@ impl Application {
             state.config.rate_limit_user_per_minute,
         );
         let router = router(state, limits.clone(), runtime.clone(), sandbox);
-        Ok(Application { listener, router, pool, limits, registry, worker, runtime })
+        Ok(Application { listener, router, pool, limits, registry, worker, runtime, closing })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -160,7 +162,13 @@ impl Application {
             }
         });
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop)
+            .with_graceful_shutdown({
+                let closing = self.closing.clone();
+                async move {
+                    stop.await;
+                    let _ = closing.send(true);
+                }
+            })
             .await?;
         let _ = stop_background.send(true);
         upkeep.abort();

@@ -161,3 +161,17 @@ async fn a_subscriber_that_does_not_read_is_dropped_not_buffered_forever(pool: P
     assert_eq!(buffered, 4, "the stalled subscriber got its buffer, then its stream ended");
     assert!(hub.subscriber_count() <= 1);
 }
+
+#[sqlx::test(migrations = false)]
+async fn open_streams_end_when_the_app_shuts_down_so_the_drain_finishes(pool: PgPool) {
+    let mut app = TestApp::spawn(pool.clone()).await;
+    let ops = access_token(&app, "ops@greenharvest.demo").await;
+    let mut stream = SseClient::connect(&app.url("/api/v1/events?topic=ops"), Some(&ops), None).await.unwrap();
+    app.stop();
+    let started = std::time::Instant::now();
+    assert!(stream.next(WAIT).await.is_none(), "the stream ended");
+    assert!(started.elapsed() < Duration::from_secs(5), "ended at shutdown, not at a timeout");
+    // And the server is gone (the drain did not hang on the stream).
+    let gone = async || reqwest::get(app.url("/healthz")).await.is_err();
+    support::wait_for("the server to stop", WAIT, gone).await;
+}

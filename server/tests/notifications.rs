@@ -294,4 +294,14 @@ async fn operators_see_failures_and_retry_them(pool: PgPool) {
     assert_eq!(app.post_json("/api/v1/ops/jobs/not-a-number/retry", &json!({}), Some(&ops)).await.0, 400);
     assert_eq!(app.post_json("/api/v1/ops/jobs/999999999/retry", &json!({}), Some(&ops)).await.0, 404);
     assert_eq!(app.get_json_as("/api/v1/ops/jobs/dead?queue=nowhere", &ops).await.0, 400);
+
+    // The same is on /metrics for dashboards and alerts.
+    wait_for("queue gauges", Duration::from_secs(10), async || {
+        app.get("/metrics").await.text().await.unwrap().contains("jobs_queue_depth{queue=\"notifications\",state=\"ready\"}")
+    })
+    .await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for name in ["jobs_dead_lettered_total", "job_run_seconds_bucket", "job_wait_seconds_bucket", "jobs_failed_total"] {
+        assert!(metrics.contains(name), "{name} in {metrics}");
+    }
 }

@@ -5,7 +5,7 @@
 use super::credentials::{Account, CodeSent};
 use crate::domain::permissions::Access;
 use crate::error::AppError;
-use crate::outbox::OutboxMessage;
+use crate::outbox::{InAppMessage, OutboxMessage};
 use leptos::prelude::*;
 
 /// Who may call each server function here (the server refuses the rest).
@@ -18,6 +18,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/_fn/account/sign_out_everywhere", Access::SignedIn),
     ("/_fn/account/switch_tenant", Access::SignedIn),
     ("/_fn/account/me", Access::Public),
+    ("/_fn/account/inbox", Access::SignedIn),
     ("/_fn/dev/outbox", Access::Public),
 ];
 
@@ -155,6 +156,14 @@ pub async fn me() -> Result<Option<Account>, AppError> {
         Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The signed-in person's newest in-app messages.
+#[server(prefix = "/_fn", endpoint = "account/inbox")]
+pub async fn inbox() -> Result<Vec<InAppMessage>, AppError> {
+    let session = crate::access::check("/_fn/account/inbox").await?.ok_or(AppError::Unauthenticated)?;
+    let state = crate::state::app_state()?;
+    Ok(crate::outbox::inbox(&state.pool, session.claims.sub, 20).await?)
 }
 
 /// Messages sent, newest first: development and test only (404 in production).

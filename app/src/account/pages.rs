@@ -3,8 +3,9 @@
 //! field-level errors in place.
 
 use super::api::{
-    RequestCode, SignIn, SignInWithCode, SignOut, SignOutEverywhere, SignUp, SwitchTenant, dev_outbox, me,
+    RequestCode, SignIn, SignInWithCode, SignOut, SignOutEverywhere, SignUp, SwitchTenant, dev_outbox, inbox, me,
 };
+use crate::outbox::InAppMessage;
 use super::credentials::Account;
 use crate::components::form::{BUTTON_CLASS, FormError, TextField, field_error, form_error};
 use crate::components::not_found::LoadError;
@@ -174,12 +175,14 @@ pub fn SignUpForm(next: String) -> impl IntoView {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let account = Resource::new_blocking(|| (), |_| me());
+    let messages = Resource::new_blocking(|| (), |_| inbox());
     view! {
         <Title text="Your account · Mandi"/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match account.await {
-                    Ok(Some(account)) => view! { <AccountView account/> }.into_any(),
+                let (account, messages) = (account.await, messages.await);
+                match account {
+                    Ok(Some(account)) => view! { <AccountView account messages=messages.unwrap_or_default()/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/login?next=/account"/> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 }
@@ -189,7 +192,7 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountView(account: Account) -> impl IntoView {
+fn AccountView(account: Account, messages: Vec<InAppMessage>) -> impl IntoView {
     let user = account.user;
     let is = |role: &str| user.roles.iter().any(|r| r == role);
     let admin_links = (is("admin") || is("ops")).then(|| {
@@ -218,6 +221,7 @@ fn AccountView(account: Account) -> impl IntoView {
                     <TenantSwitcher tenants=account.tenants.iter().map(|t| (t.slug.clone(), t.name.clone(), t.roles.join(", "))).collect() current=user.tenant.clone()/>
                 </section>
             })}
+            <LiveInbox initial=messages/>
             {admin_links}
             <SessionButtons/>
         </section>
@@ -254,6 +258,61 @@ fn TenantSwitcher(tenants: Vec<(String, String, String)>, current: String) -> im
             }).collect_view()}
         </ul>
         <FormError error=Signal::derive(move || form_error(action.value().get()))/>
+    }
+}
+
+/// The person's in-app messages; new ones arrive live over Server-Sent Events
+/// (`/live/events?topic=me`, the browser reconnecting and resuming by itself).
+#[island]
+fn LiveInbox(initial: Vec<InAppMessage>) -> impl IntoView {
+    let messages = RwSignal::new(initial);
+    let (live, set_live) = signal(false);
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        if let Ok(source) = web_sys::EventSource::new("/live/events?topic=me") {
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(text) = e.data().as_string() else { return };
+                if let Ok(message) = serde_json::from_str::<InAppMessage>(&text) {
+                    messages.update(|list| {
+                        if !list.iter().any(|m| m.id == message.id) {
+                            list.insert(0, message);
+                        }
+                    });
+                }
+            });
+            let _ = source.add_event_listener_with_callback("notification", on_message.as_ref().unchecked_ref());
+            let on_open = Closure::<dyn FnMut()>::new(move || set_live.set(true));
+            let on_error = Closure::<dyn FnMut()>::new(move || set_live.set(false));
+            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            // The stream lives as long as the page; the browser closes it on leaving.
+            on_message.forget();
+            on_open.forget();
+            on_error.forget();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_live;
+    view! {
+        <section class="mt-6 rounded-2xl border border-stone-200 bg-white p-6" data-testid="inbox" data-live=move || live.get().then_some("true")>
+            <h2 class="text-lg font-semibold">"Messages"</h2>
+            {move || if messages.with(Vec::is_empty) {
+                view! { <p class="mt-2 text-sm text-stone-500">"No messages yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 divide-y divide-stone-100" aria-live="polite">
+                        <For each=move || messages.get() key=|m| m.id let:m>
+                            <li class="py-3" data-testid="inbox-message">
+                                <p class="text-stone-900">{m.body.clone()}</p>
+                                <p class="text-xs text-stone-500">{m.created_at.format("%d %b %Y, %H:%M UTC").to_string()}</p>
+                            </li>
+                        </For>
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

@@ -1,5 +1,5 @@
-//! Prometheus metrics: a request counter and a latency histogram per route, rendered
-//! at `/metrics`. Routes are labelled by their pattern (`/products/{slug}`), never by
+//! Prometheus metrics: a request counter and a latency histogram per route (jobs,
+//! notifications and live events add theirs where they happen), rendered at `/metrics`. Routes are labelled by their pattern (`/products/{slug}`), never by
 //! the raw path, so the label set stays bounded.
 
 use axum::extract::{MatchedPath, Request};
@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// Jobs wait and run from milliseconds (a notification) to minutes (a report or a retry).
+const JOB_BUCKETS: &[f64] = &[0.005, 0.025, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0, 3600.0];
 
 /// The process-wide recorder (a process has one; every app built in it shares it).
 pub fn handle() -> &'static PrometheusHandle {
@@ -18,6 +20,8 @@ pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full("http_request_duration_seconds".into()), LATENCY_BUCKETS)
+            .expect("non-empty buckets")
+            .set_buckets_for_metric(Matcher::Prefix("job_".into()), JOB_BUCKETS)
             .expect("non-empty buckets")
             .build_recorder();
         let handle = recorder.handle();

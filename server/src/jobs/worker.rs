@@ -69,7 +69,10 @@ impl Worker {
 
         while !*stop.borrow() {
             while tasks.try_join_next().is_some() {}
-            let free = slots.available_permits();
+            // Claim in batches: with jobs running, wait until half the slots are free, so
+            // a busy worker makes one claim per several jobs rather than one per job.
+            let available = slots.available_permits();
+            let free = if tasks.is_empty() || available * 2 >= config.concurrency { available } else { 0 };
             let claimed = if free == 0 {
                 Vec::new()
             } else {
@@ -253,6 +256,9 @@ pub async fn run_one(pool: &PgPool, registry: &Registry, job: Job, backoff: Back
 /// was lost, everything rolled back.
 async fn attempt(pool: &PgPool, handler: &dyn super::Handler, job: &Job) -> Result<bool, JobError> {
     let mut tx = pool.begin().await?;
+    if std::env::var_os("MANDI_EXPERIMENT_ASYNC_COMMIT").is_some() {
+        sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+    }
     if let Some(tenant) = job.tenant {
         sqlx::query("SELECT set_config('mandi.tenant_id', $1, true)")
             .bind(tenant.to_string())

@@ -237,17 +237,24 @@ impl Handler for SendHandler {
 /// In-app messages are stored already; delivering one means telling the person's
 /// open pages (their live stream).
 async fn deliver_in_app(tx: &mut PgConnection, id: Uuid, user: Option<Uuid>, template: &str, body: &str) -> Result<(), JobError> {
-    sqlx::query(
+    let created_at: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
         "UPDATE notification_outbox SET status = 'delivered', sent_at = now(), delivered_at = now(),
                 attempts = attempts + 1, updated_at = now()
-         WHERE id = $1",
+         WHERE id = $1 RETURNING created_at",
     )
     .bind(id)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     if let Some(user) = user {
         let topic = app::live::Topic::Person { user };
-        let data = serde_json::json!({ "id": id, "template": template, "body": body });
+        let message = app::outbox::InAppMessage {
+            id,
+            template: template.to_string(),
+            body: body.to_string(),
+            status: "delivered".into(),
+            created_at,
+        };
+        let data = serde_json::to_value(&message).expect("a message serializes");
         app::live::publish(tx, &topic, "notification", &data).await?;
     }
     Ok(())

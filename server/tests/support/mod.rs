@@ -74,6 +74,13 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Starts the graceful shutdown (as SIGTERM does in the binary).
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("request sent")
     }

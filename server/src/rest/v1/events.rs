@@ -80,7 +80,11 @@ pub async fn subscribe(
     let hello = futures::stream::iter([Event::default().retry(Duration::from_secs(2)).comment("subscribed")]);
     let live = futures::stream::unfold(subscription, |mut s| async move { s.events.recv().await.map(|e| (e, s)) });
     let events = futures::stream::iter(backlog).chain(live).map(to_sse);
-    let stream = hello.chain(events).map(Ok::<_, Infallible>);
+    let mut closing = runtime.closing.clone();
+    let closed = async move {
+        let _ = closing.wait_for(|c| *c).await;
+    };
+    let stream = hello.chain(events).take_until(closed).map(Ok::<_, Infallible>);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
 }
 

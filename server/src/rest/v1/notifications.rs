@@ -11,7 +11,6 @@ use app::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -20,29 +19,9 @@ pub fn routes() -> Routes {
         .put("/me/notification-preferences", SignedIn, set_preferences)
 }
 
-#[derive(Serialize, sqlx::FromRow)]
-#[serde(rename_all = "camelCase")]
-struct InAppMessage {
-    id: Uuid,
-    template: String,
-    body: String,
-    status: String,
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
 /// The newest 50 in-app messages (across the tenants the person belongs to).
 async fn inbox(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
-    // A person's own messages, whichever tenant sent them.
-    let mut tx = app::db::cross_tenant_tx(&state.pool).await?;
-    let items: Vec<InAppMessage> = sqlx::query_as(
-        "SELECT id, template, body, status, created_at FROM notification_outbox
-         WHERE user_id = $1 AND channel = 'in_app' ORDER BY created_at DESC, id DESC LIMIT 50",
-    )
-    .bind(claims.sub)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(ok(items))
+    Ok(ok(app::outbox::inbox(&state.pool, claims.sub, 50).await?))
 }
 
 #[derive(Serialize, Deserialize)]
