@@ -60,6 +60,7 @@ impl fmt::Display for Topic {
     }
 }
 
+#[cfg(feature = "ssr")]
 /// Records an event in the caller's transaction.
 ///
 /// The advisory lock serializes publishers from here to their commit, so sequence
