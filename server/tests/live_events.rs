@@ -175,3 +175,17 @@ async fn open_streams_end_when_the_app_shuts_down_so_the_drain_finishes(pool: Pg
     let gone = async || reqwest::get(app.url("/healthz")).await.is_err();
     support::wait_for("the server to stop", WAIT, gone).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_stream_ends_when_the_token_it_was_opened_with_expires(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let keys = support::signing_keys();
+    let claims = keys.verify(&access_token(&app, "ops@greenharvest.demo").await).unwrap();
+    let ttl = claims.exp - claims.iat;
+    // The same session's token, issued so that it has three seconds left.
+    let (short, _) = keys.issue(claims.sub, claims.sid, &claims.tenant, claims.roles.clone(), support::now_secs() + 3 - ttl).unwrap();
+    let mut stream = SseClient::connect(&app.url("/api/v1/events?topic=ops"), Some(&short), None).await.unwrap();
+    let started = std::time::Instant::now();
+    assert!(stream.next(WAIT).await.is_none(), "the stream ended");
+    assert!(started.elapsed() < Duration::from_secs(6), "at the token's expiry, {:?}", started.elapsed());
+}

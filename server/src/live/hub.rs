@@ -165,6 +165,10 @@ async fn dispatch(hub: std::sync::Weak<Hub>) {
     let mut listener: Option<PgListener> = None;
     loop {
         let Some(strong) = hub.upgrade() else { return };
+        if strong.pool.is_closed() {
+            // The process is stopping.
+            return;
+        }
         if listener.is_none() {
             match PgListener::connect_with(&strong.pool).await {
                 Ok(mut l) => match l.listen("mandi_live").await {

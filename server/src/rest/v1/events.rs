@@ -80,9 +80,18 @@ pub async fn subscribe(
     let hello = futures::stream::iter([Event::default().retry(Duration::from_secs(2)).comment("subscribed")]);
     let live = futures::stream::unfold(subscription, |mut s| async move { s.events.recv().await.map(|e| (e, s)) });
     let events = futures::stream::iter(backlog).chain(live).map(to_sse);
+    // The stream ends when the process shuts down, and when the access token it was
+    // opened with expires: the client reconnects (EventSource does so by itself, the
+    // session renewing its token) and access is decided again, so a revoked role or
+    // session does not keep a stream open.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let token_left = Duration::from_secs(claims.exp.saturating_sub(now));
     let mut closing = runtime.closing.clone();
     let closed = async move {
-        let _ = closing.wait_for(|c| *c).await;
+        tokio::select! {
+            _ = closing.wait_for(|c| *c) => {}
+            _ = tokio::time::sleep(token_left) => {}
+        }
     };
     let stream = hello.chain(events).take_until(closed).map(Ok::<_, Infallible>);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())

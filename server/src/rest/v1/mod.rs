@@ -53,6 +53,22 @@ pub fn parse_query<T: DeserializeOwned + Default>(raw: Option<&str>) -> Result<T
     }
 }
 
+/// A keyset page from `limit + 1` rows fetched newest first: the extra row only says
+/// there is more, and the last row shown gives the next cursor (CONVENTIONS.md).
+pub fn keyset_page<T: serde::Serialize>(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(cursor_of) } else { None };
+    axum::Json(serde_json::json!({
+        "success": true,
+        "data": rows,
+        "meta": app::envelope::meta(),
+        "pagination": { "limit": limit, "hasMore": more, "nextCursor": next },
+    }))
+    .into_response()
+}
+
 /// Ids in paths are UUIDs; anything else is a client error naming the parameter.
 pub fn parse_id(raw: &str, field: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(raw).map_err(|_| AppError::validation(field, "must be a UUID"))

@@ -4,18 +4,18 @@
 //! (no tenant); message bodies are never shown here (one-time codes travel in them).
 
 use super::routes::Routes;
-use super::{Authenticated, ClientIp, parse_query};
+use super::{Authenticated, ClientIp, keyset_page, parse_query};
 use crate::jobs::store;
 use crate::runtime::Runtime;
 use app::audit::{self, Entry};
 use app::domain::permissions::Access::Requires;
 use app::domain::permissions::Action::{OperationsManage, OperationsView};
-use app::envelope::{meta, ok};
+use app::envelope::ok;
 use app::error::AppError;
 use app::state::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Extension;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -68,15 +68,8 @@ async fn dead_letters(State(state): State<AppState>, Authenticated(claims): Auth
     };
     let limit = limit(p.limit.as_deref())?;
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
-    let mut items = store::list(&state.pool, "dead", p.queue.as_deref(), before, limit + 1, Some(tenant)).await?;
-    let more = items.len() as i64 > limit;
-    items.truncate(limit as usize);
-    let next = if more { items.last().map(|j| j.id.to_string()) } else { None };
-    Ok(Json(serde_json::json!({
-        "success": true, "data": items, "meta": meta(),
-        "pagination": { "limit": limit, "hasMore": more, "nextCursor": next },
-    }))
-    .into_response())
+    let rows = store::list(&state.pool, "dead", p.queue.as_deref(), before, limit + 1, Some(tenant)).await?;
+    Ok(keyset_page(rows, limit, |j| j.id.to_string()))
 }
 
 async fn retry_job(
@@ -138,7 +131,7 @@ async fn notifications(State(state): State<AppState>, Authenticated(claims): Aut
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
     // Row-level security limits this to the tenant's messages and platform-wide ones.
     let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
-    let mut items: Vec<MessageStatus> = sqlx::query_as(
+    let rows: Vec<MessageStatus> = sqlx::query_as(
         "SELECT id, channel, template, language, status, attempts, last_error, created_at, sent_at, delivered_at, read_at
          FROM notification_outbox
          WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR id < $2)
@@ -150,14 +143,7 @@ async fn notifications(State(state): State<AppState>, Authenticated(claims): Aut
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    let more = items.len() as i64 > limit;
-    items.truncate(limit as usize);
-    let next = if more { items.last().map(|m| m.id.to_string()) } else { None };
-    Ok(Json(serde_json::json!({
-        "success": true, "data": items, "meta": meta(),
-        "pagination": { "limit": limit, "hasMore": more, "nextCursor": next },
-    }))
-    .into_response())
+    Ok(keyset_page(rows, limit, |m| m.id.to_string()))
 }
 
 async fn retry_notification(
