@@ -67,6 +67,9 @@ pub struct Config {
     pub notify: NotifyProviders,
     /// How long a provider's circuit stays open before a probe is let through.
     pub notify_circuit_cool_down_secs: u32,
+    /// What Meta sends when the delivery webhook is registered (`hub.verify_token`);
+    /// unset, registration is refused.
+    pub whatsapp_verify_token: Option<String>,
     pub leptos: LeptosOptions,
 }
 
@@ -235,6 +238,7 @@ const KNOWN_KEYS: &[&str] = &[
     "jobs_lease_secs",
     "jobs_retry_base_ms",
     "notify_circuit_cool_down_secs",
+    "whatsapp_verify_token",
     "notify_provider",
     "whatsapp_api_base",
     "whatsapp_phone_number_id",
@@ -304,6 +308,9 @@ impl Config {
             notify: notify_providers(&layers)?,
             notify_circuit_cool_down_secs: layers.get("notify_circuit_cool_down_secs", 30, |s| {
                 positive::<u32>(s).and_then(|n| if n <= 3600 { Ok(n) } else { Err("at most 3600".into()) })
+            })?,
+            whatsapp_verify_token: layers.get("whatsapp_verify_token", None, |s| {
+                if s.len() >= 16 { Ok(Some(s.to_string())) } else { Err("use at least 16 characters".into()) }
             })?,
             leptos,
         };

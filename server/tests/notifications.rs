@@ -305,3 +305,22 @@ async fn operators_see_failures_and_retry_them(pool: PgPool) {
         assert!(metrics.contains(name), "{name} in {metrics}");
     }
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_webhook_registration_handshake_echoes_the_challenge_only_for_our_token(pool: PgPool) {
+    let token = "a-verify-token-of-some-length";
+    let app = TestApp::spawn_with(pool, &[("MANDI_WHATSAPP_VERIFY_TOKEN", token)]).await;
+    let get = |query: String| {
+        let url = app.url(&format!("/api/v1/webhooks/whatsapp?{query}"));
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    assert_eq!(get(format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444")).await, (200, "1158201444".to_string()));
+    assert_eq!(get("hub.mode=subscribe&hub.verify_token=guess-guess-guess&hub.challenge=1".into()).await.0, 403);
+    assert_eq!(get(format!("hub.mode=unsubscribe&hub.verify_token={token}&hub.challenge=1")).await.0, 403);
+    assert_eq!(get(format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=%3Cscript%3E")).await.0, 400);
+    assert_eq!(get("hub.mode=subscribe".into()).await.0, 400);
+}

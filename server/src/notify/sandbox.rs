@@ -120,7 +120,8 @@ impl Sandbox {
         if let Some(id) = seen.get(reference) {
             return (id.clone(), false);
         }
-        let id = format!("wamid.sandbox.{}", uuid::Uuid::now_v7().simple());
+        let prefix = if channel == "whatsapp" { "wamid" } else { channel };
+        let id = format!("{prefix}.sandbox.{}", uuid::Uuid::now_v7().simple());
         seen.insert(reference.to_string(), id.clone());
         self.accepted.lock().expect("sandbox lock").push(Accepted {
             provider_id: id.clone(),

@@ -8,12 +8,41 @@ use app::envelope::ok;
 use app::error::AppError;
 use app::state::AppState;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 pub fn routes() -> Routes {
-    Routes::new().post("/webhooks/whatsapp", Public, whatsapp_status)
+    Routes::new()
+        .get("/webhooks/whatsapp", Public, whatsapp_subscribe)
+        .post("/webhooks/whatsapp", Public, whatsapp_status)
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Subscribe {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// Meta's registration handshake: echo `hub.challenge` when `hub.verify_token` is ours.
+async fn whatsapp_subscribe(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+    let q: Subscribe = super::parse_query(raw.as_deref())?;
+    let (Some(mode), Some(token), Some(challenge)) = (q.mode, q.verify_token, q.challenge) else {
+        return Err(AppError::validation("hub.mode", "hub.mode, hub.verify_token and hub.challenge are required"));
+    };
+    let expected = state.config.whatsapp_verify_token.as_deref().ok_or(AppError::Forbidden)?;
+    let matches: bool = subtle::ConstantTimeEq::ct_eq(token.as_bytes(), expected.as_bytes()).into();
+    if mode != "subscribe" || !matches {
+        return Err(AppError::Forbidden);
+    }
+    if challenge.len() > 200 || !challenge.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::validation("hub.challenge", "must be up to 200 letters and digits"));
+    }
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge).into_response())
 }
 
 /// WhatsApp delivery statuses (`X-Hub-Signature-256`). A forged body is a 401 and
