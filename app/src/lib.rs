@@ -43,15 +43,25 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
+/// Where a page's render leaves its script nonce for the server's CSP middleware (a
+/// request extension), so the page's policy reaches the response even when the header
+/// set through `ResponseOptions` does not (seen, rarely, under load in CI).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct PageNonce(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        response.insert_header(
-            axum::http::header::CONTENT_SECURITY_POLICY,
-            axum::http::HeaderValue::from_str(&content_security_policy(&nonce)).expect("ascii policy"),
-        );
+    if let Some(nonce) = leptos::nonce::use_nonce() {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                axum::http::HeaderValue::from_str(&content_security_policy(&nonce)).expect("ascii policy"),
+            );
+        }
+        if let Some(slot) = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<PageNonce>().cloned()) {
+            *slot.0.lock().expect("nonce slot") = Some(nonce.to_string());
+        }
     }
     view! {
         <!DOCTYPE html>

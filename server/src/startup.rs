@@ -210,7 +210,8 @@ pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>, runtime: A
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
         .merge(sandbox.map(Sandbox::router).unwrap_or_default())
-        .layer(axum::Extension(runtime));
+        .layer(axum::Extension(runtime))
+        .layer(middleware::from_fn(http::security_headers::page_policy));
     for header in http::security_headers::layers(state.config.is_production()) {
         router = router.layer(header);
     }

@@ -2,7 +2,10 @@
 //! Content-Security-Policy (with the response's script nonce, in `app::shell`); the
 //! strict default here covers JSON and files.
 
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
@@ -24,4 +27,26 @@ pub fn layers(production: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         .into_iter()
         .map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
         .collect()
+}
+
+/// Makes sure an HTML page carries its own policy (with its script nonce): the render
+/// leaves the nonce in a request extension, and a page response without a policy gets
+/// it here rather than the strict default, which would block the page's scripts.
+pub async fn page_policy(mut request: Request, next: Next) -> Response {
+    let slot = app::PageNonce::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if html && !response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        let nonce = slot.0.lock().expect("nonce slot").clone();
+        if let Some(policy) = nonce.and_then(|n| HeaderValue::from_str(&app::content_security_policy(&n)).ok()) {
+            tracing::warn!("a page response came without its policy; set from the render's nonce");
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+    response
 }
