@@ -40,15 +40,17 @@ CREATE UNIQUE INDEX jobs_dedupe ON jobs (dedupe_key) WHERE dedupe_key IS NOT NUL
 ALTER TABLE jobs SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02,
                       autovacuum_analyze_scale_factor = 0.05, autovacuum_vacuum_cost_delay = 0);
 
--- Workers sleep on this channel instead of polling hard; one notification per
--- transaction (Postgres folds identical ones), whatever the number of jobs inserted.
-CREATE FUNCTION jobs_wake_workers() RETURNS trigger LANGUAGE plpgsql AS $$
+-- NOTIFY on the channel named by the trigger's argument, once per statement (and
+-- Postgres folds identical notifications of one transaction), however many rows.
+CREATE FUNCTION notify_channel() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('mandi_jobs', '');
+    PERFORM pg_notify(TG_ARGV[0], '');
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER jobs_inserted AFTER INSERT ON jobs FOR EACH STATEMENT EXECUTE FUNCTION jobs_wake_workers();
+
+-- Workers sleep on this channel instead of polling hard.
+CREATE TRIGGER jobs_inserted AFTER INSERT ON jobs FOR EACH STATEMENT EXECUTE FUNCTION notify_channel('mandi_jobs');
 
 -- Recurring jobs (cron expressions, UTC). Whichever app process locks a due row first
 -- enqueues its run and moves next_run_at on, in one transaction; runs missed while
@@ -88,13 +90,7 @@ CREATE TABLE live_events (
 CREATE INDEX live_events_topic ON live_events (topic, seq);
 CREATE INDEX live_events_created ON live_events (created_at);
 
-CREATE FUNCTION live_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('mandi_live', '');
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER live_events_inserted AFTER INSERT ON live_events FOR EACH STATEMENT EXECUTE FUNCTION live_events_notify();
+CREATE TRIGGER live_events_inserted AFTER INSERT ON live_events FOR EACH STATEMENT EXECUTE FUNCTION notify_channel('mandi_live');
 
 ALTER TABLE live_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE live_events FORCE ROW LEVEL SECURITY;

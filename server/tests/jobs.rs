@@ -3,6 +3,8 @@
 //! vanishes, graceful shutdown, two workers sharing a queue, schedules firing once,
 //! and the database dropping every connection under the workers.
 
+mod support;
+
 use app::jobs::{NewJob, Queue, enqueue};
 use serde_json::json;
 use server::jobs::backoff::Backoff;
@@ -10,6 +12,7 @@ use server::jobs::worker::{Worker, WorkerConfig};
 use server::jobs::{Registry, maintenance, schedules, store};
 use sqlx::PgPool;
 use std::time::Duration;
+use support::wait_for;
 use tokio::sync::watch;
 
 async fn migrated(pool: &PgPool) {
@@ -42,14 +45,6 @@ async fn status_of(pool: &PgPool, id: i64) -> (String, i32, Option<String>) {
 
 async fn probes(pool: &PgPool, label: &str) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM job_probes WHERE label = $1").bind(label).fetch_one(pool).await.unwrap()
-}
-
-async fn wait_for<F: AsyncFnMut() -> bool>(what: &str, within: Duration, mut check: F) {
-    let started = std::time::Instant::now();
-    while !check().await {
-        assert!(started.elapsed() < within, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 #[sqlx::test(migrations = false)]

@@ -256,9 +256,6 @@ pub async fn run_one(pool: &PgPool, registry: &Registry, job: Job, backoff: Back
 /// was lost, everything rolled back.
 async fn attempt(pool: &PgPool, handler: &dyn super::Handler, job: &Job) -> Result<bool, JobError> {
     let mut tx = pool.begin().await?;
-    if std::env::var_os("MANDI_EXPERIMENT_ASYNC_COMMIT").is_some() {
-        sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
-    }
     if let Some(tenant) = job.tenant {
         sqlx::query("SELECT set_config('mandi.tenant_id', $1, true)")
             .bind(tenant.to_string())

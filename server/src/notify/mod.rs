@@ -105,13 +105,10 @@ impl Notifier {
         let result = f(&mut b);
         let after = b.state(Instant::now());
         metrics::gauge!("notification_circuit_state", "provider" => channel.as_str()).set(after.level());
-        if before != after {
-            let level = if after == BreakerState::Open { tracing::Level::WARN } else { tracing::Level::INFO };
-            if level == tracing::Level::WARN {
-                tracing::warn!(provider = channel.as_str(), circuit = after.as_str(), "provider circuit changed");
-            } else {
-                tracing::info!(provider = channel.as_str(), circuit = after.as_str(), "provider circuit changed");
-            }
+        if before != after && after == BreakerState::Open {
+            tracing::warn!(provider = channel.as_str(), "provider circuit opened: its messages wait in the queue");
+        } else if before != after {
+            tracing::info!(provider = channel.as_str(), circuit = after.as_str(), "provider circuit changed");
         }
         result
     }
