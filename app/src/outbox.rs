@@ -49,6 +49,7 @@ pub struct OutboxMessage {
 
 /// An in-app message, as its recipient sees it (in `/account` and on their live stream).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InAppMessage {
     pub id: Uuid,

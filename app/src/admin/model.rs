@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 /// A person in the tenant with their roles there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     pub user_id: Uuid,
@@ -20,10 +21,14 @@ pub struct Member {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct MemberQueryParams {
+    /// Part of a name, e-mail or phone.
     pub q: Option<String>,
+    #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 1000))]
     pub page: Option<String>,
+    #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 100))]
     pub limit: Option<String>,
 }
 
@@ -35,12 +40,14 @@ pub struct MemberQuery {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SetRolesRequest {
     pub roles: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     pub id: i64,
@@ -56,15 +63,22 @@ pub struct AuditRecord {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditQueryParams {
     /// An action, or a prefix ending in `.` (`login.` matches `login.ok` and `login.failed`).
     pub action: Option<String>,
     /// The actor's e-mail or phone.
     pub actor: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<chrono::NaiveDate>))]
     pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<chrono::NaiveDate>))]
     pub to: Option<String>,
+    /// `pagination.nextCursor` of the previous page.
     pub cursor: Option<String>,
+    #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 200))]
     pub limit: Option<String>,
 }
 

@@ -174,6 +174,26 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// In the OpenAPI document (server side only) a `Money` is what it is on the wire: a
+/// decimal string, never a JSON number.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(MONEY_PATTERN))
+            .description(Some("An amount in rupees as a decimal string with up to two places (answers always have two)."))
+            .examples(["120.50"])
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Money {}
+
+/// What `Money::parse` accepts, as a regular expression for API clients.
+pub const MONEY_PATTERN: &str = r"^-?[0-9]{1,14}(\.[0-9]{1,2})?$";
+
 #[cfg(test)]
 mod tests {
     use super::*;
