@@ -25,7 +25,7 @@ pub struct Limits {
 
 /// Routes where a wrong guess costs the attacker nothing but a request (both doors).
 /// One-time codes are also limited per phone, in the database.
-fn is_sign_in(method: &Method, path: &str) -> bool {
+pub(crate) fn is_sign_in(method: &Method, path: &str) -> bool {
     method == Method::POST
         && matches!(
             path,

@@ -162,7 +162,7 @@ pub async fn release(pool: &PgPool, worker: Uuid) -> Result<u64, sqlx::Error> {
     .rows_affected())
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueDepth {
     pub queue: String,
@@ -204,7 +204,7 @@ pub async fn depth(pool: &PgPool) -> Result<Vec<QueueDepth>, sqlx::Error> {
         .collect())
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRecord {
     pub id: i64,

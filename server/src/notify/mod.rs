@@ -31,7 +31,7 @@ pub struct Notifier {
     breakers: HashMap<Channel, Mutex<Breaker>>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderHealth {
     pub channel: &'static str,

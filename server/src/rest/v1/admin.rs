@@ -13,6 +13,10 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_users, set_roles, audit))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new()
         .get("/admin/users", Requires(UsersManage), list_users)
@@ -20,11 +24,23 @@ pub fn routes() -> Routes {
         .get("/admin/audit", Requires(AuditRead), audit)
 }
 
+/// The tenant's people and their roles.
+#[utoipa::path(get, path = "/admin/users", operation_id = "listUsers",
+    params(app::admin::model::MemberQueryParams),
+    responses((status = 200, description = "A page of members", body = super::openapi::MemberPage)))]
 async fn list_users(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let query = parse_query::<MemberQueryParams>(raw.as_deref())?.parse()?;
     Ok(ok_page(service::list_members(&state.pool, &claims, &query).await?))
 }
 
+/// Replace a member's roles in the tenant.
+#[utoipa::path(put, path = "/admin/users/{id}/roles", operation_id = "setUserRoles",
+    params(("id" = uuid::Uuid, Path, description = "The member's user id")),
+    request_body = app::admin::model::SetRolesRequest,
+    responses(
+        (status = 200, description = "The member with their new roles", body = super::openapi::MemberEnvelope),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 async fn set_roles(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -37,6 +53,9 @@ async fn set_roles(
     Ok(ok(service::set_roles(&state.pool, &claims, user, roles, ip.as_deref()).await?))
 }
 
+#[utoipa::path(get, path = "/admin/audit", operation_id = "listAuditLog",
+    params(app::admin::model::AuditQueryParams),
+    responses((status = 200, description = "A page of the audit log, newest first", body = super::openapi::AuditRecordPage)))]
 /// An unbounded list: keyset pages with `pagination.nextCursor` (CONVENTIONS.md).
 async fn audit(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let query = parse_query::<AuditQueryParams>(raw.as_deref())?.parse()?;

@@ -16,6 +16,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(register, login, request_code, verify_code, refresh, switch_tenant, logout, logout_everywhere, me))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new()
         .post("/auth/register", Public, register)
@@ -44,16 +48,33 @@ fn refresh_token_of(raw: Option<String>) -> Result<String, AppError> {
         .ok_or_else(|| AppError::validation("refreshToken", "is required"))
 }
 
+/// A new account (e-mail or phone, and a password), signed in at once.
+#[utoipa::path(post, path = "/auth/register", operation_id = "register",
+    request_body = app::account::credentials::RegisterRequest,
+    responses(
+        (status = 201, description = "Registered and signed in", body = super::openapi::TokenEnvelope),
+        (status = 409, description = "`CONFLICT`: the e-mail or phone already has an account", body = app::envelope::ErrorEnvelope),
+    ))]
 async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<RegisterRequest>) -> Result<Response, AppError> {
     let form = body.parse()?;
     Ok(created(service::register(&context(&state, ip), form).await?))
 }
 
+/// Sign in with e-mail or phone and password.
+#[utoipa::path(post, path = "/auth/login", operation_id = "login",
+    request_body = app::account::credentials::LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = super::openapi::TokenEnvelope),
+        (status = 401, response = super::openapi::Unauthenticated),
+    ))]
 async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<LoginRequest>) -> Result<Response, AppError> {
     let form = body.parse()?;
     Ok(ok(service::login(&context(&state, ip), form).await?))
 }
 
+#[utoipa::path(post, path = "/auth/otp/request", operation_id = "requestCode",
+    request_body = app::account::credentials::CodeRequest,
+    responses((status = 202, description = "A code is on its way if the phone has an account", body = super::openapi::CodeSentEnvelope)))]
 /// `202`: a code is on its way if the phone has an account (the answer is the same
 /// either way, so the endpoint cannot be used to find out who has one).
 async fn request_code(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<CodeRequest>) -> Result<Response, AppError> {
@@ -64,16 +85,37 @@ async fn request_code(State(state): State<AppState>, ClientIp(ip): ClientIp, Api
     Ok(response)
 }
 
+/// Sign in with the one-time code sent to a phone.
+#[utoipa::path(post, path = "/auth/otp/verify", operation_id = "verifyCode",
+    request_body = app::account::credentials::CodeSignInRequest,
+    responses(
+        (status = 200, description = "Signed in", body = super::openapi::TokenEnvelope),
+        (status = 401, response = super::openapi::Unauthenticated),
+    ))]
 async fn verify_code(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<CodeSignInRequest>) -> Result<Response, AppError> {
     let form = body.parse()?;
     Ok(ok(one_time_codes::sign_in_with_code(&context(&state, ip), form).await?))
 }
 
+/// A new access token (and a new refresh token: each is used once).
+#[utoipa::path(post, path = "/auth/refresh", operation_id = "refresh",
+    request_body = app::account::credentials::RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = super::openapi::TokenEnvelope),
+        (status = 401, response = super::openapi::Unauthenticated),
+    ))]
 async fn refresh(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<RefreshRequest>) -> Result<Response, AppError> {
     let token = refresh_token_of(body.refresh_token)?;
     Ok(ok(service::refresh(&context(&state, ip), &token).await?))
 }
 
+/// Tokens for acting in another tenant the person belongs to.
+#[utoipa::path(post, path = "/auth/switch-tenant", operation_id = "switchTenant",
+    request_body = app::account::credentials::SwitchTenantRequest,
+    responses(
+        (status = 200, description = "Tokens for the other tenant", body = super::openapi::TokenEnvelope),
+        (status = 403, response = super::openapi::Forbidden),
+    ))]
 async fn switch_tenant(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -90,6 +132,10 @@ async fn switch_tenant(
     Ok(ok(service::switch_tenant(&context(&state, ip), &claims, tenant, refresh.as_deref()).await?))
 }
 
+/// Sign out this session (its refresh token, if sent, is revoked too). The body is optional.
+#[utoipa::path(post, path = "/auth/logout", operation_id = "logout",
+    request_body(content = Option<app::account::credentials::RefreshRequest>, description = "Optional: the refresh token to revoke"),
+    responses((status = 204, description = "Signed out")))]
 async fn logout(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -108,11 +154,17 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Revoke every session of this person.
+#[utoipa::path(post, path = "/auth/logout-everywhere", operation_id = "logoutEverywhere",
+    responses((status = 204, description = "Signed out everywhere")))]
 async fn logout_everywhere(State(state): State<AppState>, ClientIp(ip): ClientIp, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     service::logout_everywhere(&context(&state, ip), &claims).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Who is signed in, in which tenant, and which other tenants they belong to.
+#[utoipa::path(get, path = "/auth/me", operation_id = "me",
+    responses((status = 200, description = "The account", body = super::openapi::AccountEnvelope)))]
 async fn me(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     Ok(ok(service::me(&state.pool, &claims).await?))
 }

@@ -8,10 +8,17 @@ use app::domain::permissions::Access::Public;
 use axum::extract::State;
 use axum::response::Response;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new().get("/categories", Public, list)
 }
 
+/// Every category with how many products it has.
+#[utoipa::path(get, path = "/categories", operation_id = "listCategories",
+    responses((status = 200, description = "The categories", body = super::openapi::CategoriesEnvelope)))]
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(ok(state.catalog.categories(&state.pool, state.store_tenant).await?))
 }

@@ -23,6 +23,10 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(subscribe))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new().get("/events", SignedIn, subscribe)
 }
@@ -34,6 +38,19 @@ struct Params {
     last_event_id: Option<String>,
 }
 
+#[utoipa::path(get, path = "/events", operation_id = "subscribeEvents",
+    summary = "Follow a topic live (Server-Sent Events)",
+    description = "Access is decided per topic. `Last-Event-ID` (or `lastEventId`) resumes after the last event seen, without gaps or repeats.",
+    params(
+        ("topic" = String, Query, description = "What to follow: `ops`, `me`, ..."),
+        ("lastEventId" = Option<i64>, Query, description = "Resume after this event (for clients that cannot send `Last-Event-ID`)"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event"),
+    ),
+    responses(
+        (status = 200, description = "Server-Sent Events: `id` is the event's sequence number, `event` its kind, `data` JSON. \
+            The stream ends when the access token expires; reconnect with a fresh one.", content_type = "text/event-stream", body = String),
+        (status = 403, response = super::openapi::Forbidden),
+    ))]
 /// Also mounted outside `/api` for pages (cookie sessions), where a missing session is
 /// answered here rather than by the API's authorization layer.
 pub async fn subscribe(

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod categories;
 pub mod events;
 pub mod notifications;
+pub mod openapi;
 pub mod ops;
 pub mod products;
 pub mod routes;
@@ -35,6 +36,7 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(events::routes())
         .merge(notifications::routes())
         .merge(webhooks::routes())
+        .merge(openapi::routes())
         .for_prefix("/api/v1");
     let router = router
         .fallback(|| async { AppError::not_found("API route") })

@@ -12,6 +12,10 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(inbox, preferences, set_preferences))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new()
         .get("/me/notifications", SignedIn, inbox)
@@ -19,18 +23,25 @@ pub fn routes() -> Routes {
         .put("/me/notification-preferences", SignedIn, set_preferences)
 }
 
+#[utoipa::path(get, path = "/me/notifications", operation_id = "listMyNotifications",
+    responses((status = 200, description = "The newest in-app messages", body = super::openapi::InboxEnvelope)))]
 /// The newest 50 in-app messages (across the tenants the person belongs to).
 async fn inbox(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     Ok(ok(app::outbox::inbox(&state.pool, claims.sub, 50).await?))
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Preferences {
+pub struct Preferences {
+    /// In order of preference: `whatsapp`, `sms`, `email` (in-app is always on).
     channels: Vec<String>,
+    /// `en` or `ta`.
     language: String,
 }
 
+/// How the person wants to be reached.
+#[utoipa::path(get, path = "/me/notification-preferences", operation_id = "getNotificationPreferences",
+    responses((status = 200, description = "The preferences", body = super::openapi::PreferencesEnvelope)))]
 async fn preferences(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     let (channels, language): (Vec<String>, String) =
         sqlx::query_as("SELECT notification_channels, locale FROM users WHERE id = $1")
@@ -40,6 +51,10 @@ async fn preferences(State(state): State<AppState>, Authenticated(claims): Authe
     Ok(ok(Preferences { channels, language }))
 }
 
+/// Replace how the person wants to be reached.
+#[utoipa::path(put, path = "/me/notification-preferences", operation_id = "setNotificationPreferences",
+    request_body = Preferences,
+    responses((status = 200, description = "The preferences as saved", body = super::openapi::PreferencesEnvelope)))]
 async fn set_preferences(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,

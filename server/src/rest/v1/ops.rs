@@ -20,6 +20,10 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(overview, dead_letters, retry_job, notifications, retry_notification))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new()
         .get("/ops/jobs", Requires(OperationsView), overview)
@@ -29,9 +33,33 @@ pub fn routes() -> Routes {
         .post("/ops/notifications/{id}/retry", Requires(OperationsManage), retry_notification)
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OpsOverview {
+    queues: Vec<store::QueueDepth>,
+    providers: Vec<crate::notify::ProviderHealth>,
+}
+
+/// Queue depth per queue, and each messaging provider's circuit.
+#[utoipa::path(get, path = "/ops/jobs", operation_id = "opsOverview",
+    responses((status = 200, description = "The overview", body = super::openapi::OpsOverviewEnvelope)))]
 async fn overview(State(state): State<AppState>, Extension(runtime): Extension<Arc<Runtime>>) -> Result<Response, AppError> {
     let queues = store::depth(&state.pool).await?;
-    Ok(ok(serde_json::json!({ "queues": queues, "providers": runtime.notifier.health() })))
+    Ok(ok(OpsOverview { queues, providers: runtime.notifier.health() }))
+}
+
+/// A retry accepted: the job or message is queued again.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct JobRetried {
+    id: i64,
+    /// `queued`.
+    status: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageRetried {
+    id: Uuid,
+    /// `queued`.
+    status: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -54,6 +82,14 @@ fn limit(raw: Option<&str>) -> Result<i64, AppError> {
     }
 }
 
+/// Jobs that ran out of attempts, newest first.
+#[utoipa::path(get, path = "/ops/jobs/dead", operation_id = "listDeadLetters",
+    params(
+        ("queue" = Option<String>, Query, description = "Only this queue"),
+        ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+    ),
+    responses((status = 200, description = "A page of dead letters", body = super::openapi::JobRecordPage)))]
 async fn dead_letters(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let p: ListParams = parse_query(raw.as_deref())?;
     if let Some(q) = &p.queue {
@@ -72,6 +108,14 @@ async fn dead_letters(State(state): State<AppState>, Authenticated(claims): Auth
     Ok(keyset_page(rows, limit, |j| j.id.to_string()))
 }
 
+/// Give a dead letter a fresh set of attempts.
+#[utoipa::path(post, path = "/ops/jobs/{id}/retry", operation_id = "retryJob",
+    params(("id" = i64, Path, description = "The job's id")),
+    responses(
+        (status = 200, description = "Queued again", body = super::openapi::JobRetriedEnvelope),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, description = "`CONFLICT`: only a dead letter can be retried", body = app::envelope::ErrorEnvelope),
+    ))]
 async fn retry_job(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -94,12 +138,12 @@ async fn retry_job(
     }
     audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "job.retried", format!("job:{id}"), ip.as_deref())).await?;
     tx.commit().await?;
-    Ok(ok(serde_json::json!({ "id": id, "status": "queued" })))
+    Ok(ok(JobRetried { id, status: "queued" }))
 }
 
-#[derive(Serialize, sqlx::FromRow)]
+#[derive(Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct MessageStatus {
+pub struct MessageStatus {
     id: Uuid,
     channel: String,
     template: String,
@@ -113,6 +157,14 @@ struct MessageStatus {
     read_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// Outgoing messages and how far each got (bodies are never shown).
+#[utoipa::path(get, path = "/ops/notifications", operation_id = "listMessages",
+    params(
+        ("status" = Option<String>, Query, description = "queued, sent, delivered, read or failed"),
+        ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+    ),
+    responses((status = 200, description = "A page of messages", body = super::openapi::MessageStatusPage)))]
 async fn notifications(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let p: ListParams = parse_query(raw.as_deref())?;
     if p.queue.is_some() {
@@ -146,6 +198,14 @@ async fn notifications(State(state): State<AppState>, Authenticated(claims): Aut
     Ok(keyset_page(rows, limit, |m| m.id.to_string()))
 }
 
+/// Send a failed message again.
+#[utoipa::path(post, path = "/ops/notifications/{id}/retry", operation_id = "retryMessage",
+    params(("id" = uuid::Uuid, Path, description = "The message's id")),
+    responses(
+        (status = 200, description = "Queued again", body = super::openapi::MessageRetriedEnvelope),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, description = "`CONFLICT`: only a failed message can be retried", body = app::envelope::ErrorEnvelope),
+    ))]
 async fn retry_notification(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -167,5 +227,5 @@ async fn retry_notification(
     }
     audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "notification.retried", format!("message:{id}"), ip.as_deref())).await?;
     tx.commit().await?;
-    Ok(ok(serde_json::json!({ "id": id, "status": "queued" })))
+    Ok(ok(MessageRetried { id, status: "queued" }))
 }

@@ -11,16 +11,31 @@ use app::domain::permissions::Access::Public;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, show))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new().get("/products", Public, list).get("/products/{id}", Public, show)
 }
 
+/// The catalogue, alphabetical, or by relevance to `q`.
+#[utoipa::path(get, path = "/products", operation_id = "listProducts",
+    params(app::store::catalog::ProductQueryParams),
+    responses((status = 200, description = "A page of products", body = super::openapi::ProductCardPage)))]
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let params: ProductQueryParams = parse_query(raw.as_deref())?;
     let query = ProductQuery::parse(&params)?;
     Ok(ok_page(service::list_products(&state.pool, &state.catalog, state.store_tenant, &query).await?))
 }
 
+/// One product with its farm and every pack size.
+#[utoipa::path(get, path = "/products/{id}", operation_id = "getProduct",
+    params(("id" = uuid::Uuid, Path, description = "The product's id")),
+    responses(
+        (status = 200, description = "The product", body = super::openapi::ProductDetailEnvelope),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     Ok(ok(service::product_detail(&state.pool, state.store_tenant, ProductKey::Id(id)).await?))

@@ -12,10 +12,21 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(whatsapp_subscribe, whatsapp_status))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new()
         .get("/webhooks/whatsapp", Public, whatsapp_subscribe)
         .post("/webhooks/whatsapp", Public, whatsapp_status)
+}
+
+/// What a delivery webhook did: statuses in it, and how many changed a message.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookReceipt {
+    received: usize,
+    applied: usize,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -28,6 +39,16 @@ struct Subscribe {
     challenge: Option<String>,
 }
 
+#[utoipa::path(get, path = "/webhooks/whatsapp", operation_id = "whatsappSubscribe",
+    params(
+        ("hub.mode" = String, Query, description = "`subscribe`"),
+        ("hub.verify_token" = String, Query, description = "The verify token configured for this server"),
+        ("hub.challenge" = String, Query, description = "Echoed back: up to 200 letters and digits"),
+    ),
+    responses(
+        (status = 200, description = "The challenge, as plain text", content_type = "text/plain", body = String),
+        (status = 403, response = super::openapi::Forbidden),
+    ))]
 /// Meta's registration handshake: echo `hub.challenge` when `hub.verify_token` is ours.
 async fn whatsapp_subscribe(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let q: Subscribe = super::parse_query(raw.as_deref())?;
@@ -45,6 +66,13 @@ async fn whatsapp_subscribe(State(state): State<AppState>, RawQuery(raw): RawQue
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge).into_response())
 }
 
+#[utoipa::path(post, path = "/webhooks/whatsapp", operation_id = "whatsappStatus",
+    params(("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC of the raw body under the app secret>`")),
+    request_body(content = serde_json::Value, description = "WhatsApp Cloud API webhook (`entry[].changes[].value.statuses[]`)"),
+    responses(
+        (status = 200, description = "Statuses received and applied", body = super::openapi::WebhookReceiptEnvelope),
+        (status = 401, description = "`INVALID_SIGNATURE`", body = app::envelope::ErrorEnvelope),
+    ))]
 /// WhatsApp delivery statuses (`X-Hub-Signature-256`). A forged body is a 401 and
 /// changes nothing; a replayed or duplicated one is accepted and changes nothing.
 async fn whatsapp_status(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
@@ -71,5 +99,5 @@ async fn whatsapp_status(State(state): State<AppState>, headers: HeaderMap, body
         }
     }
     tx.commit().await?;
-    Ok(ok(serde_json::json!({ "received": updates.len(), "applied": applied })))
+    Ok(ok(WebhookReceipt { received: updates.len(), applied }))
 }
