@@ -192,27 +192,45 @@ async fn another_tenants_products_never_appear(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn stock_reflects_reservations(pool: PgPool) {
+async fn stock_reflects_unexpired_reservations_shared_by_pack_sizes(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let (_, list) = app.get_json("/api/v1/products?q=cinnamon").await;
     let id = list["data"][0]["id"].as_str().unwrap().to_string();
     let (_, before) = app.get_json(&format!("/api/v1/products/{id}")).await;
     let variant = before["data"]["variants"][0]["id"].as_str().unwrap().to_string();
     let mut tx = support::operator(&pool).await;
-    sqlx::query("UPDATE inventory SET on_hand = 10, reserved = 7 WHERE variant_id = $1::uuid")
-        .bind(&variant)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    // 1,000 g on hand for packs of 50 g: 20 packs. Held: 300 g live, 500 g expired.
+    let (tenant, item, per_unit): (uuid::Uuid, uuid::Uuid, i32) = sqlx::query_as(
+        "UPDATE stock_items s SET on_hand = 1000 FROM product_variants v
+         WHERE v.id = $1::uuid AND s.tenant_id = v.tenant_id AND s.id = v.stock_item_id
+         RETURNING s.tenant_id, s.id, v.stock_per_unit",
+    )
+    .bind(&variant)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(per_unit, 50);
+    sqlx::query(
+        "INSERT INTO stock_reservations (tenant_id, stock_item_id, order_id, quantity, reserved_until)
+         VALUES ($1, $2, gen_random_uuid(), 300, now() + interval '15 minutes'),
+                ($1, $2, gen_random_uuid(), 500, now() - interval '1 second')",
+    )
+    .bind(tenant)
+    .bind(item)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let (_, after) = app.get_json(&format!("/api/v1/products/{id}")).await;
-    assert_eq!(after["data"]["variants"][0]["available"], 3);
-    // The database itself refuses a reservation beyond what is on hand.
-    let oversell = sqlx::query("UPDATE inventory SET reserved = 11 WHERE variant_id = $1::uuid")
-        .bind(&variant)
+    assert_eq!(after["data"]["variants"][0]["available"], 14, "(1000 - 300) / 50");
+    // Every pack size of the lot sees the same grams: 700 g is 7 packs of 100 g.
+    assert_eq!(after["data"]["variants"][1]["available"], 7);
+    // The database itself refuses negative stock.
+    let negative = sqlx::query("UPDATE stock_items SET on_hand = -1 WHERE id = $1")
+        .bind(item)
         .execute(&mut *support::operator(&pool).await)
         .await;
-    assert!(oversell.is_err());
+    assert!(negative.is_err());
 }
 
 #[sqlx::test(migrations = false)]

@@ -132,9 +132,9 @@ pub async fn list_products(
                     page.category_slug, page.category_name, page.image_path,
                     v.price AS price_from, v.label AS pack_from,
                     EXISTS (SELECT 1 FROM product_variants pv
-                            JOIN inventory i ON i.tenant_id = pv.tenant_id AND i.variant_id = pv.id
+                            JOIN stock_levels sl ON sl.tenant_id = pv.tenant_id AND sl.stock_item_id = pv.stock_item_id
                             WHERE pv.tenant_id = page.tenant_id AND pv.product_id = page.id
-                              AND i.on_hand > i.reserved) AS in_stock
+                              AND sl.available >= pv.stock_per_unit) AS in_stock
              FROM page
              JOIN farms f ON f.tenant_id = page.tenant_id AND f.id = page.farm_id
              CROSS JOIN LATERAL (
@@ -216,9 +216,9 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
     let row = row.ok_or_else(|| AppError::not_found("Product"))?;
     let variants: Vec<VariantRow> = sqlx::query_as(
         "SELECT v.id, v.sku, v.label, v.price, v.mrp,
-                coalesce(i.on_hand - i.reserved, 0) AS available
+                coalesce(least(sl.available / v.stock_per_unit, 2147483647), 0)::int4 AS available
          FROM product_variants v
-         LEFT JOIN inventory i ON i.tenant_id = v.tenant_id AND i.variant_id = v.id
+         LEFT JOIN stock_levels sl ON sl.tenant_id = v.tenant_id AND sl.stock_item_id = v.stock_item_id
          WHERE v.tenant_id = $1 AND v.product_id = $2
          ORDER BY v.position, v.price, v.id",
     )

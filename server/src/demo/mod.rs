@@ -117,10 +117,38 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
         .execute(&mut *tx)
         .await?;
     }
+    for batches in w.batches.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO batches (tenant_id, id, code, farm_id, crop, harvested_on, quantity, unit)
+             SELECT b.*, 'kg' FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::date[], $7::numeric[]) AS b",
+        )
+        .bind(batches.iter().map(|b| b.tenant_id).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.id).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.code.as_str()).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.farm_id).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.crop.as_str()).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.harvested_on).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.quantity_kg).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for items in w.stock_items.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO stock_items (tenant_id, id, sku, batch_id, unit, on_hand, low_stock_threshold)
+             SELECT s.tenant_id, s.id, s.sku, s.batch_id, 'g', s.on_hand, s.on_hand / 10 FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int8[]) AS s (tenant_id, id, sku, batch_id, on_hand)",
+        )
+        .bind(items.iter().map(|s| s.tenant_id).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.id).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.sku.as_str()).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.batch_id).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.on_hand_grams).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
     for variants in w.variants.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO product_variants (tenant_id, id, product_id, sku, label, net_grams, price, mrp, position)
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::numeric[], $8::numeric[], $9::int[])",
+            "INSERT INTO product_variants (tenant_id, id, product_id, sku, label, net_grams, price, mrp, position, stock_item_id, stock_per_unit)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::numeric[], $8::numeric[], $9::int[], $10::uuid[], $11::int[])",
         )
         .bind(variants.iter().map(|v| v.tenant_id).collect::<Vec<_>>())
         .bind(variants.iter().map(|v| v.id).collect::<Vec<_>>())
@@ -131,15 +159,8 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
         .bind(variants.iter().map(|v| v.price).collect::<Vec<_>>())
         .bind(variants.iter().map(|v| v.mrp).collect::<Vec<_>>())
         .bind(variants.iter().map(|v| v.position).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO inventory (tenant_id, variant_id, on_hand)
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::int[])",
-        )
-        .bind(variants.iter().map(|v| v.tenant_id).collect::<Vec<_>>())
-        .bind(variants.iter().map(|v| v.id).collect::<Vec<_>>())
-        .bind(variants.iter().map(|v| v.on_hand).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.stock_item_id).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.stock_per_unit).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }
