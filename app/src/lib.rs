@@ -14,6 +14,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 pub mod live;
+pub mod orders;
 pub mod outbox;
 pub mod store;
 
@@ -95,6 +96,11 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=store::pages::HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=store::pages::SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("products"), ParamSegment("slug")) view=store::pages::ProductPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("cart") view=orders::pages::CartPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("checkout") view=orders::pages::CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("orders") view=orders::pages::OrdersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("orders"), ParamSegment("id")) view=orders::pages::OrderPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=orders::pages::StaffOrdersPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>

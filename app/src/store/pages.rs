@@ -196,7 +196,8 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                     <h1 class="mt-1 text-3xl font-bold text-stone-900">{name}</h1>
                     <p class="mt-2 text-stone-700">"From "<span class="font-medium">{farm.name.clone()}</span>", "{farm.region.clone()}</p>
                     <div class="mt-6">
-                        <VariantPicker variants/>
+                        <VariantPicker variants=variants.clone()/>
+                        <crate::orders::pages::AddToCart variant_ids=variants.iter().map(|v| v.id.to_string()).collect()/>
                     </div>
                     <p class="mt-6 leading-relaxed text-stone-700">{description}</p>
                     <section class="mt-6 rounded-2xl border border-emerald-200 bg-emerald-50 p-4" aria-labelledby="farm-heading">

@@ -102,6 +102,8 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
     .bind(w.categories.iter().map(|c| c.position).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
+    // Packaged tea, spices and pantry goods carry 5% GST; fresh produce none.
+    sqlx::query("UPDATE categories SET gst_percent = 5 WHERE slug IN ('tea', 'spices', 'pantry')").execute(&mut *tx).await?;
     for products in w.products.chunks(CHUNK) {
         sqlx::query(
             "INSERT INTO products (tenant_id, id, farm_id, category_id, slug, name, description)

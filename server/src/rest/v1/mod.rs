@@ -5,10 +5,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cart;
 pub mod categories;
+pub mod checkout;
 pub mod events;
 pub mod notifications;
 pub mod ops;
+pub mod orders;
 pub mod products;
 pub mod routes;
 pub mod webhooks;
@@ -35,6 +38,9 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(events::routes())
         .merge(notifications::routes())
         .merge(webhooks::routes())
+        .merge(cart::routes())
+        .merge(checkout::routes())
+        .merge(orders::routes())
         .for_prefix("/api/v1");
     let router = router
         .fallback(|| async { AppError::not_found("API route") })

@@ -16,6 +16,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/webhooks/whatsapp", Public, whatsapp_subscribe)
         .post("/webhooks/whatsapp", Public, whatsapp_status)
+        .post("/webhooks/payments", Public, crate::payments::webhook::receive)
 }
 
 #[derive(serde::Deserialize, Default)]
