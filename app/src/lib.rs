@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod live;
 pub mod outbox;
 pub mod store;
+pub mod trace;
 
 #[cfg(feature = "ssr")]
 pub mod config;
@@ -95,6 +96,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=store::pages::HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=store::pages::SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("products"), ParamSegment("slug")) view=store::pages::ProductPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("trace"), ParamSegment("code")) view=trace::pages::TracePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>

@@ -7,10 +7,12 @@ pub mod admin;
 pub mod auth;
 pub mod categories;
 pub mod events;
+pub mod farms;
 pub mod notifications;
 pub mod ops;
 pub mod products;
 pub mod routes;
+pub mod trace;
 pub mod webhooks;
 
 use app::error::AppError;
@@ -29,6 +31,8 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
     let (router, rules) = routes::Routes::new()
         .merge(products::routes())
         .merge(categories::routes())
+        .merge(farms::routes())
+        .merge(trace::routes())
         .merge(auth::routes())
         .merge(admin::routes())
         .merge(ops::routes())
