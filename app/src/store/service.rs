@@ -70,15 +70,24 @@ fn in_stock_sql(product: &str) -> String {
 /// Appends `FROM … WHERE …` for `query`, binding only the filters in use, so each
 /// combination of filters is its own prepared statement with its own good plan.
 /// Text search: full-text with prefixes, or a trigram match on the name for typos.
-fn push_filtered<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant: Uuid, query: &'a ProductQuery, tsquery: Option<&'a str>) {
+fn push_filtered<'a>(
+    qb: &mut QueryBuilder<'a, Postgres>,
+    tenant: Uuid,
+    query: &'a ProductQuery,
+    tsquery: Option<&'a str>,
+    typos: bool,
+) {
     qb.push(" FROM products p JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id WHERE p.tenant_id = ");
     qb.push_bind(tenant);
     qb.push(" AND p.active");
     if let (Some(ts), Some(text)) = (tsquery, query.text.as_deref()) {
         qb.push(" AND (p.search @@ to_tsquery('english', ");
         qb.push_bind(ts);
-        qb.push(") OR p.name %> ");
-        qb.push_bind(text);
+        qb.push(")");
+        if typos {
+            qb.push(" OR p.name %> ");
+            qb.push_bind(text);
+        }
         qb.push(")");
     }
     if let Some(category) = &query.category {
@@ -86,24 +95,29 @@ fn push_filtered<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant: Uuid, query: &
         qb.push_bind(category.as_str());
     }
     if let Some(farm) = &query.farm {
-        qb.push(" AND p.farm_id = (SELECT f.id FROM farms f WHERE f.tenant_id = p.tenant_id AND f.slug = ");
+        // Uncorrelated subqueries (the tenant bound, not `p.tenant_id`) run once per
+        // statement, not once per product.
+        qb.push(" AND p.farm_id = (SELECT f.id FROM farms f WHERE f.tenant_id = ");
+        qb.push_bind(tenant);
+        qb.push(" AND f.slug = ");
         qb.push_bind(farm.as_str());
         qb.push(")");
     }
     if let Some(scheme) = &query.certification {
         // Certified today: the farm's certificate, or one of the product's lots'.
-        qb.push(
-            " AND (p.farm_id IN (SELECT fc.farm_id FROM certifications fc
-                  WHERE fc.tenant_id = p.tenant_id AND fc.farm_id IS NOT NULL AND fc.scheme_slug = ",
-        );
+        qb.push(" AND (p.farm_id IN (SELECT fc.farm_id FROM certifications fc WHERE fc.tenant_id = ");
+        qb.push_bind(tenant);
+        qb.push(" AND fc.farm_id IS NOT NULL AND fc.scheme_slug = ");
         qb.push_bind(scheme.as_str());
         qb.push(
             " AND current_date BETWEEN fc.valid_from AND fc.valid_until)
               OR p.id IN (SELECT cv.product_id FROM certifications bc
                   JOIN stock_items cs ON cs.tenant_id = bc.tenant_id AND cs.batch_id = bc.batch_id
                   JOIN product_variants cv ON cv.tenant_id = cs.tenant_id AND cv.stock_item_id = cs.id
-                  WHERE bc.tenant_id = p.tenant_id AND bc.batch_id IS NOT NULL AND bc.scheme_slug = ",
+                  WHERE bc.tenant_id = ",
         );
+        qb.push_bind(tenant);
+        qb.push(" AND bc.batch_id IS NOT NULL AND bc.scheme_slug = ");
         qb.push_bind(scheme.as_str());
         qb.push(" AND current_date BETWEEN bc.valid_from AND bc.valid_until))");
     }
@@ -120,6 +134,11 @@ fn push_filtered<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant: Uuid, query: &
         qb.push(in_stock_sql("p"));
     }
 }
+
+/// A text search with fewer full-text hits than this also matches names by trigram
+/// similarity (`cardamon` finds cardamom). Only then: under row-level security the
+/// similarity operator cannot use its index (it is not leakproof), so it scans.
+const TYPO_FALLBACK_BELOW: i64 = 3;
 
 /// Category counts change only when the catalogue does; counting 100,000 products on
 /// every page view does not pay. Browsing totals come from here, a few seconds stale
@@ -203,8 +222,20 @@ pub async fn list_products(
             .sum()
     } else {
         let mut qb = QueryBuilder::new("SELECT count(*)");
-        push_filtered(&mut qb, tenant, query, tsquery.as_deref());
+        push_filtered(&mut qb, tenant, query, tsquery.as_deref(), false);
         qb.build_query_scalar().fetch_one(&mut *tx).await?
+    };
+    // Few full-text hits: the words may be misspelt, so names that look alike join in.
+    let typos = tsquery.is_some() && total < TYPO_FALLBACK_BELOW;
+    let total: i64 = if typos {
+        // A little more forgiving than pg_trgm's default 0.6: "tumeric" is 0.55 from
+        // "turmeric". Set for this transaction only.
+        sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)").execute(&mut *tx).await?;
+        let mut qb = QueryBuilder::new("SELECT count(*)");
+        push_filtered(&mut qb, tenant, query, tsquery.as_deref(), true);
+        qb.build_query_scalar().fetch_one(&mut *tx).await?
+    } else {
+        total
     };
     // A prepared statement's generic plan cannot fold a rank away, so browsing and
     // searching are distinct statements (as is every sort).
@@ -236,7 +267,7 @@ pub async fn list_products(
                 qb.push("0::real AS rank");
             }
         }
-        push_filtered(&mut qb, tenant, query, tsquery.as_deref());
+        push_filtered(&mut qb, tenant, query, tsquery.as_deref(), typos);
         qb.push(" ORDER BY ");
         qb.push(order_products);
         qb.push(" LIMIT ");
