@@ -156,7 +156,9 @@ async fn search_page_has_a_labelled_filter_form_that_keeps_the_query(pool: PgPoo
     }
     assert!(html.contains("<legend") && html.contains("Price (₹)"));
     assert!(html.contains("focus-visible:outline"));
-    // The form shows the current query back.
+    // The form shows the current query back (and, autocomplete off, the browser does not
+    // restore stale values over it on back/forward).
+    assert!(html.contains("autocomplete=\"off\""));
     assert!(html.contains("value=\"100\"") && html.contains("value=\"2000\""));
     assert!(html.contains("value=\"price\" selected"), "sort option selected");
     assert!(html.contains("value=\"india-organic-npop\" selected"));

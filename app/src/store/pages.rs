@@ -146,7 +146,7 @@ fn FilterForm(params: ProductQueryParams, options: FilterOptions) -> impl IntoVi
         farm_list.sort_by(|a, b| a.name.cmp(&b.name));
     }
     view! {
-        <form method="get" action="/search" class="space-y-4 rounded-2xl border border-stone-200 bg-white p-4" aria-label="Filter products" data-testid="filters">
+        <form method="get" action="/search" autocomplete="off" class="space-y-4 rounded-2xl border border-stone-200 bg-white p-4" aria-label="Filter products" data-testid="filters">
             <div>
                 <label for="filter-q" class=LABEL>"Keywords"</label>
                 <input id="filter-q" type="text" name="q" value=value(&params.q) maxlength="200" autocomplete="off" class=FIELD/>
