@@ -209,9 +209,18 @@ $$;
 
 -- Which tenant a gateway order belongs to, and nothing else about it: the webhook
 -- arrives with no tenant, and must not open every tenant's orders to find its own.
+-- The cross-tenant scope is switched on for this one lookup and restored after it.
 CREATE FUNCTION order_tenant_by_gateway_order(ref text) RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
-    SELECT tenant_id FROM orders WHERE gateway_order_id = ref
+LANGUAGE plpgsql VOLATILE SET search_path = public AS $$
+DECLARE
+    before text := current_setting('mandi.cross_tenant', true);
+    found uuid;
+BEGIN
+    PERFORM set_config('mandi.cross_tenant', 'on', true);
+    SELECT tenant_id INTO found FROM orders WHERE gateway_order_id = ref;
+    PERFORM set_config('mandi.cross_tenant', coalesce(before, ''), true);
+    RETURN found;
+END
 $$;
 
 -- The sandbox gateway's own books: an outside party's records, kept apart from ours

@@ -17,6 +17,7 @@ pub mod live;
 pub mod orders;
 pub mod outbox;
 pub mod store;
+pub mod trace;
 
 #[cfg(feature = "ssr")]
 pub mod config;
@@ -101,6 +102,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("orders") view=orders::pages::OrdersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("orders"), ParamSegment("id")) view=orders::pages::OrderPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=orders::pages::StaffOrdersPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("trace"), ParamSegment("code")) view=trace::pages::TracePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>

@@ -271,7 +271,7 @@ async fn webhooks_callbacks_and_replays_complete_an_order_once(pool: PgPool) {
     assert_eq!(order_state(&app, &token, &order).await, "paid");
     let mut tx = support::operator(&pool).await;
     wait_for("every webhook applied", Duration::from_secs(20), async || {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'sandbox.razorpay_webhook' AND state <> 'succeeded'").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'sandbox.razorpay_webhook' AND status <> 'succeeded'").fetch_one(&pool).await.unwrap();
         n == 0
     })
     .await;

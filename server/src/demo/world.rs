@@ -2,6 +2,7 @@
 //! the same rows, ids included, on every machine.
 
 use super::catalogue::*;
+pub use super::provenance::{Certification, Checkpoint, LabResult};
 use app::config::DemoScale;
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
@@ -81,6 +82,8 @@ pub struct Batch {
     pub crop: String,
     pub harvested_on: NaiveDate,
     pub quantity_kg: Decimal,
+    /// Slug of the category the lot is sold under (what the lab tests for follows it).
+    pub category: &'static str,
 }
 
 /// Loose stock of one lot, in grams, shared by the product's pack sizes.
@@ -102,6 +105,9 @@ pub struct World {
     pub variants: Vec<Variant>,
     pub batches: Vec<Batch>,
     pub stock_items: Vec<StockItem>,
+    pub certifications: Vec<Certification>,
+    pub lab_results: Vec<LabResult>,
+    pub checkpoints: Vec<Checkpoint>,
 }
 
 
@@ -248,6 +254,8 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
         add_stock(&mut g, &mut world, &product, &CATEGORIES[0], &format!("DJB-{i:03}"), "DJ");
         world.products.push(product);
     }
+    // Provenance draws on its own stream, so adding it left every id above unchanged.
+    super::provenance::add_provenance(&mut world, seed);
     world
 }
 
@@ -302,6 +310,7 @@ fn add_stock(g: &mut Gen, world: &mut World, product: &Product, category: &Categ
         harvested_on: epoch - chrono::Days::new(g.rng.random_range(1..=45)),
         // What was harvested: what is left plus what has sold already.
         quantity_kg: Decimal::new(on_hand_grams + smallest * g.rng.random_range(20..=400), 3),
+        category: category.slug,
     };
     let stock = StockItem {
         tenant_id: product.tenant_id,

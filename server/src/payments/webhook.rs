@@ -41,7 +41,9 @@ pub async fn receive(
 
 /// Stores the event (once) and applies it unless it was applied before.
 pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &str, event: &Value) -> Result<String, AppError> {
-    // The log of events spans tenants until an event is matched to an order.
+    // Stored first, in its own statement: no connection is held while the event is
+    // applied (applying takes connections of its own). Two deliveries of one event
+    // may both apply it; applying is idempotent by payment and refund id.
     let mut tx = app::db::cross_tenant_tx(pool).await?;
     sqlx::query("INSERT INTO payment_webhook_events (event_id, event, payload) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING")
         .bind(event_id)
@@ -49,13 +51,12 @@ pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &st
         .bind(event)
         .execute(&mut *tx)
         .await?;
-    // Concurrent deliveries of one event wait here for the first to finish.
-    let applied: Option<String> = sqlx::query_scalar("SELECT outcome FROM payment_webhook_events WHERE event_id = $1 FOR UPDATE")
+    let applied: Option<String> = sqlx::query_scalar("SELECT outcome FROM payment_webhook_events WHERE event_id = $1")
         .bind(event_id)
         .fetch_one(&mut *tx)
         .await?;
+    tx.commit().await?;
     if let Some(outcome) = applied {
-        tx.commit().await?;
         return Ok(format!("duplicate: {outcome}"));
     }
     let entity = &event["payload"]["payment"]["entity"];
@@ -77,7 +78,7 @@ pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &st
                 Completion::AlreadyApplied { order } => (format!("order {order} already had this payment"), tenant_of(pool, &captured.gateway_order_id).await?),
                 Completion::Refunding { order, why } => (format!("order {order}: refunding ({why})"), tenant_of(pool, &captured.gateway_order_id).await?),
                 Completion::UnknownOrder => {
-                    record_unknown(&mut tx, &captured).await?;
+                    record_unknown(pool, &captured).await?;
                     ("no order of ours has this gateway order; flagged for reconciliation".to_string(), None)
                 }
             }
@@ -92,7 +93,8 @@ pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &st
         }
         other => (format!("{other}: nothing to do"), None),
     };
-    sqlx::query("UPDATE payment_webhook_events SET applied_at = now(), outcome = $2, tenant_id = $3 WHERE event_id = $1")
+    let mut tx = app::db::cross_tenant_tx(pool).await?;
+    sqlx::query("UPDATE payment_webhook_events SET applied_at = now(), outcome = $2, tenant_id = $3 WHERE event_id = $1 AND applied_at IS NULL")
         .bind(event_id)
         .bind(&outcome)
         .bind(tenant)
@@ -106,7 +108,8 @@ async fn tenant_of(pool: &PgPool, gateway_order_id: &str) -> Result<Option<uuid:
     sqlx::query_scalar("SELECT order_tenant_by_gateway_order($1)").bind(gateway_order_id).fetch_one(pool).await
 }
 
-async fn record_unknown(tx: &mut sqlx::PgConnection, p: &CapturedPayment) -> Result<(), sqlx::Error> {
+async fn record_unknown(pool: &PgPool, p: &CapturedPayment) -> Result<(), sqlx::Error> {
+    let mut tx = app::db::cross_tenant_tx(pool).await?;
     sqlx::query(
         "INSERT INTO payment_mismatches (id, kind, reference, detail) VALUES ($1, 'captured_not_recorded', $2, $3)
          ON CONFLICT (kind, reference) DO NOTHING",
@@ -116,5 +119,6 @@ async fn record_unknown(tx: &mut sqlx::PgConnection, p: &CapturedPayment) -> Res
     .bind(serde_json::json!({ "gatewayOrderId": p.gateway_order_id, "amountPaise": p.amount_paise, "source": p.source }))
     .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -9,11 +9,13 @@ pub mod cart;
 pub mod categories;
 pub mod checkout;
 pub mod events;
+pub mod farms;
 pub mod notifications;
 pub mod ops;
 pub mod orders;
 pub mod products;
 pub mod routes;
+pub mod trace;
 pub mod webhooks;
 
 use app::error::AppError;
@@ -32,6 +34,8 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
     let (router, rules) = routes::Routes::new()
         .merge(products::routes())
         .merge(categories::routes())
+        .merge(farms::routes())
+        .merge(trace::routes())
         .merge(auth::routes())
         .merge(admin::routes())
         .merge(ops::routes())
