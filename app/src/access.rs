@@ -12,6 +12,8 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .iter()
         .chain(crate::account::api::ACCESS)
         .chain(crate::admin::api::ACCESS)
+        .chain(crate::orders::api::ACCESS)
+        .chain(crate::trace::api::ACCESS)
         .copied()
 }
 

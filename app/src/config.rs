@@ -70,6 +70,9 @@ pub struct Config {
     /// What Meta sends when the delivery webhook is registered (`hub.verify_token`);
     /// unset, registration is refused.
     pub whatsapp_verify_token: Option<String>,
+    pub payments: PaymentGatewayConfig,
+    /// How long a checkout holds its stock while the shopper pays.
+    pub reservation_minutes: u32,
     pub leptos: LeptosOptions,
 }
 
@@ -93,6 +96,19 @@ pub enum NotifyProviders {
         email_api_url: String,
         messaging_api_token: String,
     },
+}
+
+/// The payment gateway: Razorpay's API, or the app's own sandbox imitation of it
+/// (development and tests; refused in production). One client speaks to both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentGatewayConfig {
+    pub sandbox: bool,
+    /// `https://api.razorpay.com` in production; the sandbox's base is the app's own.
+    pub api_base: Option<String>,
+    pub key_id: String,
+    pub key_secret: String,
+    /// Verifies `X-Razorpay-Signature` on webhooks.
+    pub webhook_secret: String,
 }
 
 impl NotifyProviders {
@@ -240,6 +256,12 @@ const KNOWN_KEYS: &[&str] = &[
     "notify_circuit_cool_down_secs",
     "whatsapp_verify_token",
     "notify_provider",
+    "payment_gateway",
+    "razorpay_api_base",
+    "razorpay_key_id",
+    "razorpay_key_secret",
+    "razorpay_webhook_secret",
+    "reservation_minutes",
     "whatsapp_api_base",
     "whatsapp_phone_number_id",
     "whatsapp_token",
@@ -312,6 +334,10 @@ impl Config {
             whatsapp_verify_token: layers.get("whatsapp_verify_token", None, |s| {
                 if s.len() >= 16 { Ok(Some(s.to_string())) } else { Err("use at least 16 characters".into()) }
             })?,
+            payments: payment_gateway(&layers)?,
+            reservation_minutes: layers.get("reservation_minutes", 15, |s| {
+                positive::<u32>(s).and_then(|n| if n <= 120 { Ok(n) } else { Err("at most 120".into()) })
+            })?,
             leptos,
         };
         if config.env == Environment::Production && config.demo_autoload {
@@ -324,6 +350,11 @@ impl Config {
                 "MANDI_NOTIFY_PROVIDER must be cloud when MANDI_ENV=production (the sandbox provider delivers nothing)".into(),
             ));
         }
+        if config.env == Environment::Production && config.payments.sandbox {
+            return Err(ConfigError(
+                "MANDI_PAYMENT_GATEWAY must be razorpay when MANDI_ENV=production (the sandbox gateway takes no real money)".into(),
+            ));
+        }
         Ok(config)
     }
 
@@ -334,6 +365,36 @@ impl Config {
     pub fn signing_key_path(&self) -> PathBuf {
         self.jwt_private_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("jwt-private.pem"))
     }
+}
+
+fn payment_gateway(layers: &Layers<'_>) -> Result<PaymentGatewayConfig, ConfigError> {
+    let sandbox = layers.get("payment_gateway", true, |s| match s {
+        "sandbox" => Ok(true),
+        "razorpay" => Ok(false),
+        _ => Err("expected sandbox or razorpay".into()),
+    })?;
+    let text = |s: &str| Ok::<_, String>(Some(s.to_string()));
+    let secret = |key: &str, sandbox_default: &str| -> Result<String, ConfigError> {
+        match layers.get(key, None, text)?.filter(|v| !v.is_empty()) {
+            Some(v) => Ok(v),
+            None if sandbox => Ok(sandbox_default.to_string()),
+            None => Err(ConfigError(format!(
+                "MANDI_{} is required when MANDI_PAYMENT_GATEWAY=razorpay",
+                key.to_ascii_uppercase()
+            ))),
+        }
+    };
+    Ok(PaymentGatewayConfig {
+        sandbox,
+        api_base: match layers.get("razorpay_api_base", None, text)? {
+            Some(base) => Some(base),
+            None if sandbox => None,
+            None => Some("https://api.razorpay.com".into()),
+        },
+        key_id: secret("razorpay_key_id", "rzp_test_sandbox")?,
+        key_secret: secret("razorpay_key_secret", "sandbox-key-secret")?,
+        webhook_secret: secret("razorpay_webhook_secret", "sandbox-webhook-secret")?,
+    })
 }
 
 fn notify_providers(layers: &Layers<'_>) -> Result<NotifyProviders, ConfigError> {
@@ -447,7 +508,15 @@ demo_autoload = true
         assert!(e.0.contains("MANDI_NOTIFY_PROVIDER must be cloud"), "{e}");
         let mut vars = vec![DB, ("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false")];
         vars.extend(CLOUD);
-        assert!(load(FILE, &vars).is_ok());
+        let e = load(FILE, &vars).unwrap_err();
+        assert!(e.0.contains("MANDI_PAYMENT_GATEWAY must be razorpay"), "{e}");
+        vars.push(("MANDI_PAYMENT_GATEWAY", "razorpay"));
+        let e = load(FILE, &vars).unwrap_err();
+        assert!(e.0.contains("MANDI_RAZORPAY_KEY_ID is required"), "{e}");
+        vars.extend([("MANDI_RAZORPAY_KEY_ID", "rzp_live_x"), ("MANDI_RAZORPAY_KEY_SECRET", "k"), ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w")]);
+        let c = load(FILE, &vars).unwrap();
+        assert_eq!(c.payments.api_base.as_deref(), Some("https://api.razorpay.com"));
+        assert!(!c.payments.sandbox);
     }
 
     const CLOUD: [(&str, &str); 7] = [

@@ -81,6 +81,7 @@ impl From<&AppError> for ErrorBody {
 /// A page of results, as services return it before a door (REST or server function)
 /// renders it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub pagination: Pagination,

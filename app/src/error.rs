@@ -33,6 +33,10 @@ pub enum AppError {
     NotFound { what: String },
     #[error("{message}")]
     Conflict { message: String },
+    /// The cart no longer matches the shelf (a price changed, stock ran short); the
+    /// fields name each line (`items.<variantId>`) and say what changed.
+    #[error("{message}")]
+    CartChanged { message: String, fields: FieldErrors },
     #[error("A request with this idempotency key is still being processed")]
     RequestInProgress,
     #[error("The request body is larger than {limit_bytes} bytes")]
@@ -63,7 +67,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadCredentials | AppError::InvalidCode | AppError::InvalidSignature => 401,
             AppError::Forbidden => 403,
             AppError::NotFound { .. } => 404,
-            AppError::Conflict { .. } | AppError::RequestInProgress => 409,
+            AppError::Conflict { .. } | AppError::CartChanged { .. } | AppError::RequestInProgress => 409,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::IdempotencyKeyReused => 422,
             AppError::RateLimited { .. } => 429,
@@ -80,6 +84,7 @@ impl AppError {
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Conflict { .. } => "CONFLICT",
+            AppError::CartChanged { .. } => "CART_CHANGED",
             AppError::RequestInProgress => "REQUEST_IN_PROGRESS",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
@@ -108,7 +113,7 @@ impl AppError {
 
     pub fn fields(&self) -> Option<&FieldErrors> {
         match self {
-            AppError::Validation { fields } => Some(fields),
+            AppError::Validation { fields } | AppError::CartChanged { fields, .. } => Some(fields),
             _ => None,
         }
     }
@@ -171,6 +176,7 @@ mod tests {
             AppError::Forbidden,
             AppError::not_found("Product"),
             AppError::Conflict { message: "taken".into() },
+            AppError::CartChanged { message: "changed".into(), fields: FieldErrors::new() },
             AppError::RequestInProgress,
             AppError::PayloadTooLarge { limit_bytes: 10 },
             AppError::IdempotencyKeyReused,
@@ -184,7 +190,7 @@ mod tests {
         for e in &all {
             assert!(e.code().chars().all(|c| c.is_ascii_uppercase() || c == '_'));
             assert!((400..600).contains(&e.status()));
-            assert_eq!(e.retryable(), matches!(e.status(), 409 | 429 | 503) && e.code() != "CONFLICT");
+            assert_eq!(e.retryable(), matches!(e.status(), 409 | 429 | 503) && !["CONFLICT", "CART_CHANGED"].contains(&e.code()));
         }
     }
 

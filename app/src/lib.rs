@@ -14,8 +14,10 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 pub mod live;
+pub mod orders;
 pub mod outbox;
 pub mod store;
+pub mod trace;
 
 #[cfg(feature = "ssr")]
 pub mod config;
@@ -95,6 +97,14 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=store::pages::HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("search") view=store::pages::SearchPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("products"), ParamSegment("slug")) view=store::pages::ProductPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("cart") view=orders::pages::CartPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("checkout") view=orders::pages::CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("orders") view=orders::pages::OrdersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("orders"), ParamSegment("id")) view=orders::pages::OrderPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=orders::pages::StaffOrdersPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("trace"), ParamSegment("code")) view=trace::pages::TracePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>

@@ -25,6 +25,17 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+impl AppState {
+    pub fn checkout_settings(&self) -> crate::orders::checkout_service::CheckoutSettings<'static> {
+        static RULES: std::sync::OnceLock<crate::domain::pricing::PricingRules> = std::sync::OnceLock::new();
+        crate::orders::checkout_service::CheckoutSettings {
+            rules: RULES.get_or_init(Default::default),
+            reservation: chrono::Duration::minutes(i64::from(self.config.reservation_minutes)),
+            gateway: if self.config.payments.sandbox { "sandbox" } else { "razorpay" },
+        }
+    }
+}
+
 /// The state inside a server function (provided as context by the server's router).
 pub fn app_state() -> Result<AppState, crate::error::AppError> {
     leptos::prelude::use_context::<AppState>()

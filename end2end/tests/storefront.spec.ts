@@ -80,3 +80,87 @@ test('unknown pages show a helpful 404', async ({ page }) => {
   await page.getByRole('link', { name: 'Back to the shop' }).click();
   await expect(page).toHaveURL(/\/$/);
 });
+
+function rupees(text: string): number {
+  return Number(text.replace(/[₹,\s]/g, '').split('/')[0]);
+}
+
+test('filters by price and stock with the keyboard only; the URL holds the query and back restores it', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/search');
+  const filters = page.getByRole('form', { name: 'Filter products' });
+  const min = filters.getByLabel('Minimum');
+  const max = filters.getByLabel('Maximum');
+  const inStock = filters.getByLabel('In stock only');
+
+  // Tab into the form from the keywords box and work it from the keyboard.
+  await filters.getByLabel('Keywords').focus();
+  for (let i = 0; i < 10 && !(await min.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await expect(min).toBeFocused();
+  await page.keyboard.type('100');
+  await page.keyboard.press('Tab');
+  await expect(max).toBeFocused();
+  await page.keyboard.type('400');
+  await page.keyboard.press('Tab');
+  await expect(inStock).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(inStock).toBeChecked();
+  await page.keyboard.press('Tab');
+  await expect(filters.getByLabel('Sort by')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(filters.getByRole('button', { name: 'Apply filters' })).toBeFocused();
+  await page.keyboard.press('Enter');
+
+  await expect(page).toHaveURL(/minPrice=100/);
+  const url = new URL(page.url());
+  expect(url.searchParams.get('maxPrice')).toBe('400');
+  expect(url.searchParams.get('inStock')).toBe('true');
+  const cards = page.getByTestId('product-card');
+  await expect(cards.first()).toBeVisible();
+  for (const card of await cards.all()) {
+    await expect(card).not.toContainText('Out of stock');
+    const price = rupees(await card.locator('.font-semibold').last().innerText());
+    expect(price).toBeGreaterThanOrEqual(100);
+    expect(price).toBeLessThanOrEqual(400);
+  }
+  // The form shows the query it ran.
+  await expect(min).toHaveValue('100');
+  await expect(inStock).toBeChecked();
+
+  // Back returns to the unfiltered listing; forward restores the filters from the URL.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/search$/);
+  await expect(page.getByRole('form', { name: 'Filter products' }).getByLabel('Minimum')).toHaveValue('');
+  await page.goForward();
+  await expect(page).toHaveURL(/minPrice=100/);
+  await expect(page.getByRole('form', { name: 'Filter products' }).getByLabel('Maximum')).toHaveValue('400');
+  expect(problems).toEqual([]);
+});
+
+test('a product page shows its provenance and links to the public trace page', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/products/heirloom-tomatoes');
+  const panel = page.getByTestId('provenance');
+  await expect(panel.getByRole('heading', { name: 'Provenance' })).toBeVisible();
+  await expect(panel.getByRole('heading', { name: 'Lab results' })).toBeVisible();
+  await expect(panel.getByRole('table')).toContainText(/Pass|Fail/);
+  await expect(panel.getByTestId('checkpoints')).toContainText('°C');
+  await expect(panel.getByTestId('certifications')).toContainText('India Organic (NPOP)');
+  const code = (await panel.getByTestId('batch-code').first().innerText()).trim();
+  expect(code).toMatch(/^GH-VEG-\d+$/);
+
+  await panel.getByTestId('trace-link').first().click();
+  await expect(page).toHaveURL(new RegExp(`/trace/${code}$`));
+  await expect(page.getByText('Batch trace')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Heirloom Tomatoes');
+  await expect(page.getByTestId('batch-code')).toHaveText(code);
+  await expect(page.getByTestId('lab-results')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Heirloom Tomatoes' })).toHaveAttribute('href', '/products/heirloom-tomatoes');
+  expect(problems).toEqual([]);
+
+  const missing = await page.goto('/trace/GH-NOPE-000000');
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'We could not find that batch' })).toBeVisible();
+});

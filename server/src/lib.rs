@@ -9,6 +9,7 @@ pub mod http;
 pub mod jobs;
 pub mod live;
 pub mod notify;
+pub mod payments;
 pub mod rest;
 pub mod runtime;
 pub mod startup;

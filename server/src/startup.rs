@@ -92,9 +92,25 @@ impl Application {
         let hub = live::hub::Hub::start(pool.clone(), 256).await.map_err(StartError::Database)?;
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let runtime = Arc::new(Runtime { hub, notifier: notifier.clone(), closing: closing_rx });
-        let registry = jobs::maintenance::register(jobs::Registry::new())
-            .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier });
+        let payments = crate::payments::Payments::from_config(&config.payments, &app_base);
+        let payment_sandbox = payments.sandbox.then(|| crate::payments::sandbox::Sandbox::new(pool.clone(), &payments));
+        let mut registry = jobs::maintenance::register(jobs::Registry::new())
+            .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
+            .register(crate::payments::jobs::REFUND_JOB, crate::payments::jobs::RefundHandler { payments: payments.clone() })
+            .register(crate::payments::jobs::EXPIRE_JOB, crate::payments::jobs::ExpireHandler { pool: pool.clone() })
+            .register(crate::payments::jobs::RECONCILE_JOB, crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() });
+        if payments.sandbox {
+            registry = registry.register(
+                crate::payments::sandbox::WEBHOOK_JOB,
+                crate::payments::sandbox::WebhookDelivery {
+                    url: format!("{app_base}/api/v1/webhooks/payments"),
+                    secret: payments.webhook_secret.clone(),
+                    client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().expect("HTTP client builds"),
+                },
+            );
+        }
         jobs::schedules::install(&pool, jobs::schedules::PLATFORM).await.map_err(StartError::Database)?;
+        jobs::schedules::install(&pool, crate::payments::jobs::SCHEDULES).await.map_err(StartError::Database)?;
         let worker = (config.jobs_concurrency > 0).then(|| {
             let mut worker = jobs::worker::WorkerConfig::new(
                 config.jobs_concurrency as usize,
@@ -115,7 +131,7 @@ impl Application {
             state.config.rate_limit_sign_in_per_minute,
             state.config.rate_limit_user_per_minute,
         );
-        let router = router(state, limits.clone(), runtime.clone(), sandbox);
+        let router = router(state, limits.clone(), runtime.clone(), sandbox, payments, payment_sandbox);
         Ok(Application { listener, router, pool, limits, registry, worker, runtime, closing })
     }
 
@@ -183,7 +199,14 @@ impl Application {
     }
 }
 
-pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>, runtime: Arc<Runtime>, sandbox: Option<Arc<Sandbox>>) -> Router {
+pub fn router(
+    state: AppState,
+    limits: Arc<http::rate_limit::Limits>,
+    runtime: Arc<Runtime>,
+    sandbox: Option<Arc<Sandbox>>,
+    payments: crate::payments::Payments,
+    payment_sandbox: Option<Arc<crate::payments::sandbox::Sandbox>>,
+) -> Router {
     http::metrics::handle();
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -205,12 +228,16 @@ pub fn router(state: AppState, limits: Arc<http::rate_limit::Limits>, runtime: A
         .route("/manifest.webmanifest", get(health::manifest))
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/live/events", get(rest::v1::events::subscribe))
+        .route("/orders/{id}/pay", get(crate::payments::pay::start))
+        .route("/payments/callback", get(crate::payments::pay::callback).post(crate::payments::pay::callback))
         .merge(api)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
         .merge(sandbox.map(Sandbox::router).unwrap_or_default())
+        .merge(payment_sandbox.map(crate::payments::sandbox::Sandbox::router).unwrap_or_default())
         .layer(axum::Extension(runtime))
+        .layer(axum::Extension(payments))
         .layer(middleware::from_fn(http::security_headers::page_policy));
     for header in http::security_headers::layers(state.config.is_production()) {
         router = router.layer(header);

@@ -67,3 +67,129 @@ async fn unknown_pages_and_products_are_404(pool: PgPool) {
     assert!(html.contains("This page does not exist"));
     assert!(html.contains("Back to the shop"));
 }
+
+async fn batch_code_of(pool: &PgPool, product_slug: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT b.code FROM products p
+         JOIN product_variants v ON v.tenant_id = p.tenant_id AND v.product_id = p.id
+         JOIN stock_items s ON s.tenant_id = v.tenant_id AND s.id = v.stock_item_id
+         JOIN batches b ON b.tenant_id = s.tenant_id AND b.id = s.batch_id
+         WHERE p.slug = $1 LIMIT 1",
+    )
+    .bind(product_slug)
+    .fetch_one(&mut *support::operator(pool).await)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn product_page_has_a_provenance_panel_and_trace_link(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let code = batch_code_of(&pool, "heirloom-tomatoes").await;
+    let (status, html) = app.get_html("/products/heirloom-tomatoes").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"provenance\""), "{html}");
+    assert!(html.contains(">Provenance</h2>"));
+    assert!(html.contains(&code), "lot code {code} shown");
+    assert!(html.contains(&format!("href=\"/trace/{code}\"")), "trace link");
+    for part in ["Harvested", "Certifications", "India Organic (NPOP)", "Lab results", "data-testid=\"lab-results\"", "Handling checkpoints", "Cold store", "°C", " IST"] {
+        assert!(html.contains(part), "provenance shows {part}");
+    }
+    assert!(html.contains("<th scope=\"col\""), "lab results are a real table");
+    assert!(html.contains("Pass"));
+    // Images keep their explicit size (no layout shift).
+    assert!(html.contains("width=\"600\" height=\"600\""));
+    assert!(html.contains("href=\"/farms/"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn trace_page_is_public_and_404s_clearly(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let code = batch_code_of(&pool, "darjeeling-first-flush").await;
+    let (status, html) = app.get_html(&format!("/trace/{code}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Batch trace"));
+    assert!(html.contains(&code));
+    assert!(html.contains("Darjeeling First Flush"));
+    assert!(html.contains("href=\"/products/darjeeling-first-flush\""));
+    for part in ["Certifications", "Lab results", "Handling checkpoints", "Harvested", "Valid "] {
+        assert!(html.contains(part), "trace shows {part}");
+    }
+    assert!(!html.contains("data-testid=\"trace-link\""), "no link to itself");
+    // A lowercase code from a hand-typed label works; unknown and malformed codes are 404s.
+    let (status, _) = app.get_html(&format!("/trace/{}", code.to_lowercase())).await;
+    assert_eq!(status, 200);
+    for bad in ["/trace/GH-NOPE-999999", "/trace/x", "/trace/%27%3B--"] {
+        let (status, html) = app.get_html(bad).await;
+        assert_eq!(status, 404, "{bad}");
+        assert!(html.contains("We could not find that batch"), "{bad}");
+    }
+    // Another tenant's lot has its own public page, linking to no store product.
+    let dj: String = sqlx::query_scalar("SELECT b.code FROM batches b JOIN tenants t ON t.id = b.tenant_id WHERE t.slug = 'darjberry' LIMIT 1")
+        .fetch_one(&mut *support::operator(&pool).await)
+        .await
+        .unwrap();
+    let (status, html) = app.get_html(&format!("/trace/{dj}")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("href=\"/products/"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn search_page_has_a_labelled_filter_form_that_keeps_the_query(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (status, html) = app.get_html("/search?q=tea&minPrice=100&maxPrice=2000&inStock=true&sort=price&certification=india-organic-npop").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<form method=\"get\" action=\"/search\""));
+    for (id, name) in [
+        ("filter-q", "q"),
+        ("filter-category", "category"),
+        ("filter-farm", "farm"),
+        ("filter-certification", "certification"),
+        ("filter-min-price", "minPrice"),
+        ("filter-max-price", "maxPrice"),
+        ("filter-in-stock", "inStock"),
+        ("filter-sort", "sort"),
+    ] {
+        assert!(html.contains(&format!("for=\"{id}\"")), "label for {id}");
+        assert!(html.contains(&format!("id=\"{id}\"")), "control {id}");
+        assert!(html.contains(&format!("name=\"{name}\"")), "{name} in the form");
+    }
+    assert!(html.contains("<legend") && html.contains("Price (₹)"));
+    assert!(html.contains("focus-visible:outline"));
+    // The form shows the current query back (and, autocomplete off, the browser does not
+    // restore stale values over it on back/forward).
+    assert!(html.contains("autocomplete=\"off\""));
+    assert!(html.contains("value=\"100\"") && html.contains("value=\"2000\""));
+    assert!(html.contains("value=\"price\" selected"), "sort option selected");
+    assert!(html.contains("value=\"india-organic-npop\" selected"));
+    assert!(html.contains("checked"));
+    assert!(html.contains("Coonoor Spice Garden"), "farm options");
+    // Category chips keep the other filters.
+    assert!(html.contains("href=\"/search?q=tea&amp;category=tea&amp;certification=india-organic-npop&amp;minPrice=100&amp;maxPrice=2000&amp;inStock=true&amp;sort=price\""), "{html}");
+    // Pagination keeps every filter.
+    let (_, html) = app.get_html("/search?inStock=true&sort=-price").await;
+    assert!(html.contains("href=\"/search?inStock=true&amp;sort=-price&amp;page=2\""), "{html}");
+    // A bad filter value is explained with a 400.
+    let (status, html) = app.get_html("/search?minPrice=500&maxPrice=100").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("minPrice must not be more than maxPrice"), "{html}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn farm_storefronts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (status, html) = app.get_html("/farms").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<title>Our farms · Mandi</title>"));
+    assert!(html.matches("data-testid=\"farm-card\"").count() >= 12);
+    assert!(html.contains("href=\"/farms/coonoor-spice-garden\""));
+    assert!(!html.contains("Glenmora"), "another tenant's farm");
+    let (status, html) = app.get_html("/farms/coonoor-spice-garden").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1") && html.contains("Coonoor Spice Garden"));
+    assert!(html.contains("Certificates") && html.contains("India Organic (NPOP)"));
+    assert!(html.contains("data-testid=\"product-card\""));
+    let (status, html) = app.get_html("/farms/glenmora-tea-estate").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("We could not find that farm"));
+}

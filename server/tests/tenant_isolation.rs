@@ -21,7 +21,7 @@ async fn a_tenant_sees_and_touches_only_its_own_rows(pool: PgPool) {
     assert!(!bypasses, "tests must connect as an ordinary role, as the app does");
 
     // No tenant set: nothing.
-    for table in ["products", "memberships", "farms", "inventory", "categories", "product_variants"] {
+    for table in ["products", "memberships", "farms", "stock_items", "stock_levels", "stock_reservations", "stock_movements", "batches", "categories", "product_variants"] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "{table} without a tenant");
     }

@@ -73,3 +73,13 @@ mod tests {
         assert_eq!(read(&headers, "missing"), None);
     }
 }
+
+/// The guest cart's cookie: the cart id (random, unguessable), kept for 30 days.
+pub const CART_COOKIE: &str = "mandi_cart";
+
+pub fn cart(id: Option<uuid::Uuid>, secure: bool) -> HeaderValue {
+    match id {
+        Some(id) => build(CART_COOKIE, id.to_string(), 30 * 86_400, secure),
+        None => build(CART_COOKIE, String::new(), 0, secure),
+    }
+}

@@ -28,9 +28,56 @@ pub fn search_href(q: Option<&str>, category: Option<&str>, page: u32) -> String
     if parts.is_empty() { "/search".into() } else { format!("/search?{}", parts.join("&")) }
 }
 
+/// `/search` holding every parameter set in `params` (in a fixed order), at `page`:
+/// the link that reproduces a filtered listing, for pagination and shared URLs.
+pub fn query_href(params: &crate::store::catalog::ProductQueryParams, page: u32) -> String {
+    let fields = [
+        ("q", &params.q),
+        ("category", &params.category),
+        ("farm", &params.farm),
+        ("certification", &params.certification),
+        ("minPrice", &params.min_price),
+        ("maxPrice", &params.max_price),
+        ("inStock", &params.in_stock),
+        ("sort", &params.sort),
+        ("limit", &params.limit),
+    ];
+    let mut parts: Vec<String> = fields
+        .iter()
+        .filter_map(|(name, value)| {
+            let v = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+            Some(format!("{name}={}", encode_component(v)))
+        })
+        .collect();
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() { "/search".into() } else { format!("/search?{}", parts.join("&")) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_links_keep_every_filter() {
+        use crate::store::catalog::ProductQueryParams;
+        let params = ProductQueryParams {
+            q: Some("green tea".into()),
+            farm: Some("mirik-mist-estate".into()),
+            min_price: Some("100".into()),
+            max_price: Some("".into()),
+            in_stock: Some("true".into()),
+            sort: Some("-price".into()),
+            page: Some("4".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            query_href(&params, 2),
+            "/search?q=green+tea&farm=mirik-mist-estate&minPrice=100&inStock=true&sort=-price&page=2"
+        );
+        assert_eq!(query_href(&ProductQueryParams::default(), 1), "/search");
+    }
 
     #[test]
     fn builds_shareable_links() {

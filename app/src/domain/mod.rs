@@ -6,3 +6,6 @@ pub mod money;
 pub mod order_state;
 pub mod permissions;
 pub mod search_query;
+pub mod delivery_slot;
+pub mod pricing;
+pub mod reservation;

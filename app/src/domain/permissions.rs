@@ -38,6 +38,10 @@ pub enum Action {
     OperationsView,
     /// Act in it: retry dead letters and failed messages.
     OperationsManage,
+    /// See every order of the store and move them along (packed, shipped, delivered).
+    OrdersFulfil,
+    /// Approve or reject refunds, full or partial.
+    RefundsApprove,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -76,7 +80,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -89,6 +93,8 @@ impl Action {
         Action::AuditRead,
         Action::OperationsView,
         Action::OperationsManage,
+        Action::OrdersFulfil,
+        Action::RefundsApprove,
     ];
 }
 
@@ -127,6 +133,11 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (Ops, OperationsView, Any),
     (Admin, OperationsManage, Any),
     (Ops, OperationsManage, Any),
+    // The store's orders screen; customers reach only their own orders, by ownership.
+    (Admin, OrdersFulfil, Any),
+    (Staff, OrdersFulfil, Any),
+    (Ops, OrdersFulfil, Any),
+    (Admin, RefundsApprove, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.

@@ -1,7 +1,7 @@
 //! Server functions of the storefront: the typed door from pages and islands to the
 //! catalogue service. They parse, call the service, and return its result.
 
-use super::catalog::{Category, ProductCard, ProductDetail, ProductQueryParams};
+use super::catalog::{Category, FarmListing, FarmProfile, FilterOptions, ProductCard, ProductDetail, ProductQueryParams};
 use crate::envelope::Page;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -10,6 +10,9 @@ pub const ACCESS: &[(&str, crate::domain::permissions::Access)] = &[
     ("/_fn/store/search", crate::domain::permissions::Access::Public),
     ("/_fn/store/product", crate::domain::permissions::Access::Public),
     ("/_fn/store/categories", crate::domain::permissions::Access::Public),
+    ("/_fn/store/filters", crate::domain::permissions::Access::Public),
+    ("/_fn/store/farms", crate::domain::permissions::Access::Public),
+    ("/_fn/store/farm", crate::domain::permissions::Access::Public),
 ];
 
 #[server(prefix = "/_fn", endpoint = "store/search")]
@@ -29,4 +32,24 @@ pub async fn product_by_slug(slug: String) -> Result<ProductDetail, AppError> {
 pub async fn categories() -> Result<Vec<Category>, AppError> {
     let state = crate::state::app_state()?;
     state.catalog.categories(&state.pool, state.store_tenant).await
+}
+
+/// What the search page's filters offer: categories, farms, certification schemes.
+#[server(prefix = "/_fn", endpoint = "store/filters")]
+pub async fn load_filter_options() -> Result<FilterOptions, AppError> {
+    let state = crate::state::app_state()?;
+    state.catalog.filter_options(&state.pool, state.store_tenant).await
+}
+
+#[server(prefix = "/_fn", endpoint = "store/farms")]
+pub async fn farms() -> Result<Vec<FarmListing>, AppError> {
+    let state = crate::state::app_state()?;
+    state.catalog.farms(&state.pool, state.store_tenant).await
+}
+
+/// A farm's storefront by slug or id.
+#[server(prefix = "/_fn", endpoint = "store/farm")]
+pub async fn farm_storefront(farm: String) -> Result<FarmProfile, AppError> {
+    let state = crate::state::app_state()?;
+    super::service::farm_profile(&state.pool, &state.catalog, state.store_tenant, &farm).await
 }

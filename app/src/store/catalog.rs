@@ -14,6 +14,9 @@ pub struct ProductCard {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
+    /// Lowest pack price (the same as `price_from`, which older clients read).
+    pub price: Money,
+    pub farm: FarmRef,
     pub farm_name: String,
     pub farm_region: String,
     pub category_slug: String,
@@ -24,6 +27,19 @@ pub struct ProductCard {
     /// Label of the cheapest pack (`250 g`).
     pub pack_from: String,
     pub in_stock: bool,
+    /// When the product was listed (the `newest` sort).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A farm as a list item names it: enough to link to its storefront.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FarmRef {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub region: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +54,8 @@ pub struct ProductDetail {
     pub category: CategorySummary,
     pub farm: FarmSummary,
     pub variants: Vec<VariantView>,
+    /// The lots the packs are sold from, newest harvest first, with their provenance.
+    pub batches: Vec<crate::trace::model::BatchTrace>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,17 +125,87 @@ pub struct Category {
 }
 
 /// A catalogue query exactly as it arrives (query string or server function): text.
+/// Field names are those of the URL (`minPrice`, `inStock`), so a `/search` URL and
+/// an `/api/v1/products` URL take the same parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(rename_all = "camelCase")]
 pub struct ProductQueryParams {
     /// Words to search names, farms and descriptions for.
     pub q: Option<String>,
     /// A category slug (`tea`).
     pub category: Option<String>,
+    /// A farm slug (`ketti-valley-farms`): only that farm's products.
+    pub farm: Option<String>,
+    /// A certification slug (`india-organic-npop`): only products holding it.
+    pub certification: Option<String>,
+    /// Lowest pack price at least this many rupees.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<Money>))]
+    pub min_price: Option<String>,
+    /// Lowest pack price at most this many rupees (not below `minPrice`).
+    #[cfg_attr(feature = "ssr", param(value_type = Option<Money>))]
+    pub max_price: Option<String>,
+    /// `true` for only products with a pack in stock (also `1`/`yes`/`on`; `false`, `0`, `no`, `off` or absent for all).
+    #[cfg_attr(feature = "ssr", param(value_type = Option<bool>))]
+    pub in_stock: Option<String>,
+    /// `relevance` (best match for `q`, alphabetical without), `price` (cheapest first), `-price`, `newest`.
+    #[cfg_attr(feature = "ssr", param(schema_with = sort_schema))]
+    pub sort: Option<String>,
     #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 10000))]
     pub page: Option<String>,
     #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 100))]
     pub limit: Option<String>,
+}
+
+/// The `sort` parameter in the OpenAPI document: its URL values.
+#[cfg(feature = "ssr")]
+fn sort_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(Sort::ALL.map(Sort::as_param)))
+        .default(Some(Sort::Relevance.as_param().into()))
+        .build()
+}
+
+/// How a listing is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sort {
+    /// Best match first for a text search; alphabetical when browsing.
+    #[default]
+    Relevance,
+    /// Cheapest pack first.
+    Price,
+    /// Dearest first.
+    PriceDesc,
+    /// Most recently listed first.
+    Newest,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Relevance, Sort::Price, Sort::PriceDesc, Sort::Newest];
+
+    /// The URL value (`relevance`, `price`, `-price`, `newest`).
+    pub fn as_param(self) -> &'static str {
+        match self {
+            Sort::Relevance => "relevance",
+            Sort::Price => "price",
+            Sort::PriceDesc => "-price",
+            Sort::Newest => "newest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Relevance => "Best match",
+            Sort::Price => "Price: low to high",
+            Sort::PriceDesc => "Price: high to low",
+            Sort::Newest => "Newest first",
+        }
+    }
+
+    pub fn from_param(raw: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.as_param() == raw)
+    }
 }
 
 /// A catalogue query that has been checked: only valid values can exist here.
@@ -125,6 +213,12 @@ pub struct ProductQueryParams {
 pub struct ProductQuery {
     pub text: Option<String>,
     pub category: Option<String>,
+    pub farm: Option<String>,
+    pub certification: Option<String>,
+    pub min_price: Option<Money>,
+    pub max_price: Option<Money>,
+    pub in_stock: bool,
+    pub sort: Sort,
     pub page: u32,
     pub limit: u32,
 }
@@ -133,21 +227,81 @@ pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 /// Deep pages are refused: offset pagination that far is a crawler, not a shopper.
 pub const MAX_PAGE: u32 = 10_000;
+/// Highest price a filter may name: ₹1 crore, far above any shelf price.
+pub const MAX_PRICE_RUPEES: i64 = 10_000_000;
+
+/// A slug as the catalogue writes them: lowercase letters, digits and hyphens.
+pub fn is_slug(s: &str) -> bool {
+    s.len() <= 64
+        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn non_empty(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_slug(raw: &Option<String>, name: &str, example: &str, fields: &mut FieldErrors) -> Option<String> {
+    let value = non_empty(raw)?;
+    if is_slug(value) {
+        Some(value.to_string())
+    } else {
+        fields.insert(name.into(), format!("must be a {name} slug such as \"{example}\""));
+        None
+    }
+}
+
+fn parse_price(raw: &Option<String>, name: &str, fields: &mut FieldErrors) -> Option<Money> {
+    let value = non_empty(raw)?;
+    match Money::parse(value) {
+        Ok(m) if m.is_negative() => {
+            fields.insert(name.into(), "must not be negative".into());
+            None
+        }
+        Ok(m) if m > Money::from_rupees(MAX_PRICE_RUPEES) => {
+            fields.insert(name.into(), format!("must be at most {MAX_PRICE_RUPEES} rupees"));
+            None
+        }
+        Ok(m) => Some(m),
+        Err(e) => {
+            fields.insert(name.into(), format!("{e}"));
+            None
+        }
+    }
+}
 
 impl ProductQuery {
     pub fn parse(params: &ProductQueryParams) -> Result<ProductQuery, AppError> {
         let mut fields = FieldErrors::new();
-        let text = params.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let text = non_empty(&params.q);
         if text.is_some_and(|t| t.chars().count() > MAX_QUERY_CHARS) {
             fields.insert("q".into(), format!("must be at most {MAX_QUERY_CHARS} characters"));
         }
-        let category = params.category.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if let Some(c) = category {
-            let ok = c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            if !ok {
-                fields.insert("category".into(), "must be a category slug such as \"tea\"".into());
+        let category = parse_slug(&params.category, "category", "tea", &mut fields);
+        let farm = parse_slug(&params.farm, "farm", "ketti-valley-farms", &mut fields);
+        let certification = parse_slug(&params.certification, "certification", "india-organic-npop", &mut fields);
+        let min_price = parse_price(&params.min_price, "minPrice", &mut fields);
+        let max_price = parse_price(&params.max_price, "maxPrice", &mut fields);
+        if let (Some(min), Some(max)) = (min_price, max_price) {
+            if min > max {
+                fields.insert("minPrice".into(), "must not be more than maxPrice".into());
             }
         }
+        let in_stock = match non_empty(&params.in_stock).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false" | "0" | "no" | "off") => false,
+            Some("true" | "1" | "yes" | "on") => true,
+            Some(_) => {
+                fields.insert("inStock".into(), "must be true or false".into());
+                false
+            }
+        };
+        let sort = match non_empty(&params.sort) {
+            None => Sort::Relevance,
+            Some(raw) => Sort::from_param(raw).unwrap_or_else(|| {
+                fields.insert("sort".into(), "must be one of relevance, price, -price, newest".into());
+                Sort::Relevance
+            }),
+        };
         let page = parse_bounded(params.page.as_deref(), 1, 1, MAX_PAGE, "page", &mut fields);
         let limit = parse_bounded(params.limit.as_deref(), DEFAULT_LIMIT, 1, MAX_LIMIT, "limit", &mut fields);
         if !fields.is_empty() {
@@ -155,7 +309,13 @@ impl ProductQuery {
         }
         Ok(ProductQuery {
             text: text.map(str::to_string),
-            category: category.map(str::to_string),
+            category,
+            farm,
+            certification,
+            min_price,
+            max_price,
+            in_stock,
+            sort,
             page,
             limit,
         })
@@ -164,6 +324,60 @@ impl ProductQuery {
     pub fn offset(&self) -> i64 {
         i64::from(self.page - 1) * i64::from(self.limit)
     }
+
+    /// Whether anything beyond text and category narrows the listing (those two are
+    /// all the cached shelf counts can answer).
+    pub fn has_narrowing_filters(&self) -> bool {
+        self.farm.is_some()
+            || self.certification.is_some()
+            || self.min_price.is_some()
+            || self.max_price.is_some()
+            || self.in_stock
+    }
+}
+
+/// A farm as the filter form and `/farms` list it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FarmListing {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub region: String,
+    pub state: String,
+    pub product_count: i64,
+    /// Schemes of the farm's certificates valid today.
+    pub certifications: Vec<String>,
+}
+
+/// A certification scheme some farm or lot of the store holds today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificationOption {
+    pub slug: String,
+    pub name: String,
+}
+
+/// What the search page's filter form offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterOptions {
+    pub categories: Vec<Category>,
+    pub farms: Vec<FarmListing>,
+    pub certifications: Vec<CertificationOption>,
+}
+
+/// A farm's storefront: its profile, certificates and products.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FarmProfile {
+    pub farm: FarmSummary,
+    pub state: String,
+    pub area_acres: Option<String>,
+    pub certifications: Vec<crate::trace::model::CertificationView>,
+    pub products: crate::envelope::Page<ProductCard>,
 }
 
 /// A whole number in `min..=max` from an optional query value; a bad one is a field error.
@@ -184,7 +398,19 @@ mod tests {
 
     fn params(q: &str, category: &str, page: &str, limit: &str) -> ProductQueryParams {
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        ProductQueryParams { q: opt(q), category: opt(category), page: opt(page), limit: opt(limit) }
+        ProductQueryParams { q: opt(q), category: opt(category), page: opt(page), limit: opt(limit), ..Default::default() }
+    }
+
+    fn from_query(query: &str) -> Result<ProductQuery, AppError> {
+        let params: ProductQueryParams = serde_urlencoded::from_str(query).expect("query string");
+        ProductQuery::parse(&params)
+    }
+
+    fn bad_fields(query: &str) -> Vec<String> {
+        match from_query(query) {
+            Err(AppError::Validation { fields }) => fields.into_keys().collect(),
+            other => panic!("{query}: expected a validation error, got {other:?}"),
+        }
     }
 
     #[test]
@@ -192,6 +418,8 @@ mod tests {
         let q = ProductQuery::parse(&ProductQueryParams::default()).unwrap();
         assert_eq!((q.page, q.limit, q.offset()), (1, 20, 0));
         assert_eq!(q.text, None);
+        assert_eq!(q.sort, Sort::Relevance);
+        assert!(!q.in_stock && !q.has_narrowing_filters());
     }
 
     #[test]
@@ -203,6 +431,31 @@ mod tests {
     }
 
     #[test]
+    fn reads_every_filter_from_the_url() {
+        let q = from_query(
+            "q=pepper&category=spices&farm=gudalur-pepper-collective&certification=india-organic-npop\
+             &minPrice=50&maxPrice=250.50&inStock=true&sort=-price&page=2&limit=10",
+        )
+        .unwrap();
+        assert_eq!(q.farm.as_deref(), Some("gudalur-pepper-collective"));
+        assert_eq!(q.certification.as_deref(), Some("india-organic-npop"));
+        assert_eq!(q.min_price, Some(Money::from_rupees(50)));
+        assert_eq!(q.max_price, Some(Money::from_paise(25_050)));
+        assert!(q.in_stock && q.has_narrowing_filters());
+        assert_eq!(q.sort, Sort::PriceDesc);
+        // Empty fields (what a GET form sends for untouched controls) mean "not set".
+        let q = from_query("q=&category=&farm=&certification=&minPrice=&maxPrice=&sort=&page=&limit=").unwrap();
+        assert_eq!(q, ProductQuery::parse(&ProductQueryParams::default()).unwrap());
+        // A price may equal its bound on both sides, and "on" is what a checkbox sends.
+        let q = from_query("minPrice=100&maxPrice=100.00&inStock=on").unwrap();
+        assert_eq!(q.min_price, q.max_price);
+        assert!(q.in_stock);
+        for sort in Sort::ALL {
+            assert_eq!(from_query(&format!("sort={}", sort.as_param())).unwrap().sort, sort);
+        }
+    }
+
+    #[test]
     fn names_every_bad_field() {
         let AppError::Validation { fields } =
             ProductQuery::parse(&params("", "Tea & Co", "0", "1000")).unwrap_err()
@@ -210,12 +463,61 @@ mod tests {
             panic!("expected validation error")
         };
         assert_eq!(fields.keys().collect::<Vec<_>>(), ["category", "limit", "page"]);
-        for bad_page in ["-1", "abc", "1.5", "99999999999", "10001"] {
+        for bad_page in ["-1", "abc", "1.5", "99999999999", "10001", "0"] {
             let e = ProductQuery::parse(&params("", "", bad_page, "")).unwrap_err();
             assert!(e.fields().unwrap().contains_key("page"), "{bad_page}");
         }
+        for bad_limit in ["0", "101", "1000", "-5", "ten"] {
+            assert_eq!(bad_fields(&format!("limit={bad_limit}")), ["limit"], "{bad_limit}");
+        }
         let long = "x".repeat(201);
         assert!(ProductQuery::parse(&params(&long, "", "", "")).unwrap_err().fields().unwrap().contains_key("q"));
+    }
+
+    #[test]
+    fn hostile_prices_are_refused_by_name() {
+        for bad in [
+            "-1", "-0.01", "NaN", "nan", "inf", "-inf", "1e5", "0x10", "12.345", "1,000", "₹100", "abc",
+            "10000000.01", "99999999999999999999999", "1.", ".5", "+5", "5 5",
+        ] {
+            let encoded = super::super::super::components::search_href::encode_component(bad);
+            assert_eq!(bad_fields(&format!("minPrice={encoded}")), ["minPrice"], "minPrice={bad}");
+            assert_eq!(bad_fields(&format!("maxPrice={encoded}")), ["maxPrice"], "maxPrice={bad}");
+        }
+        // Zero is a real lower bound; the upper bound is inclusive.
+        assert_eq!(from_query("minPrice=0").unwrap().min_price, Some(Money::ZERO));
+        assert!(from_query("maxPrice=10000000").is_ok());
+        // A range that cannot contain anything is a mistake, named on minPrice.
+        assert_eq!(bad_fields("minPrice=500&maxPrice=100"), ["minPrice"]);
+        assert_eq!(bad_fields("minPrice=100.01&maxPrice=100"), ["minPrice"]);
+    }
+
+    #[test]
+    fn unknown_sort_stock_flag_and_slugs_are_refused() {
+        for bad in ["price-asc", "PRICE", "+price", "name", "-newest", "relevance;drop"] {
+            assert_eq!(bad_fields(&format!("sort={}", super::super::super::components::search_href::encode_component(bad))), ["sort"], "{bad}");
+        }
+        for bad in ["maybe", "2", "yes please"] {
+            assert_eq!(bad_fields(&format!("inStock={}", bad.replace(' ', "+"))), ["inStock"], "{bad}");
+        }
+        for (field, bad) in [
+            ("farm", "Ketti Valley"),
+            ("farm", "..%2F..%2Fetc"),
+            ("farm", "-leading-hyphen"),
+            ("farm", "ketti_valley"),
+            ("certification", "India%20Organic"),
+            ("certification", "npop%27%3B--"),
+            ("category", "TEA"),
+        ] {
+            assert_eq!(bad_fields(&format!("{field}={bad}")), [field], "{field}={bad}");
+        }
+        let long_slug = "a".repeat(65);
+        assert_eq!(bad_fields(&format!("farm={long_slug}")), ["farm"]);
+        // Everything wrong at once is reported at once.
+        assert_eq!(
+            bad_fields("farm=X&certification=Y&minPrice=-1&maxPrice=NaN&inStock=2&sort=cheap&page=0&limit=0"),
+            ["certification", "farm", "inStock", "limit", "maxPrice", "minPrice", "page", "sort"]
+        );
     }
 
     #[test]

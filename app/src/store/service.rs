@@ -7,7 +7,7 @@ use crate::domain::search_query::prefix_tsquery;
 use crate::envelope::{Page, Pagination};
 use crate::error::AppError;
 use rust_decimal::Decimal;
-use sqlx::{FromRow, PgPool};
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -18,6 +18,8 @@ struct CardRow {
     id: Uuid,
     slug: String,
     name: String,
+    farm_id: Uuid,
+    farm_slug: String,
     farm_name: String,
     farm_region: String,
     category_slug: String,
@@ -26,6 +28,7 @@ struct CardRow {
     price_from: Decimal,
     pack_from: String,
     in_stock: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn image_url(path: Option<String>, category_slug: &str) -> String {
@@ -34,57 +37,170 @@ fn image_url(path: Option<String>, category_slug: &str) -> String {
 
 impl From<CardRow> for ProductCard {
     fn from(r: CardRow) -> ProductCard {
+        let price = Money::from_decimal(r.price_from);
         ProductCard {
             image_url: image_url(r.image_path, &r.category_slug),
             id: r.id,
             slug: r.slug,
             name: r.name,
+            price,
+            farm: FarmRef { id: r.farm_id, slug: r.farm_slug, name: r.farm_name.clone(), region: r.farm_region.clone() },
             farm_name: r.farm_name,
             farm_region: r.farm_region,
             category_slug: r.category_slug,
             category_name: r.category_name,
-            price_from: Money::from_decimal(r.price_from),
+            price_from: price,
             pack_from: r.pack_from,
             in_stock: r.in_stock,
+            created_at: r.created_at,
         }
     }
 }
 
-// Shared by the page query and its count: $1 tenant, $2 prefix tsquery, $3 category slug.
-const FROM_FILTERED: &str = "
-    FROM products p
-    JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id
-    WHERE p.tenant_id = $1 AND p.active
-      AND ($2::text IS NULL OR p.search @@ to_tsquery('english', $2))
-      AND ($3::text IS NULL OR c.slug = $3)";
+/// Can a pack of this product be sold now: some pack's stock item has at least one
+/// pack's worth available (`stock_levels`, reservations counted).
+fn in_stock_sql(product: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM product_variants pv
+            JOIN stock_levels sl ON sl.tenant_id = pv.tenant_id AND sl.stock_item_id = pv.stock_item_id
+            WHERE pv.tenant_id = {product}.tenant_id AND pv.product_id = {product}.id AND sl.available >= pv.stock_per_unit)"
+    )
+}
+
+/// Appends `FROM … WHERE …` for `query`, binding only the filters in use, so each
+/// combination of filters is its own prepared statement with its own good plan.
+/// Text search: full-text with prefixes, or a trigram match on the name for typos.
+fn push_filtered<'a>(
+    qb: &mut QueryBuilder<'a, Postgres>,
+    tenant: Uuid,
+    query: &'a ProductQuery,
+    tsquery: Option<&'a str>,
+    typos: bool,
+) {
+    qb.push(" FROM products p JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id WHERE p.tenant_id = ");
+    qb.push_bind(tenant);
+    qb.push(" AND p.active");
+    if let (Some(ts), Some(text)) = (tsquery, query.text.as_deref()) {
+        qb.push(" AND (p.search @@ to_tsquery('english', ");
+        qb.push_bind(ts);
+        qb.push(")");
+        if typos {
+            qb.push(" OR p.name %> ");
+            qb.push_bind(text);
+        }
+        qb.push(")");
+    }
+    if let Some(category) = &query.category {
+        qb.push(" AND c.slug = ");
+        qb.push_bind(category.as_str());
+    }
+    if let Some(farm) = &query.farm {
+        // Uncorrelated subqueries (the tenant bound, not `p.tenant_id`) run once per
+        // statement, not once per product.
+        qb.push(" AND p.farm_id = (SELECT f.id FROM farms f WHERE f.tenant_id = ");
+        qb.push_bind(tenant);
+        qb.push(" AND f.slug = ");
+        qb.push_bind(farm.as_str());
+        qb.push(")");
+    }
+    if let Some(scheme) = &query.certification {
+        // Certified today: the farm's certificate, or one of the product's lots'.
+        qb.push(" AND (p.farm_id IN (SELECT fc.farm_id FROM certifications fc WHERE fc.tenant_id = ");
+        qb.push_bind(tenant);
+        qb.push(" AND fc.farm_id IS NOT NULL AND fc.scheme_slug = ");
+        qb.push_bind(scheme.as_str());
+        qb.push(
+            " AND current_date BETWEEN fc.valid_from AND fc.valid_until)
+              OR p.id IN (SELECT cv.product_id FROM certifications bc
+                  JOIN stock_items cs ON cs.tenant_id = bc.tenant_id AND cs.batch_id = bc.batch_id
+                  JOIN product_variants cv ON cv.tenant_id = cs.tenant_id AND cv.stock_item_id = cs.id
+                  WHERE bc.tenant_id = ",
+        );
+        qb.push_bind(tenant);
+        qb.push(" AND bc.batch_id IS NOT NULL AND bc.scheme_slug = ");
+        qb.push_bind(scheme.as_str());
+        qb.push(" AND current_date BETWEEN bc.valid_from AND bc.valid_until))");
+    }
+    if let Some(min) = query.min_price {
+        qb.push(" AND p.price_from >= ");
+        qb.push_bind(min.amount());
+    }
+    if let Some(max) = query.max_price {
+        qb.push(" AND p.price_from <= ");
+        qb.push_bind(max.amount());
+    }
+    if query.in_stock {
+        qb.push(" AND ");
+        qb.push(in_stock_sql("p"));
+    }
+}
+
+/// A text search with fewer full-text hits than this also matches names by trigram
+/// similarity (`cardamon` finds cardamom). Only then: under row-level security the
+/// similarity operator cannot use its index (it is not leakproof), so it scans.
+const TYPO_FALLBACK_BELOW: i64 = 3;
 
 /// Category counts change only when the catalogue does; counting 100,000 products on
 /// every page view does not pay. Browsing totals come from here, a few seconds stale
-/// at most; text searches still count exactly.
+/// at most; text searches and narrowing filters still count exactly. The filter form's
+/// farms and certification schemes are cached the same way.
 pub struct CatalogCache {
     ttl: Duration,
     categories: Mutex<HashMap<Uuid, (Instant, Vec<Category>)>>,
+    farms: Mutex<HashMap<Uuid, (Instant, Vec<FarmListing>)>>,
+    certifications: Mutex<HashMap<Uuid, (Instant, Vec<CertificationOption>)>>,
+}
+
+async fn cached<T: Clone>(
+    ttl: Duration,
+    slot: &Mutex<HashMap<Uuid, (Instant, Vec<T>)>>,
+    tenant: Uuid,
+    load: impl std::future::Future<Output = Result<Vec<T>, AppError>>,
+) -> Result<Vec<T>, AppError> {
+    if let Some((at, items)) = slot.lock().await.get(&tenant) {
+        if at.elapsed() < ttl {
+            return Ok(items.clone());
+        }
+    }
+    let fresh = load.await?;
+    slot.lock().await.insert(tenant, (Instant::now(), fresh.clone()));
+    Ok(fresh)
 }
 
 impl CatalogCache {
     pub fn new(ttl: Duration) -> CatalogCache {
-        CatalogCache { ttl, categories: Mutex::new(HashMap::new()) }
+        CatalogCache {
+            ttl,
+            categories: Mutex::new(HashMap::new()),
+            farms: Mutex::new(HashMap::new()),
+            certifications: Mutex::new(HashMap::new()),
+        }
     }
 
     pub async fn categories(&self, pool: &PgPool, tenant: Uuid) -> Result<Vec<Category>, AppError> {
-        if let Some((at, cats)) = self.categories.lock().await.get(&tenant) {
-            if at.elapsed() < self.ttl {
-                return Ok(cats.clone());
-            }
-        }
-        let fresh = list_categories(pool, tenant).await?;
-        self.categories.lock().await.insert(tenant, (Instant::now(), fresh.clone()));
-        Ok(fresh)
+        cached(self.ttl, &self.categories, tenant, list_categories(pool, tenant)).await
+    }
+
+    pub async fn farms(&self, pool: &PgPool, tenant: Uuid) -> Result<Vec<FarmListing>, AppError> {
+        cached(self.ttl, &self.farms, tenant, list_farms(pool, tenant)).await
+    }
+
+    pub async fn certifications(&self, pool: &PgPool, tenant: Uuid) -> Result<Vec<CertificationOption>, AppError> {
+        cached(self.ttl, &self.certifications, tenant, list_certification_schemes(pool, tenant)).await
+    }
+
+    pub async fn filter_options(&self, pool: &PgPool, tenant: Uuid) -> Result<FilterOptions, AppError> {
+        Ok(FilterOptions {
+            categories: self.categories(pool, tenant).await?,
+            farms: self.farms(pool, tenant).await?,
+            certifications: self.certifications(pool, tenant).await?,
+        })
     }
 }
 
-/// Searches and lists the catalogue: full-text with prefix matching, best match first;
-/// otherwise alphabetical.
+/// Searches, filters and sorts the catalogue. Text search is full-text with prefix
+/// matching plus trigram similarity on the name (typos), best match first; browsing is
+/// alphabetical unless another sort is asked for.
 pub async fn list_products(
     pool: &PgPool,
     cache: &CatalogCache,
@@ -96,7 +212,8 @@ pub async fn list_products(
         // Only punctuation was typed: nothing can match.
         return Ok(Page { items: vec![], pagination: Pagination::new(query.page, query.limit, 0) });
     }
-    let cats = if tsquery.is_none() { Some(cache.categories(pool, tenant).await?) } else { None };
+    let browsing = tsquery.is_none() && !query.has_narrowing_filters();
+    let cats = if browsing { Some(cache.categories(pool, tenant).await?) } else { None };
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let total: i64 = if let Some(cats) = cats {
         cats.iter()
@@ -104,58 +221,162 @@ pub async fn list_products(
             .map(|c| c.product_count)
             .sum()
     } else {
-        sqlx::query_scalar(&format!("SELECT count(*) {FROM_FILTERED}"))
-            .bind(tenant)
-            .bind(&tsquery)
-            .bind(&query.category)
-            .fetch_one(&mut *tx)
-            .await?
+        let mut qb = QueryBuilder::new("SELECT count(*)");
+        push_filtered(&mut qb, tenant, query, tsquery.as_deref(), false);
+        qb.build_query_scalar().fetch_one(&mut *tx).await?
     };
-    // Distinct statements for browsing and searching: a prepared statement's generic
-    // plan cannot fold the rank away, and would sort the whole catalogue to browse it.
-    let (rank, order_products, order_page) = if tsquery.is_some() {
-        ("ts_rank(p.search, to_tsquery('english', $2))", "rank DESC, p.name, p.id", "page.rank DESC, page.name, page.id")
+    // Few full-text hits: the words may be misspelt, so names that look alike join in.
+    let typos = tsquery.is_some() && total < TYPO_FALLBACK_BELOW;
+    let total: i64 = if typos {
+        // A little more forgiving than pg_trgm's default 0.6: "tumeric" is 0.55 from
+        // "turmeric". Set for this transaction only.
+        sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)").execute(&mut *tx).await?;
+        let mut qb = QueryBuilder::new("SELECT count(*)");
+        push_filtered(&mut qb, tenant, query, tsquery.as_deref(), true);
+        qb.build_query_scalar().fetch_one(&mut *tx).await?
     } else {
-        ("0::real", "p.name, p.id", "page.name, page.id")
+        total
+    };
+    // A prepared statement's generic plan cannot fold a rank away, so browsing and
+    // searching are distinct statements (as is every sort).
+    let ranked = tsquery.is_some() && query.sort == Sort::Relevance;
+    let (order_products, order_page) = match query.sort {
+        Sort::Relevance if ranked => ("rank DESC, p.name, p.id", "page.rank DESC, page.name, page.id"),
+        Sort::Relevance => ("p.name, p.id", "page.name, page.id"),
+        Sort::Price => ("p.price_from, p.id", "page.price_from, page.id"),
+        Sort::PriceDesc => ("p.price_from DESC, p.id DESC", "page.price_from DESC, page.id DESC"),
+        Sort::Newest => ("p.created_at DESC, p.id DESC", "page.created_at DESC, page.id DESC"),
     };
     let rows: Vec<CardRow> = if total == 0 || query.offset() >= total {
         Vec::new()
     } else {
-        sqlx::query_as(&format!(
+        let mut qb = QueryBuilder::new(
             "WITH page AS (
-                 SELECT p.tenant_id, p.id, p.farm_id, p.slug, p.name, p.image_path,
-                        c.slug AS category_slug, c.name AS category_name, {rank} AS rank
-                 {FROM_FILTERED}
-                 ORDER BY {order_products}
-                 LIMIT $4 OFFSET $5)
-             SELECT page.id, page.slug, page.name, f.name AS farm_name, f.region AS farm_region,
-                    page.category_slug, page.category_name, page.image_path,
-                    v.price AS price_from, v.label AS pack_from,
-                    EXISTS (SELECT 1 FROM product_variants pv
-                            JOIN inventory i ON i.tenant_id = pv.tenant_id AND i.variant_id = pv.id
-                            WHERE pv.tenant_id = page.tenant_id AND pv.product_id = page.id
-                              AND i.on_hand > i.reserved) AS in_stock
+                 SELECT p.tenant_id, p.id, p.farm_id, p.slug, p.name, p.image_path, p.price_from, p.created_at,
+                        c.slug AS category_slug, c.name AS category_name, ",
+        );
+        match (ranked, tsquery.as_deref(), query.text.as_deref()) {
+            (true, Some(ts), Some(text)) => {
+                qb.push("ts_rank(p.search, to_tsquery('english', ");
+                qb.push_bind(ts);
+                qb.push(")) + word_similarity(");
+                qb.push_bind(text);
+                qb.push(", p.name) AS rank");
+            }
+            _ => {
+                qb.push("0::real AS rank");
+            }
+        }
+        push_filtered(&mut qb, tenant, query, tsquery.as_deref(), typos);
+        qb.push(" ORDER BY ");
+        qb.push(order_products);
+        qb.push(" LIMIT ");
+        qb.push_bind(i64::from(query.limit));
+        qb.push(" OFFSET ");
+        qb.push_bind(query.offset());
+        qb.push(") SELECT page.id, page.slug, page.name, page.farm_id, f.slug AS farm_slug, f.name AS farm_name,
+                    f.region AS farm_region, page.category_slug, page.category_name, page.image_path,
+                    v.price AS price_from, v.label AS pack_from, page.created_at, ");
+        qb.push(in_stock_sql("page"));
+        qb.push(
+            " AS in_stock
              FROM page
              JOIN farms f ON f.tenant_id = page.tenant_id AND f.id = page.farm_id
              CROSS JOIN LATERAL (
                  SELECT price, label FROM product_variants v
                  WHERE v.tenant_id = page.tenant_id AND v.product_id = page.id
                  ORDER BY price, id LIMIT 1) v
-             ORDER BY {order_page}"
-        ))
-        .bind(tenant)
-        .bind(&tsquery)
-        .bind(&query.category)
-        .bind(i64::from(query.limit))
-        .bind(query.offset())
-        .fetch_all(&mut *tx)
-        .await?
+             ORDER BY ",
+        );
+        qb.push(order_page);
+        qb.build_query_as().fetch_all(&mut *tx).await?
     };
     tx.commit().await?;
     let total = u64::try_from(total).unwrap_or(0);
     Ok(Page {
         items: rows.into_iter().map(ProductCard::from).collect(),
         pagination: Pagination::new(query.page, query.limit, total),
+    })
+}
+
+/// The store's farms with their product counts and today's certification schemes.
+pub async fn list_farms(pool: &PgPool, tenant: Uuid) -> Result<Vec<FarmListing>, AppError> {
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let rows: Vec<(Uuid, String, String, String, String, i64, Vec<String>)> = sqlx::query_as(
+        "SELECT f.id, f.slug, f.name, f.region, f.state,
+                (SELECT count(*) FROM products p WHERE p.tenant_id = f.tenant_id AND p.farm_id = f.id AND p.active),
+                coalesce((SELECT array_agg(DISTINCT c.scheme ORDER BY c.scheme) FROM certifications c
+                          WHERE c.tenant_id = f.tenant_id AND c.farm_id = f.id
+                            AND current_date BETWEEN c.valid_from AND c.valid_until), '{}')
+         FROM farms f
+         WHERE f.tenant_id = $1
+         ORDER BY f.name, f.id",
+    )
+    .bind(tenant)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, name, region, state, product_count, certifications)| FarmListing {
+            id,
+            slug,
+            name,
+            region,
+            state,
+            product_count,
+            certifications,
+        })
+        .collect())
+}
+
+/// Certification schemes that some farm or lot of the store holds today.
+pub async fn list_certification_schemes(pool: &PgPool, tenant: Uuid) -> Result<Vec<CertificationOption>, AppError> {
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT scheme_slug, scheme FROM certifications
+         WHERE tenant_id = $1 AND current_date BETWEEN valid_from AND valid_until
+         ORDER BY scheme",
+    )
+    .bind(tenant)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(|(slug, name)| CertificationOption { slug, name }).collect())
+}
+
+/// Which farm a storefront URL names: its slug or its id.
+pub async fn farm_profile(pool: &PgPool, cache: &CatalogCache, tenant: Uuid, key: &str) -> Result<FarmProfile, AppError> {
+    let id = Uuid::parse_str(key).ok();
+    let slug = is_slug(key).then_some(key);
+    if id.is_none() && slug.is_none() {
+        return Err(AppError::not_found("Farm"));
+    }
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let row: Option<(Uuid, String, String, String, String, String, Option<Decimal>)> = sqlx::query_as(
+        "SELECT id, slug, name, region, description, state, area_acres FROM farms
+         WHERE tenant_id = $1 AND (id = $2 OR slug = $3)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(slug)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (id, slug, name, region, description, state, acres) = row.ok_or_else(|| AppError::not_found("Farm"))?;
+    let certifications = crate::trace::service::farm_certifications(&mut tx, tenant, id).await?;
+    tx.commit().await?;
+    let query = ProductQuery::parse(&ProductQueryParams {
+        farm: Some(slug.clone()),
+        limit: Some("24".into()),
+        ..Default::default()
+    })?;
+    let products = list_products(pool, cache, tenant, &query).await?;
+    Ok(FarmProfile {
+        farm: FarmSummary { id, slug, name, region, description },
+        state,
+        area_acres: acres.map(|a| a.normalize().to_string()),
+        certifications,
+        products,
     })
 }
 
@@ -216,9 +437,9 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
     let row = row.ok_or_else(|| AppError::not_found("Product"))?;
     let variants: Vec<VariantRow> = sqlx::query_as(
         "SELECT v.id, v.sku, v.label, v.price, v.mrp,
-                coalesce(i.on_hand - i.reserved, 0) AS available
+                coalesce(least(sl.available / v.stock_per_unit, 2147483647), 0)::int4 AS available
          FROM product_variants v
-         LEFT JOIN inventory i ON i.tenant_id = v.tenant_id AND i.variant_id = v.id
+         LEFT JOIN stock_levels sl ON sl.tenant_id = v.tenant_id AND sl.stock_item_id = v.stock_item_id
          WHERE v.tenant_id = $1 AND v.product_id = $2
          ORDER BY v.position, v.price, v.id",
     )
@@ -226,8 +447,10 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
     .bind(row.id)
     .fetch_all(&mut *tx)
     .await?;
+    let batches = crate::trace::service::product_batches(&mut tx, tenant, row.id).await?;
     tx.commit().await?;
     Ok(ProductDetail {
+        batches,
         image_url: image_url(row.image_path, &row.category_slug),
         id: row.id,
         slug: row.slug,

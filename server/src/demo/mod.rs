@@ -2,6 +2,7 @@
 //! empty database.
 
 pub mod catalogue;
+pub mod provenance;
 pub mod world;
 
 use app::config::DemoScale;
@@ -102,10 +103,17 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
     .bind(w.categories.iter().map(|c| c.position).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
-    for products in w.products.chunks(CHUNK) {
+    // Packaged tea, spices and pantry goods carry 5% GST; fresh produce none.
+    sqlx::query("UPDATE categories SET gst_percent = 5 WHERE slug IN ('tea', 'spices', 'pantry')").execute(&mut *tx).await?;
+    // Listing dates spread over the year before the harvest epoch, in an order unlike
+    // the alphabet's, so "newest first" is a real ordering (deterministic per world).
+    let listed = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date").and_hms_opt(6, 30, 0).expect("time").and_utc();
+    let created: Vec<chrono::DateTime<chrono::Utc>> =
+        (0..w.products.len()).map(|i| listed - chrono::Duration::minutes(((i as i64) * 7919) % 525_600)).collect();
+    for (products, created) in w.products.chunks(CHUNK).zip(created.chunks(CHUNK)) {
         sqlx::query(
-            "INSERT INTO products (tenant_id, id, farm_id, category_id, slug, name, description)
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[])",
+            "INSERT INTO products (tenant_id, id, farm_id, category_id, slug, name, description, created_at)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])",
         )
         .bind(products.iter().map(|p| p.tenant_id).collect::<Vec<_>>())
         .bind(products.iter().map(|p| p.id).collect::<Vec<_>>())
@@ -114,13 +122,42 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
         .bind(products.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>())
         .bind(products.iter().map(|p| p.name.as_str()).collect::<Vec<_>>())
         .bind(products.iter().map(|p| p.description.as_str()).collect::<Vec<_>>())
+        .bind(created)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for batches in w.batches.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO batches (tenant_id, id, code, farm_id, crop, harvested_on, quantity, unit)
+             SELECT b.*, 'kg' FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::date[], $7::numeric[]) AS b",
+        )
+        .bind(batches.iter().map(|b| b.tenant_id).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.id).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.code.as_str()).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.farm_id).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.crop.as_str()).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.harvested_on).collect::<Vec<_>>())
+        .bind(batches.iter().map(|b| b.quantity_kg).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for items in w.stock_items.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO stock_items (tenant_id, id, sku, batch_id, unit, on_hand, low_stock_threshold)
+             SELECT s.tenant_id, s.id, s.sku, s.batch_id, 'g', s.on_hand, s.on_hand / 10 FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int8[]) AS s (tenant_id, id, sku, batch_id, on_hand)",
+        )
+        .bind(items.iter().map(|s| s.tenant_id).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.id).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.sku.as_str()).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.batch_id).collect::<Vec<_>>())
+        .bind(items.iter().map(|s| s.on_hand_grams).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }
     for variants in w.variants.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO product_variants (tenant_id, id, product_id, sku, label, net_grams, price, mrp, position)
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::numeric[], $8::numeric[], $9::int[])",
+            "INSERT INTO product_variants (tenant_id, id, product_id, sku, label, net_grams, price, mrp, position, stock_item_id, stock_per_unit)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::numeric[], $8::numeric[], $9::int[], $10::uuid[], $11::int[])",
         )
         .bind(variants.iter().map(|v| v.tenant_id).collect::<Vec<_>>())
         .bind(variants.iter().map(|v| v.id).collect::<Vec<_>>())
@@ -131,15 +168,66 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
         .bind(variants.iter().map(|v| v.price).collect::<Vec<_>>())
         .bind(variants.iter().map(|v| v.mrp).collect::<Vec<_>>())
         .bind(variants.iter().map(|v| v.position).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.stock_item_id).collect::<Vec<_>>())
+        .bind(variants.iter().map(|v| v.stock_per_unit).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
+    }
+    insert_provenance(tx, w).await
+}
+
+async fn insert_provenance(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Error> {
+    for certs in w.certifications.chunks(CHUNK) {
         sqlx::query(
-            "INSERT INTO inventory (tenant_id, variant_id, on_hand)
-             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::int[])",
+            "INSERT INTO certifications (tenant_id, id, scheme, scheme_slug, issuer, number, farm_id, batch_id, valid_from, valid_until)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::date[], $10::date[])",
         )
-        .bind(variants.iter().map(|v| v.tenant_id).collect::<Vec<_>>())
-        .bind(variants.iter().map(|v| v.id).collect::<Vec<_>>())
-        .bind(variants.iter().map(|v| v.on_hand).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.tenant_id).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.id).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.scheme).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.scheme_slug).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.issuer).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.number.as_str()).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.farm_id).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.batch_id).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.valid_from).collect::<Vec<_>>())
+        .bind(certs.iter().map(|c| c.valid_until).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for labs in w.lab_results.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO lab_results (tenant_id, id, batch_id, test, analyte_group, value, unit, limit_value, limit_kind, lab_name, tested_on, report_number)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::numeric[], $9::text[], $10::text[], $11::date[], $12::text[])",
+        )
+        .bind(labs.iter().map(|l| l.tenant_id).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.id).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.batch_id).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.test).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.analyte_group).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.value).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.unit).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.limit_value).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.limit_kind).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.lab_name).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.tested_on).collect::<Vec<_>>())
+        .bind(labs.iter().map(|l| l.report_number.as_str()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for stops in w.checkpoints.chunks(CHUNK) {
+        sqlx::query(
+            "INSERT INTO handling_checkpoints (tenant_id, id, batch_id, stage, occurred_at, place, temperature_c, recorded_by)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::numeric[], $8::text[])",
+        )
+        .bind(stops.iter().map(|c| c.tenant_id).collect::<Vec<_>>())
+        .bind(stops.iter().map(|c| c.id).collect::<Vec<_>>())
+        .bind(stops.iter().map(|c| c.batch_id).collect::<Vec<_>>())
+        .bind(stops.iter().map(|c| c.stage).collect::<Vec<_>>())
+        .bind(stops.iter().map(|c| c.occurred_at).collect::<Vec<_>>())
+        .bind(stops.iter().map(|c| c.place.as_str()).collect::<Vec<_>>())
+        .bind(stops.iter().map(|c| c.temperature_c).collect::<Vec<_>>())
+        .bind(stops.iter().map(|c| c.recorded_by).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }

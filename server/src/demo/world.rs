@@ -2,7 +2,9 @@
 //! the same rows, ids included, on every machine.
 
 use super::catalogue::*;
+pub use super::provenance::{Certification, Checkpoint, LabResult};
 use app::config::DemoScale;
+use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
@@ -66,7 +68,31 @@ pub struct Variant {
     pub price: Decimal,
     pub mrp: Decimal,
     pub position: i32,
-    pub on_hand: i32,
+    pub stock_item_id: Uuid,
+    /// Grams of the stock item one pack takes.
+    pub stock_per_unit: i32,
+}
+
+/// The lot a product is sold from.
+pub struct Batch {
+    pub tenant_id: Uuid,
+    pub id: Uuid,
+    pub code: String,
+    pub farm_id: Uuid,
+    pub crop: String,
+    pub harvested_on: NaiveDate,
+    pub quantity_kg: Decimal,
+    /// Slug of the category the lot is sold under (what the lab tests for follows it).
+    pub category: &'static str,
+}
+
+/// Loose stock of one lot, in grams, shared by the product's pack sizes.
+pub struct StockItem {
+    pub tenant_id: Uuid,
+    pub id: Uuid,
+    pub sku: String,
+    pub batch_id: Uuid,
+    pub on_hand_grams: i64,
 }
 
 #[derive(Default)]
@@ -77,6 +103,11 @@ pub struct World {
     pub categories: Vec<Category>,
     pub products: Vec<Product>,
     pub variants: Vec<Variant>,
+    pub batches: Vec<Batch>,
+    pub stock_items: Vec<StockItem>,
+    pub certifications: Vec<Certification>,
+    pub lab_results: Vec<LabResult>,
+    pub checkpoints: Vec<Checkpoint>,
 }
 
 
@@ -201,7 +232,7 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
             name,
         };
         let sku_stem = format!("{}-{:06}", seed_cat.slug[..3].to_ascii_uppercase(), n);
-        add_variants(&mut g, &mut world.variants, &product, seed_cat, &sku_stem);
+        add_stock(&mut g, &mut world, &product, seed_cat, &sku_stem, "GH");
         world.products.push(product);
     }
 
@@ -220,9 +251,11 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
             name: name.to_string(),
             description: blurb.to_string(),
         };
-        add_variants(&mut g, &mut world.variants, &product, &CATEGORIES[0], &format!("DJB-{i:03}"));
+        add_stock(&mut g, &mut world, &product, &CATEGORIES[0], &format!("DJB-{i:03}"), "DJ");
         world.products.push(product);
     }
+    // Provenance draws on its own stream, so adding it left every id above unchanged.
+    super::provenance::add_provenance(&mut world, seed);
     world
 }
 
@@ -251,8 +284,41 @@ fn add_farms(g: &mut Gen, world: &mut World, tenant_id: Uuid, seeds: &[FarmSeed]
     }
 }
 
+/// Harvest dates are counted back from a fixed day so the same seed gives the same world.
+const HARVEST_EPOCH: (i32, u32, u32) = (2026, 11, 20);
+
+/// One lot per product, its stock in grams, and the product's pack sizes drawing on it.
 /// `sku_stem` is unique per product within its tenant; each pack appends its grams.
-fn add_variants(g: &mut Gen, out: &mut Vec<Variant>, product: &Product, category: &CategorySeed, sku_stem: &str) {
+fn add_stock(g: &mut Gen, world: &mut World, product: &Product, category: &CategorySeed, sku_stem: &str, code_prefix: &str) {
+    let epoch = NaiveDate::from_ymd_opt(HARVEST_EPOCH.0, HARVEST_EPOCH.1, HARVEST_EPOCH.2).expect("valid date");
+    let smallest = i64::from(category.packs[0]);
+    let roll: f64 = g.rng.random();
+    let packs_in_stock = if roll < 0.08 {
+        0
+    } else if roll < 0.18 {
+        g.rng.random_range(1..=5)
+    } else {
+        g.rng.random_range(6..=150)
+    };
+    let on_hand_grams = packs_in_stock * smallest;
+    let batch = Batch {
+        tenant_id: product.tenant_id,
+        id: g.id(),
+        code: format!("{code_prefix}-{}", sku_stem.to_ascii_uppercase()),
+        farm_id: product.farm_id,
+        crop: product.name.split([',', '(']).next().unwrap_or(&product.name).trim().to_string(),
+        harvested_on: epoch - chrono::Days::new(g.rng.random_range(1..=45)),
+        // What was harvested: what is left plus what has sold already.
+        quantity_kg: Decimal::new(on_hand_grams + smallest * g.rng.random_range(20..=400), 3),
+        category: category.slug,
+    };
+    let stock = StockItem {
+        tenant_id: product.tenant_id,
+        id: g.id(),
+        sku: sku_stem.to_string(),
+        batch_id: batch.id,
+        on_hand_grams,
+    };
     let per_kg = g.rng.random_range(category.per_kg.0..=category.per_kg.1);
     // Some products come in one pack only.
     let pack_count = if g.rng.random_bool(0.2) { 1 } else { category.packs.len() };
@@ -263,15 +329,7 @@ fn add_variants(g: &mut Gen, out: &mut Vec<Variant>, product: &Product, category
         // Shelf prices end in whole rupees; never below ₹10.
         let price = raw.round().max(Decimal::from(10));
         let mrp = (price * Decimal::new(112, 2)).round();
-        let roll: f64 = g.rng.random();
-        let on_hand = if roll < 0.08 {
-            0
-        } else if roll < 0.18 {
-            g.rng.random_range(1..=5)
-        } else {
-            g.rng.random_range(6..=150)
-        };
-        out.push(Variant {
+        world.variants.push(Variant {
             tenant_id: product.tenant_id,
             id: g.id(),
             product_id: product.id,
@@ -281,9 +339,12 @@ fn add_variants(g: &mut Gen, out: &mut Vec<Variant>, product: &Product, category
             price,
             mrp,
             position: i as i32,
-            on_hand,
+            stock_item_id: stock.id,
+            stock_per_unit: *grams as i32,
         });
     }
+    world.batches.push(batch);
+    world.stock_items.push(stock);
 }
 
 #[cfg(test)]

@@ -5,13 +5,18 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cart;
 pub mod categories;
+pub mod checkout;
 pub mod events;
+pub mod farms;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
+pub mod orders;
 pub mod products;
 pub mod routes;
+pub mod trace;
 pub mod webhooks;
 
 use app::error::AppError;
@@ -30,12 +35,17 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
     let (router, rules) = routes::Routes::new()
         .merge(products::routes())
         .merge(categories::routes())
+        .merge(farms::routes())
+        .merge(trace::routes())
         .merge(auth::routes())
         .merge(admin::routes())
         .merge(ops::routes())
         .merge(events::routes())
         .merge(notifications::routes())
         .merge(webhooks::routes())
+        .merge(cart::routes())
+        .merge(checkout::routes())
+        .merge(orders::routes())
         .merge(openapi::routes())
         .for_prefix("/api/v1");
     let router = router

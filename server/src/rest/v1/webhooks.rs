@@ -20,6 +20,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/webhooks/whatsapp", Public, whatsapp_subscribe)
         .post("/webhooks/whatsapp", Public, whatsapp_status)
+        .post("/webhooks/payments", Public, crate::payments::webhook::receive)
 }
 
 /// What a delivery webhook did: statuses in it, and how many changed a message.

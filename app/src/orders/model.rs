@@ -1,0 +1,348 @@
+//! What carts, checkouts and orders look like to their readers (pages, islands, REST
+//! clients), and the parsing of checkout input from untrusted strings.
+
+use crate::domain::delivery_slot::{self, Slot};
+use crate::domain::money::Money;
+use crate::domain::order_state::OrderState;
+use crate::domain::pricing::Quote;
+use crate::error::{AppError, FieldErrors};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Most packs of one variant a cart line may hold.
+pub const MAX_LINE_QUANTITY: u32 = 99;
+/// Most distinct lines in one cart.
+pub const MAX_CART_LINES: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CartLine {
+    pub variant_id: Uuid,
+    pub product_name: String,
+    pub product_slug: String,
+    pub variant_label: String,
+    pub sku: String,
+    pub image_url: String,
+    /// Today's price.
+    pub unit_price: Money,
+    /// The price when the line was added (differs when the price changed since).
+    pub added_price: Money,
+    pub quantity: u32,
+    pub line_total: Money,
+    /// Packs that can be sold right now.
+    pub available: i64,
+    /// What changed since the line was added, in words; `None` when all is well.
+    pub issue: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CartView {
+    pub lines: Vec<CartLine>,
+    pub item_count: u32,
+    /// `None` for an empty cart.
+    pub quote: Option<Quote>,
+}
+
+/// A change to one cart line: `quantity` 0 removes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLineInput {
+    pub variant_id: String,
+    pub quantity: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CartChange {
+    pub variant_id: Uuid,
+    pub quantity: u32,
+}
+
+impl CartChange {
+    /// `allow_zero`: setting a line to 0 removes it; adding 0 is an error.
+    pub fn parse(input: &CartLineInput, allow_zero: bool) -> Result<CartChange, AppError> {
+        let mut fields = FieldErrors::new();
+        let variant_id = Uuid::parse_str(input.variant_id.trim()).ok();
+        if variant_id.is_none() {
+            fields.insert("variantId".into(), "must be a variant id (UUID)".into());
+        }
+        let min = if allow_zero { 0 } else { 1 };
+        let quantity = match input.quantity.trim().parse::<i64>() {
+            Ok(q) if q >= min && q <= i64::from(MAX_LINE_QUANTITY) => q as u32,
+            Ok(q) if q < min => {
+                fields.insert("quantity".into(), if min == 0 { "cannot be negative".into() } else { "must be at least 1".into() });
+                0
+            }
+            Ok(_) => {
+                fields.insert("quantity".into(), format!("at most {MAX_LINE_QUANTITY} packs per item"));
+                0
+            }
+            Err(_) => {
+                fields.insert("quantity".into(), "must be a whole number".into());
+                0
+            }
+        };
+        match variant_id {
+            Some(variant_id) if fields.is_empty() => Ok(CartChange { variant_id, quantity }),
+            _ => Err(AppError::Validation { fields }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub pincode: String,
+    pub state: String,
+}
+
+/// The checkout form exactly as it arrives.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct CheckoutInput {
+    /// Who receives the delivery (up to 100 characters).
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub name: String,
+    /// A 10-digit Indian mobile number; `+91` or `0` in front, spaces and hyphens are accepted.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub phone: String,
+    /// Up to 200 characters.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub line1: String,
+    /// Optional, up to 200 characters.
+    pub line2: String,
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub city: String,
+    /// A 6-digit PIN code.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub pincode: String,
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub state: String,
+    /// A delivery slot's key (its start, RFC 3339), from `GET /checkout/slots`.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub slot: String,
+    /// A coupon code (`FRESH10`), in any case; optional.
+    pub coupon: String,
+}
+
+/// A checked checkout request: only valid values exist here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    pub address: Address,
+    pub slot: Slot,
+    pub coupon: Option<String>,
+}
+
+impl CheckoutRequest {
+    pub fn parse(input: &CheckoutInput, now: DateTime<Utc>) -> Result<CheckoutRequest, AppError> {
+        let mut fields = FieldErrors::new();
+        let mut text = |name: &str, value: &str, min: usize, max: usize| -> String {
+            let v = value.trim();
+            let n = v.chars().count();
+            if n < min {
+                fields.insert(name.into(), "is required".into());
+            } else if n > max {
+                fields.insert(name.into(), format!("must be at most {max} characters"));
+            } else if v.chars().any(char::is_control) {
+                fields.insert(name.into(), "must not contain control characters".into());
+            }
+            v.to_string()
+        };
+        let name = text("name", &input.name, 1, 100);
+        let line1 = text("line1", &input.line1, 1, 200);
+        let line2 = text("line2", &input.line2, 0, 200);
+        let city = text("city", &input.city, 1, 100);
+        let state = text("state", &input.state, 1, 60);
+        let digits: String = input.phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let national = digits.strip_prefix("+91").or_else(|| digits.strip_prefix("0")).unwrap_or(&digits);
+        let phone_ok = national.len() == 10 && national.bytes().all(|b| b.is_ascii_digit()) && matches!(national.as_bytes()[0], b'6'..=b'9');
+        if !phone_ok {
+            fields.insert("phone".into(), "must be a 10-digit Indian mobile number".into());
+        }
+        let pincode = input.pincode.trim().to_string();
+        if !(pincode.len() == 6 && pincode.bytes().all(|b| b.is_ascii_digit()) && !pincode.starts_with('0')) {
+            fields.insert("pincode".into(), "must be a 6-digit PIN code".into());
+        }
+        let slot = delivery_slot::find_slot(now, &input.slot);
+        if slot.is_none() {
+            let msg = if input.slot.trim().is_empty() { "choose a delivery slot" } else { "is not an open delivery slot; choose another" };
+            fields.insert("slot".into(), msg.into());
+        }
+        let coupon = input.coupon.trim();
+        if coupon.len() > 32 {
+            fields.insert("coupon".into(), "is not a coupon we know".into());
+        }
+        match slot {
+            Some(slot) if fields.is_empty() => Ok(CheckoutRequest {
+                address: Address { name, phone: format!("+91{national}"), line1, line2, city, pincode, state },
+                slot,
+                coupon: (!coupon.is_empty()).then(|| coupon.to_ascii_uppercase()),
+            }),
+            _ => Err(AppError::Validation { fields }),
+        }
+    }
+}
+
+/// What checkout answers: the order waiting for payment and where to pay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlacedOrder {
+    pub order_id: Uuid,
+    pub number: i64,
+    pub total: Money,
+    pub reserved_until: DateTime<Utc>,
+    /// The page that starts payment in a browser.
+    pub payment_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderSummary {
+    pub id: Uuid,
+    pub number: i64,
+    pub state: OrderState,
+    pub total: Money,
+    pub item_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLineView {
+    pub variant_id: Uuid,
+    pub product_name: String,
+    pub product_slug: String,
+    pub variant_label: String,
+    pub sku: String,
+    pub unit_price: Money,
+    pub quantity: i32,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderEventView {
+    pub seq: i64,
+    pub from_state: Option<OrderState>,
+    pub to_state: OrderState,
+    pub action: String,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RefundView {
+    pub id: Uuid,
+    pub amount: Money,
+    pub reason: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDetail {
+    pub id: Uuid,
+    pub number: i64,
+    pub customer_id: Uuid,
+    pub state: OrderState,
+    pub lines: Vec<OrderLineView>,
+    pub subtotal: Money,
+    pub discount: Money,
+    pub delivery_fee: Money,
+    pub tax_included: Money,
+    pub total: Money,
+    pub refunded_amount: Money,
+    pub coupon: Option<String>,
+    pub address: Address,
+    pub slot_starts_at: DateTime<Utc>,
+    pub slot_ends_at: DateTime<Utc>,
+    pub slot_label: String,
+    pub reserved_until: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub events: Vec<OrderEventView>,
+    pub refunds: Vec<RefundView>,
+}
+
+impl OrderDetail {
+    pub fn payment_url(&self) -> Option<String> {
+        (self.state == OrderState::PendingPayment).then(|| format!("/orders/{}/pay", self.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> CheckoutInput {
+        let now: DateTime<Utc> = "2026-11-26T02:30:00Z".parse().unwrap();
+        CheckoutInput {
+            name: "Ananya Iyer".into(),
+            phone: "98400 10001".into(),
+            line1: "12 Lake View Road".into(),
+            line2: String::new(),
+            city: "Chennai".into(),
+            pincode: "600028".into(),
+            state: "Tamil Nadu".into(),
+            slot: delivery_slot::open_slots(now)[0].key(),
+            coupon: " fresh10 ".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_checkout_parses() {
+        let now: DateTime<Utc> = "2026-11-26T02:30:00Z".parse().unwrap();
+        let r = CheckoutRequest::parse(&input(), now).unwrap();
+        assert_eq!(r.address.phone, "+919840010001");
+        assert_eq!(r.coupon.as_deref(), Some("FRESH10"));
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let now: DateTime<Utc> = "2026-11-26T02:30:00Z".parse().unwrap();
+        let bad = CheckoutInput {
+            name: " ".into(),
+            phone: "12345".into(),
+            line1: "x".repeat(201),
+            city: "Chennai\u{0}".into(),
+            pincode: "060028".into(),
+            state: "TN".into(),
+            slot: "2020-01-01T07:00:00Z".into(),
+            ..input()
+        };
+        let e = CheckoutRequest::parse(&bad, now).unwrap_err();
+        let keys: Vec<_> = e.fields().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["city", "line1", "name", "phone", "pincode", "slot"]);
+    }
+
+    #[test]
+    fn cart_quantities_are_bounded() {
+        let change = |v: &str, q: &str, zero| CartChange::parse(&CartLineInput { variant_id: v.into(), quantity: q.into() }, zero);
+        let id = Uuid::now_v7().to_string();
+        assert_eq!(change(&id, "3", false).unwrap().quantity, 3);
+        assert_eq!(change(&id, "0", true).unwrap().quantity, 0);
+        for (q, zero) in [("0", false), ("-1", true), ("-1", false), ("100", false), ("1.5", false), ("", false), ("9999999999999", true)] {
+            assert!(change(&id, q, zero).unwrap_err().fields().unwrap().contains_key("quantity"), "{q}");
+        }
+        assert!(change("not-a-uuid", "1", false).unwrap_err().fields().unwrap().contains_key("variantId"));
+    }
+}

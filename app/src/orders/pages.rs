@@ -1,0 +1,525 @@
+//! Cart, checkout and order pages. They render on the server; the cart's quantity
+//! editor, the checkout form, the live tracking timeline and the order actions are
+//! islands.
+
+use super::api::*;
+use super::model::*;
+use crate::components::not_found::{LoadError, NotFound};
+use crate::domain::order_state::OrderState;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_params_map;
+
+fn go(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+fn hydrated_flag() -> ReadSignal<bool> {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    hydrated
+}
+
+fn first_message(e: &AppError) -> String {
+    match e.fields() {
+        Some(fields) if !fields.is_empty() => fields.values().cloned().collect::<Vec<_>>().join(" · "),
+        _ => e.to_string(),
+    }
+}
+
+const BUTTON: &str = "rounded-full bg-emerald-700 px-5 py-2.5 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
+const INPUT: &str = "mt-1 w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/30";
+
+/// "Add to cart" under the pack-size picker.
+#[island]
+pub fn AddToCart(variant_ids: Vec<String>) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let add = ServerAction::<UpdateCart>::new();
+    let (message, set_message) = signal(None::<(bool, String)>);
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(cart)) => set_message.set(Some((true, format!("Added · {} in your cart", cart.item_count)))),
+        Some(Err(e)) => set_message.set(Some((false, first_message(&e)))),
+        None => {}
+    });
+    let ids = StoredValue::new(variant_ids);
+    let on_click = move |_| {
+        // The picker's radio buttons say which pack is chosen.
+        #[cfg(feature = "hydrate")]
+        let chosen = document()
+            .query_selector("input[name=variant]:checked")
+            .ok()
+            .flatten()
+            .and_then(|el| el.get_attribute("value"));
+        #[cfg(not(feature = "hydrate"))]
+        let chosen: Option<String> = None;
+        let Some(variant_id) = chosen.or_else(|| ids.with_value(|v| v.first().cloned())) else { return };
+        add.dispatch(UpdateCart { variant_id, quantity: "1".into(), add: true });
+    };
+    view! {
+        <div class="mt-4 flex flex-wrap items-center gap-3" data-testid="add-to-cart" data-hydrated=move || hydrated.get().then_some("true")>
+            <button type="button" class=BUTTON on:click=on_click disabled=move || add.pending().get()>"Add to cart"</button>
+            <a href="/cart" class="font-medium text-emerald-800 hover:underline">"View cart"</a>
+            <p role="status" aria-live="polite" data-testid="cart-message"
+               class=move || if message.get().is_some_and(|m| m.0) { "text-sm text-emerald-800" } else { "text-sm text-red-700" }>
+                {move || message.get().map(|m| m.1)}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+pub fn CartPage() -> impl IntoView {
+    let cart = Resource::new_blocking(|| (), |_| load_cart());
+    view! {
+        <Title text="Your cart · Mandi"/>
+        <div class="mx-auto max-w-4xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-stone-900">"Your cart"</h1>
+            <Suspense fallback=|| view! { <p class="mt-4 text-stone-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match cart.await {
+                        Ok(cart) => view! { <CartEditor initial=cart/> }.into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// Quantities change in place: the server answers with the whole cart re-priced.
+#[island]
+fn CartEditor(initial: CartView) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let cart = RwSignal::new(initial);
+    let update = ServerAction::<UpdateCart>::new();
+    let (error, set_error) = signal(None::<String>);
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(fresh)) => {
+            cart.set(fresh);
+            set_error.set(None);
+        }
+        Some(Err(e)) => set_error.set(Some(first_message(&e))),
+        None => {}
+    });
+    let set_quantity = move |variant: String, quantity: u32| {
+        update.dispatch(UpdateCart { variant_id: variant, quantity: quantity.to_string(), add: false });
+    };
+    view! {
+        <div data-testid="cart" data-hydrated=move || hydrated.get().then_some("true")>
+            <p role="alert" class="mt-3 text-sm text-red-700">{move || error.get()}</p>
+            {move || if cart.with(|c| c.lines.is_empty()) {
+                view! {
+                    <div class="mt-6 rounded-2xl border border-dashed border-stone-300 bg-white p-10 text-center">
+                        <p class="font-medium text-stone-800">"Your cart is empty."</p>
+                        <a href="/search" class="mt-3 inline-block font-medium text-emerald-700 hover:underline">"Browse the shop"</a>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-4 divide-y divide-stone-200 rounded-2xl border border-stone-200 bg-white">
+                        <For each=move || cart.get().lines key=|l| (l.variant_id, l.quantity, l.unit_price) let:line>
+                            <CartRow line=line.clone() on_change=set_quantity/>
+                        </For>
+                    </ul>
+                    {move || cart.get().quote.map(|q| view! {
+                        <dl class="mt-4 ml-auto max-w-xs space-y-1 text-sm" data-testid="cart-totals">
+                            <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{q.subtotal.format_inr()}</dd></div>
+                            <div class="flex justify-between"><dt>"Delivery"</dt><dd>{if q.delivery_fee.paise() == 0 { "Free".to_string() } else { q.delivery_fee.format_inr() }}</dd></div>
+                            <div class="flex justify-between text-base font-semibold"><dt>"Total"</dt><dd data-testid="cart-total">{q.total.format_inr()}</dd></div>
+                            <div class="flex justify-between text-stone-500"><dt>"Includes GST"</dt><dd>{q.tax_included.format_inr()}</dd></div>
+                        </dl>
+                    })}
+                    <div class="mt-6 text-right">
+                        <a href="/checkout" class=BUTTON data-testid="go-to-checkout">"Checkout"</a>
+                    </div>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn CartRow(line: CartLine, on_change: impl Fn(String, u32) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let id = line.variant_id.to_string();
+    let (dec, inc, rm) = (id.clone(), id.clone(), id.clone());
+    let q = line.quantity;
+    let label = format!("{} {}", line.product_name, line.variant_label);
+    view! {
+        <li class="flex flex-wrap items-center gap-4 p-4" data-testid="cart-line">
+            <img src=line.image_url.clone() alt="" width="64" height="64" class="h-16 w-16 rounded-lg bg-stone-100 object-cover"/>
+            <div class="min-w-0 flex-1">
+                <a href=format!("/products/{}", line.product_slug) class="font-medium text-stone-900 hover:underline">{line.product_name.clone()}</a>
+                <p class="text-sm text-stone-600">{line.variant_label.clone()}" · "{line.unit_price.format_inr()}</p>
+                {line.issue.clone().map(|i| view! { <p class="text-sm font-medium text-amber-800" data-testid="line-issue">{i}</p> })}
+            </div>
+            <div class="flex items-center gap-2" role="group" aria-label=format!("Quantity of {label}")>
+                <button type="button" class="h-9 w-9 rounded-full border border-stone-300 text-lg" aria-label=format!("One fewer {label}")
+                    on:click=move |_| on_change(dec.clone(), q.saturating_sub(1))>"−"</button>
+                <span class="w-8 text-center font-semibold" data-testid="line-quantity">{q}</span>
+                <button type="button" class="h-9 w-9 rounded-full border border-stone-300 text-lg" aria-label=format!("One more {label}")
+                    on:click=move |_| on_change(inc.clone(), q + 1)>"+"</button>
+            </div>
+            <span class="w-24 text-right font-semibold">{line.line_total.format_inr()}</span>
+            <button type="button" class="text-sm text-stone-600 underline" on:click=move |_| on_change(rm.clone(), 0)>"Remove"</button>
+        </li>
+    }
+}
+
+#[component]
+pub fn CheckoutPage() -> impl IntoView {
+    let options = Resource::new_blocking(|| (), |_| load_checkout());
+    view! {
+        <Title text="Checkout · Mandi"/>
+        <div class="mx-auto max-w-3xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-stone-900">"Checkout"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match options.await {
+                        Ok(o) if o.cart.lines.is_empty() => view! { <p class="mt-4">"Your cart is empty. "<a class="text-emerald-700 underline" href="/search">"Browse the shop"</a></p> }.into_any(),
+                        Ok(o) => view! { <CheckoutForm options=o/> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/checkout"/> }.into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[island]
+fn CheckoutForm(options: CheckoutOptions) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let place = ServerAction::<PlaceOrder>::new();
+    let errors = move || match place.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    };
+    let field = move |name: &'static str| move || errors().and_then(|e| e.fields().and_then(|f| f.get(name).cloned()));
+    Effect::new(move |_| {
+        if let Some(Ok(placed)) = place.value().get() {
+            go(&placed.payment_url);
+        }
+    });
+    let quote = options.cart.quote.clone();
+    let slots: Vec<(String, String)> = options.slots.iter().map(|s| s.key()).zip(options.slot_labels.iter().cloned()).collect();
+    let input = move |name: &'static str, label: &'static str, value: String, autocomplete: &'static str| {
+        let err = field(name);
+        view! {
+            <label class="block">
+                <span class="text-sm font-medium text-stone-800">{label}</span>
+                <input name=format!("input[{name}]") class=INPUT value=value autocomplete=autocomplete
+                    aria-invalid=move || err().is_some().then_some("true")/>
+                <span class="text-sm text-red-700" data-field-error=name>{err}</span>
+            </label>
+        }
+    };
+    view! {
+        <div data-testid="checkout" data-hydrated=move || hydrated.get().then_some("true")>
+            <ActionForm action=place>
+                <fieldset class="mt-4 grid gap-4 sm:grid-cols-2">
+                    <legend class="mb-2 text-lg font-semibold">"Deliver to"</legend>
+                    {input("name", "Full name", options.name.clone(), "name")}
+                    {input("phone", "Mobile number", options.phone.clone(), "tel")}
+                    {input("line1", "Address", String::new(), "address-line1")}
+                    {input("line2", "Landmark (optional)", String::new(), "address-line2")}
+                    {input("city", "City", String::new(), "address-level2")}
+                    {input("pincode", "PIN code", String::new(), "postal-code")}
+                    {input("state", "State", String::new(), "address-level1")}
+                </fieldset>
+                <label class="mt-4 block">
+                    <span class="text-sm font-medium text-stone-800">"Delivery slot"</span>
+                    <select name="input[slot]" class=INPUT>
+                        {slots.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+                    </select>
+                    <span class="text-sm text-red-700" data-field-error="slot">{field("slot")}</span>
+                </label>
+                <label class="mt-4 block max-w-xs">
+                    <span class="text-sm font-medium text-stone-800">"Coupon (optional)"</span>
+                    <input name="input[coupon]" class=INPUT/>
+                    <span class="text-sm text-red-700" data-field-error="coupon">{field("coupon")}</span>
+                </label>
+                {quote.map(|q| view! {
+                    <p class="mt-6 text-lg">"To pay: "<strong data-testid="checkout-total">{q.total.format_inr()}</strong>
+                        <span class="text-sm text-stone-500">" (incl. delivery "{q.delivery_fee.format_inr()}")"</span></p>
+                })}
+                <p role="alert" class="mt-3 text-sm font-medium text-red-700" data-testid="checkout-error">
+                    {move || errors().filter(|e| matches!(e, AppError::CartChanged { .. }) || e.fields().is_none()).map(|e| first_message(&e))}
+                </p>
+                <button type="submit" class=format!("mt-4 {BUTTON}") disabled=move || place.pending().get()>"Place order and pay"</button>
+                <p class="mt-2 text-sm text-stone-600">"Your items are held for 15 minutes while you pay."</p>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let orders = Resource::new_blocking(|| (), |_| my_orders());
+    view! {
+        <Title text="Your orders · Mandi"/>
+        <div class="mx-auto max-w-4xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-stone-900">"Your orders"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match orders.await {
+                        Ok(list) => view! { <OrderList orders=list/> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/orders"/> }.into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn OrderList(orders: Vec<OrderSummary>) -> impl IntoView {
+    if orders.is_empty() {
+        return view! { <p class="mt-4 text-stone-600">"No orders yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="mt-4 divide-y divide-stone-200 rounded-2xl border border-stone-200 bg-white">
+            {orders.into_iter().map(|o| view! {
+                <li class="flex flex-wrap items-center justify-between gap-2 p-4" data-testid="order-row">
+                    <a href=format!("/orders/{}", o.id) class="font-medium text-emerald-800 hover:underline">{format!("Order #{}", o.number)}</a>
+                    <span class="text-sm text-stone-600">{o.created_at.format("%d %b %Y").to_string()}" · "{o.item_count}" items"</span>
+                    <StateBadge state=o.state/>
+                    <span class="font-semibold">{o.total.format_inr()}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn StateBadge(state: OrderState) -> impl IntoView {
+    let colour = match state {
+        OrderState::PendingPayment => "bg-amber-100 text-amber-900",
+        OrderState::Cancelled | OrderState::RefundRequested | OrderState::Refunded => "bg-stone-200 text-stone-800",
+        _ => "bg-emerald-100 text-emerald-900",
+    };
+    view! { <span class=format!("rounded-full px-3 py-1 text-sm font-medium {colour}") data-state=state.as_str()>{state.to_string()}</span> }
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let order = Resource::new_blocking(move || params.read().get("id").unwrap_or_default(), load_order);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let id = params.read_untracked().get("id").unwrap_or_default();
+                match order.await {
+                    Ok((order, staff)) => view! { <OrderView order staff/> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <Redirect path=format!("/login?next=/orders/{id}")/> }.into_any(),
+                    Err(AppError::NotFound { .. }) => view! { <NotFound message="We could not find that order"/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrderView(order: OrderDetail, staff: bool) -> impl IntoView {
+    let a = &order.address;
+    let address = format!("{}, {}{}, {} {}, {}", a.name, a.line1, if a.line2.is_empty() { String::new() } else { format!(", {}", a.line2) }, a.city, a.pincode, a.state);
+    view! {
+        <Title text=format!("Order #{} · Mandi", order.number)/>
+        <div class="mx-auto max-w-4xl px-4 py-6">
+            <a href=if staff { "/admin/orders" } else { "/orders" } class="text-sm text-emerald-800 hover:underline">"← Orders"</a>
+            <h1 class="mt-2 text-2xl font-bold text-stone-900">{format!("Order #{}", order.number)}</h1>
+            <p class="text-sm text-stone-600">"Delivery: "{order.slot_label.clone()}" · "{address}</p>
+            <div class="mt-6 grid gap-6 md:grid-cols-2">
+                <section aria-labelledby="items-h" class="rounded-2xl border border-stone-200 bg-white p-4">
+                    <h2 id="items-h" class="font-semibold">"Items"</h2>
+                    <ul class="mt-2 space-y-1 text-sm">
+                        {order.lines.iter().map(|l| view! {
+                            <li class="flex justify-between gap-2"><span>{format!("{} × {} {}", l.quantity, l.product_name, l.variant_label)}</span><span>{l.line_total.format_inr()}</span></li>
+                        }).collect_view()}
+                    </ul>
+                    <dl class="mt-3 space-y-1 border-t border-stone-100 pt-2 text-sm">
+                        <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{order.subtotal.format_inr()}</dd></div>
+                        {(order.discount.paise() > 0).then(|| view! { <div class="flex justify-between"><dt>"Discount"</dt><dd>"−"{order.discount.format_inr()}</dd></div> })}
+                        <div class="flex justify-between"><dt>"Delivery"</dt><dd>{order.delivery_fee.format_inr()}</dd></div>
+                        <div class="flex justify-between font-semibold"><dt>"Total"</dt><dd>{order.total.format_inr()}</dd></div>
+                        {(order.refunded_amount.paise() > 0).then(|| view! { <div class="flex justify-between text-stone-600"><dt>"Refunded"</dt><dd>{order.refunded_amount.format_inr()}</dd></div> })}
+                    </dl>
+                </section>
+                <OrderTracking id=order.id.to_string() initial_state=order.state events=order.events.clone() staff pay_url=order.payment_url()/>
+            </div>
+        </div>
+    }
+}
+
+/// The timeline, live: events arrive over the person's (or operations') event
+/// stream; if the stream fails, the page polls instead.
+#[island]
+fn OrderTracking(id: String, initial_state: OrderState, events: Vec<OrderEventView>, staff: bool, pay_url: Option<String>) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let state = RwSignal::new(initial_state);
+    let events = RwSignal::new(events);
+    let (live, set_live) = signal(false);
+    let id = StoredValue::new(id);
+    let merge = move |fresh: Vec<OrderEventView>| {
+        events.update(|list| {
+            for e in fresh {
+                if !list.iter().any(|x| x.seq == e.seq) {
+                    state.set(e.to_state);
+                    list.push(e);
+                }
+            }
+            list.sort_by_key(|e| e.seq);
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let topic = if staff { "ops" } else { "me" };
+        let poll = move || {
+            let after = events.with_untracked(|l| l.last().map(|e| e.seq).unwrap_or(0));
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = order_events(id.get_value(), after).await {
+                    merge(fresh);
+                }
+            });
+        };
+        if let Ok(source) = web_sys::EventSource::new(&format!("/live/events?topic={topic}")) {
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(text) = e.data().as_string() else { return };
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+                if value["orderId"].as_str() != Some(id.get_value().as_str()) {
+                    return;
+                }
+                if let Ok(event) = serde_json::from_value::<OrderEventView>(value["event"].clone()) {
+                    merge(vec![event]);
+                }
+            });
+            let _ = source.add_event_listener_with_callback("order", on_message.as_ref().unchecked_ref());
+            // On (re)connecting, catch up on anything missed while away.
+            let on_open = Closure::<dyn FnMut()>::new(move || {
+                set_live.set(true);
+                poll();
+            });
+            let on_error = Closure::<dyn FnMut()>::new(move || set_live.set(false));
+            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            on_message.forget();
+            on_open.forget();
+            on_error.forget();
+        }
+        // Polling fallback while the stream is down.
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            if !live.get_untracked() {
+                poll();
+            }
+        });
+        let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 10_000);
+        tick.forget();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_live, merge);
+    let act = ServerAction::<ActOnOrder>::new();
+    let (reason, set_reason) = signal(String::new());
+    let (amount, set_amount) = signal(String::new());
+    let act_error = move || match act.value().get() {
+        Some(Err(e)) => Some(first_message(&e)),
+        _ => None,
+    };
+    let send = move |action: &'static str| {
+        act.dispatch(ActOnOrder {
+            id: id.get_value(),
+            action: action.into(),
+            reason: Some(reason.get_untracked()).filter(|r| !r.is_empty()),
+            amount: Some(amount.get_untracked()).filter(|a| !a.is_empty()),
+        });
+    };
+    let action_button = move |action: &'static str, label: &'static str| {
+        view! { <button type="button" class=BUTTON data-action=action on:click=move |_| send(action) disabled=move || act.pending().get()>{label}</button> }
+    };
+    view! {
+        <section aria-labelledby="track-h" class="rounded-2xl border border-stone-200 bg-white p-4" data-testid="tracking"
+                 data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <div class="flex items-center justify-between">
+                <h2 id="track-h" class="font-semibold">"Tracking"</h2>
+                <span data-testid="order-state" data-state=move || state.get().as_str()>{move || view! { <StateBadge state=state.get()/> }}</span>
+            </div>
+            {pay_url.map(|url| view! {
+                <a href=url class=format!("mt-3 inline-block {BUTTON}") data-testid="pay-now">"Pay now"</a>
+            })}
+            <ol class="mt-4 space-y-3 border-l-2 border-emerald-200 pl-4" aria-live="polite" data-testid="timeline">
+                <For each=move || events.get() key=|e| e.seq let:e>
+                    <li data-testid="timeline-event" data-to=e.to_state.as_str()>
+                        <p class="font-medium text-stone-900">{e.to_state.to_string()}</p>
+                        <p class="text-xs text-stone-500">{e.at.format("%d %b, %H:%M UTC").to_string()}" · "{e.actor.clone()}</p>
+                        {e.reason.clone().map(|r| view! { <p class="text-sm text-stone-700">{r}</p> })}
+                    </li>
+                </For>
+            </ol>
+            <div class="mt-4 space-y-2">
+                <label class="block text-sm">
+                    <span class="font-medium">"Note or reason"</span>
+                    <input class=INPUT prop:value=reason on:input=move |e| set_reason.set(event_target_value(&e))/>
+                </label>
+                {move || {
+                    let s = state.get();
+                    let mut buttons = Vec::new();
+                    if staff {
+                        match s {
+                            OrderState::Paid => buttons.push(action_button("pack", "Mark packed").into_any()),
+                            OrderState::Packed => buttons.push(action_button("ship", "Mark shipped").into_any()),
+                            OrderState::Shipped => buttons.push(action_button("send_out_for_delivery", "Out for delivery").into_any()),
+                            OrderState::OutForDelivery => buttons.push(action_button("deliver", "Mark delivered").into_any()),
+                            OrderState::RefundRequested => {
+                                buttons.push(view! {
+                                    <label class="block text-sm"><span class="font-medium">"Refund amount (blank: all)"</span>
+                                        <input class=INPUT inputmode="decimal" prop:value=amount on:input=move |e| set_amount.set(event_target_value(&e))/></label>
+                                }.into_any());
+                                buttons.push(action_button("approve_refund", "Approve refund").into_any());
+                                buttons.push(action_button("reject_refund", "Reject refund").into_any());
+                            }
+                            _ => {}
+                        }
+                    } else {
+                        match s {
+                            OrderState::PendingPayment | OrderState::Paid => buttons.push(action_button("cancel", "Cancel order").into_any()),
+                            OrderState::Delivered => buttons.push(action_button("request_refund", "Request a refund").into_any()),
+                            _ => {}
+                        }
+                    }
+                    view! { <div class="flex flex-wrap gap-2">{buttons}</div> }
+                }}
+                <p role="alert" class="text-sm text-red-700">{act_error}</p>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+pub fn StaffOrdersPage() -> impl IntoView {
+    let orders = Resource::new_blocking(|| (), |_| all_orders(None));
+    view! {
+        <Title text="Orders · Mandi"/>
+        <div class="mx-auto max-w-5xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-stone-900">"Store orders"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match orders.await {
+                        Ok(list) => view! { <OrderList orders=list/> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/admin/orders"/> }.into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}

@@ -1,0 +1,163 @@
+//! Provenance as its readers see it (product page, trace page, REST clients), and the
+//! pure rules about batch codes and how provenance is shown.
+
+use crate::store::catalog::FarmSummary;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A certificate behind a lot: its farm's (organic operation) or the lot's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CertificationView {
+    pub scheme: String,
+    pub scheme_slug: String,
+    pub issuer: String,
+    pub number: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// Past its `valid_until` today.
+    pub expired: bool,
+    /// `farm` or `batch`: what the certificate covers.
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LabResultView {
+    pub test: String,
+    pub analyte_group: String,
+    /// Decimal strings, as every quantity in the API.
+    pub value: String,
+    pub unit: String,
+    pub limit: String,
+    /// `max` (residues, contaminants) or `min` (quality specs such as °Brix).
+    pub limit_kind: String,
+    pub passed: bool,
+    pub lab: String,
+    pub tested_on: NaiveDate,
+    pub report_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CheckpointView {
+    pub stage: String,
+    pub occurred_at: DateTime<Utc>,
+    pub place: String,
+    /// °C as a decimal string, when measured.
+    pub temperature_c: Option<String>,
+    pub recorded_by: String,
+}
+
+/// One lot with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchTrace {
+    pub code: String,
+    pub crop: String,
+    pub harvested_on: NaiveDate,
+    pub quantity: String,
+    pub unit: String,
+    pub farm: FarmSummary,
+    pub certifications: Vec<CertificationView>,
+    pub lab_results: Vec<LabResultView>,
+    pub checkpoints: Vec<CheckpointView>,
+}
+
+impl BatchTrace {
+    pub fn trace_href(&self) -> String {
+        format!("/trace/{}", self.code)
+    }
+
+    /// Every test passed (a lot with a failed test is withdrawn from sale).
+    pub fn all_tests_passed(&self) -> bool {
+        self.lab_results.iter().all(|l| l.passed)
+    }
+}
+
+/// A product sold from a traced lot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TracedProduct {
+    pub name: String,
+    pub slug: String,
+    /// Link to the product page when this storefront sells it.
+    pub href: Option<String>,
+}
+
+/// The public trace page of one batch code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TraceReport {
+    pub batch: BatchTrace,
+    /// The organisation that sells the lot.
+    pub seller: String,
+    pub products: Vec<TracedProduct>,
+}
+
+/// Batch codes as the database allows them (`^[A-Z0-9][A-Z0-9-]{2,39}$`); lowercase
+/// input (a hand-typed label) is accepted and upper-cased. `None` for anything else.
+pub fn normalize_code(raw: &str) -> Option<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    let bytes = code.as_bytes();
+    let ok = (3..=40).contains(&bytes.len())
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-');
+    ok.then_some(code)
+}
+
+pub fn stage_label(stage: &str) -> &'static str {
+    match stage {
+        "harvested" => "Harvested",
+        "graded" => "Graded",
+        "packed" => "Packed",
+        "cold_store" => "Cold store",
+        "dispatched" => "Dispatched",
+        "in_transit" => "In transit",
+        "received" => "Received",
+        _ => "Recorded",
+    }
+}
+
+/// Times are shown in India Standard Time (UTC+05:30, no daylight saving).
+pub fn format_ist(at: DateTime<Utc>) -> String {
+    let local = at.naive_utc() + chrono::Duration::minutes(330);
+    format!("{} IST", local.format("%-d %b %Y, %H:%M"))
+}
+
+pub fn format_date(day: NaiveDate) -> String {
+    day.format("%-d %b %Y").to_string()
+}
+
+/// `"≤ 0.01 mg/kg"` or `"≥ 10 °Brix"`.
+pub fn limit_label(result: &LabResultView) -> String {
+    let sign = if result.limit_kind == "min" { "≥" } else { "≤" };
+    format!("{sign} {} {}", result.limit, result.unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_checked_and_upper_cased() {
+        assert_eq!(normalize_code("gh-tea-000001").as_deref(), Some("GH-TEA-000001"));
+        assert_eq!(normalize_code(" GH-SPI-000012 ").as_deref(), Some("GH-SPI-000012"));
+        for bad in ["", "AB", "-ABC", "GH_TEA", "GH TEA", "../etc", "GH-TÉA", &"A".repeat(41), "gh%2Ftea"] {
+            assert_eq!(normalize_code(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_show_in_ist() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-19T00:45:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(format_ist(at), "19 Nov 2026, 06:15 IST");
+        assert_eq!(format_date(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()), "5 Jan 2026");
+    }
+}
