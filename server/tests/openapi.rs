@@ -162,7 +162,20 @@ async fn security_idempotency_and_failures_follow_the_routing_table(pool: PgPool
         .filter(|p| p["in"] == "query")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert!(["q", "category", "page", "limit"].iter().all(|n| names.contains(n)), "{names:?}");
+    let expected = ["q", "category", "farm", "certification", "minPrice", "maxPrice", "inStock", "sort", "page", "limit"];
+    assert!(expected.iter().all(|n| names.contains(n)), "{names:?}");
+    let sort = doc["paths"]["/api/v1/products"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "sort").unwrap();
+    assert_eq!(sort["schema"]["enum"], json!(["relevance", "price", "-price", "newest"]));
+    // Checkout names its own 409, with the `items.<variantId>` fields, and answers 201.
+    let checkout = &doc["paths"]["/api/v1/checkout"]["post"]["responses"];
+    assert_eq!(checkout["409"]["$ref"], "#/components/responses/CartChanged");
+    assert!(doc["components"]["responses"]["CartChanged"]["description"].as_str().unwrap().contains("items.<variantId>"));
+    assert!(checkout.get("201").is_some() && checkout.get("200").is_none(), "{checkout}");
+    let webhook = &doc["paths"]["/api/v1/webhooks/payments"]["post"];
+    assert_eq!(webhook["responses"]["401"]["$ref"], "#/components/responses/InvalidSignature");
+    let headers: BTreeSet<&str> =
+        webhook["parameters"].as_array().unwrap().iter().filter(|p| p["in"] == "header" && p["required"] == true).map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(headers, BTreeSet::from(["X-Razorpay-Event-Id", "X-Razorpay-Signature"]));
 }
 
 /// Every property that can hold a fraction, as `Schema.property`.
@@ -212,6 +225,11 @@ async fn money_is_a_decimal_string(pool: PgPool) {
     for (name, schema) in schemas.as_object().unwrap() {
         for (property, value) in schema["properties"].as_object().into_iter().flatten() {
             let lower = property.to_lowercase();
+            if lower.ends_with("paise") {
+                // The gateway's unit (`amountPaise`): a whole number of paise, never a fraction.
+                assert_eq!(value["type"], "integer", "{name}.{property}");
+                continue;
+            }
             if ["price", "mrp", "amount", "subtotal", "fee", "discount", "tax"].iter().any(|w| lower.contains(w)) {
                 let mut types = Vec::new();
                 collect_types(&value.get("$ref").map_or(value.clone(), |r| resolve(&doc, r.as_str().unwrap()).clone()), &mut types);
@@ -317,7 +335,7 @@ fn answer_fits(doc: &Value, method: &str, path: &str, status: u16, body: &Value)
 
 #[sqlx::test(migrations = false)]
 async fn real_answers_match_the_document(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::spawn(pool.clone()).await;
     let doc = document(&app).await;
 
     let (status, list) = app.get_json("/api/v1/products?limit=3").await;
@@ -355,4 +373,160 @@ async fn real_answers_match_the_document(pool: PgPool) {
     }
     let (status, body) = app.get_json("/api/v1/auth/me").await;
     answer_fits(&doc, "get", "/api/v1/auth/me", status, &body);
+
+    storefront_answers_match(&app, &doc).await;
+    shopping_answers_match(&app, &doc, &pool, token).await;
+}
+
+/// Farms, provenance, and the catalogue with every filter.
+async fn storefront_answers_match(app: &TestApp, doc: &Value) {
+    let (status, farms) = app.get_json("/api/v1/farms").await;
+    answer_fits(doc, "get", "/api/v1/farms", status, &farms);
+    let farm = farms["data"][0]["slug"].as_str().expect("demo farms").to_string();
+    let (status, body) = app.get_json(&format!("/api/v1/farms/{farm}")).await;
+    answer_fits(doc, "get", "/api/v1/farms/{id}", status, &body);
+    let (status, body) = app.get_json("/api/v1/farms/no-such-farm").await;
+    assert_eq!(status, 404);
+    answer_fits(doc, "get", "/api/v1/farms/{id}", status, &body);
+
+    let (status, list) = app.get_json(&format!("/api/v1/products?farm={farm}&inStock=true&minPrice=1&maxPrice=100000&sort=-price&limit=5")).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(!list["data"].as_array().unwrap().is_empty(), "the demo farm {farm} sells something in stock");
+    answer_fits(doc, "get", "/api/v1/products", status, &list);
+    let (status, body) = app.get_json("/api/v1/products?certification=india-organic-npop&sort=newest&limit=5").await;
+    answer_fits(doc, "get", "/api/v1/products", status, &body);
+    let (status, body) = app.get_json("/api/v1/products?sort=cheapest&inStock=maybe&minPrice=-1").await;
+    assert_eq!(status, 400);
+    answer_fits(doc, "get", "/api/v1/products", status, &body);
+
+    let id = list["data"][0]["id"].as_str().unwrap();
+    let (_, product) = app.get_json(&format!("/api/v1/products/{id}")).await;
+    let code = product["data"]["batches"][0]["code"].as_str().expect("demo products are sold from traced lots");
+    let (status, body) = app.get_json(&format!("/api/v1/trace/{code}")).await;
+    answer_fits(doc, "get", "/api/v1/trace/{code}", status, &body);
+    let (status, body) = app.get_json("/api/v1/trace/NO-SUCH-LOT").await;
+    assert_eq!(status, 404);
+    answer_fits(doc, "get", "/api/v1/trace/{code}", status, &body);
+}
+
+async fn send(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// Cart, checkout (placed, and refused because a price changed), the order and its
+/// payment, and the payment webhook refusing a forged body.
+async fn shopping_answers_match(app: &TestApp, doc: &Value, pool: &PgPool, token: &str) {
+    use reqwest::Method;
+    let (_, list) = app.get_json("/api/v1/products?inStock=true&limit=20").await;
+    let mut variants = Vec::new();
+    for product in list["data"].as_array().unwrap() {
+        let (_, detail) = app.get_json(&format!("/api/v1/products/{}", product["id"].as_str().unwrap())).await;
+        for v in detail["data"]["variants"].as_array().unwrap() {
+            if v["available"].as_i64().unwrap() >= 5 {
+                variants.push(v["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(variants.len() >= 2, "two pack sizes in stock in the demo data");
+
+    let (status, body) = send(app, Method::GET, "/api/v1/cart", token, None).await;
+    assert_eq!(status, 200, "{body}");
+    answer_fits(doc, "get", "/api/v1/cart", status, &body);
+    let (status, body) = send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[0], "quantity": 1 }))).await;
+    assert_eq!(status, 200, "{body}");
+    answer_fits(doc, "post", "/api/v1/cart/items", status, &body);
+    let (status, body) = send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[1], "quantity": "2" }))).await;
+    answer_fits(doc, "post", "/api/v1/cart/items", status, &body);
+    let (status, body) = send(app, Method::PUT, &format!("/api/v1/cart/items/{}", variants[1]), token, Some(json!({ "quantity": 3 }))).await;
+    answer_fits(doc, "put", "/api/v1/cart/items/{variantId}", status, &body);
+    let (status, body) = send(app, Method::GET, "/api/v1/cart", token, None).await;
+    assert_eq!(body["data"]["lines"].as_array().unwrap().len(), 2, "{body}");
+    assert!(body["data"]["quote"].is_object(), "{body}");
+    answer_fits(doc, "get", "/api/v1/cart", status, &body);
+    let (status, body) = send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[0], "quantity": 0 }))).await;
+    assert_eq!(status, 400);
+    answer_fits(doc, "post", "/api/v1/cart/items", status, &body);
+
+    let (status, slots) = app.get_json("/api/v1/checkout/slots").await;
+    answer_fits(doc, "get", "/api/v1/checkout/slots", status, &slots);
+    let slot = slots["data"][0]["key"].as_str().expect("an open delivery slot").to_string();
+    let address = json!({ "name": "Ananya Iyer", "phone": "9840010001", "line1": "12 Lake View Road", "city": "Chennai",
+                          "pincode": "600028", "state": "Tamil Nadu", "slot": slot });
+
+    // A price changed since the line was added: 409 CART_CHANGED, by line.
+    let mut tx = support::operator(pool).await;
+    sqlx::query("UPDATE product_variants SET price = price + 1 WHERE id = $1::uuid").bind(&variants[1]).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let (status, body) = send(app, Method::POST, "/api/v1/checkout", token, Some(address.clone())).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("CART_CHANGED")), "{body}");
+    assert!(body["error"]["fields"].get(format!("items.{}", variants[1])).is_some(), "{body}");
+    answer_fits(doc, "post", "/api/v1/checkout", status, &body);
+
+    let (status, placed) = send(app, Method::POST, "/api/v1/checkout", token, Some(address)).await;
+    assert_eq!(status, 201, "{placed}");
+    answer_fits(doc, "post", "/api/v1/checkout", status, &placed);
+    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
+    let (status, body) = send(app, Method::DELETE, &format!("/api/v1/cart/items/{}", variants[0]), token, None).await;
+    assert!(body["data"]["quote"].is_null(), "{body}");
+    answer_fits(doc, "delete", "/api/v1/cart/items/{variantId}", status, &body);
+
+    let (status, body) = send(app, Method::GET, "/api/v1/orders?limit=5", token, None).await;
+    assert_eq!(body["data"][0]["id"], order.as_str(), "{body}");
+    answer_fits(doc, "get", "/api/v1/orders", status, &body);
+    let (status, body) = send(app, Method::GET, &format!("/api/v1/orders/{order}"), token, None).await;
+    assert_eq!(body["data"]["paymentUrl"], format!("/orders/{order}/pay"), "{body}");
+    answer_fits(doc, "get", "/api/v1/orders/{id}", status, &body);
+    let (status, body) = send(app, Method::GET, &format!("/api/v1/orders/{order}/events"), token, None).await;
+    answer_fits(doc, "get", "/api/v1/orders/{id}/events", status, &body);
+    let (status, body) = send(app, Method::POST, &format!("/api/v1/orders/{order}/payment"), token, Some(json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+    answer_fits(doc, "post", "/api/v1/orders/{id}/payment", status, &body);
+    let (status, body) = send(app, Method::POST, &format!("/api/v1/orders/{order}/actions"), token, Some(json!({ "action": "cancel", "reason": "changed my mind" }))).await;
+    assert_eq!((status, body["data"]["state"].as_str()), (200, Some("cancelled")), "{body}");
+    answer_fits(doc, "post", "/api/v1/orders/{id}/actions", status, &body);
+    let (status, body) = send(app, Method::GET, &format!("/api/v1/orders/{order}"), token, None).await;
+    assert!(body["data"]["paymentUrl"].is_null(), "{body}");
+    answer_fits(doc, "get", "/api/v1/orders/{id}", status, &body);
+    let (status, body) = send(app, Method::POST, &format!("/api/v1/orders/{order}/payment"), token, Some(json!({}))).await;
+    assert_eq!(status, 409, "{body}");
+    answer_fits(doc, "post", "/api/v1/orders/{id}/payment", status, &body);
+    let (status, body) = send(app, Method::GET, &format!("/api/v1/orders/{}", uuid::Uuid::nil()), token, None).await;
+    assert_eq!(status, 404);
+    answer_fits(doc, "get", "/api/v1/orders/{id}", status, &body);
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/webhooks/payments"))
+        .header("content-type", "application/json")
+        .header("x-razorpay-event-id", "evt_forged")
+        .header("x-razorpay-signature", "0".repeat(64))
+        .body(json!({ "event": "payment.captured" }).to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("INVALID_SIGNATURE")), "{body}");
+    answer_fits(doc, "post", "/api/v1/webhooks/payments", status, &body);
+    let body = json!({ "event": "payment.authorized", "payload": {} }).to_string();
+    let signature = server::payments::signature::sign("sandbox-webhook-secret", body.as_bytes());
+    let response = app
+        .client
+        .post(app.url("/api/v1/webhooks/payments"))
+        .header("content-type", "application/json")
+        .header("x-razorpay-event-id", "evt_openapi")
+        .header("x-razorpay-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    answer_fits(doc, "post", "/api/v1/webhooks/payments", status, &body);
 }

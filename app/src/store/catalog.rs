@@ -148,7 +148,7 @@ pub struct ProductQueryParams {
     /// `true` for only products with a pack in stock (also `1`/`yes`/`on`; `false`, `0`, `no`, `off` or absent for all).
     #[cfg_attr(feature = "ssr", param(value_type = Option<bool>))]
     pub in_stock: Option<String>,
-    /// `relevance` (best match for `q`, alphabetical without), `price` (cheapest first), `-price`, `newest`.
+    /// How to order the list (see its schema).
     #[cfg_attr(feature = "ssr", param(schema_with = sort_schema))]
     pub sort: Option<String>,
     #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 10000))]
@@ -162,6 +162,7 @@ pub struct ProductQueryParams {
 fn sort_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some("`relevance` (best match for `q`; alphabetical without), `price` (cheapest pack first), `-price` (dearest first), `newest`."))
         .enum_values(Some(Sort::ALL.map(Sort::as_param)))
         .default(Some(Sort::Relevance.as_param().into()))
         .build()
@@ -375,6 +376,8 @@ pub struct FilterOptions {
 pub struct FarmProfile {
     pub farm: FarmSummary,
     pub state: String,
+    /// A decimal string.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub area_acres: Option<String>,
     pub certifications: Vec<crate::trace::model::CertificationView>,
     pub products: crate::envelope::Page<ProductCard>,

@@ -29,8 +29,10 @@ pub struct LabResultView {
     pub test: String,
     pub analyte_group: String,
     /// Decimal strings, as every quantity in the API.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub value: String,
     pub unit: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub limit: String,
     /// `max` (residues, contaminants) or `min` (quality specs such as °Brix).
     pub limit_kind: String,
@@ -48,6 +50,7 @@ pub struct CheckpointView {
     pub occurred_at: DateTime<Utc>,
     pub place: String,
     /// °C as a decimal string, when measured.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub temperature_c: Option<String>,
     pub recorded_by: String,
 }
@@ -60,6 +63,7 @@ pub struct BatchTrace {
     pub code: String,
     pub crop: String,
     pub harvested_on: NaiveDate,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub quantity: String,
     pub unit: String,
     pub farm: FarmSummary,

@@ -152,7 +152,40 @@ pub async fn callback(
 }
 
 
+/// What a Razorpay SDK needs to open its checkout for an order.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentStart {
+    order_id: Uuid,
+    /// `razorpay`, or `sandbox` in development and tests.
+    gateway: &'static str,
+    /// The gateway key id the SDK is opened with.
+    key_id: String,
+    /// The gateway's order (the same one on every call for this order).
+    gateway_order_id: String,
+    amount: app::domain::money::Money,
+    /// `amount` in paise, as the gateway counts it.
+    amount_paise: i64,
+    /// Always `INR`.
+    currency: &'static str,
+    /// The stock is held, and the order payable, until then.
+    reserved_until: chrono::DateTime<chrono::Utc>,
+    /// The sandbox gateway's checkout page; `null` with Razorpay (use the SDK).
+    checkout_url: Option<String>,
+    /// Where the gateway sends the shopper back.
+    callback_url: String,
+}
+
 /// `POST /api/v1/orders/{id}/payment`: the gateway order for a mobile SDK.
+#[utoipa::path(post, path = "/orders/{id}/payment", operation_id = "startPayment",
+    params(("id" = Uuid, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The gateway order to pay", body = crate::rest::v1::openapi::PaymentStartEnvelope),
+        (status = 404, response = crate::rest::v1::openapi::NotFound),
+        (status = 409, description = "`CONFLICT`: the order is no longer waiting for payment (paid, or cancelled); \
+            or `REQUEST_IN_PROGRESS` while a request with the same `Idempotency-Key` runs", body = app::envelope::ErrorEnvelope),
+        (status = 503, response = crate::rest::v1::openapi::Unavailable),
+    ))]
 pub async fn for_mobile(
     State(state): State<AppState>,
     Extension(payments): Extension<Payments>,
@@ -162,16 +195,16 @@ pub async fn for_mobile(
     let order = crate::rest::v1::parse_id(&id, "id")?;
     let payable = order_service::payable(&state.pool, state.store_tenant, order, claims.sub).await?;
     let gateway_order_id = gateway_order(&state, &payments, &payable).await?;
-    Ok(ok(serde_json::json!({
-        "orderId": order,
-        "gateway": payments.name,
-        "keyId": payments.key_id,
-        "gatewayOrderId": gateway_order_id,
-        "amount": payable.total,
-        "amountPaise": payable.total.paise(),
-        "currency": "INR",
-        "reservedUntil": payable.reserved_until,
-        "checkoutUrl": payments.sandbox.then(|| format!("{}/{gateway_order_id}", payments.checkout_base)),
-        "callbackUrl": format!("{}/payments/callback", payments.app_base),
-    })))
+    Ok(ok(PaymentStart {
+        order_id: order,
+        gateway: payments.name,
+        key_id: payments.key_id.clone(),
+        amount: payable.total,
+        amount_paise: payable.total.paise(),
+        currency: "INR",
+        reserved_until: payable.reserved_until,
+        checkout_url: payments.sandbox.then(|| format!("{}/{gateway_order_id}", payments.checkout_base)),
+        callback_url: format!("{}/payments/callback", payments.app_base),
+        gateway_order_id,
+    }))
 }

@@ -17,6 +17,29 @@ use axum::response::Response;
 use serde_json::Value;
 use sqlx::PgPool;
 
+/// What became of a payment webhook.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentWebhookReceipt {
+    /// The `X-Razorpay-Event-Id` it was stored under.
+    event_id: String,
+    /// What applying it did, in words (`order … paid`; `duplicate: …` for a delivery
+    /// seen before).
+    outcome: String,
+}
+
+/// Razorpay's payment webhooks (`payment.captured`, `order.paid`, `refund.processed`;
+/// other events are stored and ignored). Safe to deliver more than once.
+#[utoipa::path(post, path = "/webhooks/payments", operation_id = "razorpayWebhook",
+    params(
+        ("X-Razorpay-Signature" = String, Header, description = "Hex HMAC-SHA256 of the raw body under the webhook secret"),
+        ("X-Razorpay-Event-Id" = String, Header, description = "The event's id (up to 100 characters): a delivery seen before changes nothing"),
+    ),
+    request_body(content = serde_json::Value, description = "A Razorpay webhook event (`event`, `payload.payment.entity` or `payload.refund.entity`)"),
+    responses(
+        (status = 200, description = "Stored, and applied unless it had been", body = crate::rest::v1::openapi::PaymentWebhookReceiptEnvelope),
+        (status = 401, response = crate::rest::v1::openapi::InvalidSignature),
+    ))]
 pub async fn receive(
     State(state): State<AppState>,
     Extension(payments): Extension<Payments>,
@@ -36,7 +59,7 @@ pub async fn receive(
     let event: Value = serde_json::from_slice(&body).map_err(|_| AppError::validation("body", "is not valid JSON"))?;
     let name = event["event"].as_str().ok_or_else(|| AppError::validation("event", "is required"))?.to_string();
     let outcome = apply(&state.pool, &payments, &event_id, &name, &event).await?;
-    Ok(ok(serde_json::json!({ "eventId": event_id, "outcome": outcome })))
+    Ok(ok(PaymentWebhookReceipt { event_id, outcome }))
 }
 
 /// Stores the event (once) and applies it unless it was applied before.

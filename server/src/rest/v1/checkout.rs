@@ -13,18 +13,49 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(slots, place))]
+pub struct Api;
+
 pub fn routes() -> Routes {
     Routes::new().get("/checkout/slots", Public, slots).post("/checkout", SignedIn, place)
 }
 
+/// A delivery window a checkout can choose.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliverySlot {
+    /// What `slot` of `POST /checkout` takes: the start, RFC 3339.
+    key: String,
+    /// In store time (IST): `Thu 27 Nov, 7–10 am`.
+    label: String,
+    starts_at: chrono::DateTime<chrono::Utc>,
+    ends_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<&Slot> for DeliverySlot {
+    fn from(s: &Slot) -> DeliverySlot {
+        DeliverySlot { key: s.key(), label: s.label(), starts_at: s.starts_at, ends_at: s.ends_at }
+    }
+}
+
+/// The delivery windows open now, earliest first.
+#[utoipa::path(get, path = "/checkout/slots", operation_id = "listDeliverySlots",
+    responses((status = 200, description = "The open delivery slots", body = super::openapi::DeliverySlotsEnvelope)))]
 async fn slots() -> Response {
-    let slots: Vec<serde_json::Value> = delivery_slot::open_slots(chrono::Utc::now())
-        .iter()
-        .map(|s: &Slot| serde_json::json!({ "key": s.key(), "label": s.label(), "startsAt": s.starts_at, "endsAt": s.ends_at }))
-        .collect();
+    let slots: Vec<DeliverySlot> = delivery_slot::open_slots(chrono::Utc::now()).iter().map(DeliverySlot::from).collect();
     ok(slots)
 }
 
+/// Turn the signed-in person's cart into an order waiting for payment: prices are
+/// checked again and the stock is held until `reservedUntil`. Pay it with
+/// `POST /orders/{id}/payment` (mobile SDKs) or in a browser at `paymentUrl`.
+#[utoipa::path(post, path = "/checkout", operation_id = "placeOrder",
+    request_body = app::orders::model::CheckoutInput,
+    responses(
+        (status = 201, description = "The order, waiting for payment", body = super::openapi::PlacedOrderEnvelope),
+        (status = 409, response = super::openapi::CartChanged),
+    ))]
 async fn place(State(state): State<AppState>, Authenticated(claims): Authenticated, ApiJson(input): ApiJson<CheckoutInput>) -> Result<Response, AppError> {
     let request = CheckoutRequest::parse(&input, chrono::Utc::now())?;
     let placed = app::orders::checkout_service::place_order(&state.pool, state.store_tenant, claims.sub, None, &request, &state.checkout_settings()).await?;

@@ -43,6 +43,11 @@ use utoipa::openapi::{
     nest(
         (path = "/api/v1", api = super::products::Api, tags = ["products"]),
         (path = "/api/v1", api = super::categories::Api, tags = ["categories"]),
+        (path = "/api/v1", api = super::farms::Api, tags = ["farms"]),
+        (path = "/api/v1", api = super::trace::Api, tags = ["trace"]),
+        (path = "/api/v1", api = super::cart::Api, tags = ["cart"]),
+        (path = "/api/v1", api = super::checkout::Api, tags = ["checkout"]),
+        (path = "/api/v1", api = super::orders::Api, tags = ["orders"]),
         (path = "/api/v1", api = super::auth::Api, tags = ["auth"]),
         (path = "/api/v1", api = super::admin::Api, tags = ["admin"]),
         (path = "/api/v1", api = super::ops::Api, tags = ["ops"]),
@@ -136,6 +141,17 @@ envelope! {
     InboxEnvelope(Vec<app::outbox::InAppMessage>);
     PreferencesEnvelope(super::notifications::Preferences);
     WebhookReceiptEnvelope(super::webhooks::WebhookReceipt);
+    FarmsEnvelope(Vec<app::store::catalog::FarmListing>);
+    FarmProfileEnvelope(app::store::catalog::FarmProfile);
+    TraceReportEnvelope(app::trace::model::TraceReport);
+    CartEnvelope(app::orders::model::CartView);
+    DeliverySlotsEnvelope(Vec<super::checkout::DeliverySlot>);
+    PlacedOrderEnvelope(app::orders::model::PlacedOrder);
+    OrderEnvelope(super::orders::OrderWithPayment);
+    OrderEventsEnvelope(Vec<app::orders::model::OrderEventView>);
+    OrderMovedEnvelope(super::orders::OrderMoved);
+    PaymentStartEnvelope(crate::payments::pay::PaymentStart);
+    PaymentWebhookReceiptEnvelope(crate::payments::webhook::PaymentWebhookReceipt);
 }
 
 paged! {
@@ -147,6 +163,7 @@ keyset! {
     AuditRecordPage(app::admin::model::AuditRecord);
     JobRecordPage(crate::jobs::store::JobRecord);
     MessageStatusPage(super::ops::MessageStatus);
+    OrderSummaryPage(app::orders::model::OrderSummary);
 }
 
 /// The shared failure answers, `#/components/responses/NAME`. A handler names the ones
@@ -170,12 +187,15 @@ macro_rules! failures {
 failures! {
     ValidationFailed 400 "`VALIDATION_FAILED`: `error.fields` names each bad field (query, path, body or header).";
     Unauthenticated 401 "`UNAUTHENTICATED`: no valid bearer token (or wrong credentials or code).";
+    InvalidSignature 401 "`INVALID_SIGNATURE`: the webhook's signature header is missing or does not match its body; nothing was stored.";
     Forbidden 403 "`FORBIDDEN`: signed in, but no role here grants this.";
     NotFound 404 "`NOT_FOUND`.";
     Conflict 409 "`CONFLICT`, or `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running.";
+    CartChanged 409 "`CART_CHANGED`: the cart no longer matches the shelf. `error.fields` has one entry per affected line, keyed `items.<variantId>`, saying what changed (a new price, which the cart now shows, or only N left). Review the cart and check out again. Also `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running.";
     PayloadTooLarge 413 "`PAYLOAD_TOO_LARGE`: the body is over the server's limit.";
     IdempotencyKeyReused 422 "`IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request.";
     RateLimited 429 "`RATE_LIMITED` (retryable): wait `Retry-After` seconds.";
+    Unavailable 503 "`UNAVAILABLE` (retryable): a service behind this one (the payment gateway) did not answer; try again after `Retry-After` seconds.";
 }
 
 fn failure_response(status: u16, description: &str) -> RefOr<utoipa::openapi::Response> {
@@ -183,7 +203,7 @@ fn failure_response(status: u16, description: &str) -> RefOr<utoipa::openapi::Re
         "application/json",
         ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build(),
     );
-    if status == 409 || status == 429 {
+    if matches!(status, 409 | 429 | 503) {
         response = response.header(
             "Retry-After",
             HeaderBuilder::new()

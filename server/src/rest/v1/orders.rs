@@ -12,7 +12,12 @@ use app::orders::order_service;
 use app::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use serde::Deserialize;
+use app::orders::model::OrderDetail;
+use serde::{Deserialize, Serialize};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, show, events, act, crate::payments::pay::for_mobile))]
+pub struct Api;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -33,6 +38,18 @@ struct ListQuery {
     scope: Option<String>,
 }
 
+/// The caller's orders, newest first (`scope=all`: every customer's, for the store's staff).
+#[utoipa::path(get, path = "/orders", operation_id = "listOrders",
+    params(
+        ("state" = Option<app::domain::order_state::OrderState>, Query, description = "Only orders in this state"),
+        ("scope" = Option<String>, Query, description = "`mine` (the default) or `all` (every customer's orders: the store's staff only, others get 403)"),
+        ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Default 20"),
+    ),
+    responses(
+        (status = 200, description = "A page of orders", body = super::openapi::OrderSummaryPage),
+        (status = 403, response = super::openapi::Forbidden),
+    ))]
 async fn list(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let q: ListQuery = parse_query(raw.as_deref())?;
     let limit = match q.limit.as_deref() {
@@ -65,13 +82,39 @@ fn scope(state: &AppState, claims: &app::account::tokens::Claims) -> Option<uuid
     if door::fulfils(state, claims) { None } else { Some(claims.sub) }
 }
 
+/// One order with where to pay it while it waits for payment.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderWithPayment {
+    #[serde(flatten)]
+    detail: OrderDetail,
+    /// The page that starts payment in a browser; `null` unless the order is `pending_payment`.
+    payment_url: Option<String>,
+}
+
+/// The order's state after an action.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderMoved {
+    order_id: uuid::Uuid,
+    state: OrderState,
+}
+
+const ORDER_ID: &str = "The order's id";
+
+/// One order: lines, amounts, address, slot, history and refunds. Customers see their
+/// own orders; the store's staff see every order.
+#[utoipa::path(get, path = "/orders/{id}", operation_id = "getOrder",
+    params(("id" = uuid::Uuid, Path, description = ORDER_ID)),
+    responses(
+        (status = 200, description = "The order", body = super::openapi::OrderEnvelope),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 async fn show(State(state): State<AppState>, Authenticated(claims): Authenticated, Path(id): Path<String>) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let detail = order_service::detail(&state.pool, state.store_tenant, id, scope(&state, &claims)).await?;
     let payment_url = detail.payment_url();
-    let mut value = serde_json::to_value(&detail).map_err(|e| AppError::internal("order", e))?;
-    value["paymentUrl"] = serde_json::json!(payment_url);
-    Ok(ok(value))
+    Ok(ok(OrderWithPayment { detail, payment_url }))
 }
 
 #[derive(Deserialize, Default)]
@@ -80,6 +123,16 @@ struct EventsQuery {
     after: Option<String>,
 }
 
+/// The order's history, oldest first, after event `after` (for polling).
+#[utoipa::path(get, path = "/orders/{id}/events", operation_id = "listOrderEvents",
+    params(
+        ("id" = uuid::Uuid, Path, description = ORDER_ID),
+        ("after" = Option<i64>, Query, minimum = 0, description = "Only events with a greater `seq` (default 0: all)"),
+    ),
+    responses(
+        (status = 200, description = "The events", body = super::openapi::OrderEventsEnvelope),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 async fn events(State(state): State<AppState>, Authenticated(claims): Authenticated, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let q: EventsQuery = parse_query(raw.as_deref())?;
@@ -90,14 +143,41 @@ async fn events(State(state): State<AppState>, Authenticated(claims): Authentica
     Ok(ok(order_service::events(&state.pool, state.store_tenant, id, scope(&state, &claims), after).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ActionBody {
+pub struct ActionBody {
+    /// `cancel` and `request_refund` are the customer's (an admin may cancel too); `pack`,
+    /// `ship`, `send_out_for_delivery` and `deliver` need a store role; `approve_refund`
+    /// and `reject_refund` need a role that approves refunds.
+    #[schema(schema_with = action_schema)]
     action: String,
+    /// Why (up to 500 characters): shown in the order's history.
     reason: Option<String>,
+    /// `approve_refund`: how much to refund (default: what is left of the total).
+    #[schema(value_type = Option<app::domain::money::Money>)]
     amount: Option<String>,
 }
 
+fn action_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["pack", "ship", "send_out_for_delivery", "deliver", "cancel", "request_refund", "approve_refund", "reject_refund"]))
+        .build()
+}
+
+/// Move the order along its lifecycle (`pending_payment → paid → packed → shipped →
+/// out_for_delivery → delivered`; `cancelled` before packing; `refund_requested →
+/// refunded` after delivery).
+#[utoipa::path(post, path = "/orders/{id}/actions", operation_id = "actOnOrder",
+    params(("id" = uuid::Uuid, Path, description = ORDER_ID)),
+    request_body = ActionBody,
+    responses(
+        (status = 200, description = "The order's new state", body = super::openapi::OrderMovedEnvelope),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, description = "`CONFLICT`: the order's state does not allow the action (or there is no captured payment to refund); \
+            or `REQUEST_IN_PROGRESS` while a request with the same `Idempotency-Key` runs", body = app::envelope::ErrorEnvelope),
+    ))]
 async fn act(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -108,5 +188,5 @@ async fn act(
     let cmd = app::orders::api::parse_command(&body.action, body.reason, body.amount.as_deref())?;
     let acting = door::acting(&state, &claims, cmd.action)?;
     let to = order_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await?;
-    Ok(ok(serde_json::json!({ "orderId": id, "state": to })))
+    Ok(ok(OrderMoved { order_id: id, state: to }))
 }

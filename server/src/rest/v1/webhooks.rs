@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(whatsapp_subscribe, whatsapp_status))]
+#[openapi(paths(whatsapp_subscribe, whatsapp_status, crate::payments::webhook::receive))]
 pub struct Api;
 
 pub fn routes() -> Routes {
@@ -72,7 +72,7 @@ async fn whatsapp_subscribe(State(state): State<AppState>, RawQuery(raw): RawQue
     request_body(content = serde_json::Value, description = "WhatsApp Cloud API webhook (`entry[].changes[].value.statuses[]`)"),
     responses(
         (status = 200, description = "Statuses received and applied", body = super::openapi::WebhookReceiptEnvelope),
-        (status = 401, description = "`INVALID_SIGNATURE`", body = app::envelope::ErrorEnvelope),
+        (status = 401, response = super::openapi::InvalidSignature),
     ))]
 /// WhatsApp delivery statuses (`X-Hub-Signature-256`). A forged body is a 401 and
 /// changes nothing; a replayed or duplicated one is accepted and changes nothing.
