@@ -13,6 +13,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub pool: PgPool,
+    /// The app's own pool (closing it is the database going away, for the app).
+    pub app_pool: PgPool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -71,7 +73,7 @@ impl TestApp {
             .connect_with((*pool.connect_options()).clone())
             .await
             .expect("app pool");
-        let app = Application::with_pool(config, app_pool).await.expect("app builds");
+        let app = Application::with_pool(config, app_pool.clone()).await.expect("app builds");
         let addr = app.local_addr();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
@@ -81,7 +83,7 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        TestApp { addr, client, pool, stop: Some(stop) }
+        TestApp { addr, client, pool, app_pool, stop: Some(stop) }
     }
 
     pub fn url(&self, path: &str) -> String {
