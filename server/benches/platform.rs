@@ -12,21 +12,11 @@ use sqlx::PgPool;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::scratch_database;
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn scratch_database(name: &str) -> PgPool {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL (bench/run sets it)");
-    let admin = PgPool::connect(&url).await.expect("database");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
-    let (server_part, query) = url.split_once('?').map_or((url.as_str(), ""), |(a, b)| (a, b));
-    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
-    let url = format!("{}/{name}{query}", server_part.rsplit_once('/').unwrap().0);
-    let pool = server::db::connect(&url, 40).await.unwrap();
-    server::db::MIGRATOR.run(&pool).await.unwrap();
-    pool
 }
 
 fn workers(pool: &PgPool, count: usize, concurrency: usize) -> (tokio::sync::watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
@@ -203,7 +193,7 @@ async fn fan_out(pool: PgPool, subscribers: usize, rounds: usize) {
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let pool = scratch_database("mandi_bench_platform").await;
+        let (pool, _) = scratch_database("mandi_bench_platform").await;
         let jobs: i64 = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
         let shapes = std::env::var("BENCH_WORKERS").unwrap_or_else(|_| "1x16,1x32,2x16".into());
         for shape in shapes.split(',') {

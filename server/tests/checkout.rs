@@ -492,3 +492,32 @@ async fn the_lifecycle_with_its_permissions_and_refunds(pool: PgPool) {
     let (status, all) = app.get_json_as("/api/v1/orders?scope=all&state=paid", &staff).await;
     assert_eq!(status, 200, "{all}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_guest_cookie_never_opens_someone_elses_cart(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let shop = shop(&pool).await;
+    let (_, v) = stocked(&pool, &shop, 10, &[(1, "80.00")]).await;
+    let (owner, token) = customer(&pool).await;
+    add(&app, &token, v[0], json!(3)).await;
+    let mut tx = support::operator(&pool).await;
+    let their_cart: Uuid = sqlx::query_scalar("SELECT id FROM carts WHERE user_id = $1").bind(owner).fetch_one(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    // A guest presenting that cart's id sees an empty cart, and adding makes a new one.
+    let cookie = format!("mandi_cart={their_cart}");
+    let r = app.call_fn("/_fn/cart/view", &[], Some(&cookie)).await;
+    assert_eq!(r.status(), 200);
+    let view: Value = r.json().await.unwrap();
+    assert_eq!(view["lines"].as_array().unwrap().len(), 0, "{view}");
+    let variant = v[0].to_string();
+    let r = app.call_fn("/_fn/cart/change", &[("variant_id", variant.as_str()), ("quantity", "1"), ("add", "true")], Some(&cookie)).await;
+    assert_eq!(r.status(), 200);
+    let new_cookie = support::set_cookie(&r, "mandi_cart").expect("a new guest cart");
+    assert_ne!(support::cookie_value(&new_cookie), their_cart.to_string());
+    let (_, theirs) = app.get_json_as("/api/v1/cart", &token).await;
+    assert_eq!(theirs["data"]["lines"][0]["quantity"], 3, "the owner's cart is untouched");
+    // A guest's own cart works with the cookie it was given.
+    let mine = format!("mandi_cart={}", support::cookie_value(&new_cookie));
+    let view: Value = app.call_fn("/_fn/cart/view", &[], Some(&mine)).await.json().await.unwrap();
+    assert_eq!(view["itemCount"], 1);
+}

@@ -71,3 +71,65 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(pool: Pg
     assert!(orphaned >= 1 && taken_over >= 1, "the killed worker held jobs ({orphaned}) that the survivor took over ({taken_over})");
     drop(survivor);
 }
+
+/// The app is killed (SIGKILL) after the shopper paid and before anything confirmed
+/// the payment: the browser never returns and the gateway's webhooks are still
+/// waiting to be delivered. A fresh process on the same database completes the order
+/// from the durable webhook deliveries: no lost payment, no double charge.
+#[sqlx::test(migrations = false)]
+async fn the_server_killed_between_payment_and_confirmation(pool: PgPool) {
+    let url = database_url(&pool).await;
+    let mut first = ServerProcess::start(&url, &[]).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let shopper = token(&first, "customer@greenharvest.demo").await;
+    let variant: String = {
+        let r: serde_json::Value = client.get(first.url("/api/v1/products?inStock=true&limit=1")).send().await.unwrap().json().await.unwrap();
+        let id = r["data"][0]["id"].as_str().unwrap().to_string();
+        let p: serde_json::Value = client.get(first.url(&format!("/api/v1/products/{id}"))).send().await.unwrap().json().await.unwrap();
+        p["data"]["variants"].as_array().unwrap().iter().find(|v| v["available"].as_i64().unwrap() > 0).unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let r = client.post(first.url("/api/v1/cart/items")).bearer_auth(&shopper).json(&json!({ "variantId": variant, "quantity": 1 })).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now())[0].key();
+    let placed: serde_json::Value = client
+        .post(first.url("/api/v1/checkout"))
+        .bearer_auth(&shopper)
+        .json(&json!({ "name": "A", "phone": "9840010001", "line1": "1 Road", "city": "Chennai", "pincode": "600028", "state": "TN", "slot": slot }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
+    let pay: serde_json::Value = client.post(first.url(&format!("/api/v1/orders/{order}/payment"))).bearer_auth(&shopper).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    let gateway_order = pay["data"]["gatewayOrderId"].as_str().unwrap().to_string();
+    // Webhooks a few seconds late; the browser never comes back.
+    let r = client.put(first.url("/sandbox/razorpay/behaviour")).json(&json!({ "delayMs": 4000, "skipCallback": true })).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client.post(first.url(&format!("/sandbox/razorpay/checkout/{gateway_order}/pay"))).form(&[("callback_url", "/payments/callback")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    first.kill_hard();
+
+    let mut ops = support::operator(&pool).await;
+    let state: String = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1::uuid").bind(&order).fetch_one(&mut *ops).await.unwrap();
+    ops.commit().await.unwrap();
+    assert_eq!(state, "pending_payment", "nothing confirmed the payment before the kill");
+
+    let second = ServerProcess::start(&url, &[]).await;
+    wait_for("the order paid by the surviving deliveries", Duration::from_secs(60), async || {
+        let mut tx = support::operator(&pool).await;
+        let s: String = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1::uuid").bind(&order).fetch_one(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        s == "paid"
+    })
+    .await;
+    let mut tx = support::operator(&pool).await;
+    let (payments, captured): (i64, i64) = sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE disposition = 'captured') FROM payments")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((payments, captured), (1, 1));
+    drop(second);
+}

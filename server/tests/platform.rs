@@ -23,7 +23,7 @@ async fn health_and_readiness(pool: PgPool) {
     sqlx::query("UPDATE _sqlx_migrations SET success = true").execute(&pool).await.unwrap();
 
     // The database going away makes it not ready, and liveness stays up.
-    pool.close().await;
+    app.app_pool.close().await;
     let (status, body) = app.get_json("/readyz").await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["checks"]["database"], "unreachable");

@@ -21,21 +21,7 @@ pub fn safe_next(raw: Option<String>) -> String {
         .unwrap_or_else(|| "/account".into())
 }
 
-fn go(path: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().set_href(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
-}
-
-/// `data-hydrated` on a form tells tests (and people) that the island is live.
-fn hydrated_flag() -> ReadSignal<bool> {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    hydrated
-}
+use crate::components::island_support::{go, hydrated_flag};
 
 #[component]
 fn AuthCard(title: &'static str, children: Children) -> impl IntoView {

@@ -12,20 +12,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-fn go(path: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().set_href(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
-}
-
-fn hydrated_flag() -> ReadSignal<bool> {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    hydrated
-}
+use crate::components::island_support::{go, hydrated_flag};
 
 fn first_message(e: &AppError) -> String {
     match e.fields() {
@@ -212,12 +199,14 @@ fn CheckoutForm(options: CheckoutOptions) -> impl IntoView {
     let input = move |name: &'static str, label: &'static str, value: String, autocomplete: &'static str| {
         let err = field(name);
         view! {
-            <label class="block">
-                <span class="text-sm font-medium text-stone-800">{label}</span>
-                <input name=format!("input[{name}]") class=INPUT value=value autocomplete=autocomplete
-                    aria-invalid=move || err().is_some().then_some("true")/>
-                <span class="text-sm text-red-700" data-field-error=name>{err}</span>
-            </label>
+            <div>
+                <label class="block">
+                    <span class="text-sm font-medium text-stone-800">{label}</span>
+                    <input name=format!("input[{name}]") class=INPUT value=value autocomplete=autocomplete
+                        aria-invalid=move || err().is_some().then_some("true") aria-describedby=format!("error-{name}")/>
+                </label>
+                <span class="text-sm text-red-700" id=format!("error-{name}") data-field-error=name>{err}</span>
+            </div>
         }
     };
     view! {
@@ -235,16 +224,16 @@ fn CheckoutForm(options: CheckoutOptions) -> impl IntoView {
                 </fieldset>
                 <label class="mt-4 block">
                     <span class="text-sm font-medium text-stone-800">"Delivery slot"</span>
-                    <select name="input[slot]" class=INPUT>
+                    <select name="input[slot]" class=INPUT aria-describedby="error-slot">
                         {slots.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
                     </select>
-                    <span class="text-sm text-red-700" data-field-error="slot">{field("slot")}</span>
                 </label>
+                <span class="text-sm text-red-700" id="error-slot" data-field-error="slot">{field("slot")}</span>
                 <label class="mt-4 block max-w-xs">
                     <span class="text-sm font-medium text-stone-800">"Coupon (optional)"</span>
-                    <input name="input[coupon]" class=INPUT/>
-                    <span class="text-sm text-red-700" data-field-error="coupon">{field("coupon")}</span>
+                    <input name="input[coupon]" class=INPUT aria-describedby="error-coupon"/>
                 </label>
+                <span class="text-sm text-red-700" id="error-coupon" data-field-error="coupon">{field("coupon")}</span>
                 {quote.map(|q| view! {
                     <p class="mt-6 text-lg">"To pay: "<strong data-testid="checkout-total">{q.total.format_inr()}</strong>
                         <span class="text-sm text-stone-500">" (incl. delivery "{q.delivery_fee.format_inr()}")"</span></p>

@@ -13,6 +13,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub pool: PgPool,
+    /// The app's own pool (closing it is the database going away, for the app).
+    pub app_pool: PgPool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -48,6 +50,11 @@ pub const CLOUD_NOTIFY: &[(&str, &str)] = &[
     ("MANDI_SMS_API_URL", "http://127.0.0.1:9/sms"),
     ("MANDI_EMAIL_API_URL", "http://127.0.0.1:9/email"),
     ("MANDI_MESSAGING_API_TOKEN", "m"),
+    ("MANDI_PAYMENT_GATEWAY", "razorpay"),
+    ("MANDI_RAZORPAY_API_BASE", "http://127.0.0.1:9"),
+    ("MANDI_RAZORPAY_KEY_ID", "rzp_live_test"),
+    ("MANDI_RAZORPAY_KEY_SECRET", "k"),
+    ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w"),
 ];
 
 impl TestApp {
@@ -57,7 +64,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, vars: &[(&str, &str)]) -> TestApp {
-        let app = Application::with_pool(config_with(vars), pool.clone()).await.expect("app builds");
+        // The app gets a pool of its configured size, as in production: the test's own
+        // pool (five connections) is too small for the listeners, the job worker and
+        // concurrent requests together.
+        let config = config_with(vars);
+        let app_pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(config.db_max_connections)
+            .connect_with((*pool.connect_options()).clone())
+            .await
+            .expect("app pool");
+        let app = Application::with_pool(config, app_pool.clone()).await.expect("app builds");
         let addr = app.local_addr();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
@@ -67,7 +83,7 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        TestApp { addr, client, pool, stop: Some(stop) }
+        TestApp { addr, client, pool, app_pool, stop: Some(stop) }
     }
 
     pub fn url(&self, path: &str) -> String {
