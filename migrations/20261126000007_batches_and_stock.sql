@@ -99,18 +99,23 @@ LEFT JOIN LATERAL (
     WHERE r.tenant_id = s.tenant_id AND r.stock_item_id = s.id AND r.reserved_until > now()
 ) r ON true;
 
-DO $$
+-- Tenant isolation for a tenant-owned table, as migration 0005 set it up for the first
+-- ones: rows of the transaction's tenant only, unless the transaction says it spans
+-- tenants. `tenant_may_be_null`: rows that belong to no tenant are visible everywhere.
+CREATE FUNCTION isolate_by_tenant(t regclass, tenant_may_be_null boolean DEFAULT false) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
-    t text;
-    visible constant text :=
+    visible text :=
         '(SELECT current_setting(''mandi.cross_tenant'', true)) IS NOT DISTINCT FROM ''on'''
         ' OR tenant_id = (SELECT nullif(current_setting(''mandi.tenant_id'', true), '''')::uuid)';
 BEGIN
-    FOREACH t IN ARRAY ARRAY['batches', 'stock_items', 'stock_reservations', 'stock_movements']
-    LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (%s) WITH CHECK (%s)', t, visible, visible);
-    END LOOP;
+    IF tenant_may_be_null THEN
+        visible := 'tenant_id IS NULL OR ' || visible;
+    END IF;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %s USING (%s) WITH CHECK (%s)', t, visible, visible);
 END
 $$;
+
+SELECT isolate_by_tenant(t) FROM unnest(ARRAY['batches', 'stock_items', 'stock_reservations', 'stock_movements']::regclass[]) AS t;

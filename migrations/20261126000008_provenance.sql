@@ -152,18 +152,4 @@ CREATE INDEX products_by_farm_listing ON products (tenant_id, farm_id, name, id)
 -- A lot's stock items, for the product page's lots and the trace page's products.
 CREATE INDEX stock_items_by_batch ON stock_items (tenant_id, batch_id) WHERE batch_id IS NOT NULL;
 
-DO $$
-DECLARE
-    t text;
-    visible constant text :=
-        '(SELECT current_setting(''mandi.cross_tenant'', true)) IS NOT DISTINCT FROM ''on'''
-        ' OR tenant_id = (SELECT nullif(current_setting(''mandi.tenant_id'', true), '''')::uuid)';
-BEGIN
-    FOREACH t IN ARRAY ARRAY['certifications', 'lab_results', 'handling_checkpoints']
-    LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (%s) WITH CHECK (%s)', t, visible, visible);
-    END LOOP;
-END
-$$;
+SELECT isolate_by_tenant(t) FROM unnest(ARRAY['certifications', 'lab_results', 'handling_checkpoints']::regclass[]) AS t;

@@ -182,30 +182,9 @@ CREATE TABLE payment_mismatches (
     UNIQUE (kind, reference)
 );
 
-DO $$
-DECLARE
-    t text;
-    visible constant text :=
-        '(SELECT current_setting(''mandi.cross_tenant'', true)) IS NOT DISTINCT FROM ''on'''
-        ' OR tenant_id = (SELECT nullif(current_setting(''mandi.tenant_id'', true), '''')::uuid)';
-BEGIN
-    FOREACH t IN ARRAY ARRAY['carts', 'cart_items', 'orders', 'order_lines', 'order_events', 'payments', 'refunds']
-    LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (%s) WITH CHECK (%s)', t, visible, visible);
-    END LOOP;
-    FOREACH t IN ARRAY ARRAY['payment_webhook_events', 'payment_mismatches']
-    LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_isolation ON %I USING (tenant_id IS NULL OR %s) WITH CHECK (tenant_id IS NULL OR %s)',
-            t, visible, visible
-        );
-    END LOOP;
-END
-$$;
+SELECT isolate_by_tenant(t)
+FROM unnest(ARRAY['carts', 'cart_items', 'orders', 'order_lines', 'order_events', 'payments', 'refunds']::regclass[]) AS t;
+SELECT isolate_by_tenant(t, true) FROM unnest(ARRAY['payment_webhook_events', 'payment_mismatches']::regclass[]) AS t;
 
 -- Which tenant a gateway order belongs to, and nothing else about it: the webhook
 -- arrives with no tenant, and must not open every tenant's orders to find its own.

@@ -8,6 +8,7 @@ use crate::domain::order_state::OrderState;
 use crate::domain::permissions::Access;
 use crate::error::AppError;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use uuid::Uuid;
 
 pub const ACCESS: &[(&str, Access)] = &[

@@ -25,6 +25,11 @@ pub struct EventInput<'a> {
     pub data: Option<serde_json::Value>,
 }
 
+/// A state read back from the database (its CHECK admits only valid ones).
+fn state_of(text: &str) -> Result<OrderState, AppError> {
+    text.parse().map_err(|e: String| AppError::internal("order state", e))
+}
+
 fn actor_str(a: Actor) -> &'static str {
     match a {
         Actor::Customer => "customer",
@@ -92,7 +97,7 @@ async fn lock_order(tx: &mut PgConnection, tenant: Uuid, order: Uuid) -> Result<
     .await?;
     Ok(match head {
         Some(h) => {
-            let state = h.state.parse().map_err(|e: String| AppError::internal("order state", e))?;
+            let state = state_of(&h.state)?;
             Some((h, state))
         }
         None => None,
@@ -125,12 +130,12 @@ pub struct CapturedPayment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     /// The order is now paid and its stock sold.
-    Paid { order: Uuid },
+    Paid { tenant: Uuid, order: Uuid },
     /// This payment was applied before; nothing changed.
-    AlreadyApplied { order: Uuid },
+    AlreadyApplied { tenant: Uuid, order: Uuid },
     /// Money the order cannot use (paid twice, cancelled, stock gone, wrong amount):
     /// kept on record and refunded in full.
-    Refunding { order: Uuid, why: String },
+    Refunding { tenant: Uuid, order: Uuid, why: String },
     /// No order of ours has this gateway order.
     UnknownOrder,
 }
@@ -140,19 +145,10 @@ pub enum Completion {
 /// payment id makes each payment count once; `paid_payment_id` (unique) makes one
 /// payment complete the order.
 pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Completion, AppError> {
-    let tenant: Option<Uuid> = sqlx::query_scalar("SELECT order_tenant_by_gateway_order($1)")
-        .bind(&p.gateway_order_id)
-        .fetch_one(pool)
-        .await?;
-    let Some(tenant) = tenant else {
+    let Some((tenant, order)) = order_by_gateway_order(pool, &p.gateway_order_id).await? else {
         return Ok(Completion::UnknownOrder);
     };
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let order: Uuid = sqlx::query_scalar("SELECT id FROM orders WHERE tenant_id = $1 AND gateway_order_id = $2")
-        .bind(tenant)
-        .bind(&p.gateway_order_id)
-        .fetch_one(&mut *tx)
-        .await?;
     let Some((head, state)) = lock_order(&mut tx, tenant, order).await? else {
         return Ok(Completion::UnknownOrder);
     };
@@ -162,7 +158,7 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
         .await?;
     if seen {
         tx.commit().await?;
-        return Ok(Completion::AlreadyApplied { order });
+        return Ok(Completion::AlreadyApplied { tenant, order });
     }
     let amount = Money::from_paise(p.amount_paise);
     let total = Money::from_decimal(head.total);
@@ -214,7 +210,7 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
                 data: Some(serde_json::json!({ "paymentId": p.gateway_payment_id, "amount": amount })),
             })
             .await?;
-            Completion::Paid { order }
+            Completion::Paid { tenant, order }
         }
         Some(why) => {
             let mut to = state;
@@ -234,7 +230,7 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
                 data: Some(serde_json::json!({ "paymentId": p.gateway_payment_id, "amount": amount })),
             })
             .await?;
-            Completion::Refunding { order, why }
+            Completion::Refunding { tenant, order, why }
         }
     };
     tx.commit().await?;
@@ -581,7 +577,7 @@ fn summary(r: SummaryRow) -> Result<OrderSummary, AppError> {
     Ok(OrderSummary {
         id: r.id,
         number: r.number,
-        state: r.state.parse().map_err(|e: String| AppError::internal("order state", e))?,
+        state: state_of(&r.state)?,
         total: Money::from_decimal(r.total),
         item_count: r.item_count,
         created_at: r.created_at,
@@ -678,7 +674,7 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
         id: order,
         number: row.number,
         customer_id: row.customer_id,
-        state: row.state.parse().map_err(|e: String| AppError::internal("order state", e))?,
+        state: state_of(&row.state)?,
         lines: lines
             .into_iter()
             .map(|(variant_id, product_name, product_slug, variant_label, sku, unit_price, quantity, line_total)| OrderLineView {
@@ -728,8 +724,8 @@ async fn events_in(tx: &mut PgConnection, tenant: Uuid, order: Uuid, after: i64)
         .map(|(seq, from, to, action, actor, reason, at)| {
             Ok(OrderEventView {
                 seq,
-                from_state: from.map(|f| f.parse()).transpose().map_err(|e: String| AppError::internal("order state", e))?,
-                to_state: to.parse().map_err(|e: String| AppError::internal("order state", e))?,
+                from_state: from.as_deref().map(state_of).transpose()?,
+                to_state: state_of(&to)?,
                 action,
                 actor,
                 reason,

@@ -97,9 +97,9 @@ pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &st
                 return Err(AppError::validation("payload.payment.entity", "needs id, order_id and a positive amount"));
             }
             match order_service::complete_payment(pool, &captured).await? {
-                Completion::Paid { order } => (format!("order {order} paid"), tenant_of(pool, &captured.gateway_order_id).await?),
-                Completion::AlreadyApplied { order } => (format!("order {order} already had this payment"), tenant_of(pool, &captured.gateway_order_id).await?),
-                Completion::Refunding { order, why } => (format!("order {order}: refunding ({why})"), tenant_of(pool, &captured.gateway_order_id).await?),
+                Completion::Paid { tenant, order } => (format!("order {order} paid"), Some(tenant)),
+                Completion::AlreadyApplied { tenant, order } => (format!("order {order} already had this payment"), Some(tenant)),
+                Completion::Refunding { tenant, order, why } => (format!("order {order}: refunding ({why})"), Some(tenant)),
                 Completion::UnknownOrder => {
                     record_unknown(pool, &captured).await?;
                     ("no order of ours has this gateway order; flagged for reconciliation".to_string(), None)
@@ -125,10 +125,6 @@ pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &st
         .await?;
     tx.commit().await?;
     Ok(outcome)
-}
-
-async fn tenant_of(pool: &PgPool, gateway_order_id: &str) -> Result<Option<uuid::Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT order_tenant_by_gateway_order($1)").bind(gateway_order_id).fetch_one(pool).await
 }
 
 async fn record_unknown(pool: &PgPool, p: &CapturedPayment) -> Result<(), sqlx::Error> {
