@@ -73,6 +73,10 @@ pub struct Config {
     pub payments: PaymentGatewayConfig,
     /// How long a checkout holds its stock while the shopper pays.
     pub reservation_minutes: u32,
+    /// How long a catalogue listing (one page of one query) is served from memory
+    /// before it is read again; 0 reads every time. Stock shown on a listing may be
+    /// this stale; the product page and checkout always read it fresh.
+    pub catalog_listing_cache_ms: u32,
     pub leptos: LeptosOptions,
 }
 
@@ -262,6 +266,7 @@ const KNOWN_KEYS: &[&str] = &[
     "razorpay_key_secret",
     "razorpay_webhook_secret",
     "reservation_minutes",
+    "catalog_listing_cache_ms",
     "whatsapp_api_base",
     "whatsapp_phone_number_id",
     "whatsapp_token",
@@ -302,8 +307,9 @@ impl Config {
             return Err(ConfigError("DATABASE_URL: expected a postgres:// or postgresql:// URL".into()));
         }
 
+        let env = layers.get("env", Environment::Development, str::parse)?;
         let config = Config {
-            env: layers.get("env", Environment::Development, str::parse)?,
+            env,
             database_url,
             db_max_connections: layers.get("db_max_connections", 10, |s| {
                 positive::<u32>(s).and_then(|n| if n <= 1000 { Ok(n) } else { Err("at most 1000".into()) })
@@ -337,6 +343,11 @@ impl Config {
             payments: payment_gateway(&layers)?,
             reservation_minutes: layers.get("reservation_minutes", 15, |s| {
                 positive::<u32>(s).and_then(|n| if n <= 120 { Ok(n) } else { Err("at most 120".into()) })
+            })?,
+            // Tests see each change at once; the storefront everywhere else trades a
+            // moment of staleness for not re-reading the same page per visitor.
+            catalog_listing_cache_ms: layers.get("catalog_listing_cache_ms", if env == Environment::Test { 0 } else { 2000 }, |s| {
+                s.parse::<u32>().map_err(|e| e.to_string()).and_then(|n| if n <= 60_000 { Ok(n) } else { Err("at most 60000 (a minute)".into()) })
             })?,
             leptos,
         };
@@ -492,6 +503,15 @@ demo_autoload = true
         assert!(e.0.contains("unknown setting \"demo_autolaod\""), "{e}");
         let e = load(FILE, &[DB, ("MANDI_STORE_TENANT", "Green Harvest")]).unwrap_err();
         assert!(e.0.starts_with("MANDI_STORE_TENANT"), "{e}");
+    }
+
+    #[test]
+    fn listings_are_cached_for_a_moment_except_in_tests() {
+        assert_eq!(load(FILE, &[DB]).unwrap().catalog_listing_cache_ms, 2000);
+        assert_eq!(load(FILE, &[DB, ("MANDI_ENV", "test")]).unwrap().catalog_listing_cache_ms, 0);
+        assert_eq!(load(FILE, &[DB, ("MANDI_CATALOG_LISTING_CACHE_MS", "0")]).unwrap().catalog_listing_cache_ms, 0);
+        let e = load(FILE, &[DB, ("MANDI_CATALOG_LISTING_CACHE_MS", "600000")]).unwrap_err();
+        assert!(e.0.starts_with("MANDI_CATALOG_LISTING_CACHE_MS"), "{e}");
     }
 
     #[test]

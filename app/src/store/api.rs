@@ -31,20 +31,21 @@ pub async fn product_by_slug(slug: String) -> Result<ProductDetail, AppError> {
 #[server(prefix = "/_fn", endpoint = "store/categories")]
 pub async fn categories() -> Result<Vec<Category>, AppError> {
     let state = crate::state::app_state()?;
-    state.catalog.categories(&state.pool, state.store_tenant).await
+    Ok(state.catalog.categories(&state.pool, state.store_tenant).await?.to_vec())
 }
 
-/// What the search page's filters offer: categories, farms, certification schemes.
+/// What the search page's filters offer: categories, farms (the biggest, and `farm`
+/// when one is chosen), certification schemes.
 #[server(prefix = "/_fn", endpoint = "store/filters")]
-pub async fn load_filter_options() -> Result<FilterOptions, AppError> {
+pub async fn load_filter_options(farm: Option<String>) -> Result<FilterOptions, AppError> {
     let state = crate::state::app_state()?;
-    state.catalog.filter_options(&state.pool, state.store_tenant).await
+    state.catalog.filter_options(&state.pool, state.store_tenant, farm.as_deref()).await
 }
 
 #[server(prefix = "/_fn", endpoint = "store/farms")]
 pub async fn farms() -> Result<Vec<FarmListing>, AppError> {
     let state = crate::state::app_state()?;
-    state.catalog.farms(&state.pool, state.store_tenant).await
+    Ok(state.catalog.farms(&state.pool, state.store_tenant).await?.to_vec())
 }
 
 /// A farm's storefront by slug or id.

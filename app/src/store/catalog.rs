@@ -169,7 +169,7 @@ fn sort_schema() -> utoipa::openapi::Object {
 }
 
 /// How a listing is ordered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Sort {
     /// Best match first for a text search; alphabetical when browsing.
     #[default]
@@ -210,7 +210,7 @@ impl Sort {
 }
 
 /// A catalogue query that has been checked: only valid values can exist here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ProductQuery {
     pub text: Option<String>,
     pub category: Option<String>,
@@ -222,6 +222,14 @@ pub struct ProductQuery {
     pub sort: Sort,
     pub page: u32,
     pub limit: u32,
+}
+
+impl ProductQuery {
+    /// The same query without what changes only the order or the page: all of these
+    /// share one total.
+    pub fn count_key(&self) -> ProductQuery {
+        ProductQuery { sort: Sort::Relevance, page: 1, limit: DEFAULT_LIMIT, ..self.clone() }
+    }
 }
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -360,6 +368,24 @@ pub struct CertificationOption {
     pub name: String,
 }
 
+/// Farms offered in the filter's list; a very large catalogue lists its biggest farms
+/// (and always the one chosen) and leaves the rest to `/farms`.
+pub const FARM_OPTIONS: usize = 150;
+
+/// The farms a filter form lists: those with products, at most `max` of them (the
+/// ones with most products, plus `chosen` wherever it ranks), by name.
+pub fn farm_options(farms: &[FarmListing], chosen: Option<&str>, max: usize) -> Vec<FarmListing> {
+    let mut offered: Vec<&FarmListing> = farms.iter().filter(|f| f.product_count > 0).collect();
+    if offered.len() > max {
+        offered.sort_by(|a, b| b.product_count.cmp(&a.product_count).then(a.name.cmp(&b.name)));
+        let chosen = chosen.and_then(|slug| offered.iter().position(|f| f.slug == slug)).filter(|&i| i >= max).map(|i| offered[i]);
+        offered.truncate(max);
+        offered.extend(chosen);
+        offered.sort_by(|a, b| a.name.cmp(&b.name).then(a.slug.cmp(&b.slug)));
+    }
+    offered.into_iter().cloned().collect()
+}
+
 /// What the search page's filter form offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -402,6 +428,30 @@ mod tests {
     fn params(q: &str, category: &str, page: &str, limit: &str) -> ProductQueryParams {
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         ProductQueryParams { q: opt(q), category: opt(category), page: opt(page), limit: opt(limit), ..Default::default() }
+    }
+
+    fn farm(i: usize, products: i64) -> FarmListing {
+        FarmListing {
+            id: Uuid::nil(),
+            slug: format!("farm-{i:03}"),
+            name: format!("Farm {i:03}"),
+            region: String::new(),
+            state: String::new(),
+            product_count: products,
+            certifications: vec![],
+        }
+    }
+
+    #[test]
+    fn farm_options_lists_the_biggest_farms_and_the_chosen_one_by_name() {
+        // Farm i has i products; farm 0 has none and is never offered.
+        let farms: Vec<FarmListing> = (0..10).map(|i| farm(i, i as i64)).collect();
+        let slugs = |v: Vec<FarmListing>| v.into_iter().map(|f| f.slug).collect::<Vec<_>>();
+        assert_eq!(slugs(farm_options(&farms, None, 3)), ["farm-007", "farm-008", "farm-009"]);
+        assert_eq!(slugs(farm_options(&farms, Some("farm-002"), 3)), ["farm-002", "farm-007", "farm-008", "farm-009"]);
+        assert_eq!(slugs(farm_options(&farms, Some("farm-008"), 3)), ["farm-007", "farm-008", "farm-009"]);
+        assert_eq!(slugs(farm_options(&farms, Some("nope"), 3)), ["farm-007", "farm-008", "farm-009"]);
+        assert_eq!(farm_options(&farms, None, 100).len(), 9);
     }
 
     fn from_query(query: &str) -> Result<ProductQuery, AppError> {

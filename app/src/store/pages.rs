@@ -103,7 +103,7 @@ pub fn SearchPage() -> impl IntoView {
         }
     };
     let data = Resource::new_blocking(params, |params| async move {
-        let (results, options) = futures::future::join(search_products(params.clone()), load_filter_options()).await;
+        let (results, options) = futures::future::join(search_products(params.clone()), load_filter_options(params.farm.clone())).await;
         Ok::<_, crate::error::AppError>((params, results?, options?))
     });
     view! {
@@ -118,10 +118,6 @@ pub fn SearchPage() -> impl IntoView {
     }
 }
 
-/// Farms offered in the filter's list; a very large catalogue lists its biggest farms
-/// (and always the one chosen) and leaves the rest to `/farms`.
-const FARM_OPTIONS: usize = 150;
-
 const FIELD: &str = "mt-1 block w-full rounded-lg border border-stone-300 bg-white px-3 py-2 text-sm text-stone-900 focus:border-emerald-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-emerald-700";
 const LABEL: &str = "block text-sm font-medium text-stone-800";
 
@@ -135,16 +131,7 @@ fn FilterForm(params: ProductQueryParams, options: FilterOptions) -> impl IntoVi
     let certification = value(&params.certification);
     let sort = value(&params.sort);
     let in_stock = matches!(params.in_stock.as_deref().map(str::trim), Some("true" | "1" | "on" | "yes"));
-    let mut farm_list: Vec<FarmListing> = options.farms.into_iter().filter(|f| f.product_count > 0).collect();
-    if farm_list.len() > FARM_OPTIONS {
-        let chosen = farm_list.iter().position(|f| f.slug == farm).map(|i| farm_list[i].clone());
-        farm_list.sort_by(|a, b| b.product_count.cmp(&a.product_count).then(a.name.cmp(&b.name)));
-        farm_list.truncate(FARM_OPTIONS);
-        if let Some(c) = chosen.filter(|c| !farm_list.iter().any(|f| f.slug == c.slug)) {
-            farm_list.push(c);
-        }
-        farm_list.sort_by(|a, b| a.name.cmp(&b.name));
-    }
+    let farm_list = options.farms;
     view! {
         <form method="get" action="/search" autocomplete="off" class="space-y-4 rounded-2xl border border-stone-200 bg-white p-4" aria-label="Filter products" data-testid="filters">
             <div>

@@ -20,5 +20,5 @@ pub fn routes() -> Routes {
 #[utoipa::path(get, path = "/categories", operation_id = "listCategories",
     responses((status = 200, description = "The categories", body = super::openapi::CategoriesEnvelope)))]
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
-    Ok(ok(state.catalog.categories(&state.pool, state.store_tenant).await?))
+    Ok(ok(state.catalog.categories(&state.pool, state.store_tenant).await?.to_vec()))
 }

@@ -21,7 +21,7 @@ pub fn routes() -> Routes {
 #[utoipa::path(get, path = "/farms", operation_id = "listFarms",
     responses((status = 200, description = "The farms", body = super::openapi::FarmsEnvelope)))]
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
-    Ok(ok(state.catalog.farms(&state.pool, state.store_tenant).await?))
+    Ok(ok(state.catalog.farms(&state.pool, state.store_tenant).await?.to_vec()))
 }
 
 /// A farm's storefront: its profile, certificates and first page of products.
