@@ -139,6 +139,30 @@ test('filters by price and stock with the keyboard only; the URL holds the query
   expect(problems).toEqual([]);
 });
 
+test('a filter that cannot apply is explained beside its field, with the values back to correct', async ({ page }) => {
+  await page.goto('/search');
+  let filters = page.getByRole('form', { name: 'Filter products' });
+  await filters.getByLabel('Minimum').fill('500');
+  await filters.getByLabel('Maximum').fill('100');
+  await filters.getByRole('button', { name: 'Apply filters' }).click();
+
+  await expect(page).toHaveURL(/minPrice=500/);
+  await expect(page.getByTestId('filter-errors')).toContainText('Some filters are not valid');
+  filters = page.getByRole('form', { name: 'Filter products' });
+  const min = filters.getByLabel('Minimum');
+  await expect(min).toHaveValue('500');
+  await expect(min).toHaveAttribute('aria-invalid', 'true');
+  await expect(min).toHaveAccessibleDescription('must not be more than maxPrice');
+  await expect(filters.getByLabel('Maximum')).not.toHaveAttribute('aria-invalid', 'true');
+
+  await min.fill('');
+  await filters.getByLabel('Maximum').fill('');
+  await filters.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page).toHaveURL(/minPrice=&/);
+  await expect(page.getByTestId('filter-errors')).toHaveCount(0);
+  await expect(page.getByTestId('product-card').first()).toBeVisible();
+});
+
 test('a product page shows its provenance and links to the public trace page', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto('/products/heirloom-tomatoes');

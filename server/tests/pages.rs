@@ -41,7 +41,8 @@ async fn search_page_keeps_the_query_in_links(pool: PgPool) {
     // Bad input is explained, with the right status, not a crash.
     let (status, html) = app.get_html("/search?page=banana").await;
     assert_eq!(status, 400);
-    assert!(html.contains("page must be a whole number"), "{html}");
+    assert!(html.contains("The page number must be a whole number"), "{html}");
+    assert!(html.contains("data-testid=\"filters\""), "the form stays, to correct the search: {html}");
 }
 
 #[sqlx::test(migrations = false)]
@@ -172,7 +173,17 @@ async fn search_page_has_a_labelled_filter_form_that_keeps_the_query(pool: PgPoo
     // A bad filter value is explained with a 400.
     let (status, html) = app.get_html("/search?minPrice=500&maxPrice=100").await;
     assert_eq!(status, 400);
-    assert!(html.contains("minPrice must not be more than maxPrice"), "{html}");
+    assert!(html.contains("data-testid=\"filter-errors\""), "{html}");
+    // The error sits beside its field, tied to it for screen readers, and the
+    // shopper's values come back to be corrected.
+    assert!(html.contains("<p id=\"filter-min-price-error\" data-field-error=\"minPrice\" class=\"mt-1 text-sm text-red-700\">must not be more than maxPrice</p>"), "{html}");
+    assert!(html.contains("name=\"minPrice\" min=\"0\" step=\"0.01\" inputmode=\"decimal\" value=\"500\" aria-invalid=\"true\" aria-describedby=\"filter-min-price-error\""), "{html}");
+    assert!(!html.contains("data-field-error=\"maxPrice\""), "only the wrong field is marked: {html}");
+    for (query, field) in [("minPrice=abc", "minPrice"), ("maxPrice=-5", "maxPrice"), ("sort=cheapest", "sort"), ("category=Not%20A%20Slug", "category"), ("inStock=perhaps", "inStock")] {
+        let (status, html) = app.get_html(&format!("/search?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(html.contains(&format!("data-field-error=\"{field}\"")), "{query}: {html}");
+    }
 }
 
 #[sqlx::test(migrations = false)]

@@ -6,6 +6,7 @@ use crate::components::not_found::{LoadError, NotFound};
 use crate::components::product_card::ProductGrid;
 use crate::components::search_href::{query_href, search_href};
 use crate::envelope::Page;
+use crate::error::{AppError, FieldErrors};
 use crate::store::catalog::ProductCard;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -104,13 +105,15 @@ pub fn SearchPage() -> impl IntoView {
     };
     let data = Resource::new_blocking(params, |params| async move {
         let (results, options) = futures::future::join(search_products(params.clone()), load_filter_options(params.farm.clone())).await;
-        Ok::<_, crate::error::AppError>((params, results?, options?))
+        Ok::<_, crate::error::AppError>((params, results, options?))
     });
     view! {
         <Suspense fallback=|| view! { <p class="mx-auto max-w-6xl px-4 py-8 text-stone-500">"Searching…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((params, results, options)) => view! { <SearchResults params results options/> }.into_any(),
+                    Ok((params, Ok(results), options)) => view! { <SearchResults params results options/> }.into_any(),
+                    Ok((params, Err(AppError::Validation { fields }), options)) => view! { <InvalidFilters params fields options/> }.into_any(),
+                    Ok((_, Err(e), _)) => view! { <LoadError error=e/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
@@ -123,8 +126,59 @@ const LABEL: &str = "block text-sm font-medium text-stone-800";
 
 /// The filter form: a plain GET to `/search`, so the URL holds the whole query, the
 /// back button restores it, and it works without JavaScript.
+/// The filter form with what was wrong with each filter beside it (400): a hand-edited
+/// or stale link gets the shopper's own values back to correct, not an error page.
 #[component]
-fn FilterForm(params: ProductQueryParams, options: FilterOptions) -> impl IntoView {
+fn InvalidFilters(params: ProductQueryParams, fields: FieldErrors, options: FilterOptions) -> impl IntoView {
+    crate::components::not_found::set_status(400);
+    let page_problem = fields.get("page").cloned();
+    view! {
+        <Title text="Check the filters · Mandi"/>
+        <div class="mx-auto max-w-6xl px-4">
+            <div class="mt-6 grid gap-6 lg:grid-cols-[16rem_1fr]">
+                <aside>
+                    <FilterForm params options errors=fields/>
+                </aside>
+                <div role="alert" data-testid="filter-errors" class="rounded-2xl border border-red-200 bg-red-50 p-6">
+                    <h1 class="text-xl font-semibold text-red-900">"Some filters are not valid"</h1>
+                    <p class="mt-1 text-red-900">"Correct the fields marked in the form, or "<a href="/search" class="font-medium underline">"start a new search"</a>"."</p>
+                    {page_problem.map(|why| view! { <p class="mt-1 text-red-900">{format!("The page number {why}.")}</p> })}
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// A field's error line and the attributes that tie it to its input, when it has one.
+fn field_error(errors: &FieldErrors, field: &'static str) -> (Option<&'static str>, Option<AnyView>) {
+    match errors.get(field) {
+        Some(why) => {
+            let id: &'static str = match field {
+                "q" => "filter-q-error",
+                "category" => "filter-category-error",
+                "farm" => "filter-farm-error",
+                "certification" => "filter-certification-error",
+                "minPrice" => "filter-min-price-error",
+                "maxPrice" => "filter-max-price-error",
+                "inStock" => "filter-in-stock-error",
+                _ => "filter-sort-error",
+            };
+            (Some(id), Some(view! { <p id=id class="mt-1 text-sm text-red-700" data-field-error=field>{why.clone()}</p> }.into_any()))
+        }
+        None => (None, None),
+    }
+}
+
+#[component]
+fn FilterForm(params: ProductQueryParams, options: FilterOptions, #[prop(optional)] errors: FieldErrors) -> impl IntoView {
+    let (q_err, q_msg) = field_error(&errors, "q");
+    let (category_err, category_msg) = field_error(&errors, "category");
+    let (farm_err, farm_msg) = field_error(&errors, "farm");
+    let (cert_err, cert_msg) = field_error(&errors, "certification");
+    let (min_err, min_msg) = field_error(&errors, "minPrice");
+    let (max_err, max_msg) = field_error(&errors, "maxPrice");
+    let (stock_err, stock_msg) = field_error(&errors, "inStock");
+    let (sort_err, sort_msg) = field_error(&errors, "sort");
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let category = value(&params.category);
     let farm = value(&params.farm);
@@ -136,66 +190,74 @@ fn FilterForm(params: ProductQueryParams, options: FilterOptions) -> impl IntoVi
         <form method="get" action="/search" autocomplete="off" class="space-y-4 rounded-2xl border border-stone-200 bg-white p-4" aria-label="Filter products" data-testid="filters">
             <div>
                 <label for="filter-q" class=LABEL>"Keywords"</label>
-                <input id="filter-q" type="text" name="q" value=value(&params.q) maxlength="200" autocomplete="off" class=FIELD/>
+                <input id="filter-q" type="text" name="q" value=value(&params.q) maxlength="200" autocomplete="off" class=FIELD aria-invalid=q_err.map(|_| "true") aria-describedby=q_err/>
+                {q_msg}
             </div>
             <div>
                 <label for="filter-category" class=LABEL>"Category"</label>
-                <select id="filter-category" name="category" class=FIELD>
+                <select id="filter-category" name="category" class=FIELD aria-invalid=category_err.map(|_| "true") aria-describedby=category_err>
                     <option value="" selected=category.is_empty()>"All categories"</option>
                     {options.categories.into_iter().map(|c| {
                         let selected = c.slug == category;
                         view! { <option value=c.slug selected=selected>{c.name}</option> }
                     }).collect_view()}
                 </select>
+                {category_msg}
             </div>
             <div>
                 <label for="filter-farm" class=LABEL>"Farm"</label>
-                <select id="filter-farm" name="farm" class=FIELD>
+                <select id="filter-farm" name="farm" class=FIELD aria-invalid=farm_err.map(|_| "true") aria-describedby=farm_err>
                     <option value="" selected=farm.is_empty()>"All farms"</option>
                     {farm_list.into_iter().map(|f| {
                         let selected = f.slug == farm;
                         view! { <option value=f.slug selected=selected>{f.name}</option> }
                     }).collect_view()}
                 </select>
+                {farm_msg}
             </div>
             <div>
                 <label for="filter-certification" class=LABEL>"Certification"</label>
-                <select id="filter-certification" name="certification" class=FIELD>
+                <select id="filter-certification" name="certification" class=FIELD aria-invalid=cert_err.map(|_| "true") aria-describedby=cert_err>
                     <option value="" selected=certification.is_empty()>"Any certification"</option>
                     {options.certifications.into_iter().map(|c| {
                         let selected = c.slug == certification;
                         view! { <option value=c.slug selected=selected>{c.name}</option> }
                     }).collect_view()}
                 </select>
+                {cert_msg}
             </div>
             <fieldset>
                 <legend class=LABEL>"Price (₹)"</legend>
                 <div class="mt-1 grid grid-cols-2 gap-2">
                     <div>
                         <label for="filter-min-price" class="block text-xs text-stone-700">"Minimum"</label>
-                        <input id="filter-min-price" type="number" name="minPrice" min="0" step="0.01" inputmode="decimal" value=value(&params.min_price) class=FIELD/>
+                        <input id="filter-min-price" type="number" name="minPrice" min="0" step="0.01" inputmode="decimal" value=value(&params.min_price) class=FIELD aria-invalid=min_err.map(|_| "true") aria-describedby=min_err/>
+                        {min_msg}
                     </div>
                     <div>
                         <label for="filter-max-price" class="block text-xs text-stone-700">"Maximum"</label>
-                        <input id="filter-max-price" type="number" name="maxPrice" min="0" step="0.01" inputmode="decimal" value=value(&params.max_price) class=FIELD/>
+                        <input id="filter-max-price" type="number" name="maxPrice" min="0" step="0.01" inputmode="decimal" value=value(&params.max_price) class=FIELD aria-invalid=max_err.map(|_| "true") aria-describedby=max_err/>
+                        {max_msg}
                     </div>
                 </div>
             </fieldset>
             <fieldset>
                 <legend class="sr-only">"Availability"</legend>
                 <div class="flex items-center gap-2">
-                    <input id="filter-in-stock" type="checkbox" name="inStock" value="true" checked=in_stock class="h-4 w-4 rounded border-stone-400 text-emerald-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"/>
+                    <input id="filter-in-stock" type="checkbox" name="inStock" value="true" checked=in_stock aria-invalid=stock_err.map(|_| "true") aria-describedby=stock_err class="h-4 w-4 rounded border-stone-400 text-emerald-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"/>
                     <label for="filter-in-stock" class="text-sm text-stone-800">"In stock only"</label>
                 </div>
+                {stock_msg}
             </fieldset>
             <div>
                 <label for="filter-sort" class=LABEL>"Sort by"</label>
-                <select id="filter-sort" name="sort" class=FIELD>
+                <select id="filter-sort" name="sort" class=FIELD aria-invalid=sort_err.map(|_| "true") aria-describedby=sort_err>
                     {Sort::ALL.into_iter().map(|s| {
                         let selected = s.as_param() == sort || (sort.is_empty() && s == Sort::Relevance);
                         view! { <option value=s.as_param() selected=selected>{s.label()}</option> }
                     }).collect_view()}
                 </select>
+                {sort_msg}
             </div>
             <div class="flex flex-wrap items-center gap-3">
                 <button type="submit" class="rounded-full bg-emerald-700 px-5 py-2 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700">"Apply filters"</button>
