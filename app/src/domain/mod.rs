@@ -9,3 +9,5 @@ pub mod search_query;
 pub mod delivery_slot;
 pub mod pricing;
 pub mod reservation;
+pub mod kilograms;
+pub mod settlement;
