@@ -32,17 +32,10 @@ impl Kg {
 
     pub fn parse(input: &str) -> Result<Kg, KgError> {
         let s = input.trim();
-        let (int, frac) = match s.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (s, None),
-        };
-        let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
         if s.starts_with('-') {
             return Err(KgError::NotPositive);
         }
-        if !digits(int) || frac.is_some_and(|f| !digits(f)) {
-            return Err(KgError::NotANumber);
-        }
+        let (int, frac) = super::decimal_text::plain_decimal_parts(s).ok_or(KgError::NotANumber)?;
         if frac.is_some_and(|f| f.len() > 3) {
             return Err(KgError::TooPrecise);
         }

@@ -11,3 +11,4 @@ pub mod pricing;
 pub mod reservation;
 pub mod kilograms;
 pub mod settlement;
+pub mod decimal_text;

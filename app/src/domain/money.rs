@@ -49,14 +49,7 @@ impl Money {
     pub fn parse(input: &str) -> Result<Money, MoneyError> {
         let s = input.trim();
         let unsigned = s.strip_prefix('-').unwrap_or(s);
-        let (int, frac) = match unsigned.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (unsigned, None),
-        };
-        let digits_ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-        if !digits_ok(int) || frac.is_some_and(|f| !digits_ok(f)) {
-            return Err(MoneyError::NotAnAmount);
-        }
+        let (int, frac) = super::decimal_text::plain_decimal_parts(unsigned).ok_or(MoneyError::NotAnAmount)?;
         if frac.is_some_and(|f| f.len() > 2) {
             return Err(MoneyError::TooPrecise);
         }
