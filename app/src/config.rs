@@ -77,6 +77,9 @@ pub struct Config {
     /// before it is read again; 0 reads every time. Stock shown on a listing may be
     /// this stale; the product page and checkout always read it fresh.
     pub catalog_listing_cache_ms: u32,
+    /// Where people reach this app from outside, for links sent in messages (a
+    /// settlement slip on WhatsApp). Unset: `http://<site address>`.
+    pub public_base_url: String,
     pub leptos: LeptosOptions,
 }
 
@@ -267,6 +270,7 @@ const KNOWN_KEYS: &[&str] = &[
     "razorpay_webhook_secret",
     "reservation_minutes",
     "catalog_listing_cache_ms",
+    "public_base_url",
     "whatsapp_api_base",
     "whatsapp_phone_number_id",
     "whatsapp_token",
@@ -348,6 +352,14 @@ impl Config {
             // moment of staleness for not re-reading the same page per visitor.
             catalog_listing_cache_ms: layers.get("catalog_listing_cache_ms", if env == Environment::Test { 0 } else { 2000 }, |s| {
                 s.parse::<u32>().map_err(|e| e.to_string()).and_then(|n| if n <= 60_000 { Ok(n) } else { Err("at most 60000 (a minute)".into()) })
+            })?,
+            public_base_url: layers.get("public_base_url", format!("http://{}", leptos.site_addr), |s| {
+                let s = s.trim_end_matches('/');
+                let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+                match rest {
+                    Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(s.to_string()),
+                    _ => Err("must be an http:// or https:// address such as https://ledger.example.in".into()),
+                }
             })?,
             leptos,
         };
@@ -510,6 +522,9 @@ demo_autoload = true
         assert_eq!(load(FILE, &[DB]).unwrap().catalog_listing_cache_ms, 2000);
         assert_eq!(load(FILE, &[DB, ("MANDI_ENV", "test")]).unwrap().catalog_listing_cache_ms, 0);
         assert_eq!(load(FILE, &[DB, ("MANDI_CATALOG_LISTING_CACHE_MS", "0")]).unwrap().catalog_listing_cache_ms, 0);
+        assert!(load(FILE, &[DB]).unwrap().public_base_url.starts_with("http://"));
+        assert_eq!(load(FILE, &[DB, ("MANDI_PUBLIC_BASE_URL", "https://malar.example.in/")]).unwrap().public_base_url, "https://malar.example.in");
+        assert!(load(FILE, &[DB, ("MANDI_PUBLIC_BASE_URL", "malar.example.in")]).unwrap_err().0.starts_with("MANDI_PUBLIC_BASE_URL"));
         let e = load(FILE, &[DB, ("MANDI_CATALOG_LISTING_CACHE_MS", "600000")]).unwrap_err();
         assert!(e.0.starts_with("MANDI_CATALOG_LISTING_CACHE_MS"), "{e}");
     }

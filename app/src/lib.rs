@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod jobs;
+pub mod ledger;
 pub mod live;
 pub mod orders;
 pub mod outbox;

@@ -113,6 +113,25 @@ mod queries {
         jobs::enqueue(&mut *tx, job).await
     }
 
+    /// Puts a failed message back in the queue with a fresh delivery job. False when it is
+    /// not failed (nothing to retry).
+    pub async fn retry_failed(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+        let tenant: Option<Option<Uuid>> = sqlx::query_scalar(
+            "UPDATE notification_outbox SET status = 'queued', last_error = NULL, updated_at = now()
+             WHERE id = $1 AND status = 'failed' RETURNING tenant_id",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match tenant {
+            Some(tenant) => {
+                enqueue_send(tx, id, tenant).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// A message for a person, by the channels they prefer and in their language:
     /// the first preferred channel they can be reached on, plus an in-app copy. `body`
     /// gives the text for a language (`en`, `ta`). Returns the message ids.

@@ -109,6 +109,22 @@ impl<'de> Deserialize<'de> for Kg {
     }
 }
 
+/// In the OpenAPI document a weight is a decimal string, as on the wire.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Kg {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^[0-9]{1,7}(\.[0-9]{1,3})?$"))
+            .description(Some("Kilograms as a decimal string with up to three places (answers always have three)."))
+            .examples(["12.500"])
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Kg {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

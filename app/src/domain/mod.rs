@@ -12,3 +12,7 @@ pub mod reservation;
 pub mod kilograms;
 pub mod settlement;
 pub mod decimal_text;
+pub mod market_slot;
+pub mod ledger_entry;
+pub mod entry_merge;
+pub mod sync_backoff;

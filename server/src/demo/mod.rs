@@ -2,6 +2,7 @@
 //! empty database.
 
 pub mod catalogue;
+pub mod market;
 pub mod provenance;
 pub mod world;
 
@@ -31,6 +32,9 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
     let started = Instant::now();
     let world = world::generate(scale, seed);
     insert(&mut tx, &world).await?;
+    if let Some(market) = market::generate(&world, scale, seed, chrono::Utc::now()) {
+        market::insert(&mut tx, &market).await?;
+    }
     tx.commit().await?;
     // Fresh statistics, so the first queries are planned for the data just loaded
     // rather than for empty tables (autovacuum would take a minute to get there).

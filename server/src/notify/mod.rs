@@ -257,21 +257,3 @@ async fn deliver_in_app(tx: &mut PgConnection, id: Uuid, user: Option<Uuid>, tem
     Ok(())
 }
 
-/// Puts a failed message back in the queue with a fresh delivery job. False when it is
-/// not failed (nothing to retry).
-pub async fn retry_failed(tx: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
-    let tenant: Option<Option<Uuid>> = sqlx::query_scalar(
-        "UPDATE notification_outbox SET status = 'queued', last_error = NULL, updated_at = now()
-         WHERE id = $1 AND status = 'failed' RETURNING tenant_id",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    match tenant {
-        Some(tenant) => {
-            app::outbox::enqueue_send(tx, id, tenant).await?;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
-}

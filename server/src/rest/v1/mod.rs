@@ -10,6 +10,8 @@ pub mod categories;
 pub mod checkout;
 pub mod events;
 pub mod farms;
+pub mod ledger;
+pub mod ledger_settlements;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
@@ -46,6 +48,8 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(cart::routes())
         .merge(checkout::routes())
         .merge(orders::routes())
+        .merge(ledger::routes())
+        .merge(ledger_settlements::routes())
         .merge(openapi::routes())
         .for_prefix("/api/v1");
     let router = router

@@ -54,6 +54,8 @@ use utoipa::openapi::{
         (path = "/api/v1", api = super::events::Api, tags = ["events"]),
         (path = "/api/v1", api = super::notifications::Api, tags = ["notifications"]),
         (path = "/api/v1", api = super::webhooks::Api, tags = ["webhooks"]),
+        (path = "/api/v1", api = super::ledger::Api, tags = ["ledger"]),
+        (path = "/api/v1", api = super::ledger_settlements::Api, tags = ["ledger"]),
     ),
     components(schemas(app::envelope::ErrorEnvelope))
 )]
@@ -152,6 +154,16 @@ envelope! {
     OrderMovedEnvelope(super::orders::OrderMoved);
     PaymentStartEnvelope(crate::payments::pay::PaymentStart);
     PaymentWebhookReceiptEnvelope(crate::payments::webhook::PaymentWebhookReceipt);
+    LedgerReferenceEnvelope(app::ledger::model::ReferenceData);
+    LedgerSyncEnvelope(app::ledger::model::SyncResponse);
+    LedgerChangesEnvelope(app::ledger::model::ChangesPage);
+    LedgerItemEnvelope(app::ledger::model::ItemResult);
+    LedgerRatesSavedEnvelope(app::ledger::model::RatesSaved);
+    LedgerAcknowledgedEnvelope(super::ledger::Acknowledged);
+    LedgerGenerateEnvelope(app::ledger::model::GenerateOutcome);
+    LedgerSettlementsEnvelope(Vec<app::ledger::model::SettlementView>);
+    LedgerSettlementEnvelope(app::ledger::model::SettlementView);
+    LedgerSlipEnvelope(app::ledger::model::SlipView);
 }
 
 paged! {
@@ -164,6 +176,7 @@ keyset! {
     JobRecordPage(crate::jobs::store::JobRecord);
     MessageStatusPage(super::ops::MessageStatus);
     OrderSummaryPage(app::orders::model::OrderSummary);
+    LedgerEntryPage(app::ledger::model::EntryView);
 }
 
 /// The shared failure answers, `#/components/responses/NAME`. A handler names the ones

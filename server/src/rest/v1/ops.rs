@@ -222,7 +222,7 @@ async fn retry_notification(
     if !exists {
         return Err(AppError::not_found("Message"));
     }
-    if !crate::notify::retry_failed(&mut tx, id).await? {
+    if !app::outbox::retry_failed(&mut tx, id).await? {
         return Err(AppError::Conflict { message: "only a failed message can be retried".into() });
     }
     audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "notification.retried", format!("message:{id}"), ip.as_deref())).await?;

@@ -1,0 +1,14 @@
+//! The flower market's commission ledger (PRODUCT.md §4): reference data and rates,
+//! entries synced from offline tablets, settlements sent on WhatsApp.
+
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod context;
+#[cfg(feature = "ssr")]
+pub mod entry_service;
+#[cfg(feature = "ssr")]
+pub mod reference_service;
+#[cfg(feature = "ssr")]
+pub mod settlement_service;
+#[cfg(feature = "ssr")]
+pub mod sync_service;
