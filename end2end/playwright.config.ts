@@ -27,7 +27,9 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'desktop', use: { viewport: { width: 1280, height: 800 } } },
-    { name: 'phone', use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
+    { name: 'desktop', testIgnore: /ledger-.*\.spec\.ts/, use: { viewport: { width: 1280, height: 800 } } },
+    { name: 'phone', testIgnore: /ledger-.*\.spec\.ts/, use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
+    // The market's ledger runs on tablets, with its service worker.
+    { name: 'tablet', testMatch: /ledger-.*\.spec\.ts/, use: { viewport: { width: 1024, height: 768 }, hasTouch: true, serviceWorkers: 'allow' } },
   ],
 });

@@ -14,6 +14,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::admin::api::ACCESS)
         .chain(crate::orders::api::ACCESS)
         .chain(crate::trace::api::ACCESS)
+        .chain(crate::ledger::api::ACCESS)
         .copied()
 }
 

@@ -87,12 +87,11 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/mandi.css"/>
-        <Link rel="manifest" href="/manifest.webmanifest"/>
         <Link rel="icon" href="/icons/icon.svg" type_="image/svg+xml"/>
         <Meta name="theme-color" content="#047857"/>
         <Router>
             <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-20 focus:rounded focus:bg-white focus:px-3 focus:py-2">"Skip to content"</a>
-            <Header/>
+            <OutsideLedger><Link rel="manifest" href="/manifest.webmanifest"/><Header/></OutsideLedger>
             <main id="main">
                 <FlatRoutes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment("") view=store::pages::HomePage ssr=SsrMode::Async/>
@@ -106,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("trace"), ParamSegment("code")) view=trace::pages::TracePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("ledger") view=ledger::pages::LedgerPage/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>
@@ -114,7 +114,15 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view=account::pages::DevOutboxPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>
-            <Footer/>
+            <OutsideLedger><Footer/></OutsideLedger>
         </Router>
     }
+}
+
+/// The site's header, footer and manifest, everywhere but the ledger: the tablet
+/// screen is an app of its own (its own manifest, nothing personal in its shell).
+#[component]
+fn OutsideLedger(children: ChildrenFn) -> impl IntoView {
+    let path = leptos_router::hooks::use_location().pathname;
+    move || (!path.get().starts_with("/ledger")).then(|| children())
 }

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod live;
 pub mod notify;
 pub mod payments;
+pub mod pwa;
 pub mod rest;
 pub mod runtime;
 pub mod startup;

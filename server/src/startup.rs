@@ -229,6 +229,8 @@ pub fn router(
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(http::metrics::render))
         .route("/manifest.webmanifest", get(health::manifest))
+        .route("/sw.js", get(crate::pwa::service_worker))
+        .route("/ledger/manifest.webmanifest", get(crate::pwa::manifest))
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/live/events", get(rest::v1::events::subscribe))
         .route("/orders/{id}/pay", get(crate::payments::pay::start))

@@ -271,7 +271,7 @@ async fn an_entry_without_a_rate_is_kept_and_priced_when_the_rate_is_set(pool: P
     let response = app.client.put(app.url("/api/v1/ledger/rates")).bearer_auth(&admin).json(&rates).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let saved: Value = response.json().await.unwrap();
-    assert_eq!(saved["data"]["repriced"], 1);
+    assert_eq!(saved["data"]["ratedNow"], 1);
     let (_, found) = app.get_json_as(&format!("/api/v1/ledger/entries?clientId={entry}"), &admin).await;
     let e = &found["data"][0];
     assert_eq!((e["rate"].as_str(), e["total"].as_str(), e["rateSource"].as_str(), e["version"].as_i64()), (Some("400.00"), Some("1000.00"), Some("slot"), Some(2)));

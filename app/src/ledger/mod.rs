@@ -1,7 +1,9 @@
 //! The flower market's commission ledger (PRODUCT.md §4): reference data and rates,
 //! entries synced from offline tablets, settlements sent on WhatsApp.
 
+pub mod api;
 pub mod model;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod context;
 #[cfg(feature = "ssr")]
@@ -12,3 +14,5 @@ pub mod reference_service;
 pub mod settlement_service;
 #[cfg(feature = "ssr")]
 pub mod sync_service;
+#[cfg(feature = "hydrate")]
+pub mod client;

@@ -276,7 +276,7 @@ pub struct RatesSaved {
     pub date: NaiveDate,
     pub saved: usize,
     /// Entries that were waiting for one of these rates and are now priced.
-    pub repriced: usize,
+    pub rated_now: usize,
     pub reference_version: i64,
 }
 

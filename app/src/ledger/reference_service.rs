@@ -229,7 +229,7 @@ pub async fn save_rates(pool: &PgPool, caller: &LedgerCaller, input: &RatesInput
     )
     .await?;
     tx.commit().await?;
-    Ok(RatesSaved { date, saved: parsed.len(), repriced, reference_version })
+    Ok(RatesSaved { date, saved: parsed.len(), rated_now: repriced, reference_version })
 }
 
 /// Prices the day's pending entries whose slot now has a rate; returns how many.

@@ -1,0 +1,613 @@
+//! The ledger's screens. `/ledger` is the tablet's entry screen: an island that works
+//! from the tablet's own store, so it opens and takes entries with no network; the
+//! page around it holds nothing personal, so the service worker can keep it.
+
+use super::api::LedgerMe;
+use super::model::{ConflictView, ReferenceData};
+use crate::components::island_support::hydrated_flag;
+use crate::domain::kilograms::Kg;
+use crate::domain::ledger_entry::{self, farmer_match, price_entry, FarmerKey, RateSource};
+use crate::domain::market_slot::{self, MarketSlot};
+use crate::domain::money::Money;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[component]
+pub fn LedgerPage() -> impl IntoView {
+    view! {
+        <Title text="Ledger · Mandi"/>
+        <Link rel="manifest" href="/ledger/manifest.webmanifest"/>
+        <Meta name="mobile-web-app-capable" content="yes"/>
+        <LedgerApp/>
+    }
+}
+
+/// Everything the screen shows comes from the tablet's store.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Snapshot {
+    #[serde(default)]
+    entries: Vec<LocalEntry>,
+    #[serde(default)]
+    pending: u32,
+    #[serde(default)]
+    conflicts: Vec<ConflictView>,
+    #[serde(default)]
+    sync: SyncState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SyncState {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    failures: u32,
+    message: Option<String>,
+    retry_at: Option<String>,
+    #[serde(default)]
+    sign_in: bool,
+    #[serde(default)]
+    outdated: bool,
+    last_sync_at: Option<String>,
+    #[serde(default)]
+    online: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LocalEntry {
+    client_id: Uuid,
+    farmer_id: Uuid,
+    flower_type_id: Uuid,
+    quantity_kg: String,
+    recorded_at: DateTime<Utc>,
+    market_date: NaiveDate,
+    rate: Option<String>,
+    total: Option<String>,
+    rate_source: String,
+    status: String,
+    entered_by: Uuid,
+    #[serde(default)]
+    sync_status: String,
+    reason: Option<String>,
+    message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct Boot {
+    me: LedgerMe,
+    reference: ReferenceData,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct BootError {
+    error: String,
+}
+
+/// What the screen knows after opening the store, for the rules.
+#[derive(Debug, Clone, PartialEq)]
+struct Market {
+    me: LedgerMe,
+    reference: ReferenceData,
+    slots: Vec<MarketSlot>,
+    rates: BTreeMap<(NaiveDate, Uuid, Uuid), Money>,
+}
+
+impl Market {
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn new(boot: Boot) -> Market {
+        let slots = boot
+            .reference
+            .slots
+            .iter()
+            .filter_map(|s| {
+                Some(MarketSlot {
+                    id: s.id,
+                    starts_at: NaiveTime::parse_from_str(&s.starts_at, "%H:%M").ok()?,
+                    ends_at: NaiveTime::parse_from_str(&s.ends_at, "%H:%M").ok()?,
+                })
+            })
+            .collect();
+        let rates = boot.reference.rates.iter().map(|r| ((r.date, r.flower_type_id, r.slot_id), r.rate)).collect();
+        Market { me: boot.me, reference: boot.reference, slots, rates }
+    }
+
+    fn farmer_name(&self, id: Uuid) -> String {
+        self.reference
+            .farmers
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| format!("{} · {}", f.farmer_no, if f.name_en.is_empty() { &f.name_ta } else { &f.name_en }))
+            .unwrap_or_else(|| "?".into())
+    }
+
+    fn flower_name(&self, id: Uuid) -> String {
+        self.reference.flower_types.iter().find(|f| f.id == id).map(|f| f.name_en.clone()).unwrap_or_else(|| "?".into())
+    }
+
+    fn limits(&self) -> ledger_entry::EntryLimits {
+        ledger_entry::EntryLimits {
+            max_kg: self.reference.settings.max_entry_kg,
+            backdate_days: i64::from(self.reference.settings.backdate_days),
+            future_skew: chrono::Duration::minutes(10),
+        }
+    }
+}
+
+const BIG_BUTTON: &str = "min-h-14 rounded-xl bg-emerald-700 px-6 text-lg font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-4 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
+const FIELD: &str = "mt-1 min-h-14 w-full rounded-xl border border-stone-300 px-4 text-lg focus:border-emerald-600 focus:outline-none focus:ring-4 focus:ring-emerald-600/30";
+const SMALL_BUTTON: &str = "min-h-11 rounded-lg border border-stone-300 bg-white px-3 text-sm font-medium hover:bg-stone-100";
+
+fn rejected(s: &Snapshot) -> Vec<LocalEntry> {
+    s.entries.iter().filter(|e| e.sync_status == "rejected").cloned().collect()
+}
+
+fn status_badge(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "synced" => ("Synced", "bg-emerald-100 text-emerald-900"),
+        "rejected" => ("Refused", "bg-red-100 text-red-900"),
+        "conflict" => ("Conflict", "bg-amber-100 text-amber-900"),
+        _ => ("Waiting", "bg-stone-200 text-stone-800"),
+    }
+}
+
+/// The entry screen: choose grower, flower, weight; the rate comes from the slot of
+/// the current time; saved to the tablet first, sent when there is a connection.
+#[island]
+pub fn LedgerApp() -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let market = RwSignal::new(None::<Market>);
+    let failure = RwSignal::new(None::<String>);
+    let snap = RwSignal::new(Snapshot::default());
+    let now = RwSignal::new(None::<DateTime<Utc>>);
+    let query = RwSignal::new(String::new());
+    let farmer = RwSignal::new(None::<Uuid>);
+    let flower = RwSignal::new(None::<Uuid>);
+    let quantity = RwSignal::new(String::new());
+    let errors = RwSignal::new(BTreeMap::<&'static str, String>::new());
+    let saved = RwSignal::new(None::<String>);
+    let editing = RwSignal::new(None::<(Uuid, String)>);
+    let panel_open = RwSignal::new(false);
+    let farmer_input = NodeRef::<leptos::html::Input>::new();
+
+    #[cfg(feature = "hydrate")]
+    {
+        use super::client;
+        let refresh = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(text) = client::read().await {
+                    if let Ok(s) = serde_json::from_str::<Snapshot>(&text) {
+                        snap.set(s);
+                    }
+                }
+            })
+        };
+        Effect::new(move |_| {
+            client::configure(&serde_json::to_string(&crate::domain::sync_backoff::DELAYS_SECS).unwrap_or_default());
+            client::register_worker();
+            now.set(Some(client::now()));
+            leptos::task::spawn_local(async move {
+                match client::open().await {
+                    Ok(text) => {
+                        if let Ok(e) = serde_json::from_str::<BootError>(&text) {
+                            failure.set(Some(e.error));
+                        } else {
+                            match serde_json::from_str::<Boot>(&text) {
+                                Ok(boot) => {
+                                    market.set(Some(Market::new(boot)));
+                                    if let Ok(s) = serde_json::from_str::<Snapshot>(&text) {
+                                        snap.set(s);
+                                    }
+                                }
+                                Err(e) => failure.set(Some(format!("broken: {e}"))),
+                            }
+                        }
+                    }
+                    Err(e) => failure.set(Some(format!("storage: {e}"))),
+                }
+            });
+        });
+        let handle = window_event_listener(leptos::ev::Custom::<leptos::ev::Event>::new("mandi-ledger"), move |_| refresh());
+        on_cleanup(move || handle.remove());
+        let tick = set_interval_with_handle(move || now.set(Some(client::now())), std::time::Duration::from_secs(20));
+        on_cleanup(move || {
+            if let Ok(t) = tick {
+                t.clear();
+            }
+        });
+    }
+
+    // The grower list, best matches first.
+    let matches = Memo::new(move |_| {
+        let q = query.get();
+        market.with(|m| {
+            let Some(m) = m else { return Vec::new() };
+            let mut hits: Vec<(u8, i32, Uuid, String)> = m
+                .reference
+                .farmers
+                .iter()
+                .filter_map(|f| {
+                    let key = FarmerKey { farmer_no: f.farmer_no, name_en: f.name_en.clone(), name_ta: f.name_ta.clone(), phone: f.phone.clone() };
+                    farmer_match(&q, &key).map(|rank| (rank, f.farmer_no, f.id, format!("{} · {} · {}", f.farmer_no, f.name_en, f.name_ta)))
+                })
+                .collect();
+            hits.sort();
+            hits.truncate(6);
+            hits
+        })
+    });
+
+    // The price of what is being typed, by the same rules the server applies.
+    let preview = Memo::new(move |_| {
+        let at = now.get()?;
+        market.with(|m| {
+            let m = m.as_ref()?;
+            let flower = flower.get()?;
+            let slot = market_slot::slot_at(&m.slots, at);
+            let day = market_slot::market_date(at);
+            let q = Kg::parse(&quantity.get()).ok();
+            let priced = q.map(|q| price_entry(at, q, &m.slots, |s| m.rates.get(&(day, flower, s)).copied(), None));
+            let rate = slot.and_then(|s| m.rates.get(&(day, flower, s.id)).copied());
+            Some((slot.map(|s| format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M"))), rate, priced.and_then(|p| p.total)))
+        })
+    });
+
+    let today_entries = Memo::new(move |_| {
+        let Some(at) = now.get() else { return Vec::new() };
+        let day = market_slot::market_date(at);
+        let mut list: Vec<LocalEntry> = snap.with(|s| s.entries.iter().filter(|e| e.market_date == day).cloned().collect());
+        list.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+        list
+    });
+
+    // Running totals per grower for today (kg and ₹ of priced, unvoided entries).
+    let totals = Memo::new(move |_| {
+        let mut by: BTreeMap<Uuid, (i64, Money, u32)> = BTreeMap::new();
+        for e in today_entries.get().iter().filter(|e| e.status != "void") {
+            let row = by.entry(e.farmer_id).or_insert((0, Money::ZERO, 0));
+            row.0 += Kg::parse(&e.quantity_kg).map(Kg::grams).unwrap_or(0);
+            row.1 = row.1 + e.total.as_deref().and_then(|t| Money::parse(t).ok()).unwrap_or(Money::ZERO);
+            row.2 += 1;
+        }
+        by.into_iter().collect::<Vec<_>>()
+    });
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(m) = market.get_untracked() else { return };
+        let mut errs = BTreeMap::new();
+        if farmer.get_untracked().is_none() {
+            errs.insert("farmer", "Choose the grower".to_string());
+        }
+        if flower.get_untracked().is_none() {
+            errs.insert("flower", "Choose the flower".to_string());
+        }
+        let q = match ledger_entry::check_quantity(&quantity.get_untracked(), &m.limits()) {
+            Ok(q) => Some(q),
+            Err(r) => {
+                errs.insert("quantity", r.message().to_string());
+                None
+            }
+        };
+        errors.set(errs.clone());
+        let (Some(farmer_id), Some(flower_id), Some(q)) = (farmer.get_untracked(), flower.get_untracked(), q) else { return };
+        #[cfg(feature = "hydrate")]
+        {
+            let at = super::client::now();
+            let day = market_slot::market_date(at);
+            let priced = price_entry(at, q, &m.slots, |s| m.rates.get(&(day, flower_id, s)).copied(), None);
+            let client_id = Uuid::now_v7();
+            let change = serde_json::json!({
+                "op": "create",
+                "clientId": client_id,
+                "local": {
+                    "farmerId": farmer_id, "flowerTypeId": flower_id, "quantityKg": q.to_string(),
+                    "recordedAt": at, "marketDate": day, "slotId": priced.slot_id,
+                    "rate": priced.rate, "total": priced.total, "rateSource": priced.source.as_str(),
+                    "status": "recorded", "enteredBy": m.me.user_id,
+                },
+                "entry": {
+                    "clientId": client_id, "farmerId": farmer_id, "flowerTypeId": flower_id,
+                    "quantityKg": q.to_string(), "recordedAt": at,
+                },
+            });
+            let who = m.farmer_name(farmer_id);
+            leptos::task::spawn_local(async move {
+                match super::client::save(&change.to_string()).await {
+                    Ok(_) => {
+                        saved.set(Some(format!("Saved: {who}, {} kg", q)));
+                        quantity.set(String::new());
+                        farmer.set(None);
+                        query.set(String::new());
+                        if let Some(input) = farmer_input.get_untracked() {
+                            let _ = input.focus();
+                        }
+                    }
+                    Err(e) => errors.update(|x| {
+                        x.insert("form", format!("Not saved on this tablet: {e}"));
+                    }),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (farmer_id, flower_id, q);
+    };
+
+    let save_edit = move |entry: LocalEntry, raw: String, void: bool| {
+        let Some(m) = market.get_untracked() else { return };
+        let q = if void {
+            Kg::parse(&entry.quantity_kg).ok()
+        } else {
+            match ledger_entry::check_quantity(&raw, &m.limits()) {
+                Ok(q) => Some(q),
+                Err(r) => {
+                    errors.update(|x| {
+                        x.insert("edit", r.message().to_string());
+                    });
+                    None
+                }
+            }
+        };
+        let Some(q) = q else { return };
+        let rate = entry.rate.as_deref().and_then(|r| Money::parse(r).ok());
+        let change = serde_json::json!({
+            "op": if void { "delete" } else { "update" },
+            "clientId": entry.client_id,
+            "local": {
+                "quantityKg": q.to_string(),
+                "total": rate.map(|r| crate::domain::settlement::entry_total(r, q)),
+                "status": if void { "void" } else { "recorded" },
+            },
+            "entry": { "clientId": entry.client_id, "farmerId": entry.farmer_id, "flowerTypeId": entry.flower_type_id, "quantityKg": q.to_string() },
+        });
+        editing.set(None);
+        errors.update(|x| {
+            x.remove("edit");
+        });
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if let Err(e) = super::client::save(&change.to_string()).await {
+                errors.update(|x| {
+                    x.insert("form", format!("Not saved on this tablet: {e}"));
+                });
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = change;
+    };
+
+    let pick_first = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            if let Some(first) = matches.with_untracked(|m| m.first().map(|h| h.2)) {
+                farmer.set(Some(first));
+                errors.update(|x| {
+                    x.remove("farmer");
+                });
+            }
+        }
+    };
+
+    let error = move |key: &'static str| move || errors.with(|e| e.get(key).cloned());
+    let badge = move || {
+        let s = snap.get();
+        let online = s.sync.online;
+        (if online { "Online" } else { "Offline" }, if online { "bg-emerald-100 text-emerald-900" } else { "bg-red-100 text-red-900" })
+    };
+
+    view! {
+        <div class="mx-auto max-w-6xl px-3 py-3" data-testid="ledger" data-hydrated=move || hydrated.get().then_some("true")
+             data-ready=move || market.with(|m| m.is_some()).then_some("true")>
+            <header class="flex flex-wrap items-center gap-3 border-b border-stone-200 pb-3">
+                <h1 class="text-xl font-bold">{move || market.with(|m| m.as_ref().map(|m| m.reference.market_name.clone()).unwrap_or_else(|| "Ledger".into()))}</h1>
+                <span data-testid="online-badge" class=move || format!("rounded-full px-3 py-1 text-sm font-semibold {}", badge().1)>{move || badge().0}</span>
+                <button type="button" class=SMALL_BUTTON data-testid="sync-button" aria-expanded=move || panel_open.get().to_string()
+                        aria-controls="sync-panel" on:click=move |_| panel_open.update(|o| *o = !*o)>
+                    {move || {
+                        let s = snap.get();
+                        let waiting = s.pending;
+                        let conflicts = s.conflicts.len();
+                        format!("Sync · {waiting} waiting{}", if conflicts > 0 { format!(" · {conflicts} conflict") } else { String::new() })
+                    }}
+                </button>
+                <span class="ml-auto text-sm text-stone-600">{move || market.with(|m| m.as_ref().map(|m| m.me.display_name.clone()))}</span>
+            </header>
+
+            {move || failure.get().map(|f| {
+                let (title, body) = match f.as_str() {
+                    "signin" => ("Please sign in", "Sign in once with a connection; after that this tablet works offline."),
+                    "forbidden" => ("No ledger here", "Your account has no access to a market's ledger."),
+                    "offline-first-run" => ("Connect once first", "This tablet has not opened the ledger before; connect to the network and sign in."),
+                    _ => ("The ledger could not open", "Reload the page; entries already saved on this tablet are kept."),
+                };
+                view! {
+                    <div role="alert" class="mt-6 rounded-xl border border-amber-300 bg-amber-50 p-6" data-testid="ledger-failure">
+                        <p class="text-lg font-semibold">{title}</p>
+                        <p class="mt-1">{body}</p>
+                        <a href="/login?next=/ledger" class="mt-3 inline-block font-semibold text-emerald-800 underline">"Sign in"</a>
+                    </div>
+                }
+            })}
+
+            <section id="sync-panel" class="mt-3 rounded-xl border border-stone-200 bg-white p-4" data-testid="sync-panel" hidden=move || !panel_open.get()>
+                <h2 class="text-lg font-semibold">"Sync"</h2>
+                <p class="text-sm" data-testid="sync-state">{move || {
+                    let s = snap.get().sync;
+                    match s.state.as_str() {
+                        "syncing" => "Sending…".to_string(),
+                        "waiting" => format!("No connection; trying again{}", s.retry_at.map(|_| " shortly").unwrap_or_default()),
+                        "failed" => "Could not send after several tries. Entries are safe on this tablet.".to_string(),
+                        "signin" => "Sign in again to send the waiting entries (they are kept).".to_string(),
+                        "outdated" => "A new version of the app is ready: reload (your entries are kept).".to_string(),
+                        "synced" => "Up to date".to_string(),
+                        _ => "Starting".to_string(),
+                    }
+                }}</p>
+                <dl class="mt-2 grid grid-cols-4 gap-2 text-center">
+                    <div><dt class="text-xs text-stone-600">"Waiting"</dt><dd class="text-xl font-bold" data-testid="count-pending">{move || snap.get().pending}</dd></div>
+                    <div><dt class="text-xs text-stone-600">"Synced today"</dt><dd class="text-xl font-bold" data-testid="count-synced">{move || today_entries.get().iter().filter(|e| e.sync_status == "synced").count()}</dd></div>
+                    <div><dt class="text-xs text-stone-600">"Refused"</dt><dd class="text-xl font-bold" data-testid="count-failed">{move || snap.get().entries.iter().filter(|e| e.sync_status == "rejected").count()}</dd></div>
+                    <div><dt class="text-xs text-stone-600">"Conflicts"</dt><dd class="text-xl font-bold" data-testid="count-conflicts">{move || snap.get().conflicts.len()}</dd></div>
+                </dl>
+                <button type="button" class=format!("{SMALL_BUTTON} mt-3") data-testid="sync-now" on:click=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    super::client::sync_now();
+                }>"Send now"</button>
+                <ul class="mt-3 space-y-2">
+                    <For each=move || { rejected(&snap.get()) } key=|e| e.client_id let:e>
+                        <li class="rounded-lg bg-red-50 p-3 text-sm" data-testid="rejected-entry">
+                            <span class="font-semibold">{e.quantity_kg.clone()}" kg · "</span>
+                            <span>{e.message.clone().unwrap_or_default()}</span>
+                            <button type="button" class=format!("{SMALL_BUTTON} ml-2") on:click={
+                                let id = e.client_id;
+                                move |_| {
+                                    #[cfg(feature = "hydrate")]
+                                    leptos::task::spawn_local(async move { let _ = super::client::drop_rejected(&id.to_string()).await; });
+                                    #[cfg(not(feature = "hydrate"))]
+                                    let _ = id;
+                                }
+                            }>"Discard"</button>
+                        </li>
+                    </For>
+                    <For each=move || snap.get().conflicts key=|c| c.id let:c>
+                        <li class="rounded-lg bg-amber-50 p-3 text-sm" data-testid="conflict">
+                            <p class="font-semibold">{if c.resolution == "merged" { "Edited on two tablets: both changes kept" } else { "Not applied: changed on another tablet first" }}</p>
+                            <ul>
+                                {c.fields.iter().map(|f| view! {
+                                    <li data-testid="conflict-field">{format!("{}: was {}, yours {}, theirs {} → now {}", if f.field == "quantityKg" { "Weight (kg)" } else { f.field.as_str() }, f.base, f.mine, f.theirs, f.result)}</li>
+                                }).collect_view()}
+                            </ul>
+                            <button type="button" class=format!("{SMALL_BUTTON} mt-2") data-testid="keep-merged" on:click={
+                                let id = c.id;
+                                move |_| {
+                                    #[cfg(feature = "hydrate")]
+                                    leptos::task::spawn_local(async move { let _ = super::client::accept_conflict(&id.to_string()).await; });
+                                    #[cfg(not(feature = "hydrate"))]
+                                    let _ = id;
+                                }
+                            }>"OK, keep it"</button>
+                        </li>
+                    </For>
+                </ul>
+            </section>
+
+            <div class="mt-4 grid gap-6 lg:grid-cols-2" hidden=move || market.with(|m| m.is_none())>
+                <form class="space-y-4" on:submit=save data-testid="entry-form" novalidate>
+                    <div>
+                        <label for="farmer-search" class="block text-base font-semibold">"Grower (number, phone or name)"</label>
+                        <input id="farmer-search" node_ref=farmer_input class=FIELD autocomplete="off" data-testid="farmer-search"
+                               prop:value=move || query.get() on:input=move |ev| { query.set(event_target_value(&ev)); farmer.set(None); }
+                               on:keydown=pick_first aria-invalid=move || error("farmer")().is_some().then_some("true") aria-describedby="farmer-error"/>
+                        <p id="farmer-error" class="text-sm text-red-700" data-field-error="farmer">{error("farmer")}</p>
+                        <p class="mt-1 text-base" data-testid="chosen-farmer">{move || farmer.get().and_then(|f| market.with(|m| m.as_ref().map(|m| format!("✓ {}", m.farmer_name(f)))))}</p>
+                        <ul class="mt-2 grid gap-2 sm:grid-cols-2" hidden=move || farmer.get().is_some() || query.with(String::is_empty)>
+                            <For each=move || matches.get() key=|h| h.2 let:h>
+                                <li><button type="button" class="min-h-12 w-full rounded-lg border border-stone-300 bg-white px-3 text-left" data-testid="farmer-option"
+                                            on:click=move |_| farmer.set(Some(h.2))>{h.3.clone()}</button></li>
+                            </For>
+                        </ul>
+                    </div>
+                    <fieldset>
+                        <legend class="text-base font-semibold">"Flower"</legend>
+                        <div class="mt-1 grid grid-cols-2 gap-2 sm:grid-cols-4">
+                            {move || market.with(|m| m.as_ref().map(|m| m.reference.flower_types.iter().enumerate().map(|(i, f)| {
+                                let id = f.id;
+                                view! {
+                                    <label class="flex min-h-14 cursor-pointer items-center gap-2 rounded-xl border border-stone-300 bg-white px-3 has-[:checked]:border-emerald-700 has-[:checked]:bg-emerald-50">
+                                        <input type="radio" name="flower" value=id.to_string() class="h-5 w-5" data-testid="flower-option"
+                                               prop:checked=move || flower.get() == Some(id) on:change=move |_| flower.set(Some(id))/>
+                                        <span><span class="text-xs text-stone-500">{i + 1}" "</span>{f.name_en.clone()}<span class="block text-sm" lang="ta">{f.name_ta.clone()}</span></span>
+                                    </label>
+                                }
+                            }).collect_view()))}
+                        </div>
+                        <p class="text-sm text-red-700" data-field-error="flower">{error("flower")}</p>
+                    </fieldset>
+                    <div>
+                        <label for="quantity" class="block text-base font-semibold">"Weight (kg)"</label>
+                        <input id="quantity" class=FIELD inputmode="decimal" autocomplete="off" data-testid="quantity"
+                               prop:value=move || quantity.get() on:input=move |ev| quantity.set(event_target_value(&ev))
+                               aria-invalid=move || error("quantity")().is_some().then_some("true") aria-describedby="quantity-error"/>
+                        <p id="quantity-error" class="text-sm text-red-700" data-field-error="quantity">{error("quantity")}</p>
+                    </div>
+                    <div class="rounded-xl bg-stone-100 p-3 text-base" data-testid="price-preview" aria-live="polite">
+                        {move || match preview.get() {
+                            None => "Choose a flower to see its rate".to_string(),
+                            Some((None, _, _)) => "No time slot now: the entry is priced when a rate is set".to_string(),
+                            Some((Some(slot), None, _)) => format!("Slot {slot}: no rate set yet, priced later"),
+                            Some((Some(slot), Some(rate), total)) => format!("Slot {slot} · {} per kg{}", rate.format_inr(), total.map(|t| format!(" · Total {}", t.format_inr())).unwrap_or_default()),
+                        }}
+                    </div>
+                    <p role="alert" class="text-sm text-red-700">{error("form")}</p>
+                    <button type="submit" class=format!("{BIG_BUTTON} w-full") data-testid="save-entry">"Save entry"</button>
+                    <p role="status" aria-live="polite" class="text-sm text-emerald-800" data-testid="saved-message">{move || saved.get()}</p>
+                </form>
+
+                <section aria-labelledby="today-heading">
+                    <h2 id="today-heading" class="text-lg font-semibold">"Today’s entries"</h2>
+                    <table class="mt-2 w-full text-sm" data-testid="totals">
+                        <caption class="sr-only">"Totals per grower today"</caption>
+                        <thead><tr class="text-left text-stone-600"><th>"Grower"</th><th>"Entries"</th><th>"kg"</th><th>"₹"</th></tr></thead>
+                        <tbody>
+                            <For each=move || totals.get() key=|t| (t.0, t.1.0, t.1.2) let:t>
+                                <tr><td>{move || market.with(|m| m.as_ref().map(|m| m.farmer_name(t.0)))}</td><td>{t.1.2}</td><td>{Kg::from_grams(t.1.0).to_string()}</td><td>{t.1.1.format_inr()}</td></tr>
+                            </For>
+                        </tbody>
+                    </table>
+                    <p class="mt-1 text-sm text-red-700">{error("edit")}</p>
+                    <ul class="mt-3 divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="entries">
+                        <For each=move || today_entries.get() key=|e| (e.client_id, e.quantity_kg.clone(), e.sync_status.clone(), e.status.clone()) let:e>
+                            {
+                                let (label, class) = status_badge(&e.sync_status);
+                                let entry = e.clone();
+                                let id = e.client_id;
+                                let mine = market.with_untracked(|m| m.as_ref().is_some_and(|m| m.me.edits_any || m.me.user_id == e.entered_by));
+                                view! {
+                                    <li class="flex flex-wrap items-center gap-2 p-3" data-testid="entry" data-client-id=id.to_string() data-sync=e.sync_status.clone()>
+                                        <span class="font-medium">{move || market.with(|m| m.as_ref().map(|m| m.farmer_name(e.farmer_id)))}</span>
+                                        <span>{move || market.with(|m| m.as_ref().map(|m| m.flower_name(e.flower_type_id)))}</span>
+                                        <span class="tabular-nums" data-testid="entry-kg">{e.quantity_kg.clone()}" kg"</span>
+                                        <span class="tabular-nums">{e.total.clone().map(|t| format!("₹{t}")).unwrap_or_else(|| "rate pending".into())}</span>
+                                        {(e.status == "void").then(|| view! { <span class="text-stone-500 line-through">"void"</span> })}
+                                        <span class=format!("ml-auto rounded-full px-2 py-0.5 text-xs font-semibold {class}")>{label}</span>
+                                        {(mine && e.status != "void").then(|| {
+                                            let entry_for_void = entry.clone();
+                                            view! {
+                                                <button type="button" class=SMALL_BUTTON data-testid="edit-entry" on:click=move |_| editing.set(Some((id, String::new())))>"Edit"</button>
+                                                <button type="button" class=SMALL_BUTTON data-testid="void-entry" on:click=move |_| save_edit(entry_for_void.clone(), String::new(), true)>"Void"</button>
+                                            }
+                                        })}
+                                        {move || (editing.get().map(|x| x.0) == Some(id)).then(|| {
+                                            let entry = entry.clone();
+                                            let value = RwSignal::new(entry.quantity_kg.clone());
+                                            view! {
+                                                <form class="flex w-full gap-2" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save_edit(entry.clone(), value.get_untracked(), false); }>
+                                                    <label class="sr-only" for=format!("edit-{id}")>"New weight (kg)"</label>
+                                                    <input id=format!("edit-{id}") class=FIELD inputmode="decimal" data-testid="edit-quantity" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                                                    <button type="submit" class=BIG_BUTTON data-testid="save-edit">"Save"</button>
+                                                    <button type="button" class=SMALL_BUTTON on:click=move |_| editing.set(None)>"Cancel"</button>
+                                                </form>
+                                            }
+                                        })}
+                                    </li>
+                                }
+                            }
+                        </For>
+                    </ul>
+                    <p class="mt-2 text-xs text-stone-500">{move || format!("{} entries today", today_entries.get().len())}</p>
+                    {move || (today_entries.get().iter().any(|e| e.rate_source == RateSource::Pending.as_str())).then(|| view! {
+                        <p class="mt-1 text-sm text-amber-800">"Some entries wait for a rate; they are priced when an admin sets it."</p>
+                    })}
+                </section>
+            </div>
+        </div>
+    }
+}

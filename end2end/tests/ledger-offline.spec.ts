@@ -1,0 +1,150 @@
+import { test, expect, type Page, type BrowserContext } from '@playwright/test';
+
+// The market tablet: the ledger opens and takes entries with no network, keeps them
+// across a reload, and sends each exactly once when the connection returns.
+
+async function signIn(page: Page, email: string) {
+  await page.goto('/login?next=/ledger');
+  const form = page.getByTestId('sign-in-form');
+  await expect(form).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('E-mail or phone').fill(email);
+  await page.getByLabel('Password').fill('mandi-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/ledger$/);
+  await expect(page.getByTestId('ledger')).toHaveAttribute('data-ready', 'true');
+}
+
+async function waitForWorker(page: Page) {
+  await page.waitForFunction(async () => {
+    const reg = await navigator.serviceWorker.getRegistration('/ledger');
+    return !!(reg && reg.active && reg.active.state === 'activated');
+  });
+}
+
+async function enter(page: Page, farmerNo: string, flowerIndex: number, kg: string) {
+  const search = page.getByTestId('farmer-search');
+  await search.fill(farmerNo);
+  await search.press('Enter');
+  await expect(page.getByTestId('chosen-farmer')).toContainText(`✓ ${farmerNo} ·`);
+  await page.getByTestId('flower-option').nth(flowerIndex).check();
+  await page.getByTestId('quantity').fill(kg);
+  await page.getByTestId('quantity').press('Enter');
+  await expect(page.getByTestId('saved-message')).toContainText(`${kg}`);
+}
+
+async function offline(context: BrowserContext, on: boolean) {
+  await context.setOffline(on);
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('twenty entries made offline survive a reload and are sent once when back online', async ({ page, context, request }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(String(err)));
+  await signIn(page, 'staff@malar.demo');
+  await waitForWorker(page);
+  // A controlled reload: from now on the worker serves the shell.
+  await page.reload();
+  await expect(page.getByTestId('ledger')).toHaveAttribute('data-ready', 'true');
+  await expect(page.getByTestId('online-badge')).toHaveText('Online');
+
+  await offline(context, true);
+  await page.reload();
+  await expect(page.getByTestId('ledger')).toHaveAttribute('data-ready', 'true');
+  await expect(page.getByTestId('online-badge')).toHaveText('Offline');
+
+  // Bad weights are refused beside the field, and nothing is queued.
+  await page.getByTestId('farmer-search').fill('2');
+  await page.getByTestId('farmer-search').press('Enter');
+  await page.getByTestId('flower-option').first().check();
+  await page.getByTestId('quantity').fill('0');
+  await page.getByTestId('save-entry').click();
+  await expect(page.locator('[data-field-error="quantity"]')).toContainText('above zero');
+  await page.getByTestId('quantity').fill('9999');
+  await page.getByTestId('save-entry').click();
+  await expect(page.locator('[data-field-error="quantity"]')).toContainText('more than the market allows');
+  await page.getByTestId('sync-button').click();
+  await expect(page.getByTestId('count-pending')).toHaveText('0');
+
+  const weights: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const kg = `${(i + 1) * 1.25}`;
+    weights.push(kg);
+    await enter(page, String((i % 5) + 2), i % 3, kg);
+  }
+  await expect(page.getByTestId('count-pending')).toHaveText('20');
+
+  // The tablet restarts the page while still offline: the entries are still there.
+  await page.reload();
+  await expect(page.getByTestId('ledger')).toHaveAttribute('data-ready', 'true');
+  await page.getByTestId('sync-button').click();
+  await expect(page.getByTestId('count-pending')).toHaveText('20');
+  const ids = await page.getByTestId('entry').evaluateAll((rows) =>
+    rows.filter((r) => r.getAttribute('data-sync') === 'pending').map((r) => r.getAttribute('data-client-id')),
+  );
+  expect(ids).toHaveLength(20);
+
+  // Back online: everything is sent.
+  await offline(context, false);
+  await expect(page.getByTestId('online-badge')).toHaveText('Online');
+  await expect(page.getByTestId('count-pending')).toHaveText('0', { timeout: 30_000 });
+  await expect(page.locator('[data-testid="entry"][data-sync="pending"]')).toHaveCount(0);
+
+  // The server has each exactly once.
+  const login = await request.post('/api/v1/auth/login', { data: { email: 'admin@malar.demo', password: 'mandi-demo' } });
+  const token = (await login.json()).data.accessToken;
+  for (const id of ids) {
+    const r = await request.get(`/api/v1/ledger/entries?clientId=${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = await r.json();
+    expect(body.data, `entry ${id}`).toHaveLength(1);
+  }
+  expect(problems).toEqual([]);
+});
+
+test('two tablets correct one weight offline: both corrections count, and the conflict is shown', async ({ browser }) => {
+  const staffContext = await browser.newContext();
+  const adminContext = await browser.newContext();
+  const staff = await staffContext.newPage();
+  const admin = await adminContext.newPage();
+  await signIn(staff, 'staff@malar.demo');
+  await signIn(admin, 'admin@malar.demo');
+
+  // Staff records 10 kg; both tablets have it.
+  await enter(staff, '7', 0, '10');
+  const id = await staff.locator('[data-testid="entry"]').first().getAttribute('data-client-id');
+  await expect(staff.locator(`[data-testid="entry"][data-client-id="${id}"]`)).toHaveAttribute('data-sync', 'synced', { timeout: 20_000 });
+  await admin.getByTestId('sync-button').click();
+  await admin.getByTestId('sync-now').click();
+  const adminRow = admin.locator(`[data-testid="entry"][data-client-id="${id}"]`);
+  await expect(adminRow).toHaveAttribute('data-sync', 'synced', { timeout: 20_000 });
+
+  // Both go offline and correct it: staff to 12, admin to 11.
+  await staffContext.setOffline(true);
+  await adminContext.setOffline(true);
+  const staffRow = staff.locator(`[data-testid="entry"][data-client-id="${id}"]`);
+  await staffRow.getByTestId('edit-entry').click();
+  await staffRow.getByTestId('edit-quantity').fill('12');
+  await staffRow.getByTestId('save-edit').click();
+  await expect(staff.locator(`[data-testid="entry"][data-client-id="${id}"]`).getByTestId('entry-kg')).toHaveText('12.000 kg');
+  await adminRow.getByTestId('edit-entry').click();
+  await adminRow.getByTestId('edit-quantity').fill('11');
+  await adminRow.getByTestId('save-edit').click();
+  await expect(admin.locator(`[data-testid="entry"][data-client-id="${id}"]`).getByTestId('entry-kg')).toHaveText('11.000 kg');
+
+  // Staff reconnects first, then the admin: the admin's tablet shows the merge.
+  await staffContext.setOffline(false);
+  await staff.getByTestId('sync-button').click();
+  await expect(staff.getByTestId('count-pending')).toHaveText('0', { timeout: 20_000 });
+  await adminContext.setOffline(false);
+  await expect(admin.getByTestId('count-conflicts')).toHaveText('1', { timeout: 20_000 });
+  await expect(admin.getByTestId('conflict-field')).toContainText('was 10.000, yours 11.000, theirs 12.000 → now 13.000');
+  await expect(admin.locator(`[data-testid="entry"][data-client-id="${id}"]`).getByTestId('entry-kg')).toHaveText('13.000 kg');
+  // The staff tablet receives the merged weight on its next pull.
+  await staff.getByTestId('sync-now').click();
+  await expect(staff.locator(`[data-testid="entry"][data-client-id="${id}"]`).getByTestId('entry-kg')).toHaveText('13.000 kg', { timeout: 20_000 });
+  // Seen: the conflict leaves the panel.
+  await admin.getByTestId('keep-merged').click();
+  await expect(admin.getByTestId('count-conflicts')).toHaveText('0');
+  await staffContext.close();
+  await adminContext.close();
+});

@@ -1,0 +1,524 @@
+// The ledger tablet's local store and sync engine. Entries are written to IndexedDB
+// first (one durable transaction: the entry and its numbered mutation), then pushed
+// to the server in order with Replicache's protocol and pulled back with a cursor.
+// Rules (quantity checks, slot rates, totals, merges) live in Rust; this module only
+// keeps and moves what the island decided. It runs in the page and in the service
+// worker (Background Sync), so it touches no DOM.
+
+const PROTOCOL = 1;
+const ME_KEY = 'mandi.ledger.me';
+const BATCH = 500;
+const PULL_DAYS = 2;
+const INTERVAL_MS = 30_000;
+
+let db = null;
+let dbName = null;
+let me = null;
+// Waits before each retry, seconds; the island passes domain::sync_backoff's.
+let delays = [1, 2, 4, 8, 16];
+const engine = { state: 'idle', failures: 0, message: null, retryAt: null, signIn: false, outdated: false, lastSyncAt: null };
+let timer = null;
+let running = null;
+// Asked for while a pass was running: that pass may have read before the change.
+let again = false;
+let started = false;
+
+const hasWindow = typeof window !== 'undefined';
+
+function emit() {
+  try {
+    globalThis.dispatchEvent(new Event('mandi-ledger'));
+  } catch (_) {
+    // No event target in this context.
+  }
+}
+
+function request(r) {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+function finished(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+  });
+}
+
+function openDb(name) {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open(name, 1);
+    r.onupgradeneeded = () => {
+      const d = r.result;
+      d.createObjectStore('meta');
+      d.createObjectStore('reference');
+      const entries = d.createObjectStore('entries', { keyPath: 'clientId' });
+      entries.createIndex('marketDate', 'marketDate');
+      d.createObjectStore('mutations', { keyPath: 'mutationId' });
+      d.createObjectStore('conflicts', { keyPath: 'id' });
+    };
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+    r.onblocked = () => reject(new Error('the ledger is open in an older tab; close it'));
+  });
+}
+
+function nameFor(person) {
+  return `mandi-ledger:${person.tenant}:${person.userId}`;
+}
+
+async function use(person) {
+  const name = nameFor(person);
+  if (db && dbName === name) return;
+  if (db) db.close();
+  db = await openDb(name);
+  dbName = name;
+  me = person;
+}
+
+async function meta(key) {
+  return request(db.transaction('meta').objectStore('meta').get(key));
+}
+
+async function deviceId() {
+  let id = await meta('deviceId');
+  if (!id) {
+    id = crypto.randomUUID();
+    const tx = db.transaction('meta', 'readwrite');
+    const store = tx.objectStore('meta');
+    // Another tab may have minted one meanwhile: keep the first.
+    const existing = await request(store.get('deviceId'));
+    if (existing) id = existing;
+    else store.put(id, 'deviceId');
+    await finished(tx);
+  }
+  return id;
+}
+
+function readMe() {
+  try {
+    return JSON.parse(localStorage.getItem(ME_KEY) || 'null');
+  } catch (_) {
+    return null;
+  }
+}
+
+async function callFn(path, body) {
+  const r = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
+  let data = null;
+  try {
+    data = await r.json();
+  } catch (_) {
+    data = null;
+  }
+  return { status: r.status, ok: r.ok, data, retryAfter: Number(r.headers.get('retry-after')) || null };
+}
+
+/** Opens the ledger for whoever is signed in (or was, when offline). */
+export async function boot() {
+  let person = hasWindow ? readMe() : null;
+  let fresh = null;
+  let signIn = false;
+  try {
+    const r = await callFn('/_fn/ledger/boot', {});
+    if (r.status === 401) signIn = true;
+    else if (r.status === 403 || r.status === 404) return JSON.stringify({ error: 'forbidden' });
+    else if (r.ok) fresh = r.data;
+  } catch (_) {
+    // Offline: carry on with what this tablet keeps.
+  }
+  if (fresh) {
+    person = fresh.me;
+    localStorage.setItem(ME_KEY, JSON.stringify(person));
+  }
+  if (!person) return JSON.stringify({ error: signIn ? 'signin' : 'offline-first-run' });
+  await use(person);
+  if (fresh) {
+    const tx = db.transaction('reference', 'readwrite');
+    tx.objectStore('reference').put(fresh.reference, 'data');
+    await finished(tx);
+  }
+  const reference = await request(db.transaction('reference').objectStore('reference').get('data'));
+  if (!reference) return JSON.stringify({ error: signIn ? 'signin' : 'offline-first-run' });
+  engine.signIn = signIn;
+  start();
+  return JSON.stringify({ me: person, reference, ...(await snapshotObject()) });
+}
+
+async function snapshotObject() {
+  const tx = db.transaction(['entries', 'mutations', 'conflicts', 'meta']);
+  const entries = await request(tx.objectStore('entries').getAll());
+  const pending = await request(tx.objectStore('mutations').count());
+  const conflicts = await request(tx.objectStore('conflicts').getAll());
+  return {
+    entries,
+    pending,
+    conflicts,
+    sync: { ...engine, online: hasWindow ? navigator.onLine : true },
+  };
+}
+
+export async function snapshot() {
+  if (!db) return JSON.stringify({ error: 'not-open' });
+  return JSON.stringify(await snapshotObject());
+}
+
+/**
+ * Saves one change in a single durable transaction: the entry as it now stands
+ * locally and the mutation that carries it to the server. `change` is
+ * `{op, clientId, local, entry}`; this numbers the mutation and fills in the version
+ * and fields it was made from.
+ */
+export async function saveEntry(changeJson) {
+  const change = JSON.parse(changeJson);
+  const tx = db.transaction(['entries', 'mutations', 'meta'], 'readwrite', { durability: 'strict' });
+  const entries = tx.objectStore('entries');
+  const mutations = tx.objectStore('mutations');
+  const metaStore = tx.objectStore('meta');
+  const next = ((await request(metaStore.get('nextMutationId'))) || 1);
+  const current = await request(entries.get(change.clientId));
+  const mutation = { mutationId: next, op: change.op, entry: change.entry };
+  if (change.op !== 'create') {
+    if (!current) {
+      tx.abort();
+      throw new Error('no such entry on this tablet');
+    }
+    const queued = (await request(mutations.getAll())).filter((m) => m.entry.clientId === change.clientId).length;
+    mutation.baseVersion = (current.server ? current.server.version : 0) + queued;
+    mutation.base = { farmerId: current.farmerId, flowerTypeId: current.flowerTypeId, quantityKg: current.quantityKg };
+  }
+  const local = { ...(current || {}), ...change.local, clientId: change.clientId, syncStatus: 'pending', reason: null, message: null };
+  if (!current) local.server = null;
+  entries.put(local);
+  mutations.put(mutation);
+  metaStore.put(next + 1, 'nextMutationId');
+  await finished(tx);
+  emit();
+  // Send it soon (a pass already running sends it right after); after repeated
+  // failures the backoff starts over, since the person is clearly still working.
+  if (engine.state === 'failed') engine.failures = 0;
+  if (engine.state !== 'waiting' || engine.failures === 0) schedule(300);
+  requestBackgroundSync();
+  return JSON.stringify(local);
+}
+
+function requestBackgroundSync() {
+  if (!hasWindow || !('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.ready
+    .then((reg) => (reg.sync ? reg.sync.register('mandi-ledger-push') : null))
+    .catch(() => {});
+}
+
+/** Gives up on an entry the server refused (it stays in the audit log there). */
+export async function discard(clientId) {
+  const tx = db.transaction(['entries', 'mutations'], 'readwrite');
+  const entry = await request(tx.objectStore('entries').get(clientId));
+  if (entry && entry.syncStatus === 'rejected') {
+    if (entry.server) tx.objectStore('entries').put({ ...entry, ...pick(entry.server), syncStatus: 'synced', reason: null, message: null });
+    else tx.objectStore('entries').delete(clientId);
+  }
+  await finished(tx);
+  emit();
+  return '{}';
+}
+
+/** The person has seen a conflict; the server's outcome stands. */
+export async function acknowledge(id) {
+  try {
+    const r = await callFn('/_fn/ledger/conflicts/ack', { id });
+    if (!r.ok && r.status !== 404) return JSON.stringify({ error: 'offline' });
+  } catch (_) {
+    return JSON.stringify({ error: 'offline' });
+  }
+  const tx = db.transaction(['conflicts', 'entries'], 'readwrite');
+  const conflict = await request(tx.objectStore('conflicts').get(id));
+  tx.objectStore('conflicts').delete(id);
+  if (conflict) {
+    const entry = await request(tx.objectStore('entries').get(conflict.clientId));
+    if (entry && entry.syncStatus === 'conflict') tx.objectStore('entries').put({ ...entry, syncStatus: 'synced' });
+  }
+  await finished(tx);
+  emit();
+  return '{}';
+}
+
+export function configure(delaysJson) {
+  try {
+    const d = JSON.parse(delaysJson);
+    if (Array.isArray(d) && d.length) delays = d;
+  } catch (_) {
+    // Keep the defaults.
+  }
+}
+
+/** Sync now (the retry button, coming back online). */
+export function syncNow() {
+  engine.failures = 0;
+  if (engine.state === 'failed') engine.state = 'idle';
+  schedule(0);
+}
+
+function start() {
+  if (started || !hasWindow) return;
+  started = true;
+  window.addEventListener('online', () => syncNow());
+  window.addEventListener('offline', () => emit());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') schedule(0);
+  });
+  setInterval(() => {
+    if (engine.state === 'idle' || engine.state === 'synced') schedule(0);
+  }, INTERVAL_MS);
+  schedule(0);
+}
+
+function schedule(ms) {
+  if (timer) clearTimeout(timer);
+  timer = setTimeout(() => {
+    timer = null;
+    run();
+  }, ms);
+}
+
+/** One sync pass: push everything queued, then pull. One at a time per tab, and one across tabs. */
+export function run() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  const pass = async () => {
+    if (hasWindow && navigator.locks) return navigator.locks.request('mandi-ledger-sync', () => syncOnce());
+    return syncOnce();
+  };
+  running = pass().finally(() => {
+    running = null;
+    if (again) {
+      again = false;
+      schedule(0);
+    }
+  });
+  return running;
+}
+
+/** In the service worker there is no localStorage: find the tablet's database by name. */
+async function personFromDatabases() {
+  if (!indexedDB.databases) return null;
+  const found = (await indexedDB.databases()).map((d) => d.name).find((n) => n && n.startsWith('mandi-ledger:'));
+  if (!found) return null;
+  const [, tenant, userId] = found.split(':');
+  return { tenant, userId };
+}
+
+async function syncOnce() {
+  if (!db) {
+    const person = hasWindow ? readMe() : await personFromDatabases();
+    if (!person) return;
+    await use(person);
+  }
+  engine.state = 'syncing';
+  emit();
+  try {
+    await pushAll();
+    await pullAll();
+    engine.state = 'synced';
+    engine.failures = 0;
+    engine.message = null;
+    engine.retryAt = null;
+    engine.signIn = false;
+    engine.lastSyncAt = new Date().toISOString();
+  } catch (e) {
+    fail(e);
+  }
+  emit();
+}
+
+class SyncError extends Error {
+  constructor(kind, message, retryAfter) {
+    super(message);
+    this.kind = kind;
+    this.retryAfter = retryAfter;
+  }
+}
+
+function fail(e) {
+  const kind = e instanceof SyncError ? e.kind : 'network';
+  engine.message = e.message || String(e);
+  if (kind === 'signin') {
+    engine.state = 'signin';
+    engine.signIn = true;
+    return;
+  }
+  if (kind === 'outdated') {
+    engine.state = 'outdated';
+    engine.outdated = true;
+    if (hasWindow && navigator.serviceWorker) navigator.serviceWorker.getRegistration('/ledger').then((r) => r && r.update()).catch(() => {});
+    return;
+  }
+  engine.failures += 1;
+  const wait = e.retryAfter || delays[engine.failures - 1];
+  if (wait === undefined) {
+    engine.state = 'failed';
+    engine.retryAt = null;
+    return;
+  }
+  engine.state = 'waiting';
+  engine.retryAt = new Date(Date.now() + wait * 1000).toISOString();
+  schedule(wait * 1000);
+}
+
+function pick(server) {
+  return {
+    farmerId: server.farmerId,
+    flowerTypeId: server.flowerTypeId,
+    quantityKg: server.quantityKg,
+    rate: server.rate,
+    total: server.total,
+    rateSource: server.rateSource,
+    status: server.status,
+    slotId: server.slotId,
+    marketDate: server.marketDate,
+    recordedAt: server.recordedAt,
+    enteredBy: server.enteredBy,
+    settlementId: server.settlementId,
+  };
+}
+
+async function pushAll() {
+  const device = await deviceId();
+  for (;;) {
+    const queued = await request(db.transaction('mutations').objectStore('mutations').getAll(null, BATCH));
+    if (!queued.length) return;
+    let r;
+    try {
+      r = await callFn('/_fn/ledger/sync', {
+        req: { protocolVersion: PROTOCOL, deviceId: device, appVersion: globalThis.MANDI_LEDGER_VERSION || null, mutations: queued },
+      });
+    } catch (e) {
+      throw new SyncError('network', 'No connection to the server');
+    }
+    if (r.status === 401) throw new SyncError('signin', 'Sign in again to send the waiting entries');
+    if (r.status === 400 && r.data && r.data.fields && r.data.fields.protocolVersion) throw new SyncError('outdated', r.data.fields.protocolVersion);
+    if (r.status === 403) {
+      // This tablet's id belongs to someone else (a shared tablet, a restored
+      // profile): start a new one, renumbering what waits.
+      await renumber(1, crypto.randomUUID());
+      continue;
+    }
+    if (!r.ok) throw new SyncError('server', (r.data && r.data.message) || `The server answered ${r.status}`, r.retryAfter);
+    const gap = await applyResults(r.data.results);
+    if (gap) await renumber(gap);
+  }
+}
+
+/** Renumbers the waiting mutations from `from` (a gap the server reported, or a new device). */
+async function renumber(from, newDevice) {
+  const tx = db.transaction(['mutations', 'meta'], 'readwrite');
+  const store = tx.objectStore('mutations');
+  const all = await request(store.getAll());
+  store.clear();
+  all.forEach((m, i) => store.put({ ...m, mutationId: from + i }));
+  tx.objectStore('meta').put(from + all.length, 'nextMutationId');
+  if (newDevice) tx.objectStore('meta').put(newDevice, 'deviceId');
+  await finished(tx);
+}
+
+async function applyResults(results) {
+  const tx = db.transaction(['entries', 'mutations', 'conflicts'], 'readwrite');
+  const entries = tx.objectStore('entries');
+  const mutations = tx.objectStore('mutations');
+  let gap = null;
+  for (const res of results) {
+    if (res.reason === 'MUTATION_GAP') {
+      gap = gap || res.expectedMutationId;
+      continue;
+    }
+    const mutation = await request(mutations.get(res.mutationId));
+    mutations.delete(res.mutationId);
+    const clientId = (res.entry && res.entry.clientId) || (mutation && mutation.entry.clientId);
+    if (!clientId) continue;
+    const local = await request(entries.get(clientId));
+    const stillQueued = (await request(mutations.getAll())).some((m) => m.entry.clientId === clientId);
+    if (res.status === 'applied' || res.status === 'duplicate' || res.status === 'conflict') {
+      const server = res.entry;
+      if (!server) continue;
+      const next = { ...(local || {}), clientId, server: { ...server } };
+      if (!stillQueued) Object.assign(next, pick(server));
+      next.syncStatus = stillQueued ? 'pending' : res.status === 'conflict' ? 'conflict' : 'synced';
+      next.reason = null;
+      next.message = null;
+      entries.put(next);
+      if (res.conflict) tx.objectStore('conflicts').put({ ...res.conflict });
+    } else if (local) {
+      // Refused: kept as typed, with the reason, for the person to correct or discard.
+      entries.put({ ...local, syncStatus: 'rejected', reason: res.reason, message: res.message, server: local.server || (res.entry ? { ...res.entry } : null) });
+    }
+  }
+  await finished(tx);
+  emit();
+  return gap;
+}
+
+async function pullAll() {
+  const device = await deviceId();
+  for (;;) {
+    const since = (await meta('cursor')) || 0;
+    let r;
+    try {
+      r = await callFn('/_fn/ledger/changes', { device_id: device, since, days: PULL_DAYS });
+    } catch (e) {
+      throw new SyncError('network', 'No connection to the server');
+    }
+    if (r.status === 401) throw new SyncError('signin', 'Sign in again to receive changes');
+    if (!r.ok) throw new SyncError('server', (r.data && r.data.message) || `The server answered ${r.status}`, r.retryAfter);
+    const page = r.data;
+    const tx = db.transaction(['entries', 'mutations', 'meta', 'conflicts'], 'readwrite');
+    const entries = tx.objectStore('entries');
+    const queued = new Set((await request(tx.objectStore('mutations').getAll())).map((m) => m.entry.clientId));
+    for (const server of page.entries) {
+      const local = await request(entries.get(server.clientId));
+      const next = { ...(local || {}), clientId: server.clientId, server: { ...server } };
+      if (!queued.has(server.clientId)) {
+        Object.assign(next, pick(server));
+        if (!local || local.syncStatus !== 'conflict') next.syncStatus = 'synced';
+      }
+      entries.put(next);
+    }
+    for (const c of page.openConflicts || []) tx.objectStore('conflicts').put(c);
+    tx.objectStore('meta').put(page.cursor, 'cursor');
+    await finished(tx);
+    emit();
+    if (!page.hasMore) return;
+  }
+}
+
+/**
+ * Signing out clears this tablet's copy, but never while entries wait to be sent:
+ * they exist nowhere else.
+ */
+export async function signOut() {
+  if (db) {
+    await run();
+    const pending = await request(db.transaction('mutations').objectStore('mutations').count());
+    if (pending > 0) return JSON.stringify({ error: 'pending', pending });
+    db.close();
+    db = null;
+    await request(indexedDB.deleteDatabase(dbName));
+  }
+  if (hasWindow) {
+    localStorage.removeItem(ME_KEY);
+    if (navigator.serviceWorker) {
+      const reg = await navigator.serviceWorker.getRegistration('/ledger');
+      if (reg && reg.active) reg.active.postMessage({ type: 'CLEAR' });
+    }
+  }
+  return '{}';
+}
