@@ -133,7 +133,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+            // Arguments that do not decode (a JSON function sent a form, a wrong
+            // type) are the caller's mistake, not ours.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 AppError::validation("request", msg)
             }
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
