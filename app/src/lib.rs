@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod jobs;
+pub mod language;
 pub mod ledger;
 pub mod live;
 pub mod orders;
@@ -106,6 +107,11 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("trace"), ParamSegment("code")) view=trace::pages::TracePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("ledger") view=ledger::pages::LedgerPage/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("rates")) view=ledger::rates_page::RatesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("settlements")) view=ledger::settlement_pages::SettlementsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("settlements"), ParamSegment("id")) view=ledger::settlement_pages::SettlementPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("settlements"), ParamSegment("id"), StaticSegment("print")) view=ledger::settlement_pages::SlipPrintPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("slip"), ParamSegment("token")) view=ledger::settlement_pages::PublicSlipPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>

@@ -522,3 +522,16 @@ export async function signOut() {
   }
   return '{}';
 }
+
+const LANG_KEY = 'mandi.ledger.lang';
+
+/** The language chosen on this tablet, if any ('' otherwise). */
+export function storedLanguage() {
+  return (hasWindow && localStorage.getItem(LANG_KEY)) || '';
+}
+
+/** Remembers the language here at once, and for the person on the server when online. */
+export function chooseLanguage(code) {
+  if (hasWindow) localStorage.setItem(LANG_KEY, code);
+  callFn('/_fn/ledger/language', { lang: code }).catch(() => {});
+}

@@ -146,3 +146,40 @@ async fn every_ledger_table_is_isolated_by_tenant_and_the_default_partitions_sta
     // Another market's people cannot see Malar's entries through the API either.
     drop(tx);
 }
+
+#[sqlx::test(migrations = false)]
+async fn entries_land_in_their_months_partition_prepared_ahead(pool: PgPool) {
+    let _app = TestApp::spawn(pool.clone()).await;
+    let mut tx = operator(&pool).await;
+    sqlx::query("SELECT ledger_ensure_partitions(date '2031-01-01', 2)").execute(&mut *tx).await.unwrap();
+    // Twice is harmless (the daily job runs it every day).
+    sqlx::query("SELECT ledger_ensure_partitions(date '2031-01-01', 2)").execute(&mut *tx).await.unwrap();
+    let (tenant, farmer, flower, user): (Uuid, Uuid, Uuid, Uuid) = sqlx::query_as(
+        "SELECT f.tenant_id, f.id, t.id, (SELECT id FROM users WHERE email = 'staff@malar.demo')
+         FROM ledger_farmers f JOIN ledger_flower_types t ON t.tenant_id = f.tenant_id LIMIT 1",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO ledger_entries (tenant_id, market_date, client_id, farmer_id, flower_type_id, recorded_at, quantity_kg,
+             rate_source, change_seq, entered_by, updated_by)
+         VALUES ($1, date '2031-02-03', $2, $3, $4, timestamptz '2031-02-03 01:00+00', 1, 'pending', 1, $5, $5)",
+    )
+    .bind(tenant)
+    .bind(Uuid::now_v7())
+    .bind(farmer)
+    .bind(flower)
+    .bind(user)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let (month, stray): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM ledger_entries_y2031m02), (SELECT count(*) FROM ledger_entries_default)").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!((month, stray), (1, 0));
+    let isolated: bool = sqlx::query_scalar("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = 'ledger_entries_y2031m02'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert!(isolated);
+}

@@ -22,6 +22,19 @@ extern "C" {
     fn sync_now_js();
     #[wasm_bindgen(js_name = configure)]
     fn configure_js(delays: &str);
+    #[wasm_bindgen(js_name = storedLanguage)]
+    fn stored_language_js() -> String;
+    #[wasm_bindgen(js_name = chooseLanguage)]
+    fn choose_language_js(code: &str);
+}
+
+/// The language chosen on this tablet (kept with the tablet, so it holds offline).
+pub fn stored_language() -> Option<String> {
+    Some(stored_language_js()).filter(|s| !s.is_empty())
+}
+
+pub fn choose_language(code: &str) {
+    choose_language_js(code);
 }
 
 fn text(r: Result<JsValue, JsValue>) -> Result<String, String> {

@@ -4,6 +4,8 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+pub mod rates_page;
+pub mod settlement_pages;
 #[cfg(feature = "ssr")]
 pub mod context;
 #[cfg(feature = "ssr")]

@@ -5,6 +5,7 @@
 use super::api::LedgerMe;
 use super::model::{ConflictView, ReferenceData};
 use crate::components::island_support::hydrated_flag;
+use crate::language::{td_string, Locale};
 use crate::domain::kilograms::Kg;
 use crate::domain::ledger_entry::{self, farmer_match, price_entry, FarmerKey, RateSource};
 use crate::domain::market_slot::{self, MarketSlot};
@@ -120,17 +121,25 @@ impl Market {
         Market { me: boot.me, reference: boot.reference, slots, rates }
     }
 
-    fn farmer_name(&self, id: Uuid) -> String {
+    fn farmer_name(&self, l: Locale, id: Uuid) -> String {
         self.reference
             .farmers
             .iter()
             .find(|f| f.id == id)
-            .map(|f| format!("{} · {}", f.farmer_no, if f.name_en.is_empty() { &f.name_ta } else { &f.name_en }))
+            .map(|f| {
+                let (first, second) = if l == Locale::ta { (&f.name_ta, &f.name_en) } else { (&f.name_en, &f.name_ta) };
+                format!("{} · {}", f.farmer_no, if first.is_empty() { second } else { first })
+            })
             .unwrap_or_else(|| "?".into())
     }
 
-    fn flower_name(&self, id: Uuid) -> String {
-        self.reference.flower_types.iter().find(|f| f.id == id).map(|f| f.name_en.clone()).unwrap_or_else(|| "?".into())
+    fn flower_name(&self, l: Locale, id: Uuid) -> String {
+        self.reference
+            .flower_types
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| if l == Locale::ta { f.name_ta.clone() } else { f.name_en.clone() })
+            .unwrap_or_else(|| "?".into())
     }
 
     fn limits(&self) -> ledger_entry::EntryLimits {
@@ -150,12 +159,21 @@ fn rejected(s: &Snapshot) -> Vec<LocalEntry> {
     s.entries.iter().filter(|e| e.sync_status == "rejected").cloned().collect()
 }
 
-fn status_badge(status: &str) -> (&'static str, &'static str) {
+fn status_badge(l: Locale, status: &str) -> (String, &'static str) {
     match status {
-        "synced" => ("Synced", "bg-emerald-100 text-emerald-900"),
-        "rejected" => ("Refused", "bg-red-100 text-red-900"),
-        "conflict" => ("Conflict", "bg-amber-100 text-amber-900"),
-        _ => ("Waiting", "bg-stone-200 text-stone-800"),
+        "synced" => (td_string!(l, ledger.status_synced).to_string(), "bg-emerald-100 text-emerald-900"),
+        "rejected" => (td_string!(l, ledger.status_rejected).to_string(), "bg-red-100 text-red-900"),
+        "conflict" => (td_string!(l, ledger.status_conflict).to_string(), "bg-amber-100 text-amber-900"),
+        _ => (td_string!(l, ledger.status_pending).to_string(), "bg-stone-200 text-stone-800"),
+    }
+}
+
+/// A refusal of the weight typed, in the screen's language.
+fn quantity_message(l: Locale, r: ledger_entry::Reject) -> String {
+    match r {
+        ledger_entry::Reject::QuantityTooLarge => td_string!(l, reject.quantity_too_large).to_string(),
+        ledger_entry::Reject::QuantityInvalid => td_string!(l, reject.quantity_invalid).to_string(),
+        _ => td_string!(l, reject.other).to_string(),
     }
 }
 
@@ -177,6 +195,7 @@ pub fn LedgerApp() -> impl IntoView {
     let editing = RwSignal::new(None::<(Uuid, String)>);
     let panel_open = RwSignal::new(false);
     let farmer_input = NodeRef::<leptos::html::Input>::new();
+    let lang = RwSignal::new(Locale::en);
 
     #[cfg(feature = "hydrate")]
     {
@@ -202,6 +221,7 @@ pub fn LedgerApp() -> impl IntoView {
                         } else {
                             match serde_json::from_str::<Boot>(&text) {
                                 Ok(boot) => {
+                                    lang.set(crate::language::locale_from(&client::stored_language().unwrap_or_else(|| boot.me.language.clone())));
                                     market.set(Some(Market::new(boot)));
                                     if let Ok(s) = serde_json::from_str::<Snapshot>(&text) {
                                         snap.set(s);
@@ -285,15 +305,15 @@ pub fn LedgerApp() -> impl IntoView {
         let Some(m) = market.get_untracked() else { return };
         let mut errs = BTreeMap::new();
         if farmer.get_untracked().is_none() {
-            errs.insert("farmer", "Choose the grower".to_string());
+            errs.insert("farmer", td_string!(lang.get_untracked(), ledger.choose_grower).to_string());
         }
         if flower.get_untracked().is_none() {
-            errs.insert("flower", "Choose the flower".to_string());
+            errs.insert("flower", td_string!(lang.get_untracked(), ledger.choose_flower).to_string());
         }
         let q = match ledger_entry::check_quantity(&quantity.get_untracked(), &m.limits()) {
             Ok(q) => Some(q),
             Err(r) => {
-                errs.insert("quantity", r.message().to_string());
+                errs.insert("quantity", quantity_message(lang.get_untracked(), r));
                 None
             }
         };
@@ -319,11 +339,12 @@ pub fn LedgerApp() -> impl IntoView {
                     "quantityKg": q.to_string(), "recordedAt": at,
                 },
             });
-            let who = m.farmer_name(farmer_id);
+            let l = lang.get_untracked();
+            let who = m.farmer_name(l, farmer_id);
             leptos::task::spawn_local(async move {
                 match super::client::save(&change.to_string()).await {
                     Ok(_) => {
-                        saved.set(Some(format!("Saved: {who}, {} kg", q)));
+                        saved.set(Some(td_string!(l, ledger.saved, name = who, kg = q).to_string()));
                         quantity.set(String::new());
                         farmer.set(None);
                         query.set(String::new());
@@ -332,7 +353,7 @@ pub fn LedgerApp() -> impl IntoView {
                         }
                     }
                     Err(e) => errors.update(|x| {
-                        x.insert("form", format!("Not saved on this tablet: {e}"));
+                        x.insert("form", td_string!(l, ledger.not_saved, error = e).to_string());
                     }),
                 }
             });
@@ -350,7 +371,7 @@ pub fn LedgerApp() -> impl IntoView {
                 Ok(q) => Some(q),
                 Err(r) => {
                     errors.update(|x| {
-                        x.insert("edit", r.message().to_string());
+                        x.insert("edit", quantity_message(lang.get_untracked(), r));
                     });
                     None
                 }
@@ -376,7 +397,7 @@ pub fn LedgerApp() -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Err(e) = super::client::save(&change.to_string()).await {
                 errors.update(|x| {
-                    x.insert("form", format!("Not saved on this tablet: {e}"));
+                    x.insert("form", td_string!(lang.get_untracked(), ledger.not_saved, error = e).to_string());
                 });
             }
         });
@@ -400,14 +421,18 @@ pub fn LedgerApp() -> impl IntoView {
     let badge = move || {
         let s = snap.get();
         let online = s.sync.online;
-        (if online { "Online" } else { "Offline" }, if online { "bg-emerald-100 text-emerald-900" } else { "bg-red-100 text-red-900" })
+        let l = lang.get();
+        (
+            if online { td_string!(l, ledger.online).to_string() } else { td_string!(l, ledger.offline).to_string() },
+            if online { "bg-emerald-100 text-emerald-900" } else { "bg-red-100 text-red-900" },
+        )
     };
 
     view! {
-        <div class="mx-auto max-w-6xl px-3 py-3" data-testid="ledger" data-hydrated=move || hydrated.get().then_some("true")
+        <div class="mx-auto max-w-6xl px-3 py-3" lang=move || crate::language::code(lang.get()) data-lang=move || crate::language::code(lang.get()) data-testid="ledger" data-hydrated=move || hydrated.get().then_some("true")
              data-ready=move || market.with(|m| m.is_some()).then_some("true")>
             <header class="flex flex-wrap items-center gap-3 border-b border-stone-200 pb-3">
-                <h1 class="text-xl font-bold">{move || market.with(|m| m.as_ref().map(|m| m.reference.market_name.clone()).unwrap_or_else(|| "Ledger".into()))}</h1>
+                <h1 class="text-xl font-bold">{move || market.with(|m| m.as_ref().map(|m| m.reference.market_name.clone()).unwrap_or_else(|| td_string!(lang.get(), ledger.title).to_string()))}</h1>
                 <span data-testid="online-badge" class=move || format!("rounded-full px-3 py-1 text-sm font-semibold {}", badge().1)>{move || badge().0}</span>
                 <button type="button" class=SMALL_BUTTON data-testid="sync-button" aria-expanded=move || panel_open.get().to_string()
                         aria-controls="sync-panel" on:click=move |_| panel_open.update(|o| *o = !*o)>
@@ -415,52 +440,70 @@ pub fn LedgerApp() -> impl IntoView {
                         let s = snap.get();
                         let waiting = s.pending;
                         let conflicts = s.conflicts.len();
-                        format!("Sync · {waiting} waiting{}", if conflicts > 0 { format!(" · {conflicts} conflict") } else { String::new() })
+                        if conflicts > 0 {
+                            td_string!(lang.get(), ledger.sync_button_conflicts, waiting = waiting, conflicts = conflicts).to_string()
+                        } else {
+                            td_string!(lang.get(), ledger.sync_button, waiting = waiting).to_string()
+                        }
                     }}
                 </button>
+                <nav aria-label="Ledger" class="flex gap-3 text-sm font-medium">
+                    <a href="/ledger/rates" class="text-emerald-800 underline">{move || td_string!(lang.get(), ledger.rates).to_string()}</a>
+                    <a href="/ledger/settlements" class="text-emerald-800 underline">{move || td_string!(lang.get(), ledger.settlements).to_string()}</a>
+                    <button type="button" class=SMALL_BUTTON data-testid="switch-language" lang=move || if lang.get() == Locale::ta { "en" } else { "ta" }
+                            on:click=move |_| {
+                                let next = if lang.get_untracked() == Locale::ta { Locale::en } else { Locale::ta };
+                                lang.set(next);
+                                #[cfg(feature = "hydrate")]
+                                super::client::choose_language(crate::language::code(next));
+                            }>{move || td_string!(lang.get(), ledger.switch_language).to_string()}</button>
+                </nav>
                 <span class="ml-auto text-sm text-stone-600">{move || market.with(|m| m.as_ref().map(|m| m.me.display_name.clone()))}</span>
             </header>
 
             {move || failure.get().map(|f| {
+                let l = lang.get();
                 let (title, body) = match f.as_str() {
-                    "signin" => ("Please sign in", "Sign in once with a connection; after that this tablet works offline."),
-                    "forbidden" => ("No ledger here", "Your account has no access to a market's ledger."),
-                    "offline-first-run" => ("Connect once first", "This tablet has not opened the ledger before; connect to the network and sign in."),
-                    _ => ("The ledger could not open", "Reload the page; entries already saved on this tablet are kept."),
+                    "signin" => (td_string!(l, ledger.fail_signin_title), td_string!(l, ledger.fail_signin)),
+                    "forbidden" => (td_string!(l, ledger.fail_forbidden_title), td_string!(l, ledger.fail_forbidden)),
+                    "offline-first-run" => (td_string!(l, ledger.fail_first_title), td_string!(l, ledger.fail_first)),
+                    _ => (td_string!(l, ledger.fail_other_title), td_string!(l, ledger.fail_other)),
                 };
+                let (title, body) = (title.to_string(), body.to_string());
                 view! {
                     <div role="alert" class="mt-6 rounded-xl border border-amber-300 bg-amber-50 p-6" data-testid="ledger-failure">
                         <p class="text-lg font-semibold">{title}</p>
                         <p class="mt-1">{body}</p>
-                        <a href="/login?next=/ledger" class="mt-3 inline-block font-semibold text-emerald-800 underline">"Sign in"</a>
+                        <a href="/login?next=/ledger" class="mt-3 inline-block font-semibold text-emerald-800 underline">{td_string!(l, ledger.sign_in).to_string()}</a>
                     </div>
                 }
             })}
 
             <section id="sync-panel" class="mt-3 rounded-xl border border-stone-200 bg-white p-4" data-testid="sync-panel" hidden=move || !panel_open.get()>
-                <h2 class="text-lg font-semibold">"Sync"</h2>
+                <h2 class="text-lg font-semibold">{move || td_string!(lang.get(), ledger.sync).to_string()}</h2>
                 <p class="text-sm" data-testid="sync-state">{move || {
                     let s = snap.get().sync;
+                    let l = lang.get();
                     match s.state.as_str() {
-                        "syncing" => "Sending…".to_string(),
-                        "waiting" => format!("No connection; trying again{}", s.retry_at.map(|_| " shortly").unwrap_or_default()),
-                        "failed" => "Could not send after several tries. Entries are safe on this tablet.".to_string(),
-                        "signin" => "Sign in again to send the waiting entries (they are kept).".to_string(),
-                        "outdated" => "A new version of the app is ready: reload (your entries are kept).".to_string(),
-                        "synced" => "Up to date".to_string(),
-                        _ => "Starting".to_string(),
-                    }
+                        "syncing" => td_string!(l, ledger.state_syncing),
+                        "waiting" => td_string!(l, ledger.state_waiting),
+                        "failed" => td_string!(l, ledger.state_failed),
+                        "signin" => td_string!(l, ledger.state_signin),
+                        "outdated" => td_string!(l, ledger.state_outdated),
+                        "synced" => td_string!(l, ledger.state_synced),
+                        _ => td_string!(l, ledger.state_idle),
+                    }.to_string()
                 }}</p>
                 <dl class="mt-2 grid grid-cols-4 gap-2 text-center">
-                    <div><dt class="text-xs text-stone-600">"Waiting"</dt><dd class="text-xl font-bold" data-testid="count-pending">{move || snap.get().pending}</dd></div>
-                    <div><dt class="text-xs text-stone-600">"Synced today"</dt><dd class="text-xl font-bold" data-testid="count-synced">{move || today_entries.get().iter().filter(|e| e.sync_status == "synced").count()}</dd></div>
-                    <div><dt class="text-xs text-stone-600">"Refused"</dt><dd class="text-xl font-bold" data-testid="count-failed">{move || snap.get().entries.iter().filter(|e| e.sync_status == "rejected").count()}</dd></div>
-                    <div><dt class="text-xs text-stone-600">"Conflicts"</dt><dd class="text-xl font-bold" data-testid="count-conflicts">{move || snap.get().conflicts.len()}</dd></div>
+                    <div><dt class="text-xs text-stone-600">{move || td_string!(lang.get(), ledger.count_waiting).to_string()}</dt><dd class="text-xl font-bold" data-testid="count-pending">{move || snap.get().pending}</dd></div>
+                    <div><dt class="text-xs text-stone-600">{move || td_string!(lang.get(), ledger.count_synced).to_string()}</dt><dd class="text-xl font-bold" data-testid="count-synced">{move || today_entries.get().iter().filter(|e| e.sync_status == "synced").count()}</dd></div>
+                    <div><dt class="text-xs text-stone-600">{move || td_string!(lang.get(), ledger.count_refused).to_string()}</dt><dd class="text-xl font-bold" data-testid="count-failed">{move || snap.get().entries.iter().filter(|e| e.sync_status == "rejected").count()}</dd></div>
+                    <div><dt class="text-xs text-stone-600">{move || td_string!(lang.get(), ledger.count_conflicts).to_string()}</dt><dd class="text-xl font-bold" data-testid="count-conflicts">{move || snap.get().conflicts.len()}</dd></div>
                 </dl>
                 <button type="button" class=format!("{SMALL_BUTTON} mt-3") data-testid="sync-now" on:click=move |_| {
                     #[cfg(feature = "hydrate")]
                     super::client::sync_now();
-                }>"Send now"</button>
+                }>{move || td_string!(lang.get(), ledger.send_now).to_string()}</button>
                 <ul class="mt-3 space-y-2">
                     <For each=move || { rejected(&snap.get()) } key=|e| e.client_id let:e>
                         <li class="rounded-lg bg-red-50 p-3 text-sm" data-testid="rejected-entry">
@@ -474,15 +517,25 @@ pub fn LedgerApp() -> impl IntoView {
                                     #[cfg(not(feature = "hydrate"))]
                                     let _ = id;
                                 }
-                            }>"Discard"</button>
+                            }>{move || td_string!(lang.get(), ledger.discard).to_string()}</button>
                         </li>
                     </For>
                     <For each=move || snap.get().conflicts key=|c| c.id let:c>
                         <li class="rounded-lg bg-amber-50 p-3 text-sm" data-testid="conflict">
-                            <p class="font-semibold">{if c.resolution == "merged" { "Edited on two tablets: both changes kept" } else { "Not applied: changed on another tablet first" }}</p>
+                            <p class="font-semibold">{
+                                let merged = c.resolution == "merged";
+                                move || if merged { td_string!(lang.get(), ledger.conflict_merged).to_string() } else { td_string!(lang.get(), ledger.conflict_kept).to_string() }
+                            }</p>
                             <ul>
-                                {c.fields.iter().map(|f| view! {
-                                    <li data-testid="conflict-field">{format!("{}: was {}, yours {}, theirs {} → now {}", if f.field == "quantityKg" { "Weight (kg)" } else { f.field.as_str() }, f.base, f.mine, f.theirs, f.result)}</li>
+                                {c.fields.iter().map(|f| {
+                                    let f = f.clone();
+                                    view! {
+                                        <li data-testid="conflict-field">{move || if f.field == "quantityKg" {
+                                            td_string!(lang.get(), ledger.conflict_weight, base = f.base.clone(), mine = f.mine.clone(), theirs = f.theirs.clone(), result = f.result.clone()).to_string()
+                                        } else {
+                                            td_string!(lang.get(), ledger.conflict_field, field = f.field.clone(), base = f.base.clone(), mine = f.mine.clone(), theirs = f.theirs.clone(), result = f.result.clone()).to_string()
+                                        }}</li>
+                                    }
                                 }).collect_view()}
                             </ul>
                             <button type="button" class=format!("{SMALL_BUTTON} mt-2") data-testid="keep-merged" on:click={
@@ -493,7 +546,7 @@ pub fn LedgerApp() -> impl IntoView {
                                     #[cfg(not(feature = "hydrate"))]
                                     let _ = id;
                                 }
-                            }>"OK, keep it"</button>
+                            }>{move || td_string!(lang.get(), ledger.keep).to_string()}</button>
                         </li>
                     </For>
                 </ul>
@@ -502,12 +555,12 @@ pub fn LedgerApp() -> impl IntoView {
             <div class="mt-4 grid gap-6 lg:grid-cols-2" hidden=move || market.with(|m| m.is_none())>
                 <form class="space-y-4" on:submit=save data-testid="entry-form" novalidate>
                     <div>
-                        <label for="farmer-search" class="block text-base font-semibold">"Grower (number, phone or name)"</label>
+                        <label for="farmer-search" class="block text-base font-semibold">{move || td_string!(lang.get(), ledger.grower).to_string()}</label>
                         <input id="farmer-search" node_ref=farmer_input class=FIELD autocomplete="off" data-testid="farmer-search"
                                prop:value=move || query.get() on:input=move |ev| { query.set(event_target_value(&ev)); farmer.set(None); }
                                on:keydown=pick_first aria-invalid=move || error("farmer")().is_some().then_some("true") aria-describedby="farmer-error"/>
                         <p id="farmer-error" class="text-sm text-red-700" data-field-error="farmer">{error("farmer")}</p>
-                        <p class="mt-1 text-base" data-testid="chosen-farmer">{move || farmer.get().and_then(|f| market.with(|m| m.as_ref().map(|m| format!("✓ {}", m.farmer_name(f)))))}</p>
+                        <p class="mt-1 text-base" data-testid="chosen-farmer">{move || farmer.get().and_then(|f| market.with(|m| m.as_ref().map(|m| format!("✓ {}", m.farmer_name(lang.get(), f)))))}</p>
                         <ul class="mt-2 grid gap-2 sm:grid-cols-2" hidden=move || farmer.get().is_some() || query.with(String::is_empty)>
                             <For each=move || matches.get() key=|h| h.2 let:h>
                                 <li><button type="button" class="min-h-12 w-full rounded-lg border border-stone-300 bg-white px-3 text-left" data-testid="farmer-option"
@@ -516,7 +569,7 @@ pub fn LedgerApp() -> impl IntoView {
                         </ul>
                     </div>
                     <fieldset>
-                        <legend class="text-base font-semibold">"Flower"</legend>
+                        <legend class="text-base font-semibold">{move || td_string!(lang.get(), ledger.flower).to_string()}</legend>
                         <div class="mt-1 grid grid-cols-2 gap-2 sm:grid-cols-4">
                             {move || market.with(|m| m.as_ref().map(|m| m.reference.flower_types.iter().enumerate().map(|(i, f)| {
                                 let id = f.id;
@@ -524,7 +577,7 @@ pub fn LedgerApp() -> impl IntoView {
                                     <label class="flex min-h-14 cursor-pointer items-center gap-2 rounded-xl border border-stone-300 bg-white px-3 has-[:checked]:border-emerald-700 has-[:checked]:bg-emerald-50">
                                         <input type="radio" name="flower" value=id.to_string() class="h-5 w-5" data-testid="flower-option"
                                                prop:checked=move || flower.get() == Some(id) on:change=move |_| flower.set(Some(id))/>
-                                        <span><span class="text-xs text-stone-500">{i + 1}" "</span>{f.name_en.clone()}<span class="block text-sm" lang="ta">{f.name_ta.clone()}</span></span>
+                                        <span><span class="text-xs text-stone-500">{i + 1}" "</span><span lang="en">{f.name_en.clone()}</span><span class="block text-sm" lang="ta">{f.name_ta.clone()}</span></span>
                                     </label>
                                 }
                             }).collect_view()))}
@@ -532,33 +585,37 @@ pub fn LedgerApp() -> impl IntoView {
                         <p class="text-sm text-red-700" data-field-error="flower">{error("flower")}</p>
                     </fieldset>
                     <div>
-                        <label for="quantity" class="block text-base font-semibold">"Weight (kg)"</label>
+                        <label for="quantity" class="block text-base font-semibold">{move || td_string!(lang.get(), ledger.weight).to_string()}</label>
                         <input id="quantity" class=FIELD inputmode="decimal" autocomplete="off" data-testid="quantity"
                                prop:value=move || quantity.get() on:input=move |ev| quantity.set(event_target_value(&ev))
                                aria-invalid=move || error("quantity")().is_some().then_some("true") aria-describedby="quantity-error"/>
                         <p id="quantity-error" class="text-sm text-red-700" data-field-error="quantity">{error("quantity")}</p>
                     </div>
                     <div class="rounded-xl bg-stone-100 p-3 text-base" data-testid="price-preview" aria-live="polite">
-                        {move || match preview.get() {
-                            None => "Choose a flower to see its rate".to_string(),
-                            Some((None, _, _)) => "No time slot now: the entry is priced when a rate is set".to_string(),
-                            Some((Some(slot), None, _)) => format!("Slot {slot}: no rate set yet, priced later"),
-                            Some((Some(slot), Some(rate), total)) => format!("Slot {slot} · {} per kg{}", rate.format_inr(), total.map(|t| format!(" · Total {}", t.format_inr())).unwrap_or_default()),
+                        {move || {
+                            let l = lang.get();
+                            match preview.get() {
+                                None => td_string!(l, ledger.preview_choose).to_string(),
+                                Some((None, _, _)) => td_string!(l, ledger.preview_no_slot).to_string(),
+                                Some((Some(slot), None, _)) => td_string!(l, ledger.preview_no_rate, slot = slot).to_string(),
+                                Some((Some(slot), Some(rate), None)) => td_string!(l, ledger.preview, slot = slot, rate = rate.format_inr()).to_string(),
+                                Some((Some(slot), Some(rate), Some(total))) => td_string!(l, ledger.preview_total, slot = slot, rate = rate.format_inr(), total = total.format_inr()).to_string(),
+                            }
                         }}
                     </div>
                     <p role="alert" class="text-sm text-red-700">{error("form")}</p>
-                    <button type="submit" class=format!("{BIG_BUTTON} w-full") data-testid="save-entry">"Save entry"</button>
+                    <button type="submit" class=format!("{BIG_BUTTON} w-full") data-testid="save-entry">{move || td_string!(lang.get(), ledger.save).to_string()}</button>
                     <p role="status" aria-live="polite" class="text-sm text-emerald-800" data-testid="saved-message">{move || saved.get()}</p>
                 </form>
 
                 <section aria-labelledby="today-heading">
-                    <h2 id="today-heading" class="text-lg font-semibold">"Today’s entries"</h2>
+                    <h2 id="today-heading" class="text-lg font-semibold">{move || td_string!(lang.get(), ledger.today).to_string()}</h2>
                     <table class="mt-2 w-full text-sm" data-testid="totals">
-                        <caption class="sr-only">"Totals per grower today"</caption>
-                        <thead><tr class="text-left text-stone-600"><th>"Grower"</th><th>"Entries"</th><th>"kg"</th><th>"₹"</th></tr></thead>
+                        <caption class="sr-only">{move || td_string!(lang.get(), ledger.totals_caption).to_string()}</caption>
+                        <thead><tr class="text-left text-stone-600"><th>{move || td_string!(lang.get(), ledger.col_grower).to_string()}</th><th>{move || td_string!(lang.get(), ledger.col_entries).to_string()}</th><th>{move || td_string!(lang.get(), ledger.col_kg).to_string()}</th><th>"₹"</th></tr></thead>
                         <tbody>
                             <For each=move || totals.get() key=|t| (t.0, t.1.0, t.1.2) let:t>
-                                <tr><td>{move || market.with(|m| m.as_ref().map(|m| m.farmer_name(t.0)))}</td><td>{t.1.2}</td><td>{Kg::from_grams(t.1.0).to_string()}</td><td>{t.1.1.format_inr()}</td></tr>
+                                <tr><td>{move || market.with(|m| m.as_ref().map(|m| m.farmer_name(lang.get(), t.0)))}</td><td>{t.1.2}</td><td>{Kg::from_grams(t.1.0).to_string()}</td><td>{t.1.1.format_inr()}</td></tr>
                             </For>
                         </tbody>
                     </table>
@@ -566,23 +623,29 @@ pub fn LedgerApp() -> impl IntoView {
                     <ul class="mt-3 divide-y divide-stone-200 rounded-xl border border-stone-200 bg-white" data-testid="entries">
                         <For each=move || today_entries.get() key=|e| (e.client_id, e.quantity_kg.clone(), e.sync_status.clone(), e.status.clone()) let:e>
                             {
-                                let (label, class) = status_badge(&e.sync_status);
+                                let sync_status = e.sync_status.clone();
                                 let entry = e.clone();
                                 let id = e.client_id;
                                 let mine = market.with_untracked(|m| m.as_ref().is_some_and(|m| m.me.edits_any || m.me.user_id == e.entered_by));
                                 view! {
                                     <li class="flex flex-wrap items-center gap-2 p-3" data-testid="entry" data-client-id=id.to_string() data-sync=e.sync_status.clone()>
-                                        <span class="font-medium">{move || market.with(|m| m.as_ref().map(|m| m.farmer_name(e.farmer_id)))}</span>
-                                        <span>{move || market.with(|m| m.as_ref().map(|m| m.flower_name(e.flower_type_id)))}</span>
+                                        <span class="font-medium">{move || market.with(|m| m.as_ref().map(|m| m.farmer_name(lang.get(), e.farmer_id)))}</span>
+                                        <span>{move || market.with(|m| m.as_ref().map(|m| m.flower_name(lang.get(), e.flower_type_id)))}</span>
                                         <span class="tabular-nums" data-testid="entry-kg">{e.quantity_kg.clone()}" kg"</span>
-                                        <span class="tabular-nums">{e.total.clone().map(|t| format!("₹{t}")).unwrap_or_else(|| "rate pending".into())}</span>
-                                        {(e.status == "void").then(|| view! { <span class="text-stone-500 line-through">"void"</span> })}
-                                        <span class=format!("ml-auto rounded-full px-2 py-0.5 text-xs font-semibold {class}")>{label}</span>
+                                        <span class="tabular-nums">{
+                                            let total = e.total.clone();
+                                            move || total.clone().map(|t| format!("₹{t}")).unwrap_or_else(|| td_string!(lang.get(), ledger.rate_pending).to_string())
+                                        }</span>
+                                        {(e.status == "void").then(|| view! { <span class="text-stone-500 line-through">{move || td_string!(lang.get(), ledger.voided).to_string()}</span> })}
+                                        <span class=move || format!("ml-auto rounded-full px-2 py-0.5 text-xs font-semibold {}", status_badge(lang.get(), &sync_status).1)>{
+                                            let s = e.sync_status.clone();
+                                            move || status_badge(lang.get(), &s).0
+                                        }</span>
                                         {(mine && e.status != "void").then(|| {
                                             let entry_for_void = entry.clone();
                                             view! {
-                                                <button type="button" class=SMALL_BUTTON data-testid="edit-entry" on:click=move |_| editing.set(Some((id, String::new())))>"Edit"</button>
-                                                <button type="button" class=SMALL_BUTTON data-testid="void-entry" on:click=move |_| save_edit(entry_for_void.clone(), String::new(), true)>"Void"</button>
+                                                <button type="button" class=SMALL_BUTTON data-testid="edit-entry" on:click=move |_| editing.set(Some((id, String::new())))>{move || td_string!(lang.get(), ledger.edit).to_string()}</button>
+                                                <button type="button" class=SMALL_BUTTON data-testid="void-entry" on:click=move |_| save_edit(entry_for_void.clone(), String::new(), true)>{move || td_string!(lang.get(), ledger.void).to_string()}</button>
                                             }
                                         })}
                                         {move || (editing.get().map(|x| x.0) == Some(id)).then(|| {
@@ -590,10 +653,10 @@ pub fn LedgerApp() -> impl IntoView {
                                             let value = RwSignal::new(entry.quantity_kg.clone());
                                             view! {
                                                 <form class="flex w-full gap-2" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save_edit(entry.clone(), value.get_untracked(), false); }>
-                                                    <label class="sr-only" for=format!("edit-{id}")>"New weight (kg)"</label>
+                                                    <label class="sr-only" for=format!("edit-{id}")>{move || td_string!(lang.get(), ledger.new_weight).to_string()}</label>
                                                     <input id=format!("edit-{id}") class=FIELD inputmode="decimal" data-testid="edit-quantity" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
-                                                    <button type="submit" class=BIG_BUTTON data-testid="save-edit">"Save"</button>
-                                                    <button type="button" class=SMALL_BUTTON on:click=move |_| editing.set(None)>"Cancel"</button>
+                                                    <button type="submit" class=BIG_BUTTON data-testid="save-edit">{move || td_string!(lang.get(), ledger.save_edit).to_string()}</button>
+                                                    <button type="button" class=SMALL_BUTTON on:click=move |_| editing.set(None)>{move || td_string!(lang.get(), ledger.cancel).to_string()}</button>
                                                 </form>
                                             }
                                         })}
@@ -602,9 +665,9 @@ pub fn LedgerApp() -> impl IntoView {
                             }
                         </For>
                     </ul>
-                    <p class="mt-2 text-xs text-stone-500">{move || format!("{} entries today", today_entries.get().len())}</p>
+                    <p class="mt-2 text-xs text-stone-500">{move || td_string!(lang.get(), ledger.entries_today, count = today_entries.get().len()).to_string()}</p>
                     {move || (today_entries.get().iter().any(|e| e.rate_source == RateSource::Pending.as_str())).then(|| view! {
-                        <p class="mt-1 text-sm text-amber-800">"Some entries wait for a rate; they are priced when an admin sets it."</p>
+                        <p class="mt-1 text-sm text-amber-800">{move || td_string!(lang.get(), ledger.pending_note).to_string()}</p>
                     })}
                 </section>
             </div>

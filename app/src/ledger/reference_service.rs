@@ -279,3 +279,37 @@ async fn reprice_pending(tx: &mut PgConnection, caller: &LedgerCaller, date: Nai
     .await?;
     Ok(rows.len())
 }
+
+/// One market day's rates as the admin's grid shows them (flower types × slots).
+pub async fn rates_for_day(pool: &PgPool, caller: &LedgerCaller, date: NaiveDate) -> Result<Vec<RateRef>, AppError> {
+    let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
+    let mut out: Vec<RateRef> = rates(&mut tx, caller.tenant, &[date])
+        .await?
+        .into_iter()
+        .map(|((date, flower_type_id, slot_id), rate)| RateRef { date, flower_type_id, slot_id, rate })
+        .collect();
+    tx.commit().await?;
+    out.sort_by_key(|r| (r.flower_type_id, r.slot_id));
+    Ok(out)
+}
+
+/// Yesterday's prices as a start for today's: copies `from`'s rates onto `to` (keeping
+/// any `to` already has), through `save_rates`, so it is audited and prices pending
+/// entries like any other change.
+pub async fn copy_rates(pool: &PgPool, caller: &LedgerCaller, from: NaiveDate, to: NaiveDate, ip: Option<&str>) -> Result<RatesSaved, AppError> {
+    if from == to {
+        return Err(AppError::validation("from", "must be another day than the one to fill"));
+    }
+    let source = rates_for_day(pool, caller, from).await?;
+    let existing: std::collections::HashSet<(Uuid, Uuid)> =
+        rates_for_day(pool, caller, to).await?.into_iter().map(|r| (r.flower_type_id, r.slot_id)).collect();
+    let copied: Vec<RateInput> = source
+        .iter()
+        .filter(|r| !existing.contains(&(r.flower_type_id, r.slot_id)))
+        .map(|r| RateInput { flower_type_id: r.flower_type_id.to_string(), slot_id: r.slot_id.to_string(), rate: r.rate.to_api_string() })
+        .collect();
+    if copied.is_empty() {
+        return Err(AppError::validation("from", if source.is_empty() { "that day has no rates to copy" } else { "every rate is already set for the day" }));
+    }
+    save_rates(pool, caller, &RatesInput { date: to.to_string(), rates: copied }, ip).await
+}

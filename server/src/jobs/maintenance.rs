@@ -19,7 +19,28 @@ pub fn register(registry: Registry) -> Registry {
         )
         // Subscribers resume from at most three days back.
         .register("maintenance.purge_live_events", Purge("DELETE FROM live_events WHERE created_at < now() - interval '3 days'"))
+        .register("maintenance.ledger_partitions", LedgerPartitions)
         .register("diagnostics.probe", Probe)
+}
+
+/// Ledger entries are partitioned by month: keep a year of partitions ready ahead, so
+/// an entry never lands in the catch-all default partition.
+struct LedgerPartitions;
+
+/// Months prepared ahead of the current one.
+pub const LEDGER_MONTHS_AHEAD: i32 = 12;
+
+impl Handler for LedgerPartitions {
+    fn run<'a>(&'a self, _job: &'a Job, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(async move {
+            sqlx::query("SELECT ledger_ensure_partitions(date_trunc('month', now())::date, $1)")
+                .bind(LEDGER_MONTHS_AHEAD + 1)
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(months = LEDGER_MONTHS_AHEAD + 1, "ledger partitions ensured");
+            Ok(())
+        })
+    }
 }
 
 struct Purge(&'static str);

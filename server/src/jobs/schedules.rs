@@ -25,6 +25,7 @@ pub const PLATFORM: &[Schedule] = &[
     Schedule { name: "purge-expired-tokens", cron: "0 17 * * * *", queue: Queue::Maintenance, kind: "maintenance.purge_expired_tokens" },
     Schedule { name: "purge-finished-jobs", cron: "0 30 3 * * *", queue: Queue::Maintenance, kind: "maintenance.purge_finished_jobs" },
     Schedule { name: "purge-live-events", cron: "0 40 3 * * *", queue: Queue::Maintenance, kind: "maintenance.purge_live_events" },
+    Schedule { name: "ledger-partitions", cron: "0 15 2 * * *", queue: Queue::Maintenance, kind: "maintenance.ledger_partitions" },
 ];
 
 pub fn next_after(cron: &str, after: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
