@@ -4,7 +4,9 @@
 //! switch sets) or per tablet (the island keeps it with the signed-in person).
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
-pub use i18n::{Locale, td_string};
+pub use i18n::Locale;
+// The generated macro is crate-visible: every module imports it from here.
+pub(crate) use i18n::td_string;
 // `as_str` and `FromStr` of the generated `Locale` come from the crate's trait.
 use leptos_i18n::Locale as _;
 
