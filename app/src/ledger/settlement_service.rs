@@ -429,28 +429,23 @@ async fn slip_parts(tx: &mut PgConnection, tenant: Uuid, market_name: &str, sett
 /// The WhatsApp text of a slip, in the grower's language.
 pub fn whatsapp_text(lang: &str, market: &str, s: &SettlementView, slip_url: &str) -> String {
     let period = if s.period_from == s.period_to { s.period_from.format("%d-%m-%Y").to_string() } else { format!("{} – {}", s.period_from.format("%d-%m-%Y"), s.period_to.format("%d-%m-%Y")) };
-    match lang {
-        "ta" => format!(
-            "{market}\nவணக்கம் {name}, உங்கள் கணக்கு {number} ({period}):\nமொத்தம் {gross}\nகமிஷன் {commission}\nகட்டணம் {fees}\nமுன்பணம் பிடித்தம் {recovered}\nநிகரத் தொகை {net}\nரசீது: {slip_url}",
-            name = if s.farmer_name_ta.is_empty() { &s.farmer_name_en } else { &s.farmer_name_ta },
-            number = s.number,
-            gross = s.gross.format_inr(),
-            commission = s.commission.format_inr(),
-            fees = s.fees.format_inr(),
-            recovered = s.advance_recovered.format_inr(),
-            net = s.net_payable.format_inr(),
-        ),
-        _ => format!(
-            "{market}\nHello {name}, your settlement {number} ({period}):\nGross {gross}\nCommission {commission}\nFees {fees}\nAdvance recovered {recovered}\nNet payable {net}\nSlip: {slip_url}",
-            name = if s.farmer_name_en.is_empty() { &s.farmer_name_ta } else { &s.farmer_name_en },
-            number = s.number,
-            gross = s.gross.format_inr(),
-            commission = s.commission.format_inr(),
-            fees = s.fees.format_inr(),
-            recovered = s.advance_recovered.format_inr(),
-            net = s.net_payable.format_inr(),
-        ),
-    }
+    let tamil = lang == "ta";
+    let (greeting, settlement, gross, commission, fees, recovered, net, slip) = if tamil {
+        ("வணக்கம்", "உங்கள் கணக்கு", "மொத்தம்", "கமிஷன்", "கட்டணம்", "முன்பணம் பிடித்தம்", "நிகரத் தொகை", "ரசீது:")
+    } else {
+        ("Hello", "your settlement", "Gross", "Commission", "Fees", "Advance recovered", "Net payable", "Slip:")
+    };
+    let (first, second) = if tamil { (&s.farmer_name_ta, &s.farmer_name_en) } else { (&s.farmer_name_en, &s.farmer_name_ta) };
+    let name = if first.is_empty() { second } else { first };
+    format!(
+        "{market}\n{greeting} {name}, {settlement} {number} ({period}):\n{gross} {}\n{commission} {}\n{fees} {}\n{recovered} {}\n{net} {}\n{slip} {slip_url}",
+        s.gross.format_inr(),
+        s.commission.format_inr(),
+        s.fees.format_inr(),
+        s.advance_recovered.format_inr(),
+        s.net_payable.format_inr(),
+        number = s.number,
+    )
 }
 
 /// Approves a settlement (staff, admin, or the grower their own). The first approval
