@@ -112,6 +112,12 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("ledger"), StaticSegment("settlements"), ParamSegment("id")) view=ledger::settlement_pages::SettlementPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("settlements"), ParamSegment("id"), StaticSegment("print")) view=ledger::settlement_pages::SlipPrintPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("slip"), ParamSegment("token")) view=ledger::settlement_pages::PublicSlipPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("admin")) view=ledger::admin_pages::AdminIndexPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("growers")) view=ledger::admin_pages::GrowersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("flowers")) view=ledger::admin_pages::FlowersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("slots")) view=ledger::admin_pages::SlotsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("terms")) view=ledger::admin_pages::TermsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("advances")) view=ledger::admin_pages::AdvancesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>

@@ -14,5 +14,6 @@ pub mod settlement;
 pub mod decimal_text;
 pub mod market_slot;
 pub mod ledger_entry;
+pub mod ledger_reference;
 pub mod entry_merge;
 pub mod sync_backoff;

@@ -1,6 +1,11 @@
 //! The flower market's commission ledger (PRODUCT.md §4): reference data and rates,
 //! entries synced from offline tablets, settlements sent on WhatsApp.
 
+pub mod admin_api;
+pub mod admin_model;
+pub mod admin_pages;
+#[cfg(feature = "ssr")]
+pub mod admin_service;
 pub mod api;
 pub mod model;
 pub mod pages;

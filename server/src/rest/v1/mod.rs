@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod events;
 pub mod farms;
 pub mod ledger;
+pub mod ledger_admin;
 pub mod ledger_settlements;
 pub mod notifications;
 pub mod openapi;
@@ -50,6 +51,7 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(orders::routes())
         .merge(ledger::routes())
         .merge(ledger_settlements::routes())
+        .merge(ledger_admin::routes())
         .merge(openapi::routes())
         .for_prefix("/api/v1");
     let router = router

@@ -56,6 +56,7 @@ use utoipa::openapi::{
         (path = "/api/v1", api = super::webhooks::Api, tags = ["webhooks"]),
         (path = "/api/v1", api = super::ledger::Api, tags = ["ledger"]),
         (path = "/api/v1", api = super::ledger_settlements::Api, tags = ["ledger"]),
+        (path = "/api/v1", api = super::ledger_admin::Api, tags = ["ledger"]),
     ),
     components(schemas(app::envelope::ErrorEnvelope))
 )]
@@ -164,6 +165,15 @@ envelope! {
     LedgerSettlementsEnvelope(Vec<app::ledger::model::SettlementView>);
     LedgerSettlementEnvelope(app::ledger::model::SettlementView);
     LedgerSlipEnvelope(app::ledger::model::SlipView);
+    LedgerGrowersEnvelope(Vec<app::ledger::admin_model::GrowerView>);
+    LedgerGrowerEnvelope(app::ledger::admin_model::GrowerView);
+    LedgerFlowerTypesEnvelope(Vec<app::ledger::admin_model::FlowerTypeView>);
+    LedgerFlowerTypeEnvelope(app::ledger::admin_model::FlowerTypeView);
+    LedgerSlotsEnvelope(Vec<app::ledger::admin_model::SlotView>);
+    LedgerSlotEnvelope(app::ledger::admin_model::SlotView);
+    LedgerTermsEnvelope(app::ledger::admin_model::TermsView);
+    LedgerAdvancesEnvelope(Vec<app::ledger::admin_model::AdvanceView>);
+    LedgerAdvanceEnvelope(app::ledger::admin_model::AdvanceView);
 }
 
 paged! {

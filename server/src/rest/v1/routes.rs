@@ -7,7 +7,7 @@ use app::state::AppState;
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 
 #[derive(Default)]
 pub struct Routes {
@@ -36,6 +36,10 @@ impl Routes {
 
     pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Routes {
         self.add(Method::PUT, path, access, put(handler))
+    }
+
+    pub fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Routes {
+        self.add(Method::PATCH, path, access, patch(handler))
     }
 
     pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Routes {
