@@ -15,6 +15,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::orders::api::ACCESS)
         .chain(crate::trace::api::ACCESS)
         .chain(crate::ledger::api::ACCESS)
+        .chain(crate::ledger::report_api::ACCESS)
         .chain(crate::ledger::admin_api::ACCESS)
         .copied()
 }

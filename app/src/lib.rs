@@ -118,6 +118,10 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("slots")) view=ledger::admin_pages::SlotsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("terms")) view=ledger::admin_pages::TermsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("admin"), StaticSegment("advances")) view=ledger::admin_pages::AdvancesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("reports")) view=ledger::report_pages::ReportsPage/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("reports"), StaticSegment("day-book")) view=ledger::report_pages::DayBookPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("reports"), StaticSegment("statement")) view=ledger::report_pages::StatementPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("ledger"), StaticSegment("reports"), StaticSegment("flowers")) view=ledger::report_pages::FlowersPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::pages::LoginPage/>
                     <Route path=StaticSegment("signup") view=account::pages::SignupPage/>
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>

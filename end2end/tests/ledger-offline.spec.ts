@@ -4,6 +4,9 @@ import { test, expect, type Page, type BrowserContext } from '@playwright/test';
 // across a reload, and sends each exactly once when the connection returns.
 
 async function signIn(page: Page, email: string) {
+  // This tablet was set to English (the Tamil spec changes the staff member's own
+  // language meanwhile; a tablet's choice comes first).
+  await page.addInitScript(() => localStorage.setItem('mandi.ledger.lang', 'en'));
   await page.goto('/login?next=/ledger');
   const form = page.getByTestId('sign-in-form');
   await expect(form).toHaveAttribute('data-hydrated', 'true');

@@ -16,7 +16,10 @@ let dbName = null;
 let me = null;
 // Waits before each retry, seconds; the island passes domain::sync_backoff's.
 let delays = [1, 2, 4, 8, 16];
-const engine = { state: 'idle', failures: 0, message: null, retryAt: null, signIn: false, outdated: false, lastSyncAt: null };
+const engine = { state: 'idle', failures: 0, message: null, retryAt: null, signIn: false, outdated: false, updateReady: false, lastSyncAt: null };
+// Reference data (growers, flowers, rates) newer than what the screen was opened with,
+// handed to the screen once with the next snapshot.
+let freshReference = null;
 let timer = null;
 let running = null;
 // Asked for while a pass was running: that pass may have read before the change.
@@ -50,15 +53,20 @@ function finished(tx) {
 
 function openDb(name) {
   return new Promise((resolve, reject) => {
-    const r = indexedDB.open(name, 1);
-    r.onupgradeneeded = () => {
+    const r = indexedDB.open(name, 2);
+    r.onupgradeneeded = (event) => {
       const d = r.result;
-      d.createObjectStore('meta');
-      d.createObjectStore('reference');
-      const entries = d.createObjectStore('entries', { keyPath: 'clientId' });
-      entries.createIndex('marketDate', 'marketDate');
-      d.createObjectStore('mutations', { keyPath: 'mutationId' });
-      d.createObjectStore('conflicts', { keyPath: 'id' });
+      if (event.oldVersion < 1) {
+        d.createObjectStore('meta');
+        d.createObjectStore('reference');
+        const entries = d.createObjectStore('entries', { keyPath: 'clientId' });
+        entries.createIndex('marketDate', 'marketDate');
+        d.createObjectStore('mutations', { keyPath: 'mutationId' });
+        d.createObjectStore('conflicts', { keyPath: 'id' });
+      }
+      // Version 2: "is anything still queued for this entry?" without reading the
+      // whole queue on every save (the queue can hold thousands during a long outage).
+      if (event.oldVersion < 2) r.transaction.objectStore('mutations').createIndex('clientId', 'entry.clientId');
     };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
@@ -159,12 +167,17 @@ async function snapshotObject() {
   const entries = await request(tx.objectStore('entries').getAll());
   const pending = await request(tx.objectStore('mutations').count());
   const conflicts = await request(tx.objectStore('conflicts').getAll());
-  return {
+  const out = {
     entries,
     pending,
     conflicts,
     sync: { ...engine, online: hasWindow ? navigator.onLine : true },
   };
+  if (freshReference) {
+    out.reference = freshReference;
+    freshReference = null;
+  }
+  return out;
 }
 
 export async function snapshot() {
@@ -192,7 +205,7 @@ export async function saveEntry(changeJson) {
       tx.abort();
       throw new Error('no such entry on this tablet');
     }
-    const queued = (await request(mutations.getAll())).filter((m) => m.entry.clientId === change.clientId).length;
+    const queued = await request(mutations.index('clientId').count(change.clientId));
     mutation.baseVersion = (current.server ? current.server.version : 0) + queued;
     mutation.base = { farmerId: current.farmerId, flowerTypeId: current.flowerTypeId, quantityKg: current.quantityKg };
   }
@@ -270,6 +283,18 @@ export function syncNow() {
 function start() {
   if (started || !hasWindow) return;
   started = true;
+  // A new service worker took over (the app was updated): this page still runs the
+  // old code. Entries are safe in IndexedDB; offer a reload rather than force one.
+  if (navigator.serviceWorker) {
+    let controlled = Boolean(navigator.serviceWorker.controller);
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      if (controlled) {
+        engine.updateReady = true;
+        emit();
+      }
+      controlled = true;
+    });
+  }
   window.addEventListener('online', () => syncNow());
   window.addEventListener('offline', () => emit());
   document.addEventListener('visibilitychange', () => {
@@ -446,7 +471,7 @@ async function applyResults(results) {
     const clientId = (res.entry && res.entry.clientId) || (mutation && mutation.entry.clientId);
     if (!clientId) continue;
     const local = await request(entries.get(clientId));
-    const stillQueued = (await request(mutations.getAll())).some((m) => m.entry.clientId === clientId);
+    const stillQueued = (await request(mutations.index('clientId').count(clientId))) > 0;
     if (res.status === 'applied' || res.status === 'duplicate' || res.status === 'conflict') {
       const server = res.entry;
       if (!server) continue;
@@ -482,21 +507,40 @@ async function pullAll() {
     const page = r.data;
     const tx = db.transaction(['entries', 'mutations', 'meta', 'conflicts'], 'readwrite');
     const entries = tx.objectStore('entries');
-    const queued = new Set((await request(tx.objectStore('mutations').getAll())).map((m) => m.entry.clientId));
+    const byClient = tx.objectStore('mutations').index('clientId');
     for (const server of page.entries) {
       const local = await request(entries.get(server.clientId));
       const next = { ...(local || {}), clientId: server.clientId, server: { ...server } };
-      if (!queued.has(server.clientId)) {
+      if ((await request(byClient.count(server.clientId))) === 0) {
         Object.assign(next, pick(server));
         if (!local || local.syncStatus !== 'conflict') next.syncStatus = 'synced';
       }
       entries.put(next);
     }
     for (const c of page.openConflicts || []) tx.objectStore('conflicts').put(c);
+    tx.objectStore('meta').put(page.referenceVersion, 'serverReferenceVersion');
     tx.objectStore('meta').put(page.cursor, 'cursor');
     await finished(tx);
     emit();
-    if (!page.hasMore) return;
+    if (!page.hasMore) break;
+  }
+  // Reference data is a nicety here; the entries above are what must not fail.
+  await refreshReference().catch(() => {});
+}
+
+/** An admin changed growers, flowers, slots, terms or rates: fetch them again. */
+async function refreshReference() {
+  const known = await request(db.transaction('reference').objectStore('reference').get('data'));
+  const version = await meta('serverReferenceVersion');
+  if (known && version !== undefined && known.referenceVersion >= version) return;
+  const r = await callFn('/_fn/ledger/boot', {});
+  if (!r.ok || !r.data) return;
+  const tx = db.transaction('reference', 'readwrite');
+  tx.objectStore('reference').put(r.data.reference, 'data');
+  await finished(tx);
+  if (known && r.data.reference.referenceVersion !== known.referenceVersion) {
+    freshReference = r.data.reference;
+    emit();
   }
 }
 

@@ -17,3 +17,4 @@ pub mod ledger_entry;
 pub mod ledger_reference;
 pub mod entry_merge;
 pub mod sync_backoff;
+pub mod ledger_report;

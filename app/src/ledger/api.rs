@@ -49,7 +49,7 @@ pub struct LedgerBoot {
 }
 
 #[cfg(feature = "ssr")]
-async fn caller(path: &str) -> Result<(crate::state::AppState, super::context::LedgerCaller, crate::account::session::Session), AppError> {
+pub(super) async fn caller(path: &str) -> Result<(crate::state::AppState, super::context::LedgerCaller, crate::account::session::Session), AppError> {
     let session = crate::access::check(path).await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let caller = super::context::LedgerCaller::from_claims(&state.pool, &session.claims).await?;

@@ -10,6 +10,9 @@ pub mod api;
 pub mod model;
 pub mod pages;
 pub mod rates_page;
+pub mod report_api;
+pub mod report_model;
+pub mod report_pages;
 pub mod settlement_pages;
 #[cfg(feature = "ssr")]
 pub mod context;
@@ -17,6 +20,10 @@ pub mod context;
 pub mod entry_service;
 #[cfg(feature = "ssr")]
 pub mod reference_service;
+#[cfg(feature = "ssr")]
+pub mod report_chart;
+#[cfg(feature = "ssr")]
+pub mod report_service;
 #[cfg(feature = "ssr")]
 pub mod settlement_service;
 #[cfg(feature = "ssr")]

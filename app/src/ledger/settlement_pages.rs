@@ -180,7 +180,8 @@ pub fn SettlementPage() -> impl IntoView {
                         Ok(slip) => {
                             let s = slip.settlement.clone();
                             view! {
-                                <div class="mt-3"><Slip slip=slip lang=asked.unwrap_or(l)/></div>
+                                // In the grower's language (it is their slip) unless the reader asked for another.
+                                <div class="mt-3"><Slip slip=slip lang=asked.unwrap_or_else(|| locale_from(&s.language))/></div>
                                 <p class="mt-3 text-sm print:hidden" data-testid="message-status">{message_label(l, s.message_status.as_deref())}</p>
                                 <SettlementActions id=s.id.to_string() status=s.status.clone() message_status=s.message_status.clone() lang=crate::language::code(l).to_string()/>
                                 <p class="mt-3 flex gap-4 print:hidden">

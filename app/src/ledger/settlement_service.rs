@@ -273,7 +273,7 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
 }
 
 #[derive(FromRow)]
-struct SettlementRow {
+pub(super) struct SettlementRow {
     id: Uuid,
     number: String,
     farmer_id: Uuid,
@@ -329,7 +329,7 @@ impl From<SettlementRow> for SettlementView {
     }
 }
 
-const SETTLEMENT_SELECT: &str = "
+pub(super) const SETTLEMENT_SELECT: &str = "
     SELECT s.id, s.number, s.farmer_id, f.farmer_no, f.name_en, f.name_ta, s.period_from, s.period_to, s.status,
            s.entry_count, s.quantity_kg, s.gross, s.commission_percent, s.commission, s.fees, s.advance_recovered,
            s.shortfall, s.net_payable, s.language, s.generated_at, s.approved_at, s.paid_at, m.status AS message_status

@@ -37,6 +37,19 @@ impl Handler for LedgerPartitions {
                 .bind(LEDGER_MONTHS_AHEAD + 1)
                 .execute(&mut *tx)
                 .await?;
+            // Rows in a default partition were dated outside every prepared month, and
+            // they stop that month's partition from being created: watch for them.
+            // Maintenance reads across markets.
+            sqlx::query("SELECT set_config('mandi.cross_tenant', 'on', true)").execute(&mut *tx).await?;
+            let stray: i64 = sqlx::query_scalar(
+                "SELECT (SELECT count(*) FROM ledger_entries_default) + (SELECT count(*) FROM ledger_entry_history_default)",
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            metrics::gauge!("ledger_default_partition_rows").set(stray as f64);
+            if stray > 0 {
+                tracing::warn!(rows = stray, "ledger rows in a default partition: move them to a monthly partition");
+            }
             tracing::info!(months = LEDGER_MONTHS_AHEAD + 1, "ledger partitions ensured");
             Ok(())
         })

@@ -12,6 +12,7 @@ pub mod events;
 pub mod farms;
 pub mod ledger;
 pub mod ledger_admin;
+pub mod ledger_reports;
 pub mod ledger_settlements;
 pub mod notifications;
 pub mod openapi;
@@ -51,6 +52,7 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(orders::routes())
         .merge(ledger::routes())
         .merge(ledger_settlements::routes())
+        .merge(ledger_reports::routes())
         .merge(ledger_admin::routes())
         .merge(openapi::routes())
         .for_prefix("/api/v1");

@@ -56,6 +56,7 @@ use utoipa::openapi::{
         (path = "/api/v1", api = super::webhooks::Api, tags = ["webhooks"]),
         (path = "/api/v1", api = super::ledger::Api, tags = ["ledger"]),
         (path = "/api/v1", api = super::ledger_settlements::Api, tags = ["ledger"]),
+        (path = "/api/v1", api = super::ledger_reports::Api, tags = ["ledger"]),
         (path = "/api/v1", api = super::ledger_admin::Api, tags = ["ledger"]),
     ),
     components(schemas(app::envelope::ErrorEnvelope))
@@ -165,6 +166,9 @@ envelope! {
     LedgerSettlementsEnvelope(Vec<app::ledger::model::SettlementView>);
     LedgerSettlementEnvelope(app::ledger::model::SettlementView);
     LedgerSlipEnvelope(app::ledger::model::SlipView);
+    LedgerDayBookEnvelope(app::ledger::report_model::DayBook);
+    LedgerStatementEnvelope(app::ledger::report_model::FarmerStatement);
+    LedgerFlowerSummaryEnvelope(app::ledger::report_model::FlowerSummary);
     LedgerGrowersEnvelope(Vec<app::ledger::admin_model::GrowerView>);
     LedgerGrowerEnvelope(app::ledger::admin_model::GrowerView);
     LedgerFlowerTypesEnvelope(Vec<app::ledger::admin_model::FlowerTypeView>);

@@ -1,0 +1,48 @@
+import { test, expect, type Page } from '@playwright/test';
+
+// An admin adds a grower; a bad phone is explained beside its field; a tablet that was
+// already open finds the new grower after its next sync, without a reload.
+
+async function signIn(page: Page, email: string, next: string) {
+  await page.addInitScript(() => localStorage.setItem('mandi.ledger.lang', 'en'));
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  const form = page.getByTestId('sign-in-form');
+  await expect(form).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('E-mail or phone').fill(email);
+  await page.getByLabel('Password').fill('mandi-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`${next}$`));
+}
+
+test('a grower added by an admin reaches an open tablet on its next sync', async ({ browser }) => {
+  const tabletContext = await browser.newContext();
+  const adminContext = await browser.newContext();
+  const tablet = await tabletContext.newPage();
+  const admin = await adminContext.newPage();
+  await signIn(tablet, 'staff@malar.demo', '/ledger');
+  await expect(tablet.getByTestId('ledger')).toHaveAttribute('data-ready', 'true');
+
+  await signIn(admin, 'admin@malar.demo', '/ledger/admin/growers');
+  const form = admin.getByTestId('grower-form');
+  await expect(form).toHaveAttribute('data-hydrated', 'true');
+  const name = `Valli ${Date.now() % 100000}`;
+  await form.getByLabel('Name in English').fill(name);
+  await form.getByLabel('Phone', { exact: true }).fill('98400');
+  await form.getByTestId('save').click();
+  await expect(form.getByTestId('error-phone')).not.toBeEmpty();
+  await expect(form.getByLabel('Phone', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+
+  await form.getByLabel('Phone', { exact: true }).fill('+919840055501');
+  await form.getByTestId('save').click();
+  await expect(admin.getByTestId('grower-row').filter({ hasText: name })).toHaveCount(1);
+
+  // The open tablet: not there yet; after a sync, found by name.
+  await tablet.getByTestId('sync-button').click();
+  await tablet.getByTestId('sync-now').click();
+  await expect(async () => {
+    await tablet.getByTestId('farmer-search').fill(name);
+    await expect(tablet.getByTestId('farmer-option').first()).toContainText(name, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await tabletContext.close();
+  await adminContext.close();
+});
