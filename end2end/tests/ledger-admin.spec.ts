@@ -1,18 +1,8 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { signIn } from './ledger-support';
 
 // An admin adds a grower; a bad phone is explained beside its field; a tablet that was
 // already open finds the new grower after its next sync, without a reload.
-
-async function signIn(page: Page, email: string, next: string) {
-  await page.addInitScript(() => localStorage.setItem('mandi.ledger.lang', 'en'));
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  const form = page.getByTestId('sign-in-form');
-  await expect(form).toHaveAttribute('data-hydrated', 'true');
-  await page.getByLabel('E-mail or phone').fill(email);
-  await page.getByLabel('Password').fill('mandi-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(new RegExp(`${next}$`));
-}
 
 test('a grower added by an admin reaches an open tablet on its next sync', async ({ browser }) => {
   const tabletContext = await browser.newContext();

@@ -1,19 +1,11 @@
 import { test, expect, type Page, type BrowserContext } from '@playwright/test';
+import { signIn as signInAt } from './ledger-support';
 
 // The market tablet: the ledger opens and takes entries with no network, keeps them
 // across a reload, and sends each exactly once when the connection returns.
 
 async function signIn(page: Page, email: string) {
-  // This tablet was set to English (the Tamil spec changes the staff member's own
-  // language meanwhile; a tablet's choice comes first).
-  await page.addInitScript(() => localStorage.setItem('mandi.ledger.lang', 'en'));
-  await page.goto('/login?next=/ledger');
-  const form = page.getByTestId('sign-in-form');
-  await expect(form).toHaveAttribute('data-hydrated', 'true');
-  await page.getByLabel('E-mail or phone').fill(email);
-  await page.getByLabel('Password').fill('mandi-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/ledger$/);
+  await signInAt(page, email, '/ledger');
   await expect(page.getByTestId('ledger')).toHaveAttribute('data-ready', 'true');
 }
 
@@ -114,7 +106,15 @@ test('two tablets correct one weight offline: both corrections count, and the co
 
   // Staff records 10 kg; both tablets have it.
   await enter(staff, '7', 0, '10');
-  const id = await staff.locator('[data-testid="entry"]').first().getAttribute('data-client-id');
+  // The entry just saved, from the tablet's store (not the list's order: before the
+  // market opens, the demo's morning entries are dated later today than this one).
+  const id = await staff.evaluate(async () => {
+    const { entries } = JSON.parse(await (await import('/ledger/store.js')).snapshot());
+    const now = Date.now();
+    const mine = entries.filter((e: { quantityKg: string; recordedAt: string }) => e.quantityKg === '10.000' && Math.abs(now - Date.parse(e.recordedAt)) < 60_000);
+    mine.sort((a: { recordedAt: string }, b: { recordedAt: string }) => Date.parse(b.recordedAt) - Date.parse(a.recordedAt));
+    return mine[0].clientId as string;
+  });
   await expect(staff.locator(`[data-testid="entry"][data-client-id="${id}"]`)).toHaveAttribute('data-sync', 'synced', { timeout: 20_000 });
   await admin.getByTestId('sync-button').click();
   await admin.getByTestId('sync-now').click();

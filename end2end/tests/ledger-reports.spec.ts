@@ -1,17 +1,8 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { signIn } from './ledger-support';
 
 // The ledger's reports in the browser: the flower-wise summary draws its chart in the
 // reader's language, the question stays in the URL, and a grower sees only their own.
-
-async function signIn(page: Page, email: string, next: string) {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  const form = page.getByTestId('sign-in-form');
-  await expect(form).toHaveAttribute('data-hydrated', 'true');
-  await page.getByLabel('E-mail or phone').fill(email);
-  await page.getByLabel('Password').fill('mandi-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(new RegExp(next.replace(/[?]/g, '\\?') + '$'));
-}
 
 test('the flower-wise summary draws its chart from the table, in English and in Tamil', async ({ page, context }) => {
   await signIn(page, 'admin@malar.demo', '/ledger/reports/flowers');

@@ -29,7 +29,7 @@ pub fn LedgerPage() -> impl IntoView {
 
 /// The newest entries listed on screen; totals cover all of them. A tablet that
 /// queued thousands during an outage stays quick to redraw.
-const VISIBLE_ENTRIES: usize = 200;
+const VISIBLE_ENTRIES: usize = 500;
 
 /// The User Timing name of one entry's save.
 #[cfg(feature = "hydrate")]
