@@ -24,6 +24,8 @@ const browser = await chromium.launch({
 });
 const context = await browser.newContext({ baseURL: base, viewport: { width: 1024, height: 768 }, hasTouch: true, serviceWorkers: 'allow' });
 const page = await context.newPage();
+// The tablet reads English (the demo staff member's own language is Tamil).
+await page.addInitScript(() => localStorage.setItem('mandi.ledger.lang', 'en'));
 const ready = () => page.waitForSelector('[data-testid="ledger"][data-ready="true"]');
 
 await page.goto('/login?next=/ledger');
@@ -33,10 +35,17 @@ await page.getByLabel('Password').fill('mandi-demo');
 await page.getByRole('button', { name: 'Sign in' }).click();
 await page.waitForURL(/\/ledger$/);
 await ready();
-await page.waitForFunction(async () => {
+const until = async (what, check) => {
+  const t = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t > 60_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+await until('the service worker', () => page.evaluate(async () => {
   const reg = await navigator.serviceWorker.getRegistration('/ledger');
   return !!(reg && reg.active && reg.active.state === 'activated');
-});
+}));
 await page.reload();
 await ready();
 // Let the first pull finish so it does not share the timings.
@@ -96,19 +105,19 @@ console.log(`queued offline: ${queued.ids.length} entries in ${(queued.ms / 1000
 await context.setOffline(false);
 const t0 = Date.now();
 await page.evaluate(async () => (await import('/ledger/store.js')).syncNow());
-await page.waitForFunction(
-  async () => {
-    const s = JSON.parse(await (await import('/ledger/store.js')).snapshot());
-    return s.pending === 0 && s.sync.state === 'synced';
-  },
-  null,
-  { timeout: 600_000, polling: 100 },
-);
+for (;;) {
+  const s = await page.evaluate(async () => JSON.parse(await (await import('/ledger/store.js')).snapshot()));
+  if (s.pending === 0 && s.sync.state === 'synced') break;
+  if (Date.now() - t0 > 600_000) throw new Error(`not synced after 10 minutes: ${s.pending} waiting, ${s.sync.state}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
 const seconds = (Date.now() - t0) / 1000;
 
-const sql = `SELECT count(DISTINCT client_id) || ' ' || count(*) FROM ledger_entries WHERE client_id = ANY('{${queued.ids.join(',')}}'::uuid[]);
+// Ledger tables are under row-level security; this check reads across markets.
+const sql = `SET mandi.cross_tenant = 'on';
+SELECT count(DISTINCT client_id) || ' ' || count(*) FROM ledger_entries WHERE client_id = ANY('{${queued.ids.join(',')}}'::uuid[]);
 SELECT count(*) FROM ledger_entry_history WHERE change = 'created' AND client_id = ANY('{${queued.ids.join(',')}}'::uuid[]);`;
-const out = execFileSync('psql', [databaseUrl, '-tA', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { input: sql }).toString().trim().split('\n');
+const out = execFileSync('psql', [databaseUrl, '-qtA', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { input: sql }).toString().trim().split('\n');
 const [distinct, rows] = out[0].split(' ').map(Number);
 const created = Number(out[1]);
 const lost = queued.ids.length - distinct;

@@ -28,12 +28,20 @@ let started = false;
 
 const hasWindow = typeof window !== 'undefined';
 
+// Changes are announced at most once a frame: a burst of saves or a long push is one
+// redraw of the screen, not one per entry.
+let emitPending = false;
 function emit() {
-  try {
-    globalThis.dispatchEvent(new Event('mandi-ledger'));
-  } catch (_) {
-    // No event target in this context.
-  }
+  if (emitPending) return;
+  emitPending = true;
+  setTimeout(() => {
+    emitPending = false;
+    try {
+      globalThis.dispatchEvent(new Event('mandi-ledger'));
+    } catch (_) {
+      // No event target in this context.
+    }
+  }, 16);
 }
 
 function request(r) {

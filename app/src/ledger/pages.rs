@@ -218,18 +218,34 @@ pub fn LedgerApp() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         use super::client;
+        // One read of the store at a time: a change during a read asks for one more
+        // read after it, so a burst of saves (a long outage's queue) costs two reads,
+        // not one per save.
+        let reading = StoredValue::new((false, false));
         let refresh = move || {
+            if reading.get_value().0 {
+                reading.update_value(|r| r.1 = true);
+                return;
+            }
+            reading.set_value((true, false));
             leptos::task::spawn_local(async move {
-                if let Ok(text) = client::read().await {
-                    if let Ok(mut s) = serde_json::from_str::<Snapshot>(&text) {
-                        if let Some(reference) = s.reference.take() {
-                            market.update(|m| {
-                                if let Some(current) = m.take() {
-                                    *m = Some(Market::new(Boot { me: current.me, reference }));
-                                }
-                            });
+                loop {
+                    if let Ok(text) = client::read().await {
+                        if let Ok(mut s) = serde_json::from_str::<Snapshot>(&text) {
+                            if let Some(reference) = s.reference.take() {
+                                market.update(|m| {
+                                    if let Some(current) = m.take() {
+                                        *m = Some(Market::new(Boot { me: current.me, reference }));
+                                    }
+                                });
+                            }
+                            snap.set(s);
                         }
-                        snap.set(s);
+                    }
+                    let again = reading.get_value().1;
+                    reading.set_value((again, false));
+                    if !again {
+                        break;
                     }
                 }
             })

@@ -85,6 +85,15 @@ fn flower_table(l: Locale, flowers: Vec<FlowerTally>, total: Tally) -> impl Into
     }
 }
 
+/// A report form's period and its Show button.
+fn period_fields(l: Locale, from: impl Fn() -> String + Copy + Send + Sync + 'static, to: impl Fn() -> String + Copy + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <label class="block text-sm font-medium">{td_string!(l, report.from).to_string()}<input type="date" name="from" value=from class=FIELD/></label>
+        <label class="block text-sm font-medium">{td_string!(l, report.to).to_string()}<input type="date" name="to" value=to class=FIELD/></label>
+        <button type="submit" class=BUTTON>{td_string!(l, report.show).to_string()}</button>
+    }
+}
+
 fn load_error(e: AppError, next: &'static str) -> AnyView {
     match e {
         AppError::Unauthenticated => view! { <Redirect path=format!("/login?next={next}")/> }.into_any(),
@@ -176,9 +185,7 @@ pub fn StatementPage() -> impl IntoView {
             <h1 class="mt-2 text-2xl font-bold">{td_string!(l, report.statement).to_string()}</h1>
             <form method="get" class="mt-4 grid gap-3 sm:grid-cols-4 print:hidden">
                 <label class="block text-sm font-medium">{td_string!(l, report.grower).to_string()}<input name="farmer" inputmode="numeric" value=farmer class=FIELD/></label>
-                <label class="block text-sm font-medium">{td_string!(l, report.from).to_string()}<input type="date" name="from" value=from class=FIELD/></label>
-                <label class="block text-sm font-medium">{td_string!(l, report.to).to_string()}<input type="date" name="to" value=to class=FIELD/></label>
-                <button type="submit" class=BUTTON>{td_string!(l, report.show).to_string()}</button>
+                {period_fields(l, from, to)}
             </form>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -272,9 +279,7 @@ pub fn FlowersPage() -> impl IntoView {
             <ReportNav l=l current="/ledger/reports/flowers"/>
             <h1 class="mt-2 text-2xl font-bold">{td_string!(l, report.flowers).to_string()}</h1>
             <form method="get" class="mt-4 flex flex-wrap gap-3 print:hidden">
-                <label class="block text-sm font-medium">{td_string!(l, report.from).to_string()}<input type="date" name="from" value=from class=FIELD/></label>
-                <label class="block text-sm font-medium">{td_string!(l, report.to).to_string()}<input type="date" name="to" value=to class=FIELD/></label>
-                <button type="submit" class=BUTTON>{td_string!(l, report.show).to_string()}</button>
+                {period_fields(l, from, to)}
             </form>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
