@@ -52,6 +52,14 @@ await ready();
 await page.waitForFunction(() => document.querySelector('[data-testid="online-badge"]')?.textContent === 'Online');
 await page.waitForTimeout(2000);
 
+// The second page (see 2.), opened while online; it loads the store module but no screen.
+const queuer = await context.newPage();
+// Any page of the app that is not the ledger: a "not found" page.
+await queuer.goto('/ledger-bench-queue');
+await queuer.evaluate(async () => { globalThis.ledgerStore = await import('/ledger/store.js'); });
+// A tab in the background gets its timers and frames throttled: the screen's goes first.
+await page.bringToFront();
+
 await context.setOffline(true);
 await page.reload();
 await ready();
@@ -73,9 +81,12 @@ const sorted = [...saves].sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 console.log(`entry save offline (${saves.length} saves through the screen): p50 ${pct(50).toFixed(2)} ms, p95 ${pct(95).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms, max ${sorted[sorted.length - 1].toFixed(2)} ms (target < 16 ms)`);
 
-// 2. A long outage's queue: entries stored by the same module the screen uses.
-const queued = await page.evaluate(async (count) => {
-  const store = await import('/ledger/store.js');
+// 2. A long outage's queue: entries stored by the same module the screen uses, from a
+// second page of the same tablet without the screen, so the screen redrawing a growing
+// list between 10,000 back-to-back saves (no person types that fast) is not what is timed.
+await queuer.bringToFront();
+const queued = await queuer.evaluate(async (count) => {
+  const store = globalThis.ledgerStore;
   const boot = JSON.parse(await store.boot());
   const farmers = boot.reference.farmers.map((f) => f.id);
   const flowerIds = boot.reference.flowerTypes.map((f) => f.id);
@@ -100,15 +111,24 @@ const queued = await page.evaluate(async (count) => {
   }
   return { ids, ms: performance.now() - started, pending: JSON.parse(await store.snapshot()).pending };
 }, QUEUED);
+await queuer.close();
+await page.bringToFront();
 console.log(`queued offline: ${queued.ids.length} entries in ${(queued.ms / 1000).toFixed(1)} s (${(queued.ms / queued.ids.length).toFixed(2)} ms each); waiting to send: ${queued.pending}`);
 
 await context.setOffline(false);
 const t0 = Date.now();
+let pushed = null;
 await page.evaluate(async () => (await import('/ledger/store.js')).syncNow());
 for (;;) {
-  const s = await page.evaluate(async () => JSON.parse(await (await import('/ledger/store.js')).snapshot()));
-  if (s.pending === 0 && s.sync.state === 'synced') break;
-  if (Date.now() - t0 > 600_000) throw new Error(`not synced after 10 minutes: ${s.pending} waiting, ${s.sync.state}`);
+  // The queue's length and the engine's state only: polling the whole store (every
+  // entry, read and shipped to Node) took more CPU than the sync it was timing.
+  const s = await page.evaluate(async () => {
+    const { pending, sync } = JSON.parse(await (await import('/ledger/store.js')).syncStatus());
+    return { pending, state: sync.state };
+  });
+  if (s.pending === 0 && pushed === null) pushed = (Date.now() - t0) / 1000;
+  if (s.pending === 0 && s.state === 'synced') break;
+  if (Date.now() - t0 > 600_000) throw new Error(`not synced after 10 minutes: ${s.pending} waiting, ${s.state}`);
   await new Promise((r) => setTimeout(r, 100));
 }
 const seconds = (Date.now() - t0) / 1000;
@@ -122,6 +142,6 @@ const [distinct, rows] = out[0].split(' ').map(Number);
 const created = Number(out[1]);
 const lost = queued.ids.length - distinct;
 const duplicated = rows - distinct + (created - distinct);
-console.log(`sync of ${queued.ids.length} queued entries: ${seconds.toFixed(1)} s (target < 10 s); lost ${lost}, duplicated ${duplicated}`);
+console.log(`sync of ${queued.ids.length} queued entries: ${seconds.toFixed(1)} s (target < 10 s; queue empty after ${pushed.toFixed(1)} s, the rest is pulling the market's changes back); lost ${lost}, duplicated ${duplicated}`);
 await browser.close();
 if (lost !== 0 || duplicated !== 0) process.exit(1);

@@ -31,8 +31,14 @@ pub enum AppError {
     Forbidden,
     #[error("{what} not found")]
     NotFound { what: String },
+    /// The request clashes with what is stored (a number already taken, a state that has
+    /// moved on); `fields` names the inputs involved when there are any.
     #[error("{message}")]
-    Conflict { message: String },
+    Conflict {
+        message: String,
+        #[serde(default, skip_serializing_if = "FieldErrors::is_empty")]
+        fields: FieldErrors,
+    },
     /// The cart no longer matches the shelf (a price changed, stock ran short); the
     /// fields name each line (`items.<variantId>`) and say what changed.
     #[error("{message}")]
@@ -55,6 +61,16 @@ pub enum AppError {
 impl AppError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Validation { fields: BTreeMap::from([(field.into(), message.into())]) }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> AppError {
+        AppError::Conflict { message: message.into(), fields: FieldErrors::new() }
+    }
+
+    /// A conflict that belongs beside `fields` on a form; each gets the message.
+    pub fn conflict_on(fields: &[&str], message: impl Into<String>) -> AppError {
+        let message = message.into();
+        AppError::Conflict { fields: fields.iter().map(|f| (f.to_string(), message.clone())).collect(), message }
     }
 
     pub fn not_found(what: impl Into<String>) -> AppError {
@@ -114,6 +130,7 @@ impl AppError {
     pub fn fields(&self) -> Option<&FieldErrors> {
         match self {
             AppError::Validation { fields } | AppError::CartChanged { fields, .. } => Some(fields),
+            AppError::Conflict { fields, .. } if !fields.is_empty() => Some(fields),
             _ => None,
         }
     }
@@ -177,7 +194,7 @@ mod tests {
             AppError::Unauthenticated,
             AppError::Forbidden,
             AppError::not_found("Product"),
-            AppError::Conflict { message: "taken".into() },
+            AppError::conflict("taken"),
             AppError::CartChanged { message: "changed".into(), fields: FieldErrors::new() },
             AppError::RequestInProgress,
             AppError::PayloadTooLarge { limit_bytes: 10 },

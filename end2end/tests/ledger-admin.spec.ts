@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { signIn } from './ledger-support';
 
-// An admin adds a grower; a bad phone is explained beside its field; a tablet that was
+// An admin adds a grower; a bad phone and a taken number are explained beside their fields; a tablet that was
 // already open finds the new grower after its next sync, without a reload.
 
 test('a grower added by an admin reaches an open tablet on its next sync', async ({ browser }) => {
@@ -21,6 +21,12 @@ test('a grower added by an admin reaches an open tablet on its next sync', async
   await form.getByTestId('save').click();
   await expect(form.getByTestId('error-phone')).not.toBeEmpty();
   await expect(form.getByLabel('Phone', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  // A grower number already in use is a conflict, shown beside that field.
+  await form.getByLabel('Phone', { exact: true }).fill('+919840055501');
+  await form.locator('#admin-farmer_no').fill('1');
+  await form.getByTestId('save').click();
+  await expect(form.getByTestId('error-farmerNo')).toContainText('already in use');
+  await form.locator('#admin-farmer_no').fill('');
 
   await form.getByLabel('Phone', { exact: true }).fill('+919840055501');
   await form.getByTestId('save').click();

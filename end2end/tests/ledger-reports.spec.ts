@@ -1,11 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { signIn } from './ledger-support';
+import { demoDay, signIn } from './ledger-support';
 
 // The ledger's reports in the browser: the flower-wise summary draws its chart in the
 // reader's language, the question stays in the URL, and a grower sees only their own.
 
 test('the flower-wise summary draws its chart from the table, in English and in Tamil', async ({ page, context }) => {
-  await signIn(page, 'admin@malar.demo', '/ledger/reports/flowers');
+  const day = demoDay();
+  await signIn(page, 'admin@malar.demo', `/ledger/reports/flowers?from=${day}&to=${day}`);
   const chart = page.getByTestId('flower-chart');
   await expect(chart.locator('svg')).toBeVisible();
   const rows = page.getByTestId('flower-row');
@@ -15,11 +16,11 @@ test('the flower-wise summary draws its chart from the table, in English and in 
   for (const name of await rows.locator('td:first-child').allTextContents()) await expect(chart).toContainText(name.trim());
 
   // The period is in the URL: a shared link shows the same report.
-  const today = await page.evaluate(() => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date()));
-  await page.locator('input[name="from"]').fill(today);
-  await page.locator('input[name="to"]').fill(today);
+  const dayBefore = demoDay(new Date(Date.now() - 24 * 3600_000));
+  await page.locator('input[name="from"]').fill(dayBefore);
+  await page.locator('input[name="to"]').fill(day);
   await page.getByRole('button', { name: 'Show' }).click();
-  await expect(page).toHaveURL(new RegExp(`from=${today}&to=${today}`));
+  await expect(page).toHaveURL(new RegExp(`from=${dayBefore}&to=${day}`));
   await expect(page.getByTestId('flower-total')).toBeVisible();
 
   await context.addCookies([{ name: 'mandi_lang', value: 'ta', url: page.url() }]);
@@ -33,7 +34,7 @@ test('the flower-wise summary draws its chart from the table, in English and in 
 });
 
 test('a grower reads only their own day book and statement', async ({ page }) => {
-  await signIn(page, 'farmer@malar.demo', '/ledger/reports/day-book');
+  await signIn(page, 'farmer@malar.demo', `/ledger/reports/day-book?date=${demoDay()}`);
   await expect(page.getByTestId('grower-row')).toHaveCount(1);
   await expect(page.getByTestId('grower-row')).toContainText(/^\s*1 · /);
   await page.getByTestId('grower-row').getByRole('link').click();

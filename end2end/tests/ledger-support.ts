@@ -13,3 +13,10 @@ export async function signIn(page: Page, email: string, next: string, english = 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL((url) => url.pathname + url.search === next);
 }
+
+// The demo's morning of entries as YYYY-MM-DD: the latest market day whose 04:00 IST
+// opening has passed (server/src/demo/market.rs, `demo_day`).
+export function demoDay(now = new Date()): string {
+  const opened = new Date(now.getTime() - 4 * 3600_000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(opened);
+}

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { signIn } from './ledger-support';
+import { demoDay, signIn } from './ledger-support';
 
 // The ledger in Tamil: the switch changes the screen and is remembered; Tamil text is
 // drawn with the shipped font; a settlement slip prints in the grower's language.
@@ -45,8 +45,8 @@ test('a settlement slip prints in Tamil for a Tamil-speaking grower', async ({ p
   await signIn(page, 'admin@malar.demo', '/ledger/settlements');
   const form = page.getByTestId('generate-form');
   await expect(form).toHaveAttribute('data-hydrated', 'true');
-  // The demo's morning of entries, today in the market's time zone.
-  const today = await page.evaluate(() => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date()));
+  // The demo's morning of entries.
+  const today = demoDay();
   await form.locator('input[name="from"]').fill(today);
   await form.locator('input[name="to"]').fill(today);
   await form.locator('input[name="farmer_id"]').fill(murugan.id);

@@ -196,7 +196,7 @@ async fn bad_input_is_named_field_by_field(pool: PgPool) {
     names_field(post("/api/v1/ledger/farmers", json!({ "nameEn": "A".repeat(121) })).await, "nameEn");
     let (status, body) = post("/api/v1/ledger/farmers", json!({ "nameEn": "Second Kumar", "farmerNo": 1 })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("CONFLICT")), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("farmerNo"));
+    assert!(body["error"]["fields"]["farmerNo"].as_str().unwrap().contains("already in use"), "{body}");
     let (_, growers) = app.get_json_as("/api/v1/ledger/farmers", &admin).await;
     let first = growers["data"][0]["id"].as_str().unwrap().to_string();
     let (status, _) = patch(&app, &format!("/api/v1/ledger/farmers/{first}"), &json!({ "farmerNo": 2 }), &admin).await;
@@ -214,11 +214,13 @@ async fn bad_input_is_named_field_by_field(pool: PgPool) {
     names_field(post("/api/v1/ledger/flower-types", json!({ "code": "NEW", "nameEn": " ", "nameTa": "புது" })).await, "nameEn");
     let (status, body) = post("/api/v1/ledger/flower-types", json!({ "code": "jas", "nameEn": "Jasmine again", "nameTa": "மல்லி" })).await;
     assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["fields"]["code"].is_string(), "{body}");
 
     // Slots (the demo's run 04:00–09:00, hourly).
     let (status, body) = post("/api/v1/ledger/slots", json!({ "startsAt": "08:30", "endsAt": "09:30" })).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("CONFLICT")), "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("08:00"), "{body}");
+    assert!(body["error"]["fields"]["startsAt"].is_string() && body["error"]["fields"]["endsAt"].is_string(), "{body}");
     let (status, _) = post("/api/v1/ledger/slots", json!({ "startsAt": "04:00", "endsAt": "04:30" })).await;
     assert_eq!(status, 409);
     names_field(post("/api/v1/ledger/slots", json!({ "startsAt": "11:00", "endsAt": "10:00" })).await, "endsAt");

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use support::{TestApp, access_token, operator};
 
-fn today() -> String {
-    app::domain::market_slot::market_date(chrono::Utc::now()).to_string()
+/// The demo's morning of entries (yesterday's before the market opens at 04:00 IST).
+fn demo_day() -> String {
+    server::demo::market::demo_day(chrono::Utc::now()).to_string()
 }
 
 fn dec(v: &Value) -> Decimal {
@@ -21,7 +22,7 @@ fn dec(v: &Value) -> Decimal {
 async fn the_day_book_and_flower_summary_add_up_to_the_entries(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let staff = access_token(&app, "staff@malar.demo").await;
-    let day = today();
+    let day = demo_day();
 
     let (status, body) = app.get_json_as(&format!("/api/v1/ledger/reports/day-book?date={day}"), &staff).await;
     assert_eq!(status, 200, "{body}");
@@ -96,7 +97,7 @@ async fn a_statement_follows_deliveries_settlements_and_the_advance(pool: PgPool
     let app = TestApp::spawn(pool.clone()).await;
     let admin = access_token(&app, "admin@malar.demo").await;
     let staff = access_token(&app, "staff@malar.demo").await;
-    let day = today();
+    let day = demo_day();
     let month_start = format!("{}-01", &day[..7]);
 
     // Grower no. 1 owes the demo's ₹2,000 advance, given ten days ago.
@@ -114,8 +115,12 @@ async fn a_statement_follows_deliveries_settlements_and_the_advance(pool: PgPool
     let settlement = &outcome["data"]["settlements"][0];
     let recovered = dec(&settlement["advanceRecovered"]);
     assert!(recovered > Decimal::ZERO);
-    let from = if (chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap() - chrono::Days::new(10)).to_string() < month_start { (chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap() - chrono::Days::new(10)).to_string() } else { month_start };
-    let (status, after) = app.get_json_as(&format!("/api/v1/ledger/reports/farmer-statement?farmerId={farmer_id}&from={from}&to={day}"), &staff).await;
+    let advance_day = (chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap() - chrono::Days::new(10)).to_string();
+    let from = advance_day.min(month_start);
+    // The recovery is dated when the settlement was made: today, which is after the demo
+    // day before the market opens.
+    let to = app::domain::market_slot::market_date(chrono::Utc::now()).to_string();
+    let (status, after) = app.get_json_as(&format!("/api/v1/ledger/reports/farmer-statement?farmerId={farmer_id}&from={from}&to={to}"), &staff).await;
     assert_eq!(status, 200, "{after}");
     let s = &after["data"];
     assert_eq!(s["unsettled"]["entries"], 0);
@@ -128,7 +133,7 @@ async fn a_statement_follows_deliveries_settlements_and_the_advance(pool: PgPool
     assert_eq!(dec(&s["closingAdvance"]), Decimal::from(2000) - recovered);
 
     // The statement page shows the same, to staff.
-    let page = app.get_html_with_cookies(&format!("/ledger/reports/statement?farmer=1&from={from}&to={day}"), &format!("mandi_session={staff}")).await;
+    let page = app.get_html_with_cookies(&format!("/ledger/reports/statement?farmer=1&from={from}&to={to}"), &format!("mandi_session={staff}")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"data-testid="statement-advances""#) && html.contains(settlement["number"].as_str().unwrap()));
@@ -139,7 +144,7 @@ async fn growers_read_only_their_own_figures(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let farmer = access_token(&app, "farmer@malar.demo").await;
     let staff = access_token(&app, "staff@malar.demo").await;
-    let day = today();
+    let day = demo_day();
 
     let (status, book) = app.get_json_as(&format!("/api/v1/ledger/reports/day-book?date={day}"), &farmer).await;
     assert_eq!(status, 200, "{book}");
@@ -174,7 +179,7 @@ async fn growers_read_only_their_own_figures(pool: PgPool) {
 async fn bad_questions_are_named_field_by_field(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let staff = access_token(&app, "staff@malar.demo").await;
-    let day = today();
+    let day = demo_day();
     let cases: &[(&str, u16, &str)] = &[
         ("day-book?date=26-11-2026", 400, "date"),
         ("day-book?date=2026-02-30", 400, "date"),

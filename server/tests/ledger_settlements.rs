@@ -9,15 +9,15 @@ mod support;
 use app::domain::kilograms::Kg;
 use app::domain::money::Money;
 use app::domain::settlement::{settle, MarketTerms, OutstandingAdvance};
-use chrono::{FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use support::{TestApp, access_token, audit_count, operator, wait_for};
 use uuid::Uuid;
 
-fn today() -> String {
-    Utc::now().with_timezone(&FixedOffset::east_opt(19800).unwrap()).date_naive().to_string()
+/// The demo's morning of entries (yesterday's before the market opens at 04:00 IST).
+fn demo_day() -> String {
+    server::demo::market::demo_day(chrono::Utc::now()).to_string()
 }
 
 fn money(v: &Value) -> Decimal {
@@ -30,7 +30,7 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     let admin = access_token(&app, "admin@malar.demo").await;
     let staff = access_token(&app, "staff@malar.demo").await;
     let farmer = access_token(&app, "farmer@malar.demo").await;
-    let day = today();
+    let day = demo_day();
 
     // Staff and growers do not generate.
     let (status, _) = app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&staff)).await;
@@ -172,7 +172,7 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
 async fn deductions_beyond_gross_are_carried_forward_not_lost(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let admin = access_token(&app, "admin@malar.demo").await;
-    let day = today();
+    let day = demo_day();
     // A market whose fees exceed what a small load earns.
     let mut tx = operator(&pool).await;
     sqlx::query("UPDATE ledger_settings SET fee_per_kg = 5000").execute(&mut *tx).await.unwrap();

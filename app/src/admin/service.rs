@@ -84,7 +84,7 @@ pub async fn set_roles(pool: &PgPool, claims: &Claims, user: Uuid, roles: Vec<Ro
         return Err(AppError::not_found("person in this organisation"));
     }
     if user == claims.sub && !roles.contains(&Role::Admin) {
-        return Err(AppError::Conflict { message: "You cannot remove your own admin role; ask another admin.".into() });
+        return Err(AppError::conflict("You cannot remove your own admin role; ask another admin."));
     }
     let after: Vec<String> = roles.iter().map(|r| r.as_str().to_string()).collect();
     sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2 AND NOT (role = ANY($3))")

@@ -180,7 +180,7 @@ async fn farmer_no_taken(tx: &mut PgConnection, tenant: Uuid, no: i32, except: U
         .bind(except)
         .fetch_one(&mut *tx)
         .await?;
-    if taken { Err(AppError::Conflict { message: format!("Grower number {no} is already in use (farmerNo)") }) } else { Ok(()) }
+    if taken { Err(AppError::conflict_on(&["farmerNo"], format!("Grower number {no} is already in use"))) } else { Ok(()) }
 }
 
 fn names_given(g: &GrowerView) -> Result<(), AppError> {
@@ -359,7 +359,7 @@ async fn code_taken(tx: &mut PgConnection, tenant: Uuid, code: &str, except: Uui
         .bind(except)
         .fetch_one(&mut *tx)
         .await?;
-    if taken { Err(AppError::Conflict { message: format!("The flower code {code} is already in use (code)") }) } else { Ok(()) }
+    if taken { Err(AppError::conflict_on(&["code"], format!("The flower code {code} is already in use"))) } else { Ok(()) }
 }
 
 async fn write_flower(tx: &mut PgConnection, tenant: Uuid, f: &FlowerTypeView) -> Result<(), AppError> {
@@ -483,7 +483,7 @@ async fn check_slot_fits(tx: &mut PgConnection, tenant: Uuid, candidate: &Market
         .await?;
     if let Some(same) = others.iter().find(|s| s.1 == candidate.starts_at) {
         let state = if same.3 { "" } else { " (switched off; switch it on instead)" };
-        return Err(AppError::Conflict { message: format!("Another slot already starts at {}{state} (startsAt)", hhmm(same.1)) });
+        return Err(AppError::conflict_on(&["startsAt"], format!("Another slot already starts at {}{state}", hhmm(same.1))));
     }
     if !active {
         return Ok(());
@@ -492,9 +492,9 @@ async fn check_slot_fits(tx: &mut PgConnection, tenant: Uuid, candidate: &Market
     match rules::check_slot(&live, candidate) {
         Ok(()) => Ok(()),
         Err(rules::SlotProblem::EndsBeforeStart) => Err(AppError::validation("endsAt", "must be after the start")),
-        Err(rules::SlotProblem::Overlaps(s)) => Err(AppError::Conflict {
-            message: format!("This slot overlaps the slot {}–{} (startsAt, endsAt)", hhmm(s.starts_at), hhmm(s.ends_at)),
-        }),
+        Err(rules::SlotProblem::Overlaps(s)) => {
+            Err(AppError::conflict_on(&["startsAt", "endsAt"], format!("This slot overlaps the slot {}–{}", hhmm(s.starts_at), hhmm(s.ends_at))))
+        }
     }
 }
 

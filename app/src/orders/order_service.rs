@@ -365,7 +365,7 @@ pub async fn act(pool: &PgPool, tenant: Uuid, order: Uuid, by: Acting, cmd: &Ord
     }
     let to = transition(state, cmd.action, by.actor).map_err(|e| match e {
         crate::domain::order_state::TransitionError::NotPermitted { .. } => AppError::Forbidden,
-        other => AppError::Conflict { message: capitalise(&other.to_string()) },
+        other => AppError::conflict(capitalise(&other.to_string())),
     })?;
     let reason = cmd.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
     if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
@@ -393,7 +393,7 @@ pub async fn act(pool: &PgPool, tenant: Uuid, order: Uuid, by: Acting, cmd: &Ord
             if amount <= Money::ZERO || amount > left {
                 return Err(AppError::validation("amount", format!("must be more than ₹0 and at most {}", left.format_inr())));
             }
-            let payment = captured_payment(&mut tx, tenant, order).await?.ok_or_else(|| AppError::Conflict { message: "This order has no captured payment to refund".into() })?;
+            let payment = captured_payment(&mut tx, tenant, order).await?.ok_or_else(|| AppError::conflict("This order has no captured payment to refund"))?;
             let id = queue_refund(&mut tx, tenant, order, payment, amount, reason.as_deref().unwrap_or("refund approved"), Some(by.user)).await?;
             set_refunded(&mut tx, tenant, order, amount).await?;
             data = Some(serde_json::json!({ "refundId": id, "amount": amount, "partial": amount < left }));
@@ -533,7 +533,7 @@ pub async fn payable(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Uuid) -
     tx.commit().await?;
     let (state, total, gateway_order_id, reserved_until, number) = row.ok_or_else(|| AppError::not_found("Order"))?;
     if state != OrderState::PendingPayment.as_str() {
-        return Err(AppError::Conflict { message: format!("This order is {} and cannot be paid", state.replace('_', " ")) });
+        return Err(AppError::conflict(format!("This order is {} and cannot be paid", state.replace('_', " "))));
     }
     Ok(Payable { order, number, total: Money::from_decimal(total), gateway_order_id, reserved_until })
 }

@@ -9,7 +9,7 @@ use app::domain::kilograms::Kg;
 use app::domain::market_slot;
 use app::domain::money::Money;
 use app::domain::settlement::entry_total;
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
@@ -100,14 +100,25 @@ fn counts(scale: DemoScale) -> (usize, usize) {
     }
 }
 
-/// The market's world around `now` (rates and entries are dated from its market day).
+/// The hour the demo market's first slot opens (IST).
+const OPENS_AT_HOUR: i64 = 4;
+const CLOSES_AT_HOUR: i64 = 9;
+
+/// The demo's market day: the latest morning that has begun by `now`. Before 04:00 IST
+/// that is yesterday's, so no demo entry is dated after the moment it was loaded.
+pub fn demo_day(now: DateTime<Utc>) -> NaiveDate {
+    market_slot::market_date(now - Duration::hours(OPENS_AT_HOUR))
+}
+
+/// The market's world around `now`: rates for the demo day and the days either side, and
+/// its morning of entries, spread over the part of 04:00–09:00 that has already passed.
 pub fn generate(world: &World, scale: DemoScale, seed: u64, now: DateTime<Utc>) -> Option<Market> {
     let tenant = world.tenants.iter().find(|t| t.slug == "malar")?;
     let user = |role: &str| world.users.iter().find(|u| u.tenant_id == tenant.id && u.role == role);
     let (staff, admin, farmer_user) = (user("staff")?, user("admin")?, user("farmer")?);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6d61_6c61_72);
     let flowers: Vec<_> = FLOWERS.iter().map(|&(code, en, ta, base)| (new_id(&mut rng), code, en, ta, base)).collect();
-    let slots: Vec<_> = (4..9).map(|h| (new_id(&mut rng), NaiveTime::from_hms_opt(h, 0, 0).unwrap(), NaiveTime::from_hms_opt(h + 1, 0, 0).unwrap())).collect();
+    let slots: Vec<_> = (OPENS_AT_HOUR as u32..CLOSES_AT_HOUR as u32).map(|h| (new_id(&mut rng), NaiveTime::from_hms_opt(h, 0, 0).unwrap(), NaiveTime::from_hms_opt(h + 1, 0, 0).unwrap())).collect();
     let (farmer_count, entry_count) = counts(scale);
     let farmers: Vec<Farmer> = (0..farmer_count)
         .map(|i| {
@@ -141,7 +152,7 @@ pub fn generate(world: &World, scale: DemoScale, seed: u64, now: DateTime<Utc>) 
             }
         })
         .collect();
-    let day = market_slot::market_date(now);
+    let day = demo_day(now);
     let mut rates = Vec::new();
     for d in [day - Duration::days(1), day, day + Duration::days(1)] {
         for (fi, f) in flowers.iter().enumerate() {
@@ -153,16 +164,24 @@ pub fn generate(world: &World, scale: DemoScale, seed: u64, now: DateTime<Utc>) 
         }
     }
     let ist = FixedOffset::east_opt(5 * 3600 + 30 * 60).unwrap();
+    let opens = OPENS_AT_HOUR as u64 * 3600;
+    let closes = if market_slot::market_date(now) == day {
+        (market_slot::market_time(now).num_seconds_from_midnight() as u64).clamp(opens + 1, CLOSES_AT_HOUR as u64 * 3600)
+    } else {
+        CLOSES_AT_HOUR as u64 * 3600
+    };
+    let span = closes - opens;
+    let step = (span / entry_count.max(1) as u64).max(1);
     let mut entries = Vec::with_capacity(entry_count);
     for i in 0..entry_count {
         let farmer = &farmers[i % farmers.len()];
         let fi = (i / farmers.len() + farmer.farmer_no as usize) % flowers.len();
         let flower = &flowers[fi];
-        let si = i * slots.len() / entry_count;
+        let secs = (opens + i as u64 * span / entry_count as u64 + rng.random_range(0..step)).min(closes - 1);
+        let si = ((secs - opens) / 3600) as usize;
         let slot = &slots[si];
-        let secs = (si as u32 + 4) * 3600 + rng.random_range(0..3600);
         let recorded_at = ist
-            .from_local_datetime(&day.and_time(NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap()))
+            .from_local_datetime(&day.and_time(NaiveTime::from_num_seconds_from_midnight_opt(secs as u32, 0).unwrap()))
             .unwrap()
             .with_timezone(&Utc);
         let grams: i64 = rng.random_range(500..40_000) / 50 * 50;
@@ -314,5 +333,25 @@ mod tests {
             assert_eq!(market_slot::slot_at(&slots, e.recorded_at).map(|s| s.id), Some(e.slot_id));
             assert!(e.quantity_kg > Decimal::ZERO && e.total > Decimal::ZERO);
         }
+    }
+
+    #[test]
+    fn no_entry_is_dated_after_the_moment_the_demo_is_loaded() {
+        let w = super::super::world::generate(DemoScale::Small, 42);
+        let ist = |d, h, m| FixedOffset::east_opt(19_800).unwrap().with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap().with_timezone(&Utc);
+        // Before the market opens: yesterday's whole morning.
+        let night = generate(&w, DemoScale::Small, 42, ist(27, 2, 0)).unwrap();
+        assert_eq!(night.day, NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        assert!(night.entries.iter().any(|e| market_slot::market_time(e.recorded_at) >= NaiveTime::from_hms_opt(8, 0, 0).unwrap()));
+        // Mid-morning: today's entries so far, none later than now.
+        let now = ist(27, 5, 45);
+        let rush = generate(&w, DemoScale::Small, 42, now).unwrap();
+        assert_eq!(rush.day, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+        assert!(rush.entries.iter().all(|e| e.recorded_at < now && e.recorded_at >= ist(27, 4, 0)));
+        // Just after opening: everything squeezed into the first minute, still in the 04:00 slot.
+        let dawn = generate(&w, DemoScale::Small, 42, ist(27, 4, 1)).unwrap();
+        assert!(dawn.entries.iter().all(|e| e.recorded_at < ist(27, 4, 1) && e.slot_id == dawn.slots[0].0));
+        // Rates cover the day after the demo day, so a tablet can enter today's first delivery.
+        assert!(night.rates.iter().any(|r| r.0 == NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()));
     }
 }

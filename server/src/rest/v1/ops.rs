@@ -134,7 +134,7 @@ async fn retry_job(
         _ => return Err(AppError::not_found("Job")),
     }
     if !store::retry_dead(&mut tx, id).await? {
-        return Err(AppError::Conflict { message: "only a dead letter can be retried".into() });
+        return Err(AppError::conflict("only a dead letter can be retried"));
     }
     audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "job.retried", format!("job:{id}"), ip.as_deref())).await?;
     tx.commit().await?;
@@ -223,7 +223,7 @@ async fn retry_notification(
         return Err(AppError::not_found("Message"));
     }
     if !app::outbox::retry_failed(&mut tx, id).await? {
-        return Err(AppError::Conflict { message: "only a failed message can be retried".into() });
+        return Err(AppError::conflict("only a failed message can be retried"));
     }
     audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "notification.retried", format!("message:{id}"), ip.as_deref())).await?;
     tx.commit().await?;
