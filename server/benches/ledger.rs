@@ -88,7 +88,6 @@ async fn market_day(pool: &PgPool, day: chrono::NaiveDate) {
 async fn unsettle(pool: &PgPool) {
     let mut tx = app::db::cross_tenant_tx(pool).await.unwrap();
     for sql in [
-        "UPDATE ledger_entries SET settlement_id = NULL WHERE settlement_id IS NOT NULL",
         "DELETE FROM ledger_advance_recoveries",
         "DELETE FROM ledger_advances WHERE kind = 'carry_forward'",
         "DELETE FROM ledger_settlement_lines",
@@ -98,7 +97,7 @@ async fn unsettle(pool: &PgPool) {
         sqlx::query(sql).execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
-    sqlx::query("VACUUM ANALYZE ledger_entries").execute(pool).await.unwrap();
+    sqlx::query("VACUUM ANALYZE ledger_settlements").execute(pool).await.unwrap();
 }
 
 async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
@@ -132,7 +131,8 @@ async fn settlement(pool: &PgPool, base: &str, client: &reqwest::Client, day: ch
     }
     let mut tx = app::db::cross_tenant_tx(pool).await.unwrap();
     let (entries, unsettled): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE settlement_id IS NULL) FROM ledger_entries WHERE market_date = $1",
+        "SELECT count(*), count(*) FILTER (WHERE ledger_entry_settlement(tenant_id, farmer_id, market_date, change_seq, status) IS NULL)
+         FROM ledger_entries WHERE market_date = $1",
     )
     .bind(day)
     .fetch_one(&mut *tx)

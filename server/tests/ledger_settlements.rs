@@ -48,7 +48,7 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     let terms = MarketTerms { commission_percent: Decimal::TEN, fee_per_entry: Money::from_rupees(2), fee_per_kg: Money::parse("0.50").unwrap() };
     let mut tx = operator(&pool).await;
     for s in &settlements {
-        let rows: Vec<(Decimal, Decimal)> = sqlx::query_as("SELECT rate, quantity_kg FROM ledger_entries WHERE settlement_id = $1::uuid")
+        let rows: Vec<(Decimal, Decimal)> = sqlx::query_as("SELECT rate, quantity_kg FROM ledger_entries WHERE ledger_entry_settlement(tenant_id, farmer_id, market_date, change_seq, status) = $1::uuid")
             .bind(s["id"].as_str().unwrap())
             .fetch_all(&mut *tx)
             .await
@@ -72,7 +72,7 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
         );
         assert_eq!(s["status"], "generated");
     }
-    let unsettled: i64 = sqlx::query_scalar("SELECT count(*) FROM ledger_entries WHERE settlement_id IS NULL AND status = 'recorded'")
+    let unsettled: i64 = sqlx::query_scalar("SELECT count(*) FROM ledger_entries WHERE ledger_entry_settlement(tenant_id, farmer_id, market_date, change_seq, status) IS NULL AND status = 'recorded'")
         .fetch_one(&mut *tx)
         .await
         .unwrap();

@@ -342,3 +342,57 @@ async fn pulls_page_through_every_change_exactly_once(pool: PgPool) {
     }
     assert_eq!(seen.len() as i64, start + 200);
 }
+
+/// A tablet that was offline while the day was settled brings an entry recorded that
+/// morning: it stays open (the settlement does not swallow it), goes into the next
+/// settlement alone, and is locked from then on. An entry voided before the settlement
+/// is in neither.
+#[sqlx::test(migrations = false)]
+async fn an_entry_synced_after_its_day_was_settled_goes_into_the_next_settlement(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let staff = access_token(&app, "staff@malar.demo").await;
+    let admin = access_token(&app, "admin@malar.demo").await;
+    let m = reference(&app, &staff).await;
+    let day = morning().with_timezone(&FixedOffset::east_opt(19800).unwrap()).date_naive().to_string();
+    let farmer = &m.farmers[1];
+    let (on_time, voided, late) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let (status, body) = push(&app, &staff, Uuid::now_v7(), vec![
+        create(1, on_time, farmer, &m.flowers[0], "3"),
+        create(2, voided, farmer, &m.flowers[0], "7"),
+        json!({ "mutationId": 3, "op": "delete", "entry": { "clientId": voided } }),
+    ])
+    .await;
+    assert_eq!((status, statuses(&body)), (200, vec!["applied".to_string(); 3]), "{body}");
+
+    let generate = async || {
+        let (status, outcome) = app.post_json("/api/v1/ledger/settlements", &json!({ "farmerId": farmer, "from": day, "to": day }), Some(&admin)).await;
+        assert_eq!(status, 201, "{outcome}");
+        outcome["data"]["settlements"].as_array().unwrap().clone()
+    };
+    let first = generate().await;
+    assert_eq!(first.len(), 1);
+    let first_id = first[0]["id"].clone();
+
+    let (_, body) = push(&app, &staff, Uuid::now_v7(), vec![create(1, late, farmer, &m.flowers[0], "2")]).await;
+    assert_eq!(statuses(&body), ["applied"], "{body}");
+    let settlement_of = async |id: Uuid| {
+        let (_, found) = app.get_json_as(&format!("/api/v1/ledger/entries?clientId={id}"), &admin).await;
+        found["data"][0]["settlementId"].clone()
+    };
+    assert_eq!(settlement_of(on_time).await, first_id);
+    assert_eq!(settlement_of(voided).await, Value::Null);
+    assert_eq!(settlement_of(late).await, Value::Null, "the late entry is still open");
+    // Still editable while open.
+    let (_, body) = push(&app, &staff, Uuid::now_v7(), vec![json!({ "mutationId": 1, "op": "update", "entry": { "clientId": late, "quantityKg": "2.5" } })]).await;
+    assert_eq!(statuses(&body), ["applied"], "{body}");
+
+    let second = generate().await;
+    assert_eq!(second.len(), 1, "only the late entry was left");
+    assert_eq!(second[0]["entryCount"], 1);
+    assert_eq!(second[0]["quantityKg"], "2.500");
+    assert_eq!(settlement_of(late).await, second[0]["id"]);
+    assert_eq!(settlement_of(on_time).await, first_id, "the first settlement keeps its entries");
+    assert!(generate().await.is_empty(), "nothing is settled twice");
+    let (_, body) = push(&app, &staff, Uuid::now_v7(), vec![json!({ "mutationId": 1, "op": "update", "entry": { "clientId": late, "quantityKg": "9" } })]).await;
+    assert_eq!(body["data"]["results"][0]["reason"], "SETTLED", "{body}");
+}

@@ -239,7 +239,7 @@ async fn reprice_pending(tx: &mut PgConnection, caller: &LedgerCaller, date: Nai
          FROM ledger_entries e
          JOIN ledger_rates r ON r.tenant_id = e.tenant_id AND r.market_date = e.market_date
                             AND r.flower_type_id = e.flower_type_id AND r.slot_id = e.slot_id
-         WHERE e.tenant_id = $1 AND e.market_date = $2 AND e.rate_source = 'pending' AND e.settlement_id IS NULL
+         WHERE e.tenant_id = $1 AND e.market_date = $2 AND e.rate_source = 'pending'
          ORDER BY e.client_id FOR UPDATE OF e",
     )
     .bind(caller.tenant)

@@ -195,7 +195,8 @@ pub async fn farmer_statement(pool: &PgPool, caller: &LedgerCaller, farmer: Opti
         .collect();
     let unsettled_row: TallyRow = sqlx::query_as(&format!(
         "SELECT {TALLY_COLUMNS} FROM ledger_entries e
-         WHERE e.tenant_id = $1 AND e.farmer_id = $2 AND e.market_date BETWEEN $3 AND $4 AND e.status = 'recorded' AND e.settlement_id IS NULL"
+         WHERE e.tenant_id = $1 AND e.farmer_id = $2 AND e.market_date BETWEEN $3 AND $4 AND e.status = 'recorded'
+           AND ledger_entry_settlement(e.tenant_id, e.farmer_id, e.market_date, e.change_seq, e.status) IS NULL"
     ))
     .bind(caller.tenant)
     .bind(farmer)

@@ -82,7 +82,7 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
     let pending: Vec<Uuid> = sqlx::query_scalar(
         "SELECT DISTINCT farmer_id FROM ledger_entries
          WHERE tenant_id = $1 AND market_date BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR farmer_id = $4)
-           AND status = 'recorded' AND settlement_id IS NULL AND rate_source = 'pending'",
+           AND status = 'recorded' AND rate_source = 'pending'",
     )
     .bind(caller.tenant)
     .bind(from)
@@ -91,12 +91,15 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
     .fetch_all(&mut *tx)
     .await?;
     let aggregates: Vec<Aggregate> = sqlx::query_as(
-        "SELECT farmer_id, flower_type_id, rate, count(*) AS entries, sum(quantity_kg) AS quantity, sum(total) AS amount
-         FROM ledger_entries
-         WHERE tenant_id = $1 AND market_date BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR farmer_id = $4)
-           AND status = 'recorded' AND settlement_id IS NULL AND rate IS NOT NULL AND NOT (farmer_id = ANY($5))
-         GROUP BY farmer_id, flower_type_id, rate
-         ORDER BY farmer_id, flower_type_id, rate",
+        "SELECT e.farmer_id, e.flower_type_id, e.rate, count(*) AS entries, sum(e.quantity_kg) AS quantity, sum(e.total) AS amount
+         FROM ledger_entries e
+         WHERE e.tenant_id = $1 AND e.market_date BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR e.farmer_id = $4)
+           AND e.status = 'recorded' AND e.rate IS NOT NULL AND NOT (e.farmer_id = ANY($5))
+           AND NOT EXISTS (SELECT 1 FROM ledger_settlements s
+                           WHERE s.tenant_id = e.tenant_id AND s.farmer_id = e.farmer_id AND s.status <> 'cancelled'
+                             AND e.market_date BETWEEN s.period_from AND s.period_to AND e.change_seq <= s.entries_through_seq)
+         GROUP BY e.farmer_id, e.flower_type_id, e.rate
+         ORDER BY e.farmer_id, e.flower_type_id, e.rate",
     )
     .bind(caller.tenant)
     .bind(from)
@@ -158,9 +161,9 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         sqlx::query(
             "INSERT INTO ledger_settlements (tenant_id, id, number, farmer_id, period_from, period_to, status, entry_count,
                  quantity_kg, gross, commission_percent, commission, fee_per_entry, fee_per_kg, fees, advance_recovered,
-                 shortfall, net_payable, language, generated_by, generated_at)
+                 shortfall, net_payable, language, generated_by, generated_at, entries_through_seq)
              SELECT $1, u.id, u.number, u.farmer_id, $2, $3, 'generated', u.entry_count, u.quantity_kg, u.gross, $4,
-                    u.commission, $5, $6, u.fees, u.recovered, u.shortfall, u.net, u.language, $7, $8
+                    u.commission, $5, $6, u.fees, u.recovered, u.shortfall, u.net, u.language, $7, $8, $21
              FROM unnest($9::uuid[], $10::text[], $11::uuid[], $12::int[], $13::numeric[], $14::numeric[], $15::numeric[],
                          $16::numeric[], $17::numeric[], $18::numeric[], $19::numeric[], $20::text[])
                   AS u(id, number, farmer_id, entry_count, quantity_kg, gross, commission, fees, recovered, shortfall, net, language)",
@@ -185,6 +188,10 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         .bind(m(|p| p.figures.shortfall))
         .bind(m(|p| p.figures.net_payable))
         .bind(planned.iter().map(|p| p.language.as_str()).collect::<Vec<_>>())
+        // The entries taken are those counted above: nothing can change below this mark
+        // while the counters lock is held, and a settled entry is never edited
+        // (migration 0015 says why that makes the mark exact).
+        .bind(counters.change_seq)
         .execute(&mut *tx)
         .await?;
         let settlement_of: HashMap<Uuid, Uuid> = planned.iter().map(|p| (p.farmer_id, p.id)).collect();
@@ -227,19 +234,6 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         .bind(short.iter().map(|p| p.farmer_id).collect::<Vec<_>>())
         .bind(short.iter().map(|p| p.figures.shortfall.amount()).collect::<Vec<_>>())
         .bind(short.iter().map(|p| p.id).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE ledger_entries e SET settlement_id = u.settlement_id
-             FROM unnest($4::uuid[], $5::uuid[]) AS u(farmer_id, settlement_id)
-             WHERE e.tenant_id = $1 AND e.market_date BETWEEN $2 AND $3 AND e.farmer_id = u.farmer_id
-               AND e.status = 'recorded' AND e.settlement_id IS NULL AND e.rate IS NOT NULL",
-        )
-        .bind(caller.tenant)
-        .bind(from)
-        .bind(to)
-        .bind(&farmer_ids)
-        .bind(&ids)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE ledger_counters SET settlement_no = settlement_no + $2 WHERE tenant_id = $1")

@@ -51,7 +51,8 @@ pub struct EntryRow {
 }
 
 pub const ENTRY_COLUMNS: &str = "market_date, client_id, farmer_id, flower_type_id, slot_id, recorded_at, quantity_kg, rate, total,
-    rate_source, status, version, change_seq, entered_by, device_id, settlement_id, updated_at";
+    rate_source, status, version, change_seq, entered_by, device_id,
+    ledger_entry_settlement(tenant_id, farmer_id, market_date, change_seq, status) AS settlement_id, updated_at";
 
 impl EntryRow {
     pub fn view(&self) -> EntryView {
