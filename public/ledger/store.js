@@ -500,9 +500,10 @@ async function applyResults(results) {
   const ids = answered.map((res, i) => (res.entry && res.entry.clientId) || (sent[i] && sent[i].entry.clientId) || null);
   const unique = [...new Set(ids.filter(Boolean))];
   // Counted after this batch's deletes: a later change still waiting keeps the entry pending.
+  const byClient = mutations.index('clientId');
   const [stored, waiting] = await Promise.all([
     all(unique.map((id) => entries.get(id))),
-    all(unique.map((id) => mutations.index('clientId').count(id))),
+    all(unique.map((id) => byClient.count(id))),
   ]);
   const locals = new Map(unique.map((id, i) => [id, stored[i]]));
   const stillQueued = new Map(unique.map((id, i) => [id, waiting[i] > 0]));
