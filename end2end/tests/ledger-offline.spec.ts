@@ -177,3 +177,87 @@ test('a tablet on an outdated app is asked to reload and keeps its entry until i
   await expect(page.getByTestId('count-pending')).toHaveText('0', { timeout: 20_000 });
   await expect(page.getByTestId('update-ready')).toHaveCount(0);
 });
+
+test('a long outage: over a thousand changes go out in batches, corrections included, each landing once', async ({ page, context, request }) => {
+  test.setTimeout(240_000);
+  await signIn(page, 'staff@malar.demo');
+  await waitForWorker(page);
+  // Two entries made earlier in the morning, already on the server: corrected during
+  // the outage, they sit far from the new entries in the tablet's store.
+  await enter(page, '31', 0, '1.5');
+  await enter(page, '32', 1, '2.5');
+  await expect(page.getByTestId('count-pending')).toHaveText('0', { timeout: 30_000 });
+  const older = await page.evaluate(async () => {
+    const { entries } = JSON.parse(await (await import('/ledger/store.js')).snapshot());
+    const now = Date.now();
+    const recent = entries.filter((e: { recordedAt: string }) => now - Date.parse(e.recordedAt) < 120_000);
+    const pick = (kg: string) => recent.filter((e: { quantityKg: string }) => e.quantityKg === kg).sort((a: { recordedAt: string }, b: { recordedAt: string }) => Date.parse(b.recordedAt) - Date.parse(a.recordedAt))[0];
+    return [pick('1.500'), pick('2.500')].map((e) => ({ clientId: e.clientId, farmerId: e.farmerId, flowerTypeId: e.flowerTypeId }));
+  });
+
+  // Queued from a second page of the same tablet (no screen redrawing a growing list
+  // between a thousand back-to-back saves), through the module the screen uses; any
+  // page of the app that is not the ledger will do, a "not found" one here.
+  const queuer = await context.newPage();
+  await queuer.goto('/ledger-e2e-queue');
+  await queuer.evaluate(async () => {
+    (globalThis as unknown as { ledgerStore: unknown }).ledgerStore = await import('/ledger/store.js');
+  });
+  await context.setOffline(true);
+  const made = await queuer.evaluate(async (older) => {
+    const store = (globalThis as unknown as { ledgerStore: { boot(): Promise<string>; saveEntry(c: string): Promise<string>; syncStatus(): Promise<string> } }).ledgerStore;
+    // UUID v7, as the screen makes them.
+    const v7 = () => {
+      const b = crypto.getRandomValues(new Uint8Array(16));
+      const t = BigInt(Date.now());
+      for (let i = 0; i < 6; i++) b[i] = Number((t >> BigInt(8 * (5 - i))) & 0xffn);
+      b[6] = (b[6] & 0x0f) | 0x70;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    };
+    const boot = JSON.parse(await store.boot());
+    const farmers = boot.reference.farmers.filter((f: { farmerNo: number }) => f.farmerNo >= 30).map((f: { id: string }) => f.id);
+    const flowers = boot.reference.flowerTypes.map((f: { id: string }) => f.id);
+    const ids: string[] = [];
+    const update = (e: { clientId: string; farmerId: string; flowerTypeId: string }, kg: string) =>
+      store.saveEntry(JSON.stringify({ op: 'update', clientId: e.clientId, local: { quantityKg: kg, status: 'recorded' }, entry: { ...e, quantityKg: kg } }));
+    for (let i = 0; i < 1050; i++) {
+      const clientId = v7();
+      const entry = { clientId, farmerId: farmers[i % farmers.length], flowerTypeId: flowers[i % flowers.length], quantityKg: '1.000', recordedAt: new Date().toISOString() };
+      await store.saveEntry(JSON.stringify({ op: 'create', clientId, local: { ...entry, status: 'recorded', rateSource: 'pending', enteredBy: boot.me.userId }, entry }));
+      ids.push(clientId);
+      // The fifth entry corrected in the second batch, while its create is in the first.
+      if (i === 700) await update({ clientId: ids[4], farmerId: farmers[4 % farmers.length], flowerTypeId: flowers[4 % flowers.length] }, '5.000');
+    }
+    await update(older[0], '11.500');
+    await update(older[1], '12.500');
+    return { ids, pending: JSON.parse(await store.syncStatus()).pending };
+  }, older);
+  await queuer.close();
+  expect(made.pending).toBe(1053);
+
+  await context.setOffline(false);
+  await page.getByTestId('sync-button').click();
+  await page.getByTestId('sync-now').click();
+  await expect(page.getByTestId('count-pending')).toHaveText('0', { timeout: 120_000 });
+  await expect(page.locator('[data-testid="entry"][data-sync="pending"]')).toHaveCount(0, { timeout: 30_000 });
+  const local = await page.evaluate(async (ids) => {
+    const { entries } = JSON.parse(await (await import('/ledger/store.js')).snapshot());
+    const byId = new Map(entries.map((e: { clientId: string }) => [e.clientId, e]));
+    const mine = ids.map((id: string) => byId.get(id) as { syncStatus: string; quantityKg: string; server: { version: number; quantityKg: string } } | undefined);
+    return { synced: mine.filter((e) => e && e.syncStatus === 'synced').length, fifth: mine[4] };
+  }, [...made.ids, older[0].clientId, older[1].clientId]);
+  expect(local.synced).toBe(1052);
+  expect([local.fifth?.quantityKg, local.fifth?.server.quantityKg, local.fifth?.server.version]).toEqual(['5.000', '5.000', 2]);
+
+  // The server has each once, the corrections applied on top of what it had.
+  const login = await request.post('/api/v1/auth/login', { data: { email: 'admin@malar.demo', password: 'mandi-demo' } });
+  const token = (await login.json()).data.accessToken;
+  const headers = { authorization: `Bearer ${token}` };
+  for (const [id, kg, version] of [[older[0].clientId, '11.500', 2], [older[1].clientId, '12.500', 2], [made.ids[4], '5.000', 2], [made.ids[1049], '1.000', 1]] as const) {
+    const body = await (await request.get(`/api/v1/ledger/entries?clientId=${id}`, { headers })).json();
+    expect(body.data, `entry ${id}`).toHaveLength(1);
+    expect([body.data[0].quantityKg, body.data[0].version]).toEqual([kg, version]);
+  }
+});

@@ -221,15 +221,20 @@ export async function saveEntry(changeJson) {
   const entries = tx.objectStore('entries');
   const mutations = tx.objectStore('mutations');
   const metaStore = tx.objectStore('meta');
-  const next = ((await request(metaStore.get('nextMutationId'))) || 1);
-  const current = await request(entries.get(change.clientId));
+  // Asked together: each read is a round trip to the storage process, and a save must
+  // fit in a frame.
+  const [stored, current, queued] = await all([
+    metaStore.get('nextMutationId'),
+    entries.get(change.clientId),
+    mutations.index('clientId').count(change.clientId),
+  ]);
+  const next = stored || 1;
   const mutation = { mutationId: next, op: change.op, entry: change.entry };
   if (change.op !== 'create') {
     if (!current) {
       tx.abort();
       throw new Error('no such entry on this tablet');
     }
-    const queued = await request(mutations.index('clientId').count(change.clientId));
     mutation.baseVersion = (current.server ? current.server.version : 0) + queued;
     mutation.base = { farmerId: current.farmerId, flowerTypeId: current.flowerTypeId, quantityKg: current.quantityKg };
   }
@@ -463,7 +468,7 @@ async function pushAll() {
       continue;
     }
     if (!r.ok) throw new SyncError('server', (r.data && r.data.message) || `The server answered ${r.status}`, r.retryAfter);
-    const gap = await applyResults(r.data.results);
+    const gap = await applyResults(r.data.results, queued);
     if (gap) await renumber(gap);
   }
 }
@@ -485,7 +490,49 @@ async function renumber(from, newDevice) {
 // trips per entry) made a 10,000-entry sync take most of a minute.
 const all = (requests) => Promise.all(requests.map(request));
 
-async function applyResults(results) {
+// Each IndexedDB request costs a round trip to the browser's storage process; one per
+// entry of a 500-entry batch was most of a sync's time. A batch's entries are mostly
+// new ones whose UUID v7 ids lie close together, so one request over the range from
+// the lowest id to the highest finds them all. When that range holds many other rows
+// (an edit of an entry from early morning), it is one request per id instead.
+async function inRange(source, ids, read) {
+  const sorted = [...ids].sort();
+  const range = IDBKeyRange.bound(sorted[0], sorted[sorted.length - 1]);
+  if ((await request(source.count(range))) > ids.length * 4) return null;
+  return request(read(range));
+}
+
+/** The stored entries for `ids`, by client id. */
+async function storedEntries(entries, ids) {
+  const found = new Map();
+  if (!ids.length) return found;
+  const rows = await inRange(entries, ids, (range) => entries.getAll(range));
+  if (rows) {
+    const wanted = new Set(ids);
+    for (const row of rows) if (wanted.has(row.clientId)) found.set(row.clientId, row);
+  } else {
+    const values = await all(ids.map((id) => entries.get(id)));
+    ids.forEach((id, i) => values[i] && found.set(id, values[i]));
+  }
+  return found;
+}
+
+/** Which of `ids` still have a mutation waiting (read through the queue's clientId index). */
+async function stillQueued(byClient, ids) {
+  const queued = new Set();
+  if (!ids.length) return queued;
+  const rows = await inRange(byClient, ids, (range) => byClient.getAll(range));
+  if (rows) {
+    for (const m of rows) queued.add(m.entry.clientId);
+  } else {
+    const counts = await all(ids.map((id) => byClient.count(id)));
+    ids.forEach((id, i) => counts[i] > 0 && queued.add(id));
+  }
+  return queued;
+}
+
+/** `sent`: the mutations of the batch these results answer, as pushed. */
+async function applyResults(results, sent) {
   const tx = db.transaction(['entries', 'mutations', 'conflicts'], 'readwrite');
   const entries = tx.objectStore('entries');
   const mutations = tx.objectStore('mutations');
@@ -495,18 +542,16 @@ async function applyResults(results) {
     if (res.reason === 'MUTATION_GAP') gap = gap || res.expectedMutationId;
     else answered.push(res);
   }
-  const sent = await all(answered.map((res) => mutations.get(res.mutationId)));
-  answered.forEach((res) => mutations.delete(res.mutationId));
-  const ids = answered.map((res, i) => (res.entry && res.entry.clientId) || (sent[i] && sent[i].entry.clientId) || null);
+  const sentById = new Map(sent.map((m) => [m.mutationId, m]));
+  const numbers = answered.map((res) => res.mutationId);
+  const lowest = Math.min(...numbers);
+  const highest = Math.max(...numbers);
+  if (answered.length && highest - lowest + 1 === new Set(numbers).size) mutations.delete(IDBKeyRange.bound(lowest, highest));
+  else numbers.forEach((n) => mutations.delete(n));
+  const ids = answered.map((res) => (res.entry && res.entry.clientId) || (sentById.get(res.mutationId) || { entry: {} }).entry.clientId || null);
   const unique = [...new Set(ids.filter(Boolean))];
-  // Counted after this batch's deletes: a later change still waiting keeps the entry pending.
-  const byClient = mutations.index('clientId');
-  const [stored, waiting] = await Promise.all([
-    all(unique.map((id) => entries.get(id))),
-    all(unique.map((id) => byClient.count(id))),
-  ]);
-  const locals = new Map(unique.map((id, i) => [id, stored[i]]));
-  const stillQueued = new Map(unique.map((id, i) => [id, waiting[i] > 0]));
+  // Read after this batch's deletes: a later change still waiting keeps the entry pending.
+  const [locals, waiting] = await Promise.all([storedEntries(entries, unique), stillQueued(mutations.index('clientId'), unique)]);
   answered.forEach((res, i) => {
     const clientId = ids[i];
     if (!clientId) return;
@@ -516,8 +561,8 @@ async function applyResults(results) {
       const server = res.entry;
       if (!server) return;
       next = { ...(local || {}), clientId, server: { ...server } };
-      if (!stillQueued.get(clientId)) Object.assign(next, pick(server));
-      next.syncStatus = stillQueued.get(clientId) ? 'pending' : res.status === 'conflict' ? 'conflict' : 'synced';
+      if (!waiting.has(clientId)) Object.assign(next, pick(server));
+      next.syncStatus = waiting.has(clientId) ? 'pending' : res.status === 'conflict' ? 'conflict' : 'synced';
       next.reason = null;
       next.message = null;
       if (res.conflict) tx.objectStore('conflicts').put({ ...res.conflict });
@@ -551,14 +596,12 @@ async function pullAll() {
     const page = r.data;
     const tx = db.transaction(['entries', 'mutations', 'meta', 'conflicts'], 'readwrite');
     const entries = tx.objectStore('entries');
-    const byClient = tx.objectStore('mutations').index('clientId');
-    const ids = page.entries.map((server) => server.clientId);
-    const [stored, waiting] = await Promise.all([all(ids.map((id) => entries.get(id))), all(ids.map((id) => byClient.count(id)))]);
-    const latest = new Map();
-    page.entries.forEach((server, i) => {
-      const local = latest.has(server.clientId) ? latest.get(server.clientId) : stored[i];
+    const unique = [...new Set(page.entries.map((server) => server.clientId))];
+    const [latest, waiting] = await Promise.all([storedEntries(entries, unique), stillQueued(tx.objectStore('mutations').index('clientId'), unique)]);
+    page.entries.forEach((server) => {
+      const local = latest.get(server.clientId);
       const next = { ...(local || {}), clientId: server.clientId, server: { ...server } };
-      if (waiting[i] === 0) {
+      if (!waiting.has(server.clientId)) {
         Object.assign(next, pick(server));
         if (!local || local.syncStatus !== 'conflict') next.syncStatus = 'synced';
       }

@@ -90,7 +90,6 @@ async fn unsettle(pool: &PgPool) {
     for sql in [
         "DELETE FROM ledger_advance_recoveries",
         "DELETE FROM ledger_advances WHERE kind = 'carry_forward'",
-        "DELETE FROM ledger_settlement_lines",
         "DELETE FROM ledger_settlement_approvals",
         "DELETE FROM ledger_settlements",
     ] {

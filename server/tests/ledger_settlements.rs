@@ -107,6 +107,10 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     assert_eq!(status, 200, "{slip}");
     assert!(!slip["data"]["lines"].as_array().unwrap().is_empty());
     assert!(slip["data"]["lines"][0]["flowerTa"].as_str().unwrap().chars().any(|c| ('\u{0B80}'..='\u{0BFF}').contains(&c)));
+    // The slip's lines are the entries the settlement took, per flower and rate.
+    let lines = slip["data"]["lines"].as_array().unwrap();
+    assert_eq!(lines.iter().map(|l| money(&l["amount"])).sum::<Decimal>(), money(&own["gross"]), "{slip}");
+    assert_eq!(lines.iter().map(|l| l["entryCount"].as_u64().unwrap()).sum::<u64>(), own["entryCount"].as_u64().unwrap());
     let (status, _) = app.get_json_as(&format!("/api/v1/ledger/settlements/{other_id}"), &farmer).await;
     assert_eq!(status, 404);
     let (_, listed) = app.get_json_as("/api/v1/ledger/settlements", &farmer).await;

@@ -393,6 +393,16 @@ async fn an_entry_synced_after_its_day_was_settled_goes_into_the_next_settlement
     assert_eq!(settlement_of(late).await, second[0]["id"]);
     assert_eq!(settlement_of(on_time).await, first_id, "the first settlement keeps its entries");
     assert!(generate().await.is_empty(), "nothing is settled twice");
+    // Each slip lists what its settlement took: the first keeps its entries, the second
+    // has the late one alone.
+    let slip_lines = async |id: &Value| {
+        let (_, slip) = app.get_json_as(&format!("/api/v1/ledger/settlements/{}", id.as_str().unwrap()), &admin).await;
+        slip["data"]["lines"].as_array().unwrap().clone()
+    };
+    let late_lines = slip_lines(&second[0]["id"]).await;
+    assert_eq!((late_lines.len(), late_lines[0]["entryCount"].as_u64(), late_lines[0]["quantityKg"].as_str()), (1, Some(1), Some("2.500")));
+    let first_lines = slip_lines(&first_id).await;
+    assert_eq!(first_lines.iter().map(|l| l["entryCount"].as_u64().unwrap()).sum::<u64>(), first[0]["entryCount"].as_u64().unwrap());
     let (_, body) = push(&app, &staff, Uuid::now_v7(), vec![json!({ "mutationId": 1, "op": "update", "entry": { "clientId": late, "quantityKg": "9" } })]).await;
     assert_eq!(body["data"]["results"][0]["reason"], "SETTLED", "{body}");
 }

@@ -1,10 +1,12 @@
 //! Settlements: generate (one grower or all, over a period), approve (which sends the
 //! slip on WhatsApp in the grower's language), mark paid, and read the slip.
 //!
-//! Generation reads the period's unsettled entries as sums per grower × flower × rate
-//! (one query), figures each grower with `domain::settlement::settle_totals`, writes
-//! every settlement, line and recovery with one statement each, and stamps the
-//! entries, all under the ledger's counter lock so no entry arrives half way.
+//! Generation reads the period's unsettled entries as sums per grower (one query),
+//! figures each grower with `domain::settlement::settle_totals`, and writes every
+//! settlement and recovery with one statement each, under the ledger's counter lock so
+//! no entry arrives half way. No entry is written: a settlement records the change
+//! sequence it settled through (migration 0015), and the slip's lines per flower and
+//! rate are summed from the entries it took, which never change once settled.
 
 use super::context::{lock_counters, own_farmer, LedgerCaller};
 use super::model::*;
@@ -29,8 +31,6 @@ const SLIP_LINK_DAYS: i64 = 90;
 #[derive(FromRow)]
 struct Aggregate {
     farmer_id: Uuid,
-    flower_type_id: Uuid,
-    rate: Decimal,
     entries: i64,
     quantity: Decimal,
     amount: Decimal,
@@ -62,9 +62,6 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         None => None,
     };
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
-    // A market day groups into ~70,000 (grower, flower, rate) lines; with the default
-    // 4 MB the grouping spills to disk and takes three times as long.
-    sqlx::query("SET LOCAL work_mem = '64MB'").execute(&mut *tx).await?;
     let counters = lock_counters(&mut tx, caller.tenant).await?;
     if let Some(f) = farmer {
         let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ledger_farmers WHERE tenant_id = $1 AND id = $2)")
@@ -91,15 +88,15 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
     .fetch_all(&mut *tx)
     .await?;
     let aggregates: Vec<Aggregate> = sqlx::query_as(
-        "SELECT e.farmer_id, e.flower_type_id, e.rate, count(*) AS entries, sum(e.quantity_kg) AS quantity, sum(e.total) AS amount
+        "SELECT e.farmer_id, count(*) AS entries, sum(e.quantity_kg) AS quantity, sum(e.total) AS amount
          FROM ledger_entries e
          WHERE e.tenant_id = $1 AND e.market_date BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR e.farmer_id = $4)
            AND e.status = 'recorded' AND e.rate IS NOT NULL AND NOT (e.farmer_id = ANY($5))
            AND NOT EXISTS (SELECT 1 FROM ledger_settlements s
                            WHERE s.tenant_id = e.tenant_id AND s.farmer_id = e.farmer_id AND s.status <> 'cancelled'
                              AND e.market_date BETWEEN s.period_from AND s.period_to AND e.change_seq <= s.entries_through_seq)
-         GROUP BY e.farmer_id, e.flower_type_id, e.rate
-         ORDER BY e.farmer_id, e.flower_type_id, e.rate",
+         GROUP BY e.farmer_id
+         ORDER BY e.farmer_id",
     )
     .bind(caller.tenant)
     .bind(from)
@@ -108,14 +105,7 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
     .bind(&pending)
     .fetch_all(&mut *tx)
     .await?;
-    let mut by_farmer: Vec<(Uuid, Vec<&Aggregate>)> = Vec::new();
-    for a in &aggregates {
-        match by_farmer.last_mut() {
-            Some((f, lines)) if *f == a.farmer_id => lines.push(a),
-            _ => by_farmer.push((a.farmer_id, vec![a])),
-        }
-    }
-    let farmer_ids: Vec<Uuid> = by_farmer.iter().map(|(f, _)| *f).collect();
+    let farmer_ids: Vec<Uuid> = aggregates.iter().map(|a| a.farmer_id).collect();
     let advances: Vec<(Uuid, Uuid, NaiveDate, Decimal)> = sqlx::query_as(
         "SELECT id, farmer_id, given_on, outstanding FROM ledger_advance_balances
          WHERE tenant_id = $1 AND farmer_id = ANY($2) AND outstanding > 0",
@@ -138,14 +128,13 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
             .collect();
 
     let year = to.year();
-    let planned: Vec<Planned> = by_farmer
+    let planned: Vec<Planned> = aggregates
         .iter()
         .enumerate()
-        .map(|(i, (f, lines))| {
-            let count: i64 = lines.iter().map(|l| l.entries).sum();
-            let weight = Kg::from_grams(lines.iter().map(|l| grams(l.quantity)).sum());
-            let gross: Money = lines.iter().map(|l| Money::from_decimal(l.amount)).sum();
-            let figures = settle_totals(count as u32, weight, gross, &terms, owed.get(f).map_or(&[][..], Vec::as_slice));
+        .map(|(i, a)| {
+            let f = &a.farmer_id;
+            let weight = Kg::from_grams(grams(a.quantity));
+            let figures = settle_totals(a.entries as u32, weight, Money::from_decimal(a.amount), &terms, owed.get(f).map_or(&[][..], Vec::as_slice));
             Planned {
                 id: Uuid::now_v7(),
                 number: format!("S-{year}-{:06}", counters.settlement_no + 1 + i as i64),
@@ -192,21 +181,6 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         // while the counters lock is held, and a settled entry is never edited
         // (migration 0015 says why that makes the mark exact).
         .bind(counters.change_seq)
-        .execute(&mut *tx)
-        .await?;
-        let settlement_of: HashMap<Uuid, Uuid> = planned.iter().map(|p| (p.farmer_id, p.id)).collect();
-        let lines: Vec<&Aggregate> = aggregates.iter().filter(|a| settlement_of.contains_key(&a.farmer_id)).collect();
-        sqlx::query(
-            "INSERT INTO ledger_settlement_lines (tenant_id, settlement_id, flower_type_id, rate, entry_count, quantity_kg, amount)
-             SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::numeric[], $5::int[], $6::numeric[], $7::numeric[]) AS u",
-        )
-        .bind(caller.tenant)
-        .bind(lines.iter().map(|l| settlement_of[&l.farmer_id]).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.flower_type_id).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.rate).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.entries as i32).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.quantity).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.amount).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
         let recoveries: Vec<(Uuid, Uuid, Decimal)> =
@@ -390,9 +364,15 @@ pub async fn slip(pool: &PgPool, caller: &LedgerCaller, id: Uuid) -> Result<Slip
 
 async fn slip_parts(tx: &mut PgConnection, tenant: Uuid, market_name: &str, settlement: SettlementView) -> Result<SlipView, AppError> {
     let lines = sqlx::query_as::<_, (Uuid, String, String, Decimal, i32, Decimal, Decimal)>(
-        "SELECT l.flower_type_id, t.name_en, t.name_ta, l.rate, l.entry_count, l.quantity_kg, l.amount
-         FROM ledger_settlement_lines l JOIN ledger_flower_types t ON t.tenant_id = l.tenant_id AND t.id = l.flower_type_id
-         WHERE l.tenant_id = $1 AND l.settlement_id = $2 ORDER BY t.position, t.code, l.rate",
+        "SELECT e.flower_type_id, t.name_en, t.name_ta, e.rate, count(*)::int, sum(e.quantity_kg), sum(e.total)
+         FROM ledger_settlements s
+         JOIN ledger_entries e ON e.tenant_id = s.tenant_id AND e.farmer_id = s.farmer_id AND e.status = 'recorded'
+                              AND e.market_date BETWEEN s.period_from AND s.period_to AND e.change_seq <= s.entries_through_seq
+         JOIN ledger_flower_types t ON t.tenant_id = e.tenant_id AND t.id = e.flower_type_id
+         WHERE s.tenant_id = $1 AND s.id = $2
+           AND ledger_entry_settlement(e.tenant_id, e.farmer_id, e.market_date, e.change_seq, e.status) = s.id
+         GROUP BY e.flower_type_id, t.name_en, t.name_ta, t.position, t.code, e.rate
+         ORDER BY t.position, t.code, e.rate",
     )
     .bind(tenant)
     .bind(settlement.id)
