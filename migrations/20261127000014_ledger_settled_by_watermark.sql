@@ -1,6 +1,6 @@
 -- A settlement no longer stamps its entries. Stamping rewrote every settled entry (one
--- new row version and one foreign-key check each): 150,000 entries took 3 of the 4.6 s
--- a market day's settlement cost (bench/README.md). Instead a settlement records the
+-- new row version and one foreign-key check each): 150,000 entries took most of the
+-- 7 s a market day's settlement cost (bench/README.md). Instead a settlement records the
 -- ledger's change sequence at the moment it was generated, and an entry is settled when
 -- a settlement of its grower covers its market day and its change_seq is at or below
 -- that mark. This is exact because:
@@ -36,36 +36,4 @@ LANGUAGE sql STABLE AS $$
       AND day BETWEEN period_from AND period_to AND seq <= entries_through_seq
     ORDER BY entries_through_seq
     LIMIT 1
-$$;
-
--- Entries are no longer rewritten when settled, so the free half of each page that
--- migration 0014 kept for that rewrite goes back to the table's usual 15 %.
-CREATE OR REPLACE FUNCTION ledger_ensure_partitions(first_month date, months int) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    m date;
-    part text;
-    name text;
-BEGIN
-    FOR i IN 0 .. months - 1 LOOP
-        m := date_trunc('month', first_month)::date + make_interval(months => i);
-        FOREACH part IN ARRAY ARRAY['ledger_entries', 'ledger_entry_history'] LOOP
-            name := format('%s_y%sm%s', part, to_char(m, 'YYYY'), to_char(m, 'MM'));
-            IF to_regclass(name) IS NULL THEN
-                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L) WITH (fillfactor = 85)',
-                    name, part, m, (m + interval '1 month')::date);
-                PERFORM isolate_by_tenant(name::regclass);
-            END IF;
-        END LOOP;
-    END LOOP;
-END
-$$;
-DO $$
-DECLARE
-    p regclass;
-BEGIN
-    FOR p IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = 'ledger_entries'::regclass LOOP
-        EXECUTE format('ALTER TABLE %s SET (fillfactor = 85)', p);
-    END LOOP;
-END
 $$;
