@@ -42,6 +42,19 @@ function announce() {
     // No event target in this context.
   }
 }
+// Whether entries or conflicts changed since the screen last read them. A save does
+// not set it: the screen merges the entry the save returns, so the next save never
+// waits behind a read of the whole day.
+let entriesChanged = true;
+let fullReads = 0;
+let reads = 0;
+
+/** Something other than a save from this screen wrote entries or conflicts. */
+function changed(soon = false) {
+  entriesChanged = true;
+  emit(soon);
+}
+
 /** `soon`: something the person did (a save) or the end of a sync, shown within a frame. */
 function emit(soon = false) {
   const wait = soon || engine.state !== 'syncing' ? 16 : 2000;
@@ -179,27 +192,43 @@ export async function boot() {
   return JSON.stringify({ me: person, reference, ...(await snapshotObject()) });
 }
 
-async function snapshotObject() {
-  const tx = db.transaction(['entries', 'mutations', 'conflicts', 'meta']);
-  const entries = await request(tx.objectStore('entries').getAll());
-  const pending = await request(tx.objectStore('mutations').count());
-  const conflicts = await request(tx.objectStore('conflicts').getAll());
-  const out = {
-    entries,
-    pending,
-    conflicts,
-    sync: { ...engine, online: hasWindow ? navigator.onLine : true },
-  };
-  if (freshReference) {
-    out.reference = freshReference;
-    freshReference = null;
+/** `full`: entries and conflicts too; otherwise only the queue length and the engine. */
+async function snapshotObject(full = true) {
+  reads += 1;
+  if (full) {
+    fullReads += 1;
+    entriesChanged = false;
   }
-  return out;
+  try {
+    const stores = full ? ['entries', 'mutations', 'conflicts'] : ['mutations'];
+    const tx = db.transaction(stores);
+    const [pending, entries, conflicts] = await all([
+      tx.objectStore('mutations').count(),
+      ...(full ? [tx.objectStore('entries').getAll(), tx.objectStore('conflicts').getAll()] : []),
+    ]);
+    const out = { pending, sync: { ...engine, online: hasWindow ? navigator.onLine : true } };
+    if (full) Object.assign(out, { entries, conflicts });
+    if (freshReference) {
+      out.reference = freshReference;
+      freshReference = null;
+    }
+    return out;
+  } finally {
+    reads -= 1;
+    if (full) fullReads -= 1;
+  }
 }
 
+/** Everything this tablet holds for the screen. */
 export async function snapshot() {
   if (!db) return JSON.stringify({ error: 'not-open' });
   return JSON.stringify(await snapshotObject());
+}
+
+/** What changed since the screen's last read: entries only when something besides its own saves wrote them. */
+export async function changes() {
+  if (!db) return JSON.stringify({ error: 'not-open' });
+  return JSON.stringify(await snapshotObject(entriesChanged));
 }
 
 /** How sync stands (queue length and engine), without reading every entry. */
@@ -223,14 +252,16 @@ export async function saveEntry(changeJson) {
   const metaStore = tx.objectStore('meta');
   // Asked together: each read is a round trip to the storage process, and a save must
   // fit in a frame.
+  // A create's id is new (UUID v7 made for it): nothing to read, and `add` below refuses
+  // the impossible duplicate instead of overwriting it.
+  const creating = change.op === 'create';
   const [stored, current, queued] = await all([
     metaStore.get('nextMutationId'),
-    entries.get(change.clientId),
-    mutations.index('clientId').count(change.clientId),
+    ...(creating ? [] : [entries.get(change.clientId), mutations.index('clientId').count(change.clientId)]),
   ]);
   const next = stored || 1;
   const mutation = { mutationId: next, op: change.op, entry: change.entry };
-  if (change.op !== 'create') {
+  if (!creating) {
     if (!current) {
       tx.abort();
       throw new Error('no such entry on this tablet');
@@ -240,11 +271,15 @@ export async function saveEntry(changeJson) {
   }
   const local = { ...(current || {}), ...change.local, clientId: change.clientId, syncStatus: 'pending', reason: null, message: null };
   if (!current) local.server = null;
-  entries.put(local);
+  if (creating) entries.add(local);
+  else entries.put(local);
   mutations.put(mutation);
   metaStore.put(next + 1, 'nextMutationId');
   await finished(tx);
-  emit(true);
+  // The screen merges what this returns. A read that was under way may predate this
+  // save: have it read once more (entries too, if that read was a full one).
+  if (fullReads > 0) entriesChanged = true;
+  if (reads > 0) emit(true);
   // Send it soon (a pass already running sends it right after); after repeated
   // failures the backoff starts over, since the person is clearly still working.
   if (engine.state === 'failed') engine.failures = 0;
@@ -269,7 +304,7 @@ export async function discard(clientId) {
     else tx.objectStore('entries').delete(clientId);
   }
   await finished(tx);
-  emit(true);
+  changed(true);
   return '{}';
 }
 
@@ -289,7 +324,7 @@ export async function acknowledge(id) {
     if (entry && entry.syncStatus === 'conflict') tx.objectStore('entries').put({ ...entry, syncStatus: 'synced' });
   }
   await finished(tx);
-  emit(true);
+  changed(true);
   return '{}';
 }
 
@@ -577,7 +612,7 @@ async function applyResults(results, sent) {
     }
   });
   await finished(tx);
-  emit();
+  changed();
   return gap;
 }
 
@@ -612,7 +647,7 @@ async function pullAll() {
     tx.objectStore('meta').put(page.referenceVersion, 'serverReferenceVersion');
     tx.objectStore('meta').put(page.cursor, 'cursor');
     await finished(tx);
-    emit();
+    changed();
     if (!page.hasMore) break;
   }
   // Reference data is a nicety here; the entries above are what must not fail.

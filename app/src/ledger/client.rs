@@ -9,7 +9,7 @@ extern "C" {
     #[wasm_bindgen(catch)]
     async fn boot() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
-    async fn snapshot() -> Result<JsValue, JsValue>;
+    async fn changes() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = saveEntry)]
     async fn save_entry(change: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
@@ -48,8 +48,10 @@ pub async fn open() -> Result<String, String> {
     text(boot().await)
 }
 
-pub async fn read() -> Result<String, String> {
-    text(snapshot().await)
+/// What changed since the last read; entries only when something besides this
+/// screen's own saves (which it merges itself) wrote them.
+pub async fn read_changes() -> Result<String, String> {
+    text(changes().await)
 }
 
 pub async fn save(change: &str) -> Result<String, String> {

@@ -56,6 +56,44 @@ struct Snapshot {
     reference: Option<ReferenceData>,
 }
 
+/// A read of what changed: entries and conflicts only when something other than this
+/// screen's saves wrote them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct StoreChanges {
+    entries: Option<Vec<LocalEntry>>,
+    #[serde(default)]
+    pending: u32,
+    conflicts: Option<Vec<ConflictView>>,
+    #[serde(default)]
+    sync: SyncState,
+    reference: Option<ReferenceData>,
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl Snapshot {
+    fn apply(&mut self, c: StoreChanges) {
+        if let Some(entries) = c.entries {
+            self.entries = entries;
+        }
+        if let Some(conflicts) = c.conflicts {
+            self.conflicts = conflicts;
+        }
+        self.pending = c.pending;
+        self.sync = c.sync;
+    }
+
+    /// A save stored on this tablet: the entry as it now stands and one more change waiting.
+    fn saved(&mut self, entry: LocalEntry) {
+        match self.entries.iter_mut().find(|e| e.client_id == entry.client_id) {
+            Some(e) => *e = entry,
+            None => self.entries.push(entry),
+        }
+        self.pending += 1;
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SyncState {
@@ -214,13 +252,15 @@ pub fn LedgerApp() -> impl IntoView {
     let panel_open = RwSignal::new(false);
     let farmer_input = NodeRef::<leptos::html::Input>::new();
     let lang = RwSignal::new(Locale::en);
+    // Saves merged into the screen so far, to tell a read that raced one.
+    let saves = StoredValue::new(0_u64);
 
     #[cfg(feature = "hydrate")]
     {
         use super::client;
         // One read of the store at a time: a change during a read asks for one more
-        // read after it, so a burst of saves (a long outage's queue) costs two reads,
-        // not one per save.
+        // read after it, so a burst of changes (a long outage's sync) costs two reads,
+        // not one per change.
         let reading = StoredValue::new((false, false));
         let refresh = move || {
             if reading.get_value().0 {
@@ -230,16 +270,21 @@ pub fn LedgerApp() -> impl IntoView {
             reading.set_value((true, false));
             leptos::task::spawn_local(async move {
                 loop {
-                    if let Ok(text) = client::read().await {
-                        if let Ok(mut s) = serde_json::from_str::<Snapshot>(&text) {
-                            if let Some(reference) = s.reference.take() {
+                    let saves_before = saves.get_value();
+                    if let Ok(text) = client::read_changes().await {
+                        if let Ok(mut c) = serde_json::from_str::<StoreChanges>(&text) {
+                            if let Some(reference) = c.reference.take() {
                                 market.update(|m| {
                                     if let Some(current) = m.take() {
                                         *m = Some(Market::new(Boot { me: current.me, reference }));
                                     }
                                 });
                             }
-                            snap.set(s);
+                            // A save finished during the read, which may not hold it: the
+                            // store has asked for another read, which will.
+                            if saves.get_value() == saves_before {
+                                snap.update(|s| s.apply(c));
+                            }
                         }
                     }
                     let again = reading.get_value().1;
@@ -341,6 +386,17 @@ pub fn LedgerApp() -> impl IntoView {
         by.into_iter().collect::<Vec<_>>()
     });
 
+    // The stored entry goes straight onto the screen: no read of the whole store, which
+    // the next save would have to wait behind.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    let merge_saved = move |stored: &str| match serde_json::from_str::<LocalEntry>(stored) {
+        Ok(entry) => {
+            saves.update_value(|n| *n += 1);
+            snap.update(|s| s.saved(entry));
+        }
+        Err(e) => leptos::logging::warn!("a saved entry the screen cannot read: {e}"),
+    };
+
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
@@ -388,7 +444,8 @@ pub fn LedgerApp() -> impl IntoView {
             let who = m.farmer_name(l, farmer_id);
             leptos::task::spawn_local(async move {
                 match super::client::save(&change.to_string()).await {
-                    Ok(_) => {
+                    Ok(stored) => {
+                        merge_saved(&stored);
                         saved.set(Some(td_string!(l, ledger.saved, name = who, kg = q).to_string()));
                         // From the press of Save to the entry durably stored: the one-frame
                         // budget the browser bench (bench/ledger_browser.mjs) reads back.
@@ -445,10 +502,11 @@ pub fn LedgerApp() -> impl IntoView {
         });
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            if let Err(e) = super::client::save(&change.to_string()).await {
-                errors.update(|x| {
+            match super::client::save(&change.to_string()).await {
+                Ok(stored) => merge_saved(&stored),
+                Err(e) => errors.update(|x| {
                     x.insert("form", td_string!(lang.get_untracked(), ledger.not_saved, error = e).to_string());
-                });
+                }),
             }
         });
         #[cfg(not(feature = "hydrate"))]
@@ -738,5 +796,45 @@ pub fn LedgerApp() -> impl IntoView {
                 </section>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: u128, kg: &str) -> LocalEntry {
+        serde_json::from_value(serde_json::json!({
+            "clientId": Uuid::from_u128(id), "farmerId": Uuid::from_u128(100), "flowerTypeId": Uuid::from_u128(200),
+            "quantityKg": kg, "recordedAt": "2026-11-27T04:10:00Z", "marketDate": "2026-11-27",
+            "rate": "80.00", "total": null, "rateSource": "slot", "status": "recorded",
+            "enteredBy": Uuid::from_u128(300), "syncStatus": "pending",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_save_replaces_its_entry_or_adds_it_and_counts_one_more_change_waiting() {
+        let mut s = Snapshot { entries: vec![entry(1, "5"), entry(2, "6")], pending: 3, ..Snapshot::default() };
+        s.saved(entry(2, "7.5"));
+        assert_eq!(s.entries.iter().map(|e| e.quantity_kg.as_str()).collect::<Vec<_>>(), ["5", "7.5"]);
+        assert_eq!(s.pending, 4);
+        s.saved(entry(3, "1"));
+        assert_eq!(s.entries.len(), 3);
+        assert_eq!(s.pending, 5);
+    }
+
+    #[test]
+    fn a_read_without_entries_keeps_the_merged_ones_and_takes_the_queue_and_engine() {
+        let mut s = Snapshot { entries: vec![entry(1, "5")], pending: 9, ..Snapshot::default() };
+        let status: StoreChanges = serde_json::from_str(r#"{"pending":2,"sync":{"state":"waiting","failures":1,"online":false}}"#).unwrap();
+        s.apply(status);
+        assert_eq!(s.entries, vec![entry(1, "5")]);
+        assert_eq!((s.pending, s.sync.state.as_str(), s.sync.failures), (2, "waiting", 1));
+
+        let full = StoreChanges { entries: Some(vec![entry(4, "2")]), conflicts: Some(Vec::new()), ..StoreChanges::default() };
+        s.apply(full);
+        assert_eq!(s.entries, vec![entry(4, "2")]);
+        assert_eq!(s.pending, 0);
     }
 }
