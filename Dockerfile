@@ -23,7 +23,7 @@ WORKDIR /src
 COPY . .
 # cargo-leptos finds tailwindcss and wasm-opt in node_modules/.bin.
 COPY --from=node /src/node_modules ./node_modules
-RUN cargo leptos build --release && node scripts/precompress.mjs target/site
+RUN cargo leptos build --release --split && node scripts/precompress.mjs target/site
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \

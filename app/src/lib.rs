@@ -73,6 +73,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // Staff-only islands (ledger, admin) are `#[island(lazy)]`: built with
+                // `cargo leptos build --split`, their code is in chunks only their pages
+                // fetch. Shoppers' islands stay in the main module: split too, a product
+                // page fetched 150 small chunks, a worse trade on a phone than the bytes.
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>

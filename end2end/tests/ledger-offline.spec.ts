@@ -49,6 +49,13 @@ test('twenty entries made offline survive a reload and are sent once when back o
   await expect(page.getByTestId('online-badge')).toHaveText('Online');
 
   await offline(context, true);
+  // While the browser knows it is offline, the engine does not try to send: each try
+  // could only fail, and its reads of the queue would hold up the saves being typed.
+  let pushesWhileOffline = 0;
+  const countPush = (r: { url(): string }) => {
+    if (r.url().includes('/_fn/ledger/sync')) pushesWhileOffline += 1;
+  };
+  page.on('request', countPush);
   await page.reload();
   await expect(page.getByTestId('ledger')).toHaveAttribute('data-ready', 'true');
   await expect(page.getByTestId('online-badge')).toHaveText('Offline');
@@ -83,6 +90,10 @@ test('twenty entries made offline survive a reload and are sent once when back o
     rows.filter((r) => r.getAttribute('data-sync') === 'pending').map((r) => r.getAttribute('data-client-id')),
   );
   expect(ids).toHaveLength(20);
+
+  await expect(page.getByTestId('sync-state')).toContainText('Offline');
+  page.off('request', countPush);
+  expect(pushesWhileOffline).toBe(0);
 
   // Back online: everything is sent.
   await offline(context, false);

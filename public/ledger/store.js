@@ -413,6 +413,14 @@ async function syncOnce() {
     if (!person) return;
     await use(person);
   }
+  // The browser knows there is no network: a pass could only fail, and its reads of
+  // the queue would hold up the saves being typed meanwhile. Coming back online
+  // starts one ('online' above).
+  if (hasWindow && navigator.onLine === false) {
+    engine.state = 'offline';
+    emit();
+    return;
+  }
   engine.state = 'syncing';
   emit(true);
   try {

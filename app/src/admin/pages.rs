@@ -69,7 +69,7 @@ fn MemberRow(member: Member) -> impl IntoView {
 }
 
 /// Checkboxes per role and a save button; saving sends the full new set.
-#[island]
+#[island(lazy)]
 fn RoleEditor(user_id: String, roles: Vec<String>) -> impl IntoView {
     let action = ServerAction::<SetRoles>::new();
     let chosen = RwSignal::new(roles);

@@ -219,7 +219,7 @@ fn GrowerTable(rows: Vec<GrowerView>, can_edit: bool, l: Locale) -> impl IntoVie
     .into_any()
 }
 
-#[island]
+#[island(lazy)]
 fn GrowerForm(initial: Option<GrowerView>, lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();
@@ -329,7 +329,7 @@ pub fn FlowersPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn FlowerForm(initial: Option<FlowerTypeView>, lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();
@@ -407,7 +407,7 @@ pub fn SlotsPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn SlotForm(initial: Option<SlotView>, lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();
@@ -456,7 +456,7 @@ pub fn TermsPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn TermsForm(terms: TermsView, can_edit: bool, lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();
@@ -543,7 +543,7 @@ pub fn AdvancesPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn AdvanceForm(growers: Vec<(String, String)>, lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();

@@ -151,6 +151,7 @@ pub async fn generate_settlements(farmer_id: Option<String>, from: String, to: S
     super::settlement_service::generate(&state.pool, &caller, &GenerateInput { farmer_id, from, to }, chrono::Utc::now(), None).await
 }
 
+#[cfg(feature = "ssr")]
 fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(raw.trim()).map_err(|_| AppError::validation("id", "must be a UUID"))
 }

@@ -235,7 +235,7 @@ fn quantity_message(l: Locale, r: ledger_entry::Reject) -> String {
 
 /// The entry screen: choose grower, flower, weight; the rate comes from the slot of
 /// the current time; saved to the tablet first, sent when there is a connection.
-#[island]
+#[island(lazy)]
 pub fn LedgerApp() -> impl IntoView {
     let hydrated = hydrated_flag();
     let market = RwSignal::new(None::<Market>);
@@ -615,6 +615,7 @@ pub fn LedgerApp() -> impl IntoView {
                         "signin" => td_string!(l, ledger.state_signin),
                         "outdated" => td_string!(l, ledger.state_outdated),
                         "synced" => td_string!(l, ledger.state_synced),
+                        "offline" => td_string!(l, ledger.offline),
                         _ => td_string!(l, ledger.state_idle),
                     }.to_string()
                 }}</p>

@@ -40,7 +40,7 @@ pub fn RatesPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn RatesGrid(day: DayRates, lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();

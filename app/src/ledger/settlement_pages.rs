@@ -90,7 +90,7 @@ pub fn SettlementsPage() -> impl IntoView {
 }
 
 /// Admins settle one grower or everyone over a period.
-#[island]
+#[island(lazy)]
 fn GenerateSettlements(lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();
@@ -200,7 +200,7 @@ pub fn SettlementPage() -> impl IntoView {
 }
 
 /// Approve (queues the WhatsApp slip), record payment, send a failed message again.
-#[island]
+#[island(lazy)]
 fn SettlementActions(id: String, status: String, message_status: Option<String>, lang: String) -> impl IntoView {
     let l = locale_from(&lang);
     let hydrated = hydrated_flag();

@@ -1,0 +1,15 @@
+import { chromium } from 'playwright';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 400)));
+page.on('pageerror', (e) => console.log('pageerror', e.message.slice(0, 800)));
+page.on('response', (r) => { if (r.status() >= 300) console.log('resp', r.status(), r.url().slice(-80)); });
+page.on('framenavigated', (f) => console.log('nav', f.url()));
+await page.goto('http://127.0.0.1:3901/login?next=%2Fledger');
+await page.waitForSelector('[data-testid=sign-in-form][data-hydrated=true]');
+await page.getByLabel('E-mail or phone').fill('staff@malar.demo');
+await page.getByLabel('Password').fill('mandi-demo');
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.waitForTimeout(8000);
+console.log(await page.evaluate(() => [document.querySelector('[data-testid=ledger]')?.outerHTML.slice(0, 300)]));
+await browser.close();
