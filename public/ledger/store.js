@@ -417,8 +417,10 @@ async function syncOnce() {
   // the queue would hold up the saves being typed meanwhile. Coming back online
   // starts one ('online' above).
   if (hasWindow && navigator.onLine === false) {
-    engine.state = 'offline';
-    emit();
+    if (engine.state !== 'offline') {
+      engine.state = 'offline';
+      emit();
+    }
     return;
   }
   engine.state = 'syncing';

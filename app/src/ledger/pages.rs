@@ -418,7 +418,11 @@ pub fn LedgerApp() -> impl IntoView {
                 None
             }
         };
-        errors.set(errs.clone());
+        // Only when they changed: a save is timed to the frame, and a set re-runs every
+        // view that reads the errors.
+        if errors.with_untracked(|e| *e != errs) {
+            errors.set(errs.clone());
+        }
         let (Some(farmer_id), Some(flower_id), Some(q)) = (farmer.get_untracked(), flower.get_untracked(), q) else { return };
         #[cfg(feature = "hydrate")]
         {
