@@ -282,3 +282,25 @@ test('a long outage: over a thousand changes go out in batches, corrections incl
     expect([body.data[0].quantityKg, body.data[0].version]).toEqual([kg, version]);
   }
 });
+
+test('entries typed while a sync answers the earlier ones: the screen ends holding what the store holds', async ({ page, context }) => {
+  await signIn(page, 'staff@malar.demo');
+  // Each save is sent 300 ms later, so the answers to earlier entries land, and the screen
+  // re-reads the store, while the next ones are being saved.
+  for (let i = 0; i < 12; i++) await enter(page, String((i % 4) + 3), i % 2, `${i + 1}.5`);
+  // Cut off straight after the last save, so no later answer redraws the screen: it must
+  // already hold what the store holds. (A read that a save finished during used to be
+  // thrown away with no other asked for, leaving rows and counts stale.)
+  await context.setOffline(true);
+  const screen = () =>
+    page.evaluate(async () => {
+      const { entries, pending } = JSON.parse(await (await import('/ledger/store.js')).snapshot());
+      const stored = new Map(entries.map((e: { clientId: string; syncStatus: string }) => [e.clientId, e.syncStatus]));
+      const rows = [...document.querySelectorAll('[data-testid="entry"]')];
+      const differ = rows.filter((r) => stored.get(r.getAttribute('data-client-id')) !== r.getAttribute('data-sync')).length;
+      const shown = document.querySelector('[data-testid="count-pending"]')?.textContent;
+      return { differ, rows: rows.length > 0, pending: shown === String(pending) };
+    });
+  await expect.poll(screen, { timeout: 10_000 }).toEqual({ differ: 0, rows: true, pending: true });
+  await context.setOffline(false);
+});

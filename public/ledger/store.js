@@ -225,10 +225,13 @@ export async function snapshot() {
   return JSON.stringify(await snapshotObject());
 }
 
-/** What changed since the screen's last read: entries only when something besides its own saves wrote them. */
-export async function changes() {
+/**
+ * What changed since the screen's last read: entries only when something besides its
+ * own saves wrote them, or when `full` (the screen threw away a read that held them).
+ */
+export async function changes(full = false) {
   if (!db) return JSON.stringify({ error: 'not-open' });
-  return JSON.stringify(await snapshotObject(entriesChanged));
+  return JSON.stringify(await snapshotObject(full || entriesChanged));
 }
 
 /** How sync stands (queue length and engine), without reading every entry. */

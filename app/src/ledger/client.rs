@@ -9,7 +9,7 @@ extern "C" {
     #[wasm_bindgen(catch)]
     async fn boot() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
-    async fn changes() -> Result<JsValue, JsValue>;
+    async fn changes(full: bool) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = saveEntry)]
     async fn save_entry(change: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
@@ -49,9 +49,9 @@ pub async fn open() -> Result<String, String> {
 }
 
 /// What changed since the last read; entries only when something besides this
-/// screen's own saves (which it merges itself) wrote them.
-pub async fn read_changes() -> Result<String, String> {
-    text(changes().await)
+/// screen's own saves (which it merges itself) wrote them, or when `full`.
+pub async fn read_changes(full: bool) -> Result<String, String> {
+    text(changes(full).await)
 }
 
 pub async fn save(change: &str) -> Result<String, String> {

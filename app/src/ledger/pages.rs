@@ -94,6 +94,25 @@ impl Snapshot {
     }
 }
 
+/// The screen's reads of the store: one at a time, with at most one more asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct Reads {
+    busy: bool,
+    again: bool,
+    /// The next read must carry entries and conflicts whatever the store thinks changed.
+    full: bool,
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl Reads {
+    /// A read was thrown away because a save finished during it.
+    fn dropped(&mut self, had_entries: bool) {
+        self.again = true;
+        self.full |= had_entries;
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SyncState {
@@ -261,17 +280,19 @@ pub fn LedgerApp() -> impl IntoView {
         // One read of the store at a time: a change during a read asks for one more
         // read after it, so a burst of changes (a long outage's sync) costs two reads,
         // not one per change.
-        let reading = StoredValue::new((false, false));
+        let reading = StoredValue::new(Reads::default());
         let refresh = move || {
-            if reading.get_value().0 {
-                reading.update_value(|r| r.1 = true);
+            if reading.get_value().busy {
+                reading.update_value(|r| r.again = true);
                 return;
             }
-            reading.set_value((true, false));
+            reading.set_value(Reads { busy: true, ..Reads::default() });
             leptos::task::spawn_local(async move {
                 loop {
                     let saves_before = saves.get_value();
-                    if let Ok(text) = client::read_changes().await {
+                    let full = reading.get_value().full;
+                    reading.update_value(|r| r.full = false);
+                    if let Ok(text) = client::read_changes(full).await {
                         if let Ok(mut c) = serde_json::from_str::<StoreChanges>(&text) {
                             if let Some(reference) = c.reference.take() {
                                 market.update(|m| {
@@ -280,15 +301,24 @@ pub fn LedgerApp() -> impl IntoView {
                                     }
                                 });
                             }
-                            // A save finished during the read, which may not hold it: the
-                            // store has asked for another read, which will.
                             if saves.get_value() == saves_before {
                                 snap.update(|s| s.apply(c));
+                            } else {
+                                // A save finished during the read, which may not hold it.
+                                // The store asks for another read only if the save committed
+                                // while the read was still under way, so ask here too; and if
+                                // this read took the entries the store had marked changed,
+                                // the next one must carry them.
+                                let had_entries = c.entries.is_some();
+                                reading.update_value(|r| r.dropped(had_entries));
                             }
                         }
                     }
-                    let again = reading.get_value().1;
-                    reading.set_value((again, false));
+                    let again = reading.get_value().again;
+                    reading.update_value(|r| {
+                        r.busy = again;
+                        r.again = false;
+                    });
                     if !again {
                         break;
                     }
@@ -841,5 +871,15 @@ mod tests {
         s.apply(full);
         assert_eq!(s.entries, vec![entry(4, "2")]);
         assert_eq!(s.pending, 0);
+    }
+
+    #[test]
+    fn a_dropped_read_asks_for_another_and_keeps_asking_for_the_entries_it_took() {
+        let mut r = Reads { busy: true, ..Reads::default() };
+        r.dropped(false);
+        assert_eq!(r, Reads { busy: true, again: true, full: false });
+        r.dropped(true);
+        r.dropped(false);
+        assert_eq!(r, Reads { busy: true, again: true, full: true });
     }
 }
