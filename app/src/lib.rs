@@ -73,10 +73,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                // Staff-only islands (ledger, admin) are `#[island(lazy)]`: built with
-                // `cargo leptos build --split`, their code is in chunks only their pages
-                // fetch. Shoppers' islands stay in the main module: split too, a product
-                // page fetched 150 small chunks, a worse trade on a phone than the bytes.
+                // Every island but the product page's buy box is `#[island(lazy)]`: built
+                // with `cargo leptos build --split`, its code is in chunks only its pages
+                // fetch. The buy box stays in the main module, and lean (no props to
+                // decode, no server-function client): a product page is most visitors'
+                // first, and made lazy too it fetched 150 small chunks.
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>

@@ -53,7 +53,7 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 pub fn SignInForm(next: String) -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let hydrated = hydrated_flag();
@@ -75,7 +75,7 @@ pub fn SignInForm(next: String) -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 pub fn CodeSignInForm(next: String) -> impl IntoView {
     let request = ServerAction::<RequestCode>::new();
     let verify = ServerAction::<SignInWithCode>::new();
@@ -135,7 +135,7 @@ pub fn SignupPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 pub fn SignUpForm(next: String) -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let hydrated = hydrated_flag();
@@ -214,7 +214,7 @@ fn AccountView(account: Account, messages: Vec<InAppMessage>) -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn TenantSwitcher(tenants: Vec<(String, String, String)>, current: String) -> impl IntoView {
     let action = ServerAction::<SwitchTenant>::new();
     Effect::new(move |_| {
@@ -249,7 +249,7 @@ fn TenantSwitcher(tenants: Vec<(String, String, String)>, current: String) -> im
 
 /// The person's in-app messages; new ones arrive live over Server-Sent Events
 /// (`/live/events?topic=me`, the browser reconnecting and resuming by itself).
-#[island]
+#[island(lazy)]
 fn LiveInbox(initial: Vec<InAppMessage>) -> impl IntoView {
     let messages = RwSignal::new(initial);
     let (live, set_live) = signal(false);
@@ -302,7 +302,7 @@ fn LiveInbox(initial: Vec<InAppMessage>) -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn SessionButtons() -> impl IntoView {
     let out = ServerAction::<SignOut>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();

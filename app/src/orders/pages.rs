@@ -21,45 +21,8 @@ fn first_message(e: &AppError) -> String {
     }
 }
 
-const BUTTON: &str = "rounded-full bg-emerald-700 px-5 py-2.5 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
+pub(crate) const BUTTON: &str = "rounded-full bg-emerald-700 px-5 py-2.5 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
 const INPUT: &str = "mt-1 w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/30";
-
-/// "Add to cart" under the pack-size picker.
-#[island]
-pub fn AddToCart(variant_ids: Vec<String>) -> impl IntoView {
-    let hydrated = hydrated_flag();
-    let add = ServerAction::<UpdateCart>::new();
-    let (message, set_message) = signal(None::<(bool, String)>);
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(cart)) => set_message.set(Some((true, format!("Added · {} in your cart", cart.item_count)))),
-        Some(Err(e)) => set_message.set(Some((false, first_message(&e)))),
-        None => {}
-    });
-    let ids = StoredValue::new(variant_ids);
-    let on_click = move |_| {
-        // The picker's radio buttons say which pack is chosen.
-        #[cfg(feature = "hydrate")]
-        let chosen = document()
-            .query_selector("input[name=variant]:checked")
-            .ok()
-            .flatten()
-            .and_then(|el| el.get_attribute("value"));
-        #[cfg(not(feature = "hydrate"))]
-        let chosen: Option<String> = None;
-        let Some(variant_id) = chosen.or_else(|| ids.with_value(|v| v.first().cloned())) else { return };
-        add.dispatch(UpdateCart { variant_id, quantity: "1".into(), add: true });
-    };
-    view! {
-        <div class="mt-4 flex flex-wrap items-center gap-3" data-testid="add-to-cart" data-hydrated=move || hydrated.get().then_some("true")>
-            <button type="button" class=BUTTON on:click=on_click disabled=move || add.pending().get()>"Add to cart"</button>
-            <a href="/cart" class="font-medium text-emerald-800 hover:underline">"View cart"</a>
-            <p role="status" aria-live="polite" data-testid="cart-message"
-               class=move || if message.get().is_some_and(|m| m.0) { "text-sm text-emerald-800" } else { "text-sm text-red-700" }>
-                {move || message.get().map(|m| m.1)}
-            </p>
-        </div>
-    }
-}
 
 #[component]
 pub fn CartPage() -> impl IntoView {
@@ -81,7 +44,7 @@ pub fn CartPage() -> impl IntoView {
 }
 
 /// Quantities change in place: the server answers with the whole cart re-priced.
-#[island]
+#[island(lazy)]
 fn CartEditor(initial: CartView) -> impl IntoView {
     let hydrated = hydrated_flag();
     let cart = RwSignal::new(initial);
@@ -180,7 +143,7 @@ pub fn CheckoutPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn CheckoutForm(options: CheckoutOptions) -> impl IntoView {
     let hydrated = hydrated_flag();
     let place = ServerAction::<PlaceOrder>::new();
@@ -351,7 +314,7 @@ fn OrderView(order: OrderDetail, staff: bool) -> impl IntoView {
 
 /// The timeline, live: events arrive over the person's (or operations') event
 /// stream; if the stream fails, the page polls instead.
-#[island]
+#[island(lazy)]
 fn OrderTracking(id: String, initial_state: OrderState, events: Vec<OrderEventView>, staff: bool, pay_url: Option<String>) -> impl IntoView {
     let hydrated = hydrated_flag();
     let state = RwSignal::new(initial_state);

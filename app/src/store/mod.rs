@@ -1,6 +1,7 @@
 //! The storefront: catalogue browsing, search and product pages.
 
 pub mod api;
+pub mod buy_box;
 pub mod catalog;
 pub mod pages;
 #[cfg(feature = "ssr")]

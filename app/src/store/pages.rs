@@ -1,7 +1,7 @@
-//! Storefront pages. They render on the server; only the pack-size picker hydrates.
+//! Storefront pages. They render on the server; only the buy box (`buy_box.rs`) hydrates.
 
 use super::api::{categories, farm_storefront, farms, load_filter_options, product_by_slug, search_products};
-use super::catalog::{Category, FarmListing, FarmProfile, FilterOptions, ProductDetail, ProductQueryParams, Sort, VariantView};
+use super::catalog::{Category, FarmListing, FarmProfile, FilterOptions, ProductDetail, ProductQueryParams, Sort};
 use crate::components::not_found::{LoadError, NotFound};
 use crate::components::product_card::ProductGrid;
 use crate::components::search_href::{query_href, search_href};
@@ -375,8 +375,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                     <h1 class="mt-1 text-3xl font-bold text-stone-900">{name}</h1>
                     <p class="mt-2 text-stone-700">"From "<a href=farm_href.clone() class="font-medium text-emerald-800 hover:underline">{farm.name.clone()}</a>", "{farm.region.clone()}</p>
                     <div class="mt-6">
-                        <VariantPicker variants=variants.clone()/>
-                        <crate::orders::pages::AddToCart variant_ids=variants.iter().map(|v| v.id.to_string()).collect()/>
+                        {(!variants.is_empty()).then(|| view! { <super::buy_box::ProductBuyBox variants/> })}
                     </div>
                     <p class="mt-6 leading-relaxed text-stone-700">{description}</p>
                     <section class="mt-6 rounded-2xl border border-emerald-200 bg-emerald-50 p-4" aria-labelledby="farm-heading">
@@ -488,73 +487,6 @@ fn FarmView(profile: FarmProfile) -> impl IntoView {
                     <p class="mt-6 text-center"><a href=all_href class="font-medium text-emerald-700 hover:underline">{format!("See all {total} products from this farm →")}</a></p>
                 })}
             </section>
-        </div>
-    }
-}
-
-/// Pack-size picker: choosing a pack updates price, saving and stock in place.
-#[island]
-pub fn VariantPicker(variants: Vec<VariantView>) -> impl IntoView {
-    let initial = variants.iter().position(|v| v.available > 0).unwrap_or(0);
-    let (selected, set_selected) = signal(initial);
-    // Effects run only in the browser: `data-hydrated` tells tests (and curious
-    // developers) that the island is live.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    let variants = StoredValue::new(variants);
-    let current = move || variants.with_value(|vs| vs.get(selected.get()).cloned());
-    let options = variants.with_value(|vs| {
-        vs.iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let id = format!("variant-{}", v.id);
-                let label_for = id.clone();
-                let sold_out = v.available <= 0;
-                view! {
-                    <label
-                        for=label_for
-                        class="cursor-pointer rounded-xl border-2 px-4 py-2 text-center has-[:checked]:border-emerald-700 has-[:checked]:bg-emerald-50 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-emerald-600 border-stone-300 bg-white"
-                        class:opacity-60=sold_out
-                    >
-                        <input
-                            type="radio"
-                            id=id
-                            name="variant"
-                            value=v.id.to_string()
-                            class="sr-only"
-                            prop:checked=move || selected.get() == i
-                            checked=i == initial
-                            on:change=move |_| set_selected.set(i)
-                        />
-                        <span class="block font-semibold text-stone-900">{v.label.clone()}</span>
-                        <span class="block text-sm text-stone-600">{v.price.format_inr()}</span>
-                    </label>
-                }
-            })
-            .collect_view()
-    });
-    view! {
-        <div data-testid="variant-picker" data-hydrated=move || hydrated.get().then_some("true")>
-            <fieldset>
-                <legend class="mb-2 text-sm font-medium text-stone-700">"Pack size"</legend>
-                <div class="flex flex-wrap gap-2">{options}</div>
-            </fieldset>
-            <div class="mt-4 flex items-baseline gap-3">
-                <span class="text-3xl font-bold text-stone-900" data-testid="price">
-                    {move || current().map(|v| v.price.format_inr()).unwrap_or_default()}
-                </span>
-                {move || current().and_then(|v| v.mrp.filter(|m| *m > v.price).map(|m| (m, v.saving_percent()))).map(|(mrp, pct)| view! {
-                    <span class="text-stone-500 line-through">{mrp.format_inr()}</span>
-                    <span class="rounded-full bg-amber-100 px-2 py-0.5 text-sm font-medium text-amber-900">{pct.map(|p| format!("{p}% off")).unwrap_or_default()}</span>
-                })}
-            </div>
-            <p class="mt-1 text-sm" data-testid="stock" aria-live="polite"
-               class:text-emerald-700=move || current().is_some_and(|v| v.available > crate::store::catalog::LOW_STOCK_UNITS)
-               class:text-amber-700=move || current().is_some_and(|v| v.available > 0 && v.available <= crate::store::catalog::LOW_STOCK_UNITS)
-               class:text-red-700=move || current().is_some_and(|v| v.available <= 0)>
-                {move || current().map(|v| v.stock_label()).unwrap_or_default()}
-            </p>
-            <p class="mt-1 text-xs text-stone-500">"Inclusive of all taxes. SKU "{move || current().map(|v| v.sku).unwrap_or_default()}</p>
         </div>
     }
 }
