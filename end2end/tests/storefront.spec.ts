@@ -188,3 +188,31 @@ test('a product page shows its provenance and links to the public trace page', a
   expect(missing?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'We could not find that batch' })).toBeVisible();
 });
+
+test('the buy box adds to the cart without JavaScript too, and a pack the store does not sell is refused beside the button', async ({ browser, page }) => {
+  // No WASM, no script: the same form posts to the cart, and the browser comes back.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const bare = await plain.newPage();
+  await bare.goto('/products/heirloom-tomatoes');
+  await bare.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(bare).toHaveURL(/\/products\/heirloom-tomatoes\??$/);
+  await bare.goto('/cart');
+  await expect(bare.getByTestId('cart-line')).toHaveCount(1);
+  await expect(bare.getByTestId('line-quantity')).toHaveText('1');
+  await plain.close();
+
+  // With the island: a pack id the store does not have (a tampered page) gets the
+  // server's reason, and the cart is untouched.
+  const problems = watchConsole(page);
+  await page.goto('/products/heirloom-tomatoes');
+  const box = page.getByTestId('add-to-cart');
+  await expect(box).toHaveAttribute('data-hydrated', 'true');
+  await page.locator('input[name=variant_id]:checked').evaluate((el) => el.setAttribute('value', '00000000-0000-7000-8000-000000000000'));
+  await box.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(page.getByTestId('cart-message')).toHaveText('is not a product variant in this store');
+  await expect(page.getByTestId('cart-message')).toHaveClass(/text-red-700/);
+  await page.goto('/cart');
+  await expect(page.getByText('Your cart is empty.')).toBeVisible();
+  // The refusal (a 4xx answer) is logged by the browser as a failed resource; nothing else may be.
+  expect(problems.filter((p) => !p.includes('status of 4'))).toEqual([]);
+});
