@@ -8,30 +8,14 @@
 //! Without WASM the same form still works: the server function answers a plain form
 //! post by sending the browser back to the product page.
 
-use super::catalog::{VariantView, LOW_STOCK_UNITS};
+use super::catalog::{StockTone, VariantView};
 use crate::components::island_support::hydrated_flag;
 use crate::orders::api::UpdateCart;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-/// How much of a pack is left, as the page colours it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum StockTone {
-    #[default]
-    Plenty,
-    Low,
-    Out,
-}
-
+/// A tone travels to the browser as a word on the pack's radio button.
 impl StockTone {
-    pub fn of(available: i32) -> StockTone {
-        match available {
-            n if n <= 0 => StockTone::Out,
-            n if n <= LOW_STOCK_UNITS => StockTone::Low,
-            _ => StockTone::Plenty,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             StockTone::Plenty => "plenty",

@@ -95,12 +95,31 @@ pub struct VariantView {
 /// Below this many units a product page says "only N left".
 pub const LOW_STOCK_UNITS: i32 = 5;
 
+/// How much of a pack is left: what its label says and how a page colours it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StockTone {
+    #[default]
+    Plenty,
+    Low,
+    Out,
+}
+
+impl StockTone {
+    pub fn of(available: i32) -> StockTone {
+        match available {
+            n if n <= 0 => StockTone::Out,
+            n if n <= LOW_STOCK_UNITS => StockTone::Low,
+            _ => StockTone::Plenty,
+        }
+    }
+}
+
 impl VariantView {
     pub fn stock_label(&self) -> String {
-        match self.available {
-            n if n <= 0 => "Out of stock".into(),
-            n if n <= LOW_STOCK_UNITS => format!("Only {n} left"),
-            _ => "In stock".into(),
+        match StockTone::of(self.available) {
+            StockTone::Out => "Out of stock".into(),
+            StockTone::Low => format!("Only {} left", self.available),
+            StockTone::Plenty => "In stock".into(),
         }
     }
 
