@@ -49,7 +49,10 @@ pub fn content_security_policy(nonce: &str) -> String {
 
 /// Where a page's render leaves its script nonce for the server's CSP middleware (a
 /// request extension), so the page's policy reaches the response even when the header
-/// set through `ResponseOptions` does not (seen, rarely, under load in CI).
+/// set through `ResponseOptions` does not. It went missing under load while
+/// leptos_axum's stock file handler took other requests' headers (see the server's
+/// `http::site_files`); this stays as the guarantee that a page never ships without
+/// its policy.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Default)]
 pub struct PageNonce(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);

@@ -237,7 +237,7 @@ pub fn router(
         .route("/payments/callback", get(crate::payments::pay::callback).post(crate::payments::pay::callback))
         .merge(api)
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(http::site_files::service(&state))
         .with_state(state.clone())
         .merge(sandbox.map(Sandbox::router).unwrap_or_default())
         .merge(payment_sandbox.map(crate::payments::sandbox::Sandbox::router).unwrap_or_default())

@@ -69,6 +69,70 @@ async fn unknown_pages_and_products_are_404(pool: PgPool) {
     assert!(html.contains("Back to the shop"));
 }
 
+/// A file and a page served at once must not trade headers: a page's redirect (its
+/// status, `Location` and policy) stays on the page, and a file never carries them.
+/// leptos_axum's stock file handler served files inside a child of whatever reactive
+/// owner the thread last ran, and took that render's headers for the file: the
+/// redirect from `/account` to sign-in went out without its `Location`.
+#[sqlx::test(migrations = false)]
+async fn files_and_pages_served_together_keep_their_own_headers(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("mandi-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let script = "export const answer = 42;\n".repeat(64);
+    std::fs::write(site.join("pkg/app.js"), &script).unwrap();
+    let root = site.to_str().unwrap().to_string();
+    let app = TestApp::spawn_with(pool, &[("LEPTOS_SITE_ROOT", &root)]).await;
+
+    let pages = (0..8).map(|_| {
+        let (client, url) = (app.client.clone(), app.url("/account"));
+        tokio::spawn(async move {
+            for _ in 0..60 {
+                let response = client
+                    .get(&url)
+                    .header("accept", "text/html")
+                    .send()
+                    .await
+                    .unwrap();
+                let location = response
+                    .headers()
+                    .get("location")
+                    .map(|v| v.to_str().unwrap().to_string());
+                assert_eq!(
+                    (response.status().as_u16(), location.as_deref()),
+                    (302, Some("/login?next=/account"))
+                );
+            }
+        })
+    });
+    let files = (0..8).map(|_| {
+        let (client, url, script) = (app.client.clone(), app.url("/pkg/app.js"), script.clone());
+        tokio::spawn(async move {
+            for _ in 0..60 {
+                let response = client
+                    .get(&url)
+                    .header("accept", "text/html,*/*")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status().as_u16(), 200);
+                assert!(
+                    response.headers().get("location").is_none(),
+                    "a file carried a page's redirect"
+                );
+                assert_eq!(response.text().await.unwrap(), script);
+            }
+        })
+    });
+    for task in pages.chain(files).collect::<Vec<_>>() {
+        task.await.unwrap();
+    }
+    // A missing file is still the app's own 404 page.
+    let (status, html) = app.get_html("/pkg/missing.js").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("This page does not exist"));
+    let _ = std::fs::remove_dir_all(site);
+}
+
 async fn batch_code_of(pool: &PgPool, product_slug: &str) -> String {
     sqlx::query_scalar(
         "SELECT b.code FROM products p

@@ -1,4 +1,4 @@
-//! Middleware, one concern per file.
+//! Middleware, one concern per file, and the site's static files.
 
 pub mod access_log;
 pub mod authorize;
@@ -10,3 +10,4 @@ pub mod request_id;
 pub mod security_headers;
 pub mod server_fn_status;
 pub mod session;
+pub mod site_files;

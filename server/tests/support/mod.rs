@@ -27,6 +27,9 @@ pub fn config_with(vars: &[(&str, &str)]) -> Config {
     let text = leptos_toml();
     let mut leptos = leptos::config::get_config_from_str(&text).expect("leptos section");
     leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+    if let Some((_, root)) = vars.iter().find(|(k, _)| *k == "LEPTOS_SITE_ROOT") {
+        leptos.site_root = (*root).into();
+    }
     let mut env: BTreeMap<String, String> = BTreeMap::from([
         ("DATABASE_URL".into(), "postgres://unused@127.0.0.1/unused".into()),
         ("MANDI_ENV".into(), "test".into()),
