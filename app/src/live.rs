@@ -1,7 +1,8 @@
 //! Live events: what changed, for Server-Sent Events subscribers on any app process.
 //! An event is a row in `live_events` written in the publisher's transaction (so it
-//! exists only if the change does); a trigger NOTIFYs the listeners, which read rows
-//! by sequence, so a lost notification delays an event but never drops it.
+//! exists only if the change does) and numbered as that transaction commits; a trigger
+//! NOTIFYs the listeners, which read rows by number, so a lost notification delays an
+//! event but never drops it.
 
 use crate::domain::permissions::Role;
 use std::fmt;
@@ -61,25 +62,46 @@ impl fmt::Display for Topic {
 }
 
 #[cfg(feature = "ssr")]
-/// Records an event in the caller's transaction.
-///
-/// The advisory lock serializes publishers from here to their commit, so sequence
-/// numbers become visible in order and a reader that has seen N can never later find
-/// a committed event below N. Publish as the last step of a transaction.
+/// Records an event in the caller's transaction (see [`publish_all`]).
 pub async fn publish(
     tx: &mut sqlx::PgConnection,
     topic: &Topic,
     kind: &str,
     data: &serde_json::Value,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(7305001)").execute(&mut *tx).await?;
-    sqlx::query_scalar("INSERT INTO live_events (tenant_id, topic, kind, data) VALUES ($1, $2, $3, $4) RETURNING seq")
-        .bind(topic.tenant())
-        .bind(topic.to_string())
-        .bind(kind)
-        .bind(data)
-        .fetch_one(&mut *tx)
-        .await
+) -> Result<(), sqlx::Error> {
+    publish_all(tx, &[(topic, kind, data)]).await
+}
+
+#[cfg(feature = "ssr")]
+/// Records events, in this order, in the caller's transaction. Each takes its sequence
+/// number as the transaction commits (a deferred trigger, under a lock held to the
+/// commit), so numbers become visible in order: a reader that has seen N never later
+/// finds a committed event below N. Publishers do not wait for each other before then.
+pub async fn publish_all(
+    tx: &mut sqlx::PgConnection,
+    events: &[(&Topic, &str, &serde_json::Value)],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO live_events (tenant_id, topic, kind, data)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[])",
+    )
+    .bind(
+        events
+            .iter()
+            .map(|(t, _, _)| t.tenant())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        events
+            .iter()
+            .map(|(t, _, _)| t.to_string())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|(_, k, _)| *k).collect::<Vec<_>>())
+    .bind(events.iter().map(|(_, _, d)| *d).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,9 +17,76 @@ async fn tenant(pool: &PgPool, slug: &str) -> uuid::Uuid {
 
 async fn publish_ops(pool: &PgPool, tenant: uuid::Uuid, n: i64) -> i64 {
     let mut tx = app::db::tenant_tx(pool, tenant).await.unwrap();
-    let seq = publish(&mut tx, &Topic::Operations { tenant }, "order.changed", &json!({ "n": n })).await.unwrap();
+    publish(&mut tx, &Topic::Operations { tenant }, "order.changed", &json!({ "n": n })).await.unwrap();
     tx.commit().await.unwrap();
-    seq
+    // Numbered as it committed: the highest number of its topic.
+    sqlx::query_scalar("SELECT max(seq) FROM live_events WHERE topic = $1")
+        .bind(Topic::Operations { tenant }.to_string())
+        .fetch_one(&mut *operator(pool).await)
+        .await
+        .unwrap()
+}
+
+/// Publishers do not wait for each other while their transactions run (a checkout
+/// waiting on every other checkout's commit was the bottleneck), and numbers follow
+/// commit order: a transaction that wrote its event first but commits last is
+/// numbered last, so a reader that has seen N never later finds a committed event
+/// below N.
+#[sqlx::test(migrations = false)]
+async fn events_are_numbered_in_commit_order_and_publishers_do_not_queue(pool: PgPool) {
+    server::db::MIGRATOR.run(&pool).await.unwrap();
+    let topic = Topic::Person {
+        user: uuid::Uuid::now_v7(),
+    };
+    let mut early = operator(&pool).await;
+    publish(&mut early, &topic, "tick", &json!({ "n": "written first" }))
+        .await
+        .unwrap();
+    let mut late = operator(&pool).await;
+    tokio::time::timeout(Duration::from_secs(5), async {
+        publish(
+            &mut late,
+            &topic,
+            "tick",
+            &json!({ "n": "committed first" }),
+        )
+        .await
+        .unwrap();
+        late.commit().await.unwrap();
+    })
+    .await
+    .expect("a publisher waited for another transaction that was still running");
+    // Before the first writer commits, its event is invisible and unnumbered.
+    let seen = numbered(&pool, &topic).await;
+    assert_eq!(
+        seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+        ["committed first"]
+    );
+    early.commit().await.unwrap();
+    let seen = numbered(&pool, &topic).await;
+    assert_eq!(
+        seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+        ["committed first", "written first"]
+    );
+    assert!(seen[0].0 < seen[1].0);
+    // One transaction's events keep the order they were written in.
+    let mut tx = operator(&pool).await;
+    let data: Vec<serde_json::Value> = (0..5).map(|n| json!({ "n": n.to_string() })).collect();
+    let batch: Vec<(&Topic, &str, &serde_json::Value)> =
+        data.iter().map(|d| (&topic, "tick", d)).collect();
+    app::live::publish_all(&mut tx, &batch).await.unwrap();
+    tx.commit().await.unwrap();
+    let order: Vec<String> = numbered(&pool, &topic).await.into_iter().skip(2).map(|(_, n)| n).collect();
+    assert_eq!(order, ["0", "1", "2", "3", "4"]);
+}
+
+/// A topic's committed events as (number, `n`), in number order.
+async fn numbered(pool: &PgPool, topic: &Topic) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT seq, data->>'n' FROM live_events WHERE topic = $1 ORDER BY seq")
+        .bind(topic.to_string())
+        .fetch_all(&mut *operator(pool).await)
+        .await
+        .unwrap()
 }
 
 const WAIT: Duration = Duration::from_secs(10);

@@ -73,8 +73,8 @@ pub(crate) async fn record_event(
         at,
     };
     let data = serde_json::json!({ "orderId": order, "state": e.to, "event": view });
-    live::publish(tx, &Topic::Person { user: customer }, "order", &data).await?;
-    live::publish(tx, &Topic::Operations { tenant }, "order", &data).await?;
+    let events = [(&Topic::Person { user: customer }, "order", &data), (&Topic::Operations { tenant }, "order", &data)];
+    live::publish_all(tx, &events).await?;
     Ok(seq)
 }
 
