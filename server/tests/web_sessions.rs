@@ -102,6 +102,24 @@ async fn a_lapsed_access_cookie_is_renewed_silently(pool: PgPool) {
     assert_eq!(after.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
 }
 
+/// The site's files need no one's identity: a chunk fetched with a lapsed access
+/// cookie does not spend the refresh token (a page with lazy islands fetches a hundred
+/// of them at once), and the next page still renews the session.
+#[sqlx::test(migrations = false)]
+async fn site_files_leave_the_session_alone(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (_, refresh) = sign_in(&app, "customer@greenharvest.demo").await;
+    let jar = cookies(None, Some(&refresh));
+    for path in ["/pkg/chunk_0.wasm", "/fonts/noto-sans-tamil-tamil-400-normal.woff2", "/ledger/store.js"] {
+        let response = app.client.get(app.url(path)).header(reqwest::header::COOKIE, &jar).send().await.unwrap();
+        assert!(response.headers().get(reqwest::header::SET_COOKIE).is_none(), "{path} touched the session");
+    }
+    let spent: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens WHERE used_at IS NOT NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(spent, 0, "no refresh token was spent on a file");
+    let page = app.call_fn("/_fn/account/me", &[], Some(&jar)).await;
+    assert_ne!(cookie_value(&set_cookie(&page, "mandi_refresh").expect("renewed on the next page")), refresh);
+}
+
 #[sqlx::test(migrations = false)]
 async fn tampered_cookies_make_a_visitor_anonymous(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

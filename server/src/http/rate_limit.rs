@@ -43,11 +43,6 @@ pub(crate) fn is_sign_in(method: &Method, path: &str) -> bool {
 /// The site's own files (built assets, fonts, icons, images, the tablet's store
 /// script): free to serve, and a tablet's service worker fetches hundreds of WASM
 /// chunks at once to work offline, which no person's quota should be spent on.
-fn is_static_file(method: &Method, path: &str) -> bool {
-    (method == Method::GET || method == Method::HEAD)
-        && (["/pkg/", "/fonts/", "/icons/", "/images/"].iter().any(|dir| path.starts_with(dir)) || path == "/ledger/store.js")
-}
-
 impl Limits {
     pub fn new(sign_in_per_minute: u32, user_per_minute: u32) -> Arc<Limits> {
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
@@ -78,7 +73,7 @@ pub async fn enforce(State(limits): State<Arc<Limits>>, request: Request, next: 
             }
         }
     }
-    if is_static_file(request.method(), request.uri().path()) {
+    if super::site_files::is_site_file(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
     let user = request.extensions().get::<Session>().map(|s| s.claims.sub);

@@ -23,6 +23,9 @@ pub fn bearer(request: &Request) -> Option<&str> {
 }
 
 pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if super::site_files::is_site_file(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
     let secure = state.config.is_production();
     let session = if request.uri().path().starts_with("/api/") {

@@ -13,9 +13,19 @@ use app::shell;
 use app::state::AppState;
 use axum::extract::{Request, State};
 use axum::handler::Handler;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::provide_context;
 use tower_http::services::ServeDir;
+
+/// A read of one of the site's own files. Such requests carry the session cookies like
+/// any other, but need no one's identity: the session middleware and the rate limits
+/// let them through untouched (a page with lazy islands fetches a hundred chunks, and
+/// each would otherwise check, or with a lapsed access cookie renew, the session).
+pub fn is_site_file(method: &Method, path: &str) -> bool {
+    (method == Method::GET || method == Method::HEAD)
+        && (["/pkg/", "/fonts/", "/icons/", "/images/"].iter().any(|dir| path.starts_with(dir)) || path == "/ledger/store.js")
+}
 
 pub fn service(
     state: &AppState,
