@@ -161,6 +161,20 @@ async fn two_hundred_buyers_for_fifty_packs(pool: PgPool) {
         }
     }
     assert_eq!((placed.len(), refused), (50, 150));
+    // Stock is held last, after the order, its events and the emptied cart were
+    // written: a refusal must take all of them back and leave the buyer's cart as it was.
+    let mut tx = support::operator(&pool).await;
+    let (orders, placings, announced, kept): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM order_events WHERE action = 'place'),
+                (SELECT count(*) FROM live_events WHERE kind = 'order'),
+                (SELECT count(*) FROM cart_items)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // Each placed order is announced to its buyer and to operations.
+    assert_eq!((orders, placings, announced, kept), (50, 50, 100, 150));
     for (token, order) in &placed {
         pay(&app, token, order, true).await;
     }

@@ -1,12 +1,13 @@
 //! Checkout: the cart becomes an order waiting for payment, holding its stock.
 //!
 //! Everything happens in one transaction: prices re-checked, the order and its lines
-//! written, the stock reserved, the cart emptied. Reserving takes two statements: the
-//! stock rows are locked in id order first (so concurrent carts cannot deadlock), and
-//! only then does one INSERT … SELECT decide, in PostgreSQL, whether every item has
-//! enough unreserved stock; a statement started after the locks sees every
-//! reservation committed before them. Nothing about stock is decided in Rust. The
-//! gateway is called later, outside this transaction (`/orders/{id}/pay`).
+//! written, the cart emptied, the stock reserved. Reserving comes last and is one call
+//! to `reserve_stock` in PostgreSQL: it locks the stock rows in id order (so
+//! concurrent carts cannot deadlock), and only then does one INSERT … SELECT decide
+//! whether every item has enough unreserved stock; a statement started after the
+//! locks sees every reservation committed before them. Nothing about stock is decided
+//! in Rust, and the rows stay locked only from that call to the commit. The gateway is
+//! called later, outside this transaction (`/orders/{id}/pay`).
 
 use super::cart_service::{self, CartOwner};
 use super::model::*;
@@ -129,6 +130,24 @@ pub async fn place_order(
     .execute(&mut *tx)
     .await?;
 
+    sqlx::query("DELETE FROM cart_items WHERE tenant_id = $1 AND cart_id = $2").bind(tenant).bind(cart).execute(&mut *tx).await?;
+    record_event(
+        &mut tx,
+        tenant,
+        customer,
+        order_id,
+        EventInput {
+            from: None,
+            to: OrderState::PendingPayment,
+            action: "place",
+            actor: Actor::Customer,
+            actor_id: Some(customer),
+            reason: None,
+            data: Some(serde_json::json!({ "total": quote.total, "reservedUntil": reserved_until })),
+        },
+    )
+    .await?;
+    // Last, so the stock rows stay locked only for this call and the commit.
     let draws: Vec<StockDraw> = rows
         .iter()
         .map(|r| StockDraw { stock_item: r.stock_item_id, quantity: r.quantity as u32, per_unit: r.stock_per_unit as u32 })
@@ -151,23 +170,6 @@ pub async fn place_order(
             .collect();
         return Err(AppError::CartChanged { message: "Some items in your cart are no longer in stock in the quantity you chose".into(), fields });
     }
-    sqlx::query("DELETE FROM cart_items WHERE tenant_id = $1 AND cart_id = $2").bind(tenant).bind(cart).execute(&mut *tx).await?;
-    record_event(
-        &mut tx,
-        tenant,
-        customer,
-        order_id,
-        EventInput {
-            from: None,
-            to: OrderState::PendingPayment,
-            action: "place",
-            actor: Actor::Customer,
-            actor_id: Some(customer),
-            reason: None,
-            data: Some(serde_json::json!({ "total": quote.total, "reservedUntil": reserved_until })),
-        },
-    )
-    .await?;
     tx.commit().await?;
     Ok(PlacedOrder { order_id, number, total: quote.total, reserved_until, payment_url: format!("/orders/{order_id}/pay") })
 }
@@ -184,32 +186,16 @@ pub(crate) async fn reserve(
     let needs = stock_needs(draws);
     let items: Vec<Uuid> = needs.iter().map(|n| n.stock_item).collect();
     let quantities: Vec<i64> = needs.iter().map(|n| n.quantity).collect();
-    lock_stock(tx, tenant, &items).await?;
-    sqlx::query_as(
-        "WITH need AS (SELECT * FROM UNNEST($2::uuid[], $3::int8[]) AS n (stock_item_id, quantity)),
-         level AS (
-             SELECT n.stock_item_id, n.quantity,
-                    coalesce(s.on_hand, 0) - coalesce((
-                        SELECT sum(r.quantity) FROM stock_reservations r
-                        WHERE r.tenant_id = $1 AND r.stock_item_id = n.stock_item_id
-                          AND r.reserved_until > now() AND r.order_id <> $4), 0) AS available
-             FROM need n LEFT JOIN stock_items s ON s.tenant_id = $1 AND s.id = n.stock_item_id),
-         short AS (SELECT stock_item_id, available FROM level WHERE available < quantity),
-         held AS (
-             INSERT INTO stock_reservations (tenant_id, stock_item_id, order_id, quantity, reserved_until)
-             SELECT $1, stock_item_id, $4, quantity, $5 FROM level WHERE NOT EXISTS (SELECT 1 FROM short)
-             ON CONFLICT (tenant_id, order_id, stock_item_id)
-             DO UPDATE SET quantity = excluded.quantity, reserved_until = excluded.reserved_until
-             RETURNING 1)
-         SELECT stock_item_id, available::int8 FROM short",
-    )
-    .bind(tenant)
-    .bind(&items)
-    .bind(&quantities)
-    .bind(order)
-    .bind(until)
-    .fetch_all(&mut *tx)
-    .await
+    // `reserve_stock` (migrations/…16) locks the rows in id order, as `lock_stock`
+    // does, then checks and holds every item in one statement.
+    sqlx::query_as("SELECT short_item, available FROM reserve_stock($1, $2, $3, $4, $5)")
+        .bind(tenant)
+        .bind(order)
+        .bind(&items)
+        .bind(&quantities)
+        .bind(until)
+        .fetch_all(&mut *tx)
+        .await
 }
 
 /// Locks stock rows in id order: every writer of stock goes through here first.
