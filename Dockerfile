@@ -15,9 +15,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends pkg-config \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown
-# The same tool versions as scripts/lib.sh; no_downloads makes a missing tool an error
-# instead of a download.
-RUN CARGO_PROFILE_RELEASE_LTO=false cargo install --locked cargo-leptos --version 0.3.10 --features no_downloads \
+# The same tools as scripts/lib.sh: cargo-leptos from tools/cargo-leptos (0.3.10 with
+# the newer lazy-island splitter; no_downloads makes a missing tool an error instead of
+# a download).
+COPY tools/cargo-leptos /tools/cargo-leptos
+RUN CARGO_PROFILE_RELEASE_LTO=false cargo install --locked --path /tools/cargo-leptos \
  && cargo install wasm-bindgen-cli --version 0.2.130
 WORKDIR /src
 COPY . .

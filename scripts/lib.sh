@@ -77,10 +77,17 @@ ensure_rust() {
     # Not --locked: its lockfile pins a crate version some registry mirrors lack.
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
   fi
-  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-    step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
+  # tools/cargo-leptos: cargo-leptos with a newer lazy-island splitter. It reports the
+  # same version as the stock build, so a stamp of its sources says which one is here.
+  local leptos_stamp="${CARGO_HOME:-$HOME/.cargo}/mandi-cargo-leptos.stamp"
+  local leptos_build
+  leptos_build="$(cat "$ROOT/tools/cargo-leptos/Cargo.toml" "$ROOT/tools/cargo-leptos/Cargo.lock" "$ROOT/tools/cargo-leptos/main.rs" | sha256sum | cut -c1-16)"
+  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ] \
+    || [ "$(cat "$leptos_stamp" 2>/dev/null)" != "$leptos_build" ]; then
+    step "Installing cargo-leptos $CARGO_LEPTOS_VERSION from tools/cargo-leptos (about 15 minutes, once)"
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-      cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION" --features no_downloads --force
+      cargo install --locked --path "$ROOT/tools/cargo-leptos" --target-dir "$CARGO_TARGET_DIR/tools" --force
+    echo "$leptos_build" >"$leptos_stamp"
   fi
   if ! cargo nextest --version >/dev/null 2>&1; then
     step "Installing cargo-nextest (once)"
