@@ -84,7 +84,7 @@ ensure_rust() {
   leptos_build="$(cat "$ROOT/tools/cargo-leptos/Cargo.toml" "$ROOT/tools/cargo-leptos/Cargo.lock" "$ROOT/tools/cargo-leptos/main.rs" | sha256sum | cut -c1-16)"
   if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ] \
     || [ "$(cat "$leptos_stamp" 2>/dev/null)" != "$leptos_build" ]; then
-    step "Installing cargo-leptos $CARGO_LEPTOS_VERSION from tools/cargo-leptos (about 15 minutes, once)"
+    step "Installing cargo-leptos $CARGO_LEPTOS_VERSION from tools/cargo-leptos (about 20 minutes on 2 cores, once)"
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       cargo install --locked --path "$ROOT/tools/cargo-leptos" --target-dir "$CARGO_TARGET_DIR/tools" --force
     echo "$leptos_build" >"$leptos_stamp"
