@@ -198,7 +198,8 @@ pub(crate) async fn reserve(
         .await
 }
 
-/// Locks stock rows in id order: every writer of stock goes through here first.
+/// Locks stock rows in id order, the order every writer of stock takes them in first
+/// (checkout's `reserve_stock` takes them the same way, inside PostgreSQL).
 pub(crate) async fn lock_stock(tx: &mut PgConnection, tenant: Uuid, items: &[Uuid]) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT id FROM stock_items WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE")
         .bind(tenant)
