@@ -16,8 +16,6 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -215,12 +213,6 @@ pub fn router(
     let options = state.leptos_options.clone();
     let body_limit = state.config.body_limit_bytes;
 
-    // The WASM, JS and CSS are compressed too; only tiny bodies, images and event
-    // streams (a compressor would hold events back until its buffer fills) are not.
-    let compress_when = SizeAbove::new(1024)
-        .and(NotForContentType::IMAGES)
-        .and(NotForContentType::const_new("text/event-stream"));
-
     let (api, rules) = rest::v1::build();
     let authorize_state = http::authorize::AuthorizeState { app: state.clone(), table: http::authorize::AccessTable::new(&rules) };
 
@@ -259,12 +251,8 @@ pub fn router(
         .layer(middleware::from_fn_with_state(state.clone(), http::session::resolve))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn(move |req, next| http::body_limit::enveloped(req, next, body_limit)))
-        // Brotli's default quality (11) cost tens of milliseconds of CPU per page, and
-        // quality 4 still a quarter of a search page's time (profiled); at quality 2
-        // brotli takes its fast path and still shrinks a page about as much as gzip.
-        // Static files come precompressed at quality 11 (scripts/precompress.mjs)
-        // and pass through untouched.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(2)).compress_when(compress_when))
+        .layer(middleware::from_fn(http::compression::brotli))
+        .layer(http::compression::fallback_layer())
         .layer(middleware::from_fn(http::metrics::track))
         .layer(middleware::from_fn(http::access_log::log))
         .layer(middleware::from_fn(http::request_id::assign))

@@ -118,6 +118,32 @@ async fn responses_are_compressed_when_asked(pool: PgPool) {
     }
     let plain = app.client.get(app.url("/api/v1/products?limit=50")).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+
+    // Brotli is ours (a page-sized window): it must decode to the same document, say
+    // that it varies, and give way to a client that rates gzip higher.
+    let br = app
+        .client
+        .get(app.url("/api/v1/products?limit=50"))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert!(br.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("accept-encoding")));
+    assert!(br.headers().get("content-length").is_none_or(|len| len.to_str().unwrap().parse::<usize>().unwrap() < plain.len()));
+    let compressed = br.bytes().await.unwrap();
+    assert!(compressed.len() < plain.len() / 3, "{} of {} bytes", compressed.len(), plain.len());
+    let mut decoded = Vec::new();
+    let mut chunks = tokio_util::io::ReaderStream::new(async_compression::tokio::bufread::BrotliDecoder::new(&compressed[..]));
+    while let Some(chunk) = futures::StreamExt::next(&mut chunks).await {
+        decoded.extend_from_slice(&chunk.unwrap());
+    }
+    let (decoded, plain): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&decoded).unwrap(), serde_json::from_slice(&plain).unwrap());
+    assert_eq!(decoded["data"], plain["data"]);
+    let gzip_first = app.client.get(app.url("/")).header("accept-encoding", "gzip;q=1.0, br;q=0.4").send().await.unwrap();
+    assert_eq!(gzip_first.headers()["content-encoding"], "gzip");
 }
 
 #[sqlx::test(migrations = false)]

@@ -388,8 +388,10 @@ pub struct CertificationOption {
 }
 
 /// Farms offered in the filter's list; a very large catalogue lists its biggest farms
-/// (and always the one chosen) and leaves the rest to `/farms`.
-pub const FARM_OPTIONS: usize = 150;
+/// (and always the one chosen) and leaves the rest to `/farms`, as a shop's brand facet
+/// does. 150 options were a third of every search page's HTML and of its render, and
+/// more than anyone scrolls through on a phone.
+pub const FARM_OPTIONS: usize = 30;
 
 /// The farms a filter form lists: those with products, at most `max` of them (the
 /// ones with most products, plus `chosen` wherever it ranks), by name.

@@ -213,6 +213,7 @@ fn FilterForm(params: ProductQueryParams, options: FilterOptions, #[prop(optiona
                         view! { <option value=f.slug selected=selected>{f.name}</option> }
                     }).collect_view()}
                 </select>
+                <a href="/farms" class="mt-1 inline-block text-xs font-medium text-emerald-800 underline-offset-2 hover:underline">"Browse all farms"</a>
                 {farm_msg}
             </div>
             <div>

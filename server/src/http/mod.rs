@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod authorize;
 pub mod body_limit;
+pub mod compression;
 pub mod idempotency;
 pub mod metrics;
 pub mod rate_limit;
