@@ -212,6 +212,7 @@ pub fn router(
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let body_limit = state.config.body_limit_bytes;
+    let page_cache = http::page_cache::PageCache::new(std::time::Duration::from_millis(state.config.catalog_listing_cache_ms.into()));
 
     let (api, rules) = rest::v1::build();
     let authorize_state = http::authorize::AuthorizeState { app: state.clone(), table: http::authorize::AccessTable::new(&rules) };
@@ -241,12 +242,13 @@ pub fn router(
     }
     // Layers run outside-in from the last added: request id first, then access log
     // and metrics, compression, the body limit, who is calling (session), rate
-    // limits, authorization, idempotency, and server functions' real error statuses
-    // nearest the handlers.
+    // limits, listing pages kept for anonymous visitors, authorization, idempotency,
+    // and server functions' real error statuses nearest the handlers.
     router
         .layer(middleware::from_fn(http::server_fn_status::real_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::idempotency::enforce))
         .layer(middleware::from_fn_with_state(authorize_state, http::authorize::authorize))
+        .layer(middleware::from_fn(move |req, next| http::page_cache::serve(page_cache.clone(), req, next)))
         .layer(middleware::from_fn_with_state(limits, http::rate_limit::enforce))
         .layer(middleware::from_fn_with_state(state.clone(), http::session::resolve))
         .layer(RequestBodyLimitLayer::new(body_limit))

@@ -268,3 +268,71 @@ async fn farm_storefronts(pool: PgPool) {
     assert_eq!(status, 404);
     assert!(html.contains("We could not find that farm"));
 }
+
+/// The nonce of a page's policy, and every nonce its scripts carry.
+fn nonces(response_policy: &str, html: &str) -> (String, Vec<String>) {
+    let start = response_policy.find("'nonce-").expect("policy has a nonce") + "'nonce-".len();
+    let policy = response_policy[start..].split('\'').next().unwrap().to_owned();
+    let scripts = html.split("nonce=\"").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect();
+    (policy, scripts)
+}
+
+#[sqlx::test(migrations = false)]
+async fn listing_pages_are_kept_for_anonymous_visitors_with_a_fresh_nonce_each(pool: PgPool) {
+    let app = TestApp::spawn_with(pool.clone(), &[("MANDI_CATALOG_LISTING_CACHE_MS", "1500")]).await;
+    let fetch = async |path: &str, cookies: &str| {
+        let response = app.get_html_with_cookies(path, cookies).await;
+        let status = response.status().as_u16();
+        let age = response.headers().get("age").map(|v| v.to_str().unwrap().to_owned());
+        let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let frame = response.headers().get("x-frame-options").map(|v| v.to_str().unwrap().to_owned());
+        (status, age, policy, frame, response.text().await.unwrap())
+    };
+
+    let (status, age, policy, _, first) = fetch("/search?q=darjeeling", "").await;
+    assert_eq!((status, age), (200, None), "the first visitor's page is rendered");
+    let (status, age, second_policy, frame, second) = fetch("/search?q=darjeeling", "").await;
+    assert_eq!((status, age.as_deref()), (200, Some("0")), "the next one is the kept page");
+    assert_eq!(frame.as_deref(), Some("DENY"), "a kept page keeps the security headers");
+
+    // Each answer has its own nonce, on every script and in its policy; nothing else differs.
+    let (one, one_scripts) = nonces(&policy, &first);
+    let (two, two_scripts) = nonces(&second_policy, &second);
+    assert_ne!(one, two);
+    assert!(!one_scripts.is_empty() && one_scripts.iter().all(|n| *n == one), "{one_scripts:?}");
+    assert!(two_scripts.len() == one_scripts.len() && two_scripts.iter().all(|n| *n == two));
+    assert_eq!(first.replace(&one, "N"), second.replace(&two, "N"));
+    assert!(!second.contains(&one), "the first visitor's nonce is not handed to the second");
+
+    // A change to the catalogue shows once the kept page has lapsed (a page still kept
+    // is the one rendered before the change).
+    let mut tx = support::operator(&pool).await;
+    sqlx::query("UPDATE products SET name = 'Darjeeling Renamed Flush' WHERE name ILIKE 'darjeeling first flush%'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, age, _, _, page) = fetch("/search?q=darjeeling", "").await;
+    assert!(age.is_none() || !page.contains("Darjeeling Renamed Flush"), "a kept page changed");
+    support::wait_for("the renamed product on the listing", std::time::Duration::from_secs(10), async || {
+        fetch("/search?q=darjeeling", "").await.4.contains("Darjeeling Renamed Flush")
+    })
+    .await;
+
+    // A query is its own page; a signed-in visitor neither gets nor leaves a kept page.
+    let (status, age, _, _, other) = fetch("/search?q=nilgiri", "").await;
+    assert!(status == 200 && age.is_none() && other.contains("“nilgiri”"));
+    let token = support::access_token(&app, "customer@greenharvest.demo").await;
+    let (_, age, _, _, mine) = fetch("/search?q=darjeeling", &format!("mandi_session={token}")).await;
+    assert!(age.is_none() && mine.contains("data-testid=\"account-link\""), "{mine}");
+    let (_, age, _, _, home) = fetch("/", &format!("mandi_session={token}")).await;
+    assert!(age.is_none() && home.contains("data-testid=\"account-link\""));
+    let (_, age, _, _, home) = fetch("/", "").await;
+    assert!(age.is_none() && home.contains("data-testid=\"sign-in-link\""), "the signed-in home page was not kept");
+
+    // Refused filters (400) and pages outside the listings are rendered every time.
+    for path in ["/search?page=banana", "/search?page=banana", "/farms", "/farms"] {
+        let (_, age, _, _, _) = fetch(path, "").await;
+        assert!(age.is_none(), "{path} was served from memory");
+    }
+}

@@ -35,9 +35,10 @@ pub fn worth_compressing() -> impl Predicate {
         .and(NotForContentType::const_new("text/event-stream"))
 }
 
-/// Gzip (and brotli for anything `brotli` below left alone) for the rest.
+/// Gzip for clients that rate it above brotli or do not take brotli; `brotli` below
+/// serves the rest.
 pub fn fallback_layer() -> CompressionLayer<impl Predicate> {
-    CompressionLayer::new().quality(CompressionLevel::Precise(QUALITY)).compress_when(worth_compressing())
+    CompressionLayer::new().no_br().quality(CompressionLevel::Precise(QUALITY)).compress_when(worth_compressing())
 }
 
 pub async fn brotli(request: Request, next: Next) -> Response {

@@ -6,6 +6,7 @@ pub mod body_limit;
 pub mod compression;
 pub mod idempotency;
 pub mod metrics;
+pub mod page_cache;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
