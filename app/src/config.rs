@@ -75,8 +75,9 @@ pub struct Config {
     pub reservation_minutes: u32,
     /// How long a catalogue listing (one page of one query) is served from memory
     /// before it is read again; 0 reads every time. The listing pages (`/`, `/search`)
-    /// rendered for visitors who are not signed in are kept as long again, and served
-    /// up to twice that while being rendered anew (the server's `http::page_cache`).
+    /// rendered for visitors who are not signed in are kept for the same time, and
+    /// served for up to that long again while being rendered anew (the server's
+    /// `http::page_cache`).
     /// Stock shown on a listing may be that stale; the product page and checkout
     /// always read it fresh.
     pub catalog_listing_cache_ms: u32,

@@ -113,21 +113,22 @@ fn shared_key(request: &Request) -> Option<String> {
     })
 }
 
-/// The nonce a page was rendered with, read back from its policy.
-fn policy_nonce(headers: &HeaderMap) -> Option<String> {
-    let policy = headers.get(header::CONTENT_SECURITY_POLICY)?.to_str().ok()?;
-    let start = policy.find("'nonce-")? + "'nonce-".len();
-    let len = policy[start..].find('\'')?;
-    Some(policy[start..start + len].to_owned()).filter(|n| !n.is_empty())
-}
-
-/// What of a rendered response may be kept: a whole 200 HTML page that sets no cookie
-/// and carries its nonce.
-fn keepable(response: &Response) -> Option<String> {
+/// Whether a rendered response may be kept: a whole 200 HTML page that sets no cookie.
+fn keepable(response: &Response) -> bool {
     let headers = response.headers();
     let html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/html"));
     let whole = !headers.contains_key(header::CONTENT_ENCODING) && !headers.contains_key(header::SET_COOKIE);
-    (response.status() == StatusCode::OK && html && whole).then(|| policy_nonce(headers)).flatten()
+    response.status() == StatusCode::OK && html && whole
+}
+
+/// Runs the render with a nonce slot the render fills (`app::shell`, through the
+/// security headers' `page_policy`), so the nonce it used can be cut out.
+async fn run(mut request: Request, next: Next) -> (Response, Option<String>) {
+    let slot = app::PageNonce::default();
+    request.extensions_mut().insert(slot.clone());
+    let response = next.run(request).await;
+    let nonce = slot.0.lock().expect("nonce slot").take().filter(|n| !n.is_empty());
+    (response, nonce)
 }
 
 fn cut_at_nonce(body: &Bytes, nonce: &str) -> Option<Vec<Bytes>> {
@@ -155,7 +156,7 @@ pub async fn serve(cache: Option<PageCache>, request: Request, next: Next) -> Re
         .pages
         .optionally_get_with(key.clone(), async {
             let (request, next) = unserved.take()?;
-            let (page, response) = render(next.run(request).await).await;
+            let (page, response) = render(run(request, next).await).await;
             rendered = Some(response);
             page
         })
@@ -175,7 +176,7 @@ pub async fn serve(cache: Option<PageCache>, request: Request, next: Next) -> Re
     }
     metrics::counter!("page_cache_total", "result" => "refresh").increment(1);
     let _refreshing = Refreshing(&page.refreshing);
-    let (fresh, response) = render(next.run(request).await).await;
+    let (fresh, response) = render(run(request, next).await).await;
     match fresh {
         Some(fresh) => cache.pages.insert(key, fresh).await,
         // No longer a page to keep (the listing now fails, say): the next visitor renders.
@@ -185,8 +186,8 @@ pub async fn serve(cache: Option<PageCache>, request: Request, next: Next) -> Re
 }
 
 /// The response to send, and the page to keep from it if it may be kept.
-async fn render(response: Response) -> (Option<Arc<KeptPage>>, Response) {
-    let Some(nonce) = keepable(&response) else {
+async fn render((response, nonce): (Response, Option<String>)) -> (Option<Arc<KeptPage>>, Response) {
+    let Some(nonce) = nonce.filter(|_| keepable(&response)) else {
         return (None, response);
     };
     let (parts, body) = response.into_parts();
@@ -214,17 +215,6 @@ async fn render(response: Response) -> (Option<Arc<KeptPage>>, Response) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_nonce_is_read_from_the_policy() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&app::content_security_policy("abc_-9")).unwrap());
-        assert_eq!(policy_nonce(&headers).as_deref(), Some("abc_-9"));
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'"));
-        assert_eq!(policy_nonce(&headers), None);
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("script-src 'nonce-'"));
-        assert_eq!(policy_nonce(&headers), None);
-    }
-
     #[tokio::test]
     async fn a_kept_page_gets_a_fresh_nonce_everywhere_the_old_one_was() {
         let body = Bytes::from_static(b"<script nonce=\"OLD\">a</script><p>x</p><script nonce=\"OLD\">b</script>");
@@ -233,7 +223,10 @@ mod tests {
         let page = KeptPage { headers: HeaderMap::new(), pieces, kept_at: Instant::now(), refreshing: AtomicBool::new(false) };
         let first = page.answer();
         let second = page.answer();
-        let nonce_of = |r: &Response| policy_nonce(r.headers()).unwrap();
+        let nonce_of = |r: &Response| {
+            let policy = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            policy.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned()
+        };
         assert_ne!(nonce_of(&first), nonce_of(&second));
         assert_eq!(first.headers()[header::AGE], "0");
         let expected = format!("<script nonce=\"{n}\">a</script><p>x</p><script nonce=\"{n}\">b</script>", n = nonce_of(&first));

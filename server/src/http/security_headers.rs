@@ -33,7 +33,9 @@ pub fn layers(production: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
 /// leaves the nonce in a request extension, and a page response without a policy gets
 /// it here rather than the strict default, which would block the page's scripts.
 pub async fn page_policy(mut request: Request, next: Next) -> Response {
-    let slot = app::PageNonce::default();
+    // One slot per request: an outer layer that needs the nonce too (the page cache)
+    // may have put it there already.
+    let slot = request.extensions().get::<app::PageNonce>().cloned().unwrap_or_default();
     request.extensions_mut().insert(slot.clone());
     let mut response = next.run(request).await;
     let html = response
