@@ -251,6 +251,94 @@ async fn bad_cart_input_is_refused_by_field(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let shop = shop(&pool).await;
+    let (item, v) = stocked(&pool, &shop, 10, &[(1, "50.00")]).await;
+    let (buyer, token) = customer(&pool).await;
+    add(&app, &token, v[0], json!(2)).await;
+    // `place_order` is handed the cart as it was priced. A cart that no longer matches
+    // (here one pack where the cart holds two) is refused with nothing written.
+    let mut tx = support::operator(&pool).await;
+    let stale = sqlx::query_scalar::<_, i64>(
+        "SELECT place_order($1, $2, $3, ARRAY[$4::uuid], ARRAY['Tomato'], ARRAY['tomato'], ARRAY['1 g'], ARRAY['T'],
+                            ARRAY[50.00], ARRAY[1], ARRAY[50.00], ARRAY[$5::uuid], ARRAY[1::int8], 50, 0, 49, 0, 99, NULL,
+                            '{}'::jsonb, now(), now() + interval '3 hours', now() + interval '15 minutes', 'sandbox', now(),
+                            'pending_payment', 'place', 'customer', NULL, ARRAY[]::uuid[], ARRAY[]::text[], ARRAY[]::text[],
+                            ARRAY[]::jsonb[], ARRAY[$5::uuid], ARRAY[1::int8])",
+    )
+    .bind(shop.tenant)
+    .bind(buyer)
+    .bind(Uuid::now_v7())
+    .bind(v[0])
+    .bind(item)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        stale.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("MDCRT"),
+        "{stale}"
+    );
+    tx.rollback().await.unwrap();
+
+    // A double-clicked "Place order": one order; the other click finds the cart empty.
+    let app = std::sync::Arc::new(app);
+    let clicks: Vec<_> = (0..2)
+        .map(|_| {
+            let (app, token) = (app.clone(), token.clone());
+            tokio::spawn(async move { checkout(&app, &token).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for c in clicks {
+        answers.push(c.await.unwrap());
+    }
+    answers.sort_by_key(|(status, _)| *status);
+    assert_eq!(answers[0].0, 201, "{:?}", answers);
+    assert_eq!(
+        answers[1].1["error"]["fields"]["cart"], "is empty",
+        "{:?}",
+        answers
+    );
+    let order = answers[0].1["data"]["orderId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The placing event's live announcements carry the event's own number and time.
+    let mut tx = support::operator(&pool).await;
+    let (orders, seq, at, announced): (i64, i64, chrono::DateTime<chrono::Utc>, Vec<Value>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM orders), e.seq, e.created_at,
+                (SELECT array_agg(l.data ORDER BY l.id) FROM live_events l WHERE l.data->>'orderId' = $1)
+         FROM order_events e WHERE e.order_id = $1::uuid",
+    )
+    .bind(&order)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(orders, 1);
+    assert_eq!(announced.len(), 2, "to the buyer and to operations");
+    for data in &announced {
+        assert_eq!(data["event"]["seq"], seq, "{data}");
+        assert_eq!(
+            data["event"]["at"]
+                .as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
+            at,
+            "{data}"
+        );
+        assert_eq!(
+            (data["state"].as_str(), data["event"]["toState"].as_str()),
+            (Some("pending_payment"), Some("pending_payment"))
+        );
+    }
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_price_change_is_shown_before_anyone_pays(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let shop = shop(&pool).await;

@@ -38,25 +38,10 @@ pub(crate) struct LineRow {
     pub gst_percent: Decimal,
 }
 
-/// The cart's lines with today's prices and stock. `lock`: the caller's transaction
-/// holds the cart row already.
+/// The cart's lines with today's prices and stock (`cart_lines`, migration …17: the
+/// query checkout reads carts with too).
 pub(crate) async fn lines(tx: &mut PgConnection, tenant: Uuid, cart: Uuid) -> Result<Vec<LineRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT ci.variant_id, p.name AS product_name, p.slug AS product_slug, v.label AS variant_label, v.sku,
-                p.image_path, c.slug AS category_slug, v.price AS unit_price, ci.unit_price AS added_price,
-                ci.quantity, coalesce(sl.available, 0) AS available, v.stock_item_id, v.stock_per_unit, c.gst_percent
-         FROM cart_items ci
-         JOIN product_variants v ON v.tenant_id = ci.tenant_id AND v.id = ci.variant_id
-         JOIN products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
-         JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id
-         LEFT JOIN stock_levels sl ON sl.tenant_id = v.tenant_id AND sl.stock_item_id = v.stock_item_id
-         WHERE ci.tenant_id = $1 AND ci.cart_id = $2
-         ORDER BY ci.added_at, ci.variant_id",
-    )
-    .bind(tenant)
-    .bind(cart)
-    .fetch_all(&mut *tx)
-    .await
+    sqlx::query_as("SELECT * FROM cart_lines($1, $2)").bind(tenant).bind(cart).fetch_all(&mut *tx).await
 }
 
 /// What the shopper should know about a line before paying.

@@ -1,23 +1,25 @@
 //! Checkout: the cart becomes an order waiting for payment, holding its stock.
 //!
-//! Everything happens in one transaction: prices re-checked, the order and its lines
-//! written, the cart emptied, the stock reserved. Reserving comes last and is one call
-//! to `reserve_stock` in PostgreSQL: it locks the stock rows in id order (so
-//! concurrent carts cannot deadlock), and only then does one INSERT … SELECT decide
-//! whether every item has enough unreserved stock; a statement started after the
-//! locks sees every reservation committed before them. Nothing about stock is decided
-//! in Rust, and the rows stay locked only from that call to the commit. The gateway is
-//! called later, outside this transaction (`/orders/{id}/pay`).
+//! Two calls to PostgreSQL (migration …17). `checkout_cart` reads the cart with
+//! today's prices and stock; it is priced here by the pure rules of
+//! `domain::pricing`; `place_order`, one transaction, locks the cart, checks it is
+//! still the cart that was priced (else nothing is written and it is read and priced
+//! again), writes the order, its lines and its placing event, empties the cart and
+//! holds the stock last through `reserve_stock`: that locks the stock rows in id order
+//! (so concurrent carts cannot deadlock), and only then does one INSERT … SELECT decide
+//! whether every item has enough unreserved stock. Nothing about stock is decided in
+//! Rust, and a refusal rolls every write back. The gateway is called later, outside
+//! this transaction (`/orders/{id}/pay`).
 
-use super::cart_service::{self, CartOwner};
+use super::cart_service::{self, CartOwner, LineRow};
 use super::model::*;
-use super::order_service::{record_event, EventInput};
+use super::order_service::{actor_str, live_events_of};
 use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderState};
-use crate::domain::pricing::{self, PricingError, PricingRules};
+use crate::domain::pricing::{self, PricingError, PricingRules, Quote};
 use crate::domain::reservation::{stock_needs, StockDraw};
 use crate::error::{AppError, FieldErrors};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
@@ -29,6 +31,10 @@ pub struct CheckoutSettings<'a> {
     pub gateway: &'a str,
 }
 
+/// How many times a cart that changed while it was being placed is read and priced
+/// again before the shopper is asked to look at it.
+const PLACING_ATTEMPTS: usize = 3;
+
 pub async fn place_order(
     pool: &PgPool,
     tenant: Uuid,
@@ -37,86 +43,116 @@ pub async fn place_order(
     request: &CheckoutRequest,
     settings: &CheckoutSettings<'_>,
 ) -> Result<PlacedOrder, AppError> {
-    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    // Folds a guest cart in and locks the person's cart row: a double-clicked "Place
-    // order" waits here, then finds the cart empty.
-    let cart = cart_service::resolve_for_checkout(&mut tx, tenant, CartOwner::Person { user: customer, guest_cart }).await?;
-    let Some(cart) = cart else {
-        return Err(AppError::validation("cart", "is empty"));
-    };
-    let rows = cart_service::lines(&mut tx, tenant, cart).await?;
-    if rows.is_empty() {
-        return Err(AppError::validation("cart", "is empty"));
-    }
-    // Prices changed since the shopper filled the cart: show them the new prices
-    // (kept in the cart) and let them confirm again.
-    let changed: FieldErrors = rows
-        .iter()
-        .filter(|r| r.unit_price != r.added_price)
-        .map(|r| {
-            (
-                format!("items.{}", r.variant_id),
-                format!(
-                    "{} {}: price changed from {} to {}",
-                    r.product_name,
-                    r.variant_label,
-                    Money::from_decimal(r.added_price).format_inr(),
-                    Money::from_decimal(r.unit_price).format_inr()
-                ),
-            )
-        })
-        .collect();
-    if !changed.is_empty() {
-        sqlx::query(
-            "UPDATE cart_items ci SET unit_price = v.price FROM product_variants v
-             WHERE ci.tenant_id = $1 AND ci.cart_id = $2 AND v.tenant_id = ci.tenant_id AND v.id = ci.variant_id",
-        )
-        .bind(tenant)
-        .bind(cart)
-        .execute(&mut *tx)
-        .await?;
+    if guest_cart.is_some() {
+        // Fold the guest's cart into the person's first, as viewing the cart would.
+        let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+        cart_service::resolve_for_checkout(&mut tx, tenant, CartOwner::Person { user: customer, guest_cart }).await?;
         tx.commit().await?;
-        return Err(AppError::CartChanged { message: "Some prices changed since you added the items; please review your cart".into(), fields: changed });
     }
-    let quote = pricing::quote(&cart_service::price_lines(&rows), settings.rules, request.coupon.as_deref()).map_err(|e| match e {
-        PricingError::Empty => AppError::validation("cart", "is empty"),
-        other => AppError::validation("coupon", other.to_string()),
-    })?;
+    for _ in 0..PLACING_ATTEMPTS {
+        let rows: Vec<LineRow> = sqlx::query_as("SELECT * FROM checkout_cart($1, $2)").bind(tenant).bind(customer).fetch_all(pool).await?;
+        if rows.is_empty() {
+            return Err(AppError::validation("cart", "is empty"));
+        }
+        // Prices changed since the shopper filled the cart: show them the new prices
+        // (kept in the cart) and let them confirm again.
+        let changed: FieldErrors = rows
+            .iter()
+            .filter(|r| r.unit_price != r.added_price)
+            .map(|r| {
+                (
+                    format!("items.{}", r.variant_id),
+                    format!(
+                        "{} {}: price changed from {} to {}",
+                        r.product_name,
+                        r.variant_label,
+                        Money::from_decimal(r.added_price).format_inr(),
+                        Money::from_decimal(r.unit_price).format_inr()
+                    ),
+                )
+            })
+            .collect();
+        if !changed.is_empty() {
+            let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+            sqlx::query(
+                "UPDATE cart_items ci SET unit_price = v.price FROM product_variants v, carts c
+                 WHERE c.tenant_id = $1 AND c.user_id = $2 AND ci.tenant_id = c.tenant_id AND ci.cart_id = c.id
+                   AND v.tenant_id = ci.tenant_id AND v.id = ci.variant_id",
+            )
+            .bind(tenant)
+            .bind(customer)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::CartChanged { message: "Some prices changed since you added the items; please review your cart".into(), fields: changed });
+        }
+        let quote = pricing::quote(&cart_service::price_lines(&rows), settings.rules, request.coupon.as_deref()).map_err(|e| match e {
+            PricingError::Empty => AppError::validation("cart", "is empty"),
+            other => AppError::validation("coupon", other.to_string()),
+        })?;
+        let order_id = Uuid::now_v7();
+        // Microseconds, as PostgreSQL keeps them: the live event says what the row says.
+        let placed_at = Utc::now().trunc_subsecs(6);
+        let reserved_until = placed_at + settings.reservation;
+        match place(pool, tenant, customer, order_id, &rows, &quote, request, settings, placed_at, reserved_until).await {
+            Ok(number) => {
+                return Ok(PlacedOrder { order_id, number, total: quote.total, reserved_until, payment_url: format!("/orders/{order_id}/pay") });
+            }
+            Err(Placing::CartChanged) => continue,
+            Err(Placing::Short(short)) => return Err(out_of_stock(&rows, &short)),
+            Err(Placing::Failed(e)) => return Err(e.into()),
+        }
+    }
+    Err(AppError::CartChanged { message: "Your cart changed while the order was being placed; please review it".into(), fields: FieldErrors::new() })
+}
 
-    let order_id = Uuid::now_v7();
-    let reserved_until = Utc::now() + settings.reservation;
-    let number: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (tenant_id, id, customer_id, state, subtotal, discount, delivery_fee, tax_included, total,
-                             coupon_code, address, slot_starts_at, slot_ends_at, reserved_until, gateway)
-         VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         RETURNING number",
+/// Why `place` wrote nothing.
+enum Placing {
+    /// The cart is not the one that was priced.
+    CartChanged,
+    /// Stock items that fell short, with what was available of each.
+    Short(Vec<(Uuid, i64)>),
+    Failed(sqlx::Error),
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn place(
+    pool: &PgPool,
+    tenant: Uuid,
+    customer: Uuid,
+    order_id: Uuid,
+    rows: &[LineRow],
+    quote: &Quote,
+    request: &CheckoutRequest,
+    settings: &CheckoutSettings<'_>,
+    placed_at: DateTime<Utc>,
+    reserved_until: DateTime<Utc>,
+) -> Result<i64, Placing> {
+    let address = serde_json::to_value(&request.address).map_err(|e| Placing::Failed(sqlx::Error::Encode(Box::new(e))))?;
+    let event_data = serde_json::json!({ "total": quote.total, "reservedUntil": reserved_until });
+    // The event's number is PostgreSQL's to give: `place_order` puts it in `event.seq`.
+    let view = OrderEventView {
+        seq: 0,
+        from_state: None,
+        to_state: OrderState::PendingPayment,
+        action: "place".into(),
+        actor: actor_str(Actor::Customer).into(),
+        reason: None,
+        at: placed_at,
+    };
+    let (topics, live_data) = live_events_of(tenant, customer, order_id, &view);
+    let draws: Vec<StockDraw> = rows
+        .iter()
+        .map(|r| StockDraw { stock_item: r.stock_item_id, quantity: r.quantity as u32, per_unit: r.stock_per_unit as u32 })
+        .collect();
+    let needs = stock_needs(&draws);
+    let placed = sqlx::query_scalar(
+        "SELECT place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                            $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",
     )
     .bind(tenant)
-    .bind(order_id)
     .bind(customer)
-    .bind(quote.subtotal.amount())
-    .bind(quote.discount.amount())
-    .bind(quote.delivery_fee.amount())
-    .bind(quote.tax_included.amount())
-    .bind(quote.total.amount())
-    .bind(&quote.coupon)
-    .bind(serde_json::to_value(&request.address).map_err(|e| AppError::internal("address", e))?)
-    .bind(request.slot.starts_at)
-    .bind(request.slot.ends_at)
-    .bind(reserved_until)
-    .bind(settings.gateway)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO order_lines (tenant_id, order_id, line_no, variant_id, product_name, product_slug, variant_label, sku,
-                                  unit_price, quantity, line_total, stock_item_id, stock_quantity)
-         SELECT $1, $2, l.*
-         FROM UNNEST($3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::int[],
-                     $11::numeric[], $12::uuid[], $13::int8[]) AS l",
-    )
-    .bind(tenant)
     .bind(order_id)
-    .bind((1..=rows.len() as i32).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.variant_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.product_name.as_str()).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.product_slug.as_str()).collect::<Vec<_>>())
@@ -127,75 +163,68 @@ pub async fn place_order(
     .bind(quote.line_totals.iter().map(|m| m.amount()).collect::<Vec<Decimal>>())
     .bind(rows.iter().map(|r| r.stock_item_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| i64::from(r.quantity) * i64::from(r.stock_per_unit)).collect::<Vec<_>>())
-    .execute(&mut *tx)
-    .await?;
-
-    sqlx::query("DELETE FROM cart_items WHERE tenant_id = $1 AND cart_id = $2").bind(tenant).bind(cart).execute(&mut *tx).await?;
-    record_event(
-        &mut tx,
-        tenant,
-        customer,
-        order_id,
-        EventInput {
-            from: None,
-            to: OrderState::PendingPayment,
-            action: "place",
-            actor: Actor::Customer,
-            actor_id: Some(customer),
-            reason: None,
-            data: Some(serde_json::json!({ "total": quote.total, "reservedUntil": reserved_until })),
-        },
-    )
-    .await?;
-    // Last, so the stock rows stay locked only for this call and the commit.
-    let draws: Vec<StockDraw> = rows
-        .iter()
-        .map(|r| StockDraw { stock_item: r.stock_item_id, quantity: r.quantity as u32, per_unit: r.stock_per_unit as u32 })
-        .collect();
-    let short = reserve(&mut tx, tenant, order_id, &draws, reserved_until).await?;
-    if !short.is_empty() {
-        tx.rollback().await?;
-        let fields: FieldErrors = rows
-            .iter()
-            .filter_map(|r| {
-                let available = short.iter().find(|(item, _)| *item == r.stock_item_id)?.1;
-                let packs = available.max(0) / i64::from(r.stock_per_unit.max(1));
-                let msg = if packs == 0 {
-                    format!("{} {} is out of stock", r.product_name, r.variant_label)
-                } else {
-                    format!("{} {}: only {packs} left", r.product_name, r.variant_label)
-                };
-                Some((format!("items.{}", r.variant_id), msg))
-            })
-            .collect();
-        return Err(AppError::CartChanged { message: "Some items in your cart are no longer in stock in the quantity you chose".into(), fields });
-    }
-    tx.commit().await?;
-    Ok(PlacedOrder { order_id, number, total: quote.total, reserved_until, payment_url: format!("/orders/{order_id}/pay") })
+    .bind(quote.subtotal.amount())
+    .bind(quote.discount.amount())
+    .bind(quote.delivery_fee.amount())
+    .bind(quote.tax_included.amount())
+    .bind(quote.total.amount())
+    .bind(&quote.coupon)
+    .bind(address)
+    .bind(request.slot.starts_at)
+    .bind(request.slot.ends_at)
+    .bind(reserved_until)
+    .bind(settings.gateway)
+    .bind(placed_at)
+    .bind(view.to_state.as_str())
+    .bind(&view.action)
+    .bind(&view.actor)
+    .bind(event_data)
+    .bind(topics.iter().map(|t| t.tenant()).collect::<Vec<_>>())
+    .bind(topics.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+    .bind(topics.iter().map(|_| "order").collect::<Vec<_>>())
+    .bind(topics.iter().map(|_| &live_data).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.stock_item).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.quantity).collect::<Vec<_>>())
+    .fetch_one(pool)
+    .await;
+    placed.map_err(|e| {
+        let Some(db) = e.as_database_error() else { return Placing::Failed(e) };
+        match db.code().as_deref() {
+            Some("MDCRT") => Placing::CartChanged,
+            Some("MDSTK") => {
+                let detail = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().and_then(|p| p.detail()).unwrap_or("[]");
+                match serde_json::from_str::<Vec<Shortfall>>(detail) {
+                    Ok(short) => Placing::Short(short.into_iter().map(|s| (s.item, s.available)).collect()),
+                    Err(_) => Placing::Failed(e),
+                }
+            }
+            _ => Placing::Failed(e),
+        }
+    })
 }
 
-/// Holds `draws` for `order` until `until`. Returns the stock items that fell short,
-/// with what was available of each; on a shortfall nothing was reserved.
-pub(crate) async fn reserve(
-    tx: &mut PgConnection,
-    tenant: Uuid,
-    order: Uuid,
-    draws: &[StockDraw],
-    until: chrono::DateTime<Utc>,
-) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
-    let needs = stock_needs(draws);
-    let items: Vec<Uuid> = needs.iter().map(|n| n.stock_item).collect();
-    let quantities: Vec<i64> = needs.iter().map(|n| n.quantity).collect();
-    // `reserve_stock` (migrations/…16) locks the rows in id order, as `lock_stock`
-    // does, then checks and holds every item in one statement.
-    sqlx::query_as("SELECT short_item, available FROM reserve_stock($1, $2, $3, $4, $5)")
-        .bind(tenant)
-        .bind(order)
-        .bind(&items)
-        .bind(&quantities)
-        .bind(until)
-        .fetch_all(&mut *tx)
-        .await
+/// One entry of `place_order`'s MDSTK detail.
+#[derive(serde::Deserialize)]
+struct Shortfall {
+    item: Uuid,
+    available: i64,
+}
+
+fn out_of_stock(rows: &[LineRow], short: &[(Uuid, i64)]) -> AppError {
+    let fields: FieldErrors = rows
+        .iter()
+        .filter_map(|r| {
+            let available = short.iter().find(|(item, _)| *item == r.stock_item_id)?.1;
+            let packs = available.max(0) / i64::from(r.stock_per_unit.max(1));
+            let msg = if packs == 0 {
+                format!("{} {} is out of stock", r.product_name, r.variant_label)
+            } else {
+                format!("{} {}: only {packs} left", r.product_name, r.variant_label)
+            };
+            Some((format!("items.{}", r.variant_id), msg))
+        })
+        .collect();
+    AppError::CartChanged { message: "Some items in your cart are no longer in stock in the quantity you chose".into(), fields }
 }
 
 /// Locks stock rows in id order, the order every writer of stock takes them in first

@@ -30,7 +30,7 @@ fn state_of(text: &str) -> Result<OrderState, AppError> {
     text.parse().map_err(|e: String| AppError::internal("order state", e))
 }
 
-fn actor_str(a: Actor) -> &'static str {
+pub(crate) fn actor_str(a: Actor) -> &'static str {
     match a {
         Actor::Customer => "customer",
         Actor::Staff => "staff",
@@ -72,10 +72,17 @@ pub(crate) async fn record_event(
         reason: e.reason,
         at,
     };
-    let data = serde_json::json!({ "orderId": order, "state": e.to, "event": view });
-    let events = [(&Topic::Person { user: customer }, "order", &data), (&Topic::Operations { tenant }, "order", &data)];
+    let (topics, data) = live_events_of(tenant, customer, order, &view);
+    let events: Vec<_> = topics.iter().map(|t| (t, "order", &data)).collect();
     live::publish_all(tx, &events).await?;
     Ok(seq)
+}
+
+/// Who hears of an order's event live (its customer and the store's operations), and
+/// what they hear.
+pub(crate) fn live_events_of(tenant: Uuid, customer: Uuid, order: Uuid, event: &OrderEventView) -> ([Topic; 2], serde_json::Value) {
+    let data = serde_json::json!({ "orderId": order, "state": event.to_state, "event": event });
+    ([Topic::Person { user: customer }, Topic::Operations { tenant }], data)
 }
 
 #[derive(FromRow)]
