@@ -123,16 +123,28 @@ BEGIN
     VALUES (tenant, new_order, NULL, event_state, event_action, event_actor, customer, event_data, placed_at)
     RETURNING order_events.seq INTO event_seq;
 
-    INSERT INTO live_events (tenant_id, topic, kind, data)
-    SELECT e.tenant_id, e.topic, e.kind, jsonb_set(e.data, '{event,seq}', to_jsonb(event_seq))
-    FROM UNNEST(live_tenants, live_topics, live_kinds, live_data) AS e (tenant_id, topic, kind, data);
-
-    -- Last, so the stock rows stay locked only for this call and the commit.
+    -- Stock last but for the live events, so the stock rows stay locked only for the
+    -- end of this call and the commit.
     SELECT jsonb_agg(jsonb_build_object('item', r.short_item, 'available', r.available)) INTO shortfall
     FROM reserve_stock(tenant, new_order, need_items, need_quantities, hold_until) r;
     IF shortfall IS NOT NULL THEN
         RAISE EXCEPTION 'not enough stock' USING ERRCODE = 'MDSTK', DETAIL = shortfall::text;
     END IF;
+
+    -- Numbered as they are written, under the lock that numbering at commit takes
+    -- (migration …15) and holds to the commit: nothing runs after this but the commit,
+    -- so numbers still become visible in order, without a deferred UPDATE per event.
+    PERFORM pg_advisory_xact_lock(7305001);
+    INSERT INTO live_events (tenant_id, topic, kind, data, seq)
+    SELECT e.tenant_id, e.topic, e.kind, e.data, nextval('live_events_seq_numbers')
+    FROM (SELECT e.tenant_id, e.topic, e.kind, jsonb_set(e.data, '{event,seq}', to_jsonb(event_seq)) AS data
+          FROM UNNEST(live_tenants, live_topics, live_kinds, live_data) WITH ORDINALITY AS e (tenant_id, topic, kind, data, n)
+          ORDER BY e.n) e;
     RETURN placed;
 END
 $$;
+
+-- Events written with their number already (by `place_order`) are not numbered again.
+DROP TRIGGER live_events_numbered ON live_events;
+CREATE CONSTRAINT TRIGGER live_events_numbered AFTER INSERT ON live_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION live_events_number();

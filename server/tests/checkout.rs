@@ -310,7 +310,7 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
     let mut tx = support::operator(&pool).await;
     let (orders, seq, at, announced): (i64, i64, chrono::DateTime<chrono::Utc>, Vec<Value>) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM orders), e.seq, e.created_at,
-                (SELECT array_agg(l.data ORDER BY l.id) FROM live_events l WHERE l.data->>'orderId' = $1)
+                (SELECT array_agg(l.data || jsonb_build_object('liveSeq', l.seq) ORDER BY l.id) FROM live_events l WHERE l.data->>'orderId' = $1)
          FROM order_events e WHERE e.order_id = $1::uuid",
     )
     .bind(&order)
@@ -322,6 +322,7 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
     assert_eq!(announced.len(), 2, "to the buyer and to operations");
     for data in &announced {
         assert_eq!(data["event"]["seq"], seq, "{data}");
+        assert!(data["liveSeq"].as_i64().is_some_and(|n| n > 0), "numbered as a live event: {data}");
         assert_eq!(
             data["event"]["at"]
                 .as_str()
