@@ -73,10 +73,10 @@ pub async fn publish(
 }
 
 #[cfg(feature = "ssr")]
-/// Records events, in this order, in the caller's transaction. Each takes its sequence
-/// number as the transaction commits (a deferred trigger, under a lock held to the
-/// commit), so numbers become visible in order: a reader that has seen N never later
-/// finds a committed event below N. Publishers do not wait for each other before then.
+/// Records events, in this order, in the caller's transaction. They are numbered after
+/// it commits, by the hubs (`number_live_events`, migration …18), in batches that
+/// become visible in order: a reader that has seen N never later finds a committed
+/// event below N. Publishers never wait for each other.
 pub async fn publish_all(
     tx: &mut sqlx::PgConnection,
     events: &[(&Topic, &str, &serde_json::Value)],

@@ -306,8 +306,10 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
         .unwrap()
         .to_string();
 
-    // The placing event's live announcements carry the event's own number and time.
+    // The placing event's live announcements carry the event's own number and time,
+    // and get a live number once a hub has numbered them (done here rather than waiting).
     let mut tx = support::operator(&pool).await;
+    sqlx::query("SELECT number_live_events()").execute(&mut *tx).await.unwrap();
     let (orders, seq, at, announced): (i64, i64, chrono::DateTime<chrono::Utc>, Vec<Value>) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM orders), e.seq, e.created_at,
                 (SELECT array_agg(l.data || jsonb_build_object('liveSeq', l.seq) ORDER BY l.id) FROM live_events l WHERE l.data->>'orderId' = $1)

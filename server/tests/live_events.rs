@@ -1,5 +1,5 @@
-//! Server-Sent Events over LISTEN/NOTIFY: access per topic, delivery of changes,
-//! resuming with Last-Event-ID without gaps or repeats, recovery of a lost NOTIFY and
+//! Server-Sent Events over LISTEN/NOTIFY: numbering after commit, access per topic,
+//! delivery of changes, resuming with Last-Event-ID without gaps or repeats, recovery
 //! of cut connections, and dropping a subscriber that does not read.
 
 mod support;
@@ -19,7 +19,8 @@ async fn publish_ops(pool: &PgPool, tenant: uuid::Uuid, n: i64) -> i64 {
     let mut tx = app::db::tenant_tx(pool, tenant).await.unwrap();
     publish(&mut tx, &Topic::Operations { tenant }, "order.changed", &json!({ "n": n })).await.unwrap();
     tx.commit().await.unwrap();
-    // Numbered as it committed: the highest number of its topic.
+    // Numbered now (as a hub would within its tick): the highest number of its topic.
+    number(pool).await;
     sqlx::query_scalar("SELECT max(seq) FROM live_events WHERE topic = $1")
         .bind(Topic::Operations { tenant }.to_string())
         .fetch_one(&mut *operator(pool).await)
@@ -27,62 +28,103 @@ async fn publish_ops(pool: &PgPool, tenant: uuid::Uuid, n: i64) -> i64 {
         .unwrap()
 }
 
+/// Numbers what is committed, as a hub does every tick; how many it numbered.
+async fn number(pool: &PgPool) -> i64 {
+    let mut tx = operator(pool).await;
+    let numbered = sqlx::query_scalar("SELECT number_live_events()").fetch_one(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    numbered
+}
+
 /// Publishers do not wait for each other while their transactions run (a checkout
-/// waiting on every other checkout's commit was the bottleneck), and numbers follow
-/// commit order: a transaction that wrote its event first but commits last is
-/// numbered last, so a reader that has seen N never later finds a committed event
-/// below N.
+/// waiting on every other checkout's commit was the bottleneck). Events are numbered
+/// only once committed, so a reader that has seen N never later finds a committed
+/// event below N: a transaction that wrote its event first but commits last is
+/// numbered last, and nothing is numbered, or readable, before it commits.
 #[sqlx::test(migrations = false)]
-async fn events_are_numbered_in_commit_order_and_publishers_do_not_queue(pool: PgPool) {
+async fn events_are_numbered_once_committed_and_publishers_do_not_queue(pool: PgPool) {
     server::db::MIGRATOR.run(&pool).await.unwrap();
-    let topic = Topic::Person {
-        user: uuid::Uuid::now_v7(),
-    };
+    let topic = Topic::Person { user: uuid::Uuid::now_v7() };
     let mut early = operator(&pool).await;
-    publish(&mut early, &topic, "tick", &json!({ "n": "written first" }))
-        .await
-        .unwrap();
+    publish(&mut early, &topic, "tick", &json!({ "n": "written first" })).await.unwrap();
     let mut late = operator(&pool).await;
     tokio::time::timeout(Duration::from_secs(5), async {
-        publish(
-            &mut late,
-            &topic,
-            "tick",
-            &json!({ "n": "committed first" }),
-        )
-        .await
-        .unwrap();
+        publish(&mut late, &topic, "tick", &json!({ "n": "committed first" })).await.unwrap();
         late.commit().await.unwrap();
     })
     .await
     .expect("a publisher waited for another transaction that was still running");
-    // Before the first writer commits, its event is invisible and unnumbered.
+    // Committed but not yet numbered: no reader sees it.
+    assert!(numbered(&pool, &topic).await.is_empty());
+    // Numbering does not wait for the transaction still running, and skips it.
+    let numbering = tokio::time::timeout(Duration::from_secs(5), number(&pool)).await.expect("numbering waited for a publisher");
+    assert_eq!(numbering, 1);
     let seen = numbered(&pool, &topic).await;
-    assert_eq!(
-        seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
-        ["committed first"]
-    );
+    assert_eq!(seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["committed first"]);
     early.commit().await.unwrap();
+    assert_eq!(number(&pool).await, 1);
     let seen = numbered(&pool, &topic).await;
-    assert_eq!(
-        seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
-        ["committed first", "written first"]
-    );
+    assert_eq!(seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["committed first", "written first"]);
     assert!(seen[0].0 < seen[1].0);
+    assert_eq!(number(&pool).await, 0, "nothing is numbered twice");
     // One transaction's events keep the order they were written in.
     let mut tx = operator(&pool).await;
     let data: Vec<serde_json::Value> = (0..5).map(|n| json!({ "n": n.to_string() })).collect();
-    let batch: Vec<(&Topic, &str, &serde_json::Value)> =
-        data.iter().map(|d| (&topic, "tick", d)).collect();
+    let batch: Vec<(&Topic, &str, &serde_json::Value)> = data.iter().map(|d| (&topic, "tick", d)).collect();
     app::live::publish_all(&mut tx, &batch).await.unwrap();
     tx.commit().await.unwrap();
+    assert_eq!(number(&pool).await, 5);
     let order: Vec<String> = numbered(&pool, &topic).await.into_iter().skip(2).map(|(_, n)| n).collect();
     assert_eq!(order, ["0", "1", "2", "3", "4"]);
 }
 
-/// A topic's committed events as (number, `n`), in number order.
+/// Many publishers and two numberers at once: every event gets exactly one number,
+/// numbers have no gaps, and each publisher's events keep their order.
+#[sqlx::test(migrations = false)]
+async fn concurrent_publishers_and_numberers_give_each_event_one_number_in_order(pool: PgPool) {
+    server::db::MIGRATOR.run(&pool).await.unwrap();
+    let topic = Topic::Person { user: uuid::Uuid::now_v7() };
+    let publishers: Vec<_> = (0..8)
+        .map(|p| {
+            let (pool, topic) = (pool.clone(), topic.clone());
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    let mut tx = operator(&pool).await;
+                    publish(&mut tx, &topic, "tick", &json!({ "n": format!("{p}:{i:02}") })).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let numberers: Vec<_> = (0..2)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                for _ in 0..40 {
+                    number(&pool).await;
+                }
+            })
+        })
+        .collect();
+    for t in publishers.into_iter().chain(numberers) {
+        t.await.unwrap();
+    }
+    number(&pool).await;
+    let seen = numbered(&pool, &topic).await;
+    assert_eq!(seen.len(), 160);
+    let first = seen[0].0;
+    assert!(seen.iter().enumerate().all(|(i, (seq, _))| *seq == first + i as i64), "numbers without gaps or repeats");
+    for p in 0..8 {
+        let mine: Vec<&str> = seen.iter().map(|(_, n)| n.as_str()).filter(|n| n.starts_with(&format!("{p}:"))).collect();
+        let mut sorted = mine.clone();
+        sorted.sort();
+        assert_eq!(mine, sorted, "publisher {p}'s events in the order it committed them");
+    }
+}
+
+/// A topic's numbered events as (number, `n`), in number order: what readers see.
 async fn numbered(pool: &PgPool, topic: &Topic) -> Vec<(i64, String)> {
-    sqlx::query_as("SELECT seq, data->>'n' FROM live_events WHERE topic = $1 ORDER BY seq")
+    sqlx::query_as("SELECT seq, data->>'n' FROM live_events WHERE topic = $1 AND seq IS NOT NULL ORDER BY seq")
         .bind(topic.to_string())
         .fetch_all(&mut *operator(pool).await)
         .await
@@ -184,11 +226,12 @@ async fn events_arrive_even_when_the_notification_is_lost_or_the_connections_are
     let greenharvest = tenant(&pool, "greenharvest").await;
     let mut stream = SseClient::connect(&app.url("/api/v1/events?topic=ops"), Some(&ops), None).await.unwrap();
 
-    // No NOTIFY at all: the hub's poll still finds the row.
-    sqlx::query("ALTER TABLE live_events DISABLE TRIGGER live_events_inserted").execute(&pool).await.unwrap();
-    publish_ops(&pool, greenharvest, 1).await;
+    // Published and committed with no NOTIFY and nobody numbering it but the app's own
+    // hub: it numbers it on its tick and delivers it.
+    let mut tx = app::db::tenant_tx(&pool, greenharvest).await.unwrap();
+    publish(&mut tx, &Topic::Operations { tenant: greenharvest }, "order.changed", &json!({ "n": 1 })).await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(n(&stream.next(WAIT).await.unwrap()), 1);
-    sqlx::query("ALTER TABLE live_events ENABLE TRIGGER live_events_inserted").execute(&pool).await.unwrap();
 
     // Every connection of the app cut (a database restart): the listener comes back.
     let admin = PgPool::connect_with((*pool.connect_options()).clone()).await.unwrap();

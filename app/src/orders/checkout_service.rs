@@ -7,8 +7,9 @@
 //! again), writes the order, its lines and its placing event, empties the cart and
 //! holds the stock last through `reserve_stock`: that locks the stock rows in id order
 //! (so concurrent carts cannot deadlock), and only then does one INSERT … SELECT decide
-//! whether every item has enough unreserved stock. Nothing about stock is decided in
-//! Rust, and a refusal rolls every write back. The gateway is called later, outside
+//! whether every item has enough unreserved stock. Nothing about holding stock is
+//! decided in Rust, and a refusal rolls every write back. (A cart whose stock was
+//! already short when it was read is refused before `place_order`, from that read.) The gateway is called later, outside
 //! this transaction (`/orders/{id}/pay`).
 
 use super::cart_service::{self, CartOwner, LineRow};
@@ -17,7 +18,7 @@ use super::order_service::{actor_str, live_events_of};
 use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderState};
 use crate::domain::pricing::{self, PricingError, PricingRules, Quote};
-use crate::domain::reservation::{stock_needs, StockDraw};
+use crate::domain::reservation::{shortfalls, stock_needs, StockDraw, StockNeed};
 use crate::error::{AppError, FieldErrors};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
@@ -86,6 +87,19 @@ pub async fn place_order(
             tx.commit().await?;
             return Err(AppError::CartChanged { message: "Some prices changed since you added the items; please review your cart".into(), fields: changed });
         }
+        let draws: Vec<StockDraw> = rows
+            .iter()
+            .map(|r| StockDraw { stock_item: r.stock_item_id, quantity: r.quantity as u32, per_unit: r.stock_per_unit as u32 })
+            .collect();
+        let needs = stock_needs(&draws);
+        // Stock already short when the cart was read: the shopper is told now, rather
+        // than after an order is written and rolled back. This read only ever refuses;
+        // whether stock is held is decided by `reserve_stock`, under the stock rows' locks.
+        let free: Vec<(Uuid, i64)> = rows.iter().map(|r| (r.stock_item_id, r.available)).collect();
+        let short = shortfalls(&needs, &free);
+        if !short.is_empty() {
+            return Err(out_of_stock(&rows, &short));
+        }
         let quote = pricing::quote(&cart_service::price_lines(&rows), settings.rules, request.coupon.as_deref()).map_err(|e| match e {
             PricingError::Empty => AppError::validation("cart", "is empty"),
             other => AppError::validation("coupon", other.to_string()),
@@ -94,7 +108,7 @@ pub async fn place_order(
         // Microseconds, as PostgreSQL keeps them: the live event says what the row says.
         let placed_at = Utc::now().trunc_subsecs(6);
         let reserved_until = placed_at + settings.reservation;
-        match place(pool, tenant, customer, order_id, &rows, &quote, request, settings, placed_at, reserved_until).await {
+        match place(pool, tenant, customer, order_id, &rows, &needs, &quote, request, settings, placed_at, reserved_until).await {
             Ok(number) => {
                 return Ok(PlacedOrder { order_id, number, total: quote.total, reserved_until, payment_url: format!("/orders/{order_id}/pay") });
             }
@@ -122,6 +136,7 @@ async fn place(
     customer: Uuid,
     order_id: Uuid,
     rows: &[LineRow],
+    needs: &[StockNeed],
     quote: &Quote,
     request: &CheckoutRequest,
     settings: &CheckoutSettings<'_>,
@@ -141,11 +156,6 @@ async fn place(
         at: placed_at,
     };
     let (topics, live_data) = live_events_of(tenant, customer, order_id, &view);
-    let draws: Vec<StockDraw> = rows
-        .iter()
-        .map(|r| StockDraw { stock_item: r.stock_item_id, quantity: r.quantity as u32, per_unit: r.stock_per_unit as u32 })
-        .collect();
-    let needs = stock_needs(&draws);
     let placed = sqlx::query_scalar(
         "SELECT place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                             $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",

@@ -3,12 +3,16 @@
 //! restarted, costs latency and never an event), and a bounded channel per
 //! subscriber. A subscriber that does not keep up is dropped rather than allowed to
 //! hold memory; its client reconnects with `Last-Event-ID` and catches up from the table.
+//!
+//! Every hub also numbers what publishers committed, every [`TICK`] (migration …18):
+//! publishers write their events unnumbered, so their commits do not queue on each
+//! other, and the numbering transaction notifies every hub.
 
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +120,11 @@ impl Hub {
         Ok(rows.into_iter().map(|(seq, topic, kind, data)| LiveEvent { seq, topic, kind, data: data.into() }).collect())
     }
 
+    /// Numbers the committed events that have none yet; how many it numbered.
+    async fn number(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT number_live_events()").fetch_one(&self.pool).await
+    }
+
     /// Reads events past the cursor and hands them to subscribers; true if a full page
     /// was read (more may be waiting).
     async fn pump(&self) -> Result<bool, sqlx::Error> {
@@ -160,9 +169,15 @@ impl Hub {
     }
 }
 
-/// Pumps on every NOTIFY and at least every two seconds, for as long as the hub lives.
+/// How often a hub numbers what was published: the longest a published event waits
+/// before any hub can deliver it.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Numbers, then pumps, every [`TICK`] and on every NOTIFY, for as long as the hub lives.
 async fn dispatch(hub: std::sync::Weak<Hub>) {
+    const SAFETY_POLL: Duration = Duration::from_secs(2);
     let mut listener: Option<PgListener> = None;
+    let (mut woken, mut last_pump) = (true, Instant::now());
     loop {
         let Some(strong) = hub.upgrade() else { return };
         if strong.pool.is_closed() {
@@ -178,26 +193,42 @@ async fn dispatch(hub: std::sync::Weak<Hub>) {
                 Err(e) => tracing::warn!(error = %e, "live listener cannot connect; polling meanwhile"),
             }
         }
-        loop {
-            match strong.pump().await {
-                Ok(true) => continue,
-                Ok(false) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "reading live events failed; retrying");
-                    break;
+        let numbered = strong.number().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "numbering live events failed; retrying");
+            0
+        });
+        // Another hub's numbering notifies; our own returns a count; and every
+        // `SAFETY_POLL` the table is read anyway, in case a notification was lost.
+        if woken || numbered > 0 || last_pump.elapsed() >= SAFETY_POLL {
+            last_pump = Instant::now();
+            loop {
+                match strong.pump().await {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading live events failed; retrying");
+                        break;
+                    }
                 }
             }
         }
         drop(strong);
-        match listener.as_mut() {
-            // Ok(None) means it reconnected: the next pump reads whatever was published meanwhile.
-            Some(l) => {
-                if let Ok(Err(e)) = tokio::time::timeout(Duration::from_secs(2), l.try_recv()).await {
+        woken = match listener.as_mut() {
+            Some(l) => match tokio::time::timeout(TICK, l.try_recv()).await {
+                Err(_) => false,
+                // Ok(None) means it reconnected: read whatever was published meanwhile.
+                Ok(Ok(_)) => true,
+                Ok(Err(e)) => {
                     tracing::warn!(error = %e, "live listener failed; reconnecting");
                     listener = None;
+                    true
                 }
+            },
+            // No listener: poll every tick meanwhile.
+            None => {
+                tokio::time::sleep(TICK).await;
+                true
             }
-            None => tokio::time::sleep(Duration::from_secs(1)).await,
-        }
+        };
     }
 }
