@@ -30,7 +30,7 @@ fn config(url: &str) -> app::config::Config {
         ("MANDI_ENV", "test".into()),
         ("MANDI_DEMO_AUTOLOAD", "true".into()),
         ("MANDI_DATA_DIR", data_dir.display().to_string()),
-        ("MANDI_DB_MAX_CONNECTIONS", "40".into()),
+        ("MANDI_DB_MAX_CONNECTIONS", std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| "40".into())),
         ("MANDI_RATE_LIMIT_USER_PER_MINUTE", "100000000".into()),
         ("MANDI_LOG_FORMAT", "json".into()),
     ]

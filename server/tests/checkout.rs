@@ -626,3 +626,90 @@ async fn a_guest_cookie_never_opens_someone_elses_cart(pool: PgPool) {
     let view: Value = app.call_fn("/_fn/cart/view", &[], Some(&mine)).await.json().await.unwrap();
     assert_eq!(view["itemCount"], 1);
 }
+
+/// Rows read so far in this transaction from each table (by sequential scans and by
+/// index scans), as PostgreSQL counts them.
+async fn rows_read(conn: &mut sqlx::PgConnection, tables: &[&str]) -> Vec<i64> {
+    let mut read = Vec::new();
+    for t in tables {
+        let n: i64 = sqlx::query_scalar("SELECT pg_stat_get_xact_tuples_returned($1::regclass) + pg_stat_get_xact_tuples_fetched($1::regclass)")
+            .bind(*t)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        read.push(n);
+    }
+    read
+}
+
+/// A connection keeps its functions' plans for as long as it lives, so plans made
+/// while the tables were small (a new shop, a new process) must still find rows by
+/// key once the tables are large: reading a lot's holds, a cart's lines, the lots
+/// being locked and the unnumbered live events, not every hold, lot or event.
+#[sqlx::test(migrations = false)]
+async fn plans_made_on_small_tables_read_by_key_once_they_are_large(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let shop = shop(&pool).await;
+    let (lot, variants) = stocked(&pool, &shop, 1_000_000, &[(1, "10.00")]).await;
+    let (busy_lot, _) = stocked(&pool, &shop, 1_000_000, &[(1, "10.00")]).await;
+    let (customer, token) = customer(&pool).await;
+    assert_eq!(add(&app, &token, variants[0], json!(1)).await.0, 200);
+
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&support::database_url(&pool).await).await.unwrap();
+    sqlx::query("SELECT set_config('mandi.tenant_id', $1, false)").bind(shop.tenant.to_string()).execute(&mut conn).await.unwrap();
+    let tables = ["stock_reservations", "stock_items", "live_events"];
+    // Each call does what checkout and the hubs do; its writes are rolled back.
+    async fn call(conn: &mut sqlx::PgConnection, tenant: Uuid, customer: Uuid, lot: Uuid, tables: &[&str]) -> Vec<i64> {
+        sqlx::query("BEGIN").execute(&mut *conn).await.unwrap();
+        let lines: Vec<(Uuid,)> = sqlx::query_as("SELECT variant_id FROM checkout_cart($1, $2)").bind(tenant).bind(customer).fetch_all(&mut *conn).await.unwrap();
+        assert_eq!(lines.len(), 1);
+        let short: Vec<(Uuid, i64)> = sqlx::query_as("SELECT * FROM reserve_stock($1, $2, $3, $4, now() + interval '15 minutes')")
+            .bind(tenant)
+            .bind(Uuid::now_v7())
+            .bind(vec![lot])
+            .bind(vec![1_i64])
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        assert!(short.is_empty(), "{short:?}");
+        sqlx::query("SELECT number_live_events()").execute(&mut *conn).await.unwrap();
+        let read = rows_read(conn, tables).await;
+        sqlx::query("ROLLBACK").execute(&mut *conn).await.unwrap();
+        read
+    }
+    // Past PostgreSQL's first five custom plans: from here on the plans are kept.
+    for _ in 0..8 {
+        call(&mut conn, shop.tenant, customer, lot, &tables).await;
+    }
+    // The tables grow: thousands of holds on another lot, hundreds more lots, and
+    // thousands of live events already numbered.
+    let mut tx = support::operator(&pool).await;
+    sqlx::query(
+        "INSERT INTO stock_reservations (tenant_id, stock_item_id, order_id, quantity, reserved_until)
+         SELECT $1, $2, gen_random_uuid(), 1, now() + interval '15 minutes' FROM generate_series(1, 5000)",
+    )
+    .bind(shop.tenant)
+    .bind(busy_lot)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO stock_items (tenant_id, id, sku, unit, on_hand) SELECT $1, gen_random_uuid(), 'G-' || i, 'g', 1 FROM generate_series(1, 500) i")
+        .bind(shop.tenant)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO live_events (tenant_id, topic, kind, data, seq)
+         SELECT $1, 'tenant:' || $1 || ':orders', 'order', '{}', nextval('live_events_seq_numbers') FROM generate_series(1, 5000)",
+    )
+    .bind(shop.tenant)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let read = call(&mut conn, shop.tenant, customer, lot, &tables).await;
+    // A few rows each: the lot, its own hold, the cart's lot, the odd event a hub has
+    // not numbered yet. Reading whole tables would be thousands.
+    assert!(read.iter().all(|&n| n < 50), "rows read from {tables:?}: {read:?}");
+}
