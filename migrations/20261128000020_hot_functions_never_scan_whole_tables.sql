@@ -23,6 +23,7 @@
 -- * `reserve_stock` locks each lot by its key, in id order, and reads each lot's
 --   stock by its key; a join on an array of lots was planned as a read of all the
 --   tenant's lots.
+-- * `number_live_events` numbers each event by its key (below).
 DROP INDEX stock_reservations_by_order;
 CREATE INDEX stock_reservations_by_order ON stock_reservations (order_id);
 
@@ -60,7 +61,31 @@ END
 $$;
 
 ALTER FUNCTION checkout_cart(uuid, uuid) SET enable_seqscan = off;
-ALTER FUNCTION number_live_events() SET enable_seqscan = off;
+-- Numbers each unnumbered event by its key, oldest first. As one UPDATE joined to the
+-- batch, a plan made while `live_events` was small walked the whole table (by its
+-- primary key, once sequential scans were off) against each batch.
+CREATE OR REPLACE FUNCTION number_live_events() RETURNS bigint
+LANGUAGE plpgsql
+SET enable_seqscan = off
+AS $$
+DECLARE
+    numbered bigint := 0;
+    event bigint;
+    cross_tenant text := current_setting('mandi.cross_tenant', true);
+BEGIN
+    PERFORM set_config('mandi.cross_tenant', 'on', true);
+    PERFORM pg_advisory_xact_lock(7305001);
+    FOR event IN SELECT e.id FROM live_events e WHERE e.seq IS NULL ORDER BY e.id LIMIT 10000 LOOP
+        UPDATE live_events SET seq = nextval('live_events_seq_numbers') WHERE id = event;
+        numbered := numbered + 1;
+    END LOOP;
+    IF numbered > 0 THEN
+        PERFORM pg_notify('mandi_live', '');
+    END IF;
+    PERFORM set_config('mandi.cross_tenant', coalesce(cross_tenant, ''), true);
+    RETURN numbered;
+END
+$$;
 ALTER FUNCTION place_order(
     uuid, uuid, uuid, uuid[], text[], text[], text[], text[], numeric[], int[], numeric[], uuid[], bigint[],
     numeric, numeric, numeric, numeric, numeric, text, jsonb, timestamptz, timestamptz, timestamptz, text,
