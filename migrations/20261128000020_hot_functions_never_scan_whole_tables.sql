@@ -36,7 +36,7 @@ AS $$
 DECLARE
     lot uuid;
 BEGIN
-    FOREACH lot IN ARRAY (SELECT array_agg(DISTINCT i ORDER BY i) FROM UNNEST(items) AS i) LOOP
+    FOREACH lot IN ARRAY (SELECT coalesce(array_agg(DISTINCT i ORDER BY i), '{}') FROM UNNEST(items) AS i) LOOP
         PERFORM 1 FROM stock_items s WHERE s.tenant_id = tenant AND s.id = lot FOR UPDATE;
     END LOOP;
     RETURN QUERY
