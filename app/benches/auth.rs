@@ -32,11 +32,14 @@ fn main() {
     });
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
     let user = uuid::Uuid::now_v7();
-    time("RS256 access token issue", 200, || keys.issue(user, user, "greenharvest", vec!["customer".into()], now).unwrap());
+    time("RS256 access token issue", 200, || {
+        keys.issue(user, user, "greenharvest", vec!["customer".into()], now).unwrap()
+    });
     let (token, _) = keys.issue(user, user, "greenharvest", vec!["customer".into()], now).unwrap();
     time("RS256 access token verify (cached, repeat)", 20000, || keys.verify(&token).unwrap());
     // Distinct tokens (one per warm-up and timed round), issued before timing starts.
-    let tokens: Vec<String> = (0..220).map(|i| keys.issue(user, user, "greenharvest", vec![], now + i).unwrap().0).collect();
+    let tokens: Vec<String> =
+        (0..220).map(|i| keys.issue(user, user, "greenharvest", vec![], now + i).unwrap().0).collect();
     let mut fresh = tokens.iter();
     time("RS256 access token verify (first sight)", 200, || keys.verify(fresh.next().unwrap()).unwrap());
     let _ = std::fs::remove_dir_all(dir);

@@ -55,11 +55,18 @@ mod enforcement {
             Decision::Forbidden => {
                 let claims = session.map(|s| &s.claims);
                 let tenant: Option<uuid::Uuid> = match claims {
-                    Some(c) => sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1").bind(&c.tenant).fetch_optional(pool).await?,
+                    Some(c) => {
+                        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
+                            .bind(&c.tenant)
+                            .fetch_optional(pool)
+                            .await?
+                    }
                     None => None,
                 };
                 let entry = Entry {
-                    after: Some(serde_json::json!({ "rule": format!("{access:?}"), "roles": claims.map(|c| c.roles.clone()) })),
+                    after: Some(
+                        serde_json::json!({ "rule": format!("{access:?}"), "roles": claims.map(|c| c.roles.clone()) }),
+                    ),
                     ..Entry::event(tenant, claims.map(|c| c.sub), "security.permission_denied", route.to_string(), ip)
                 };
                 match tenant {

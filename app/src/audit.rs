@@ -17,7 +17,13 @@ pub struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     /// An event that changes no record's fields (sign-in, sign-out, a security alarm).
-    pub fn event(tenant: Option<Uuid>, actor: Option<Uuid>, action: &'a str, target: String, ip: Option<&'a str>) -> Entry<'a> {
+    pub fn event(
+        tenant: Option<Uuid>,
+        actor: Option<Uuid>,
+        action: &'a str,
+        target: String,
+        ip: Option<&'a str>,
+    ) -> Entry<'a> {
         Entry { tenant, actor, action, target: Some(target), before: None, after: None, ip }
     }
 }

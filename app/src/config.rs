@@ -202,7 +202,11 @@ impl FromStr for TenantSlug {
         let ok = (2..=40).contains(&s.len())
             && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-');
-        if ok { Ok(TenantSlug(s.to_string())) } else { Err("expected 2–40 lowercase letters, digits or dashes".into()) }
+        if ok {
+            Ok(TenantSlug(s.to_string()))
+        } else {
+            Err("expected 2–40 lowercase letters, digits or dashes".into())
+        }
     }
 }
 
@@ -241,8 +245,9 @@ impl Layers<'_> {
             return parse(raw.trim()).map_err(|why| ConfigError(format!("{var}={raw:?}: {why}")));
         }
         match self.file.get(key) {
-            Some(raw) => parse(raw)
-                .map_err(|why| ConfigError(format!("{} [mandi] {key} = {raw:?}: {why}", self.file_name))),
+            Some(raw) => {
+                parse(raw).map_err(|why| ConfigError(format!("{} [mandi] {key} = {raw:?}: {why}", self.file_name)))
+            }
             None => Ok(default),
         }
     }
@@ -287,8 +292,8 @@ const KNOWN_KEYS: &[&str] = &[
 impl Config {
     /// Reads `path` (normally `Leptos.toml`) and the process environment.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
         let leptos = leptos::config::get_config_from_str(&text)
             .map_err(|e| ConfigError(format!("{} leptos section: {e}", path.display())))?;
         Config::from_parts(&text, &path.display().to_string(), leptos, &|k| std::env::var(k).ok())
@@ -327,19 +332,24 @@ impl Config {
             log_format: layers.get("log_format", LogFormat::Json, str::parse)?,
             demo_autoload: layers.get("demo_autoload", false, boolean)?,
             demo_scale: layers.get("demo_scale", DemoScale::Small, str::parse)?,
-            demo_seed: layers.get("demo_seed", 42, |s| s.parse::<u64>().map_err(|_| "expected a whole number".into()))?,
+            demo_seed: layers
+                .get("demo_seed", 42, |s| s.parse::<u64>().map_err(|_| "expected a whole number".into()))?,
             data_dir: layers.get("data_dir", PathBuf::from(".data"), |s| Ok(PathBuf::from(s)))?,
             jwt_private_key_file: layers.get("jwt_private_key_file", None, |s| Ok(Some(PathBuf::from(s))))?,
             rate_limit_sign_in_per_minute: layers.get("rate_limit_sign_in_per_minute", 10, positive::<u32>)?,
             rate_limit_user_per_minute: layers.get("rate_limit_user_per_minute", 100, positive::<u32>)?,
             jobs_concurrency: layers.get("jobs_concurrency", 4, |s| {
-                s.parse::<u32>().ok().filter(|n| *n <= 256).ok_or_else(|| "expected a whole number from 0 to 256".to_string())
+                s.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 256)
+                    .ok_or_else(|| "expected a whole number from 0 to 256".to_string())
             })?,
             jobs_lease_secs: layers.get("jobs_lease_secs", 30, |s| {
                 positive::<u32>(s).and_then(|n| if n <= 3600 { Ok(n) } else { Err("at most 3600".into()) })
             })?,
             jobs_retry_base_ms: layers.get("jobs_retry_base_ms", 2000, |s| {
-                positive::<u32>(s).and_then(|n| if n <= 3_600_000 { Ok(n) } else { Err("at most 3600000 (an hour)".into()) })
+                positive::<u32>(s)
+                    .and_then(|n| if n <= 3_600_000 { Ok(n) } else { Err("at most 3600000 (an hour)".into()) })
             })?,
             notify: notify_providers(&layers)?,
             notify_circuit_cool_down_secs: layers.get("notify_circuit_cool_down_secs", 30, |s| {
@@ -354,9 +364,15 @@ impl Config {
             })?,
             // Tests see each change at once; the storefront everywhere else trades a
             // moment of staleness for not re-reading the same page per visitor.
-            catalog_listing_cache_ms: layers.get("catalog_listing_cache_ms", if env == Environment::Test { 0 } else { 2000 }, |s| {
-                s.parse::<u32>().map_err(|e| e.to_string()).and_then(|n| if n <= 60_000 { Ok(n) } else { Err("at most 60000 (a minute)".into()) })
-            })?,
+            catalog_listing_cache_ms: layers.get(
+                "catalog_listing_cache_ms",
+                if env == Environment::Test { 0 } else { 2000 },
+                |s| {
+                    s.parse::<u32>()
+                        .map_err(|e| e.to_string())
+                        .and_then(|n| if n <= 60_000 { Ok(n) } else { Err("at most 60000 (a minute)".into()) })
+                },
+            )?,
             public_base_url: layers.get("public_base_url", format!("http://{}", leptos.site_addr), |s| {
                 let s = s.trim_end_matches('/');
                 let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
@@ -374,7 +390,8 @@ impl Config {
         }
         if config.env == Environment::Production && matches!(config.notify, NotifyProviders::Sandbox { .. }) {
             return Err(ConfigError(
-                "MANDI_NOTIFY_PROVIDER must be cloud when MANDI_ENV=production (the sandbox provider delivers nothing)".into(),
+                "MANDI_NOTIFY_PROVIDER must be cloud when MANDI_ENV=production (the sandbox provider delivers nothing)"
+                    .into(),
             ));
         }
         if config.env == Environment::Production && config.payments.sandbox {
@@ -456,9 +473,7 @@ fn notify_providers(layers: &Layers<'_>) -> Result<NotifyProviders, ConfigError>
 fn mandi_table(text: &str, file_name: &str) -> Result<BTreeMap<String, String>, ConfigError> {
     let doc: toml::Table = text.parse().map_err(|e| ConfigError(format!("{file_name}: {e}")))?;
     let Some(table) = doc.get("mandi") else { return Ok(BTreeMap::new()) };
-    let table = table
-        .as_table()
-        .ok_or_else(|| ConfigError(format!("{file_name}: [mandi] must be a table")))?;
+    let table = table.as_table().ok_or_else(|| ConfigError(format!("{file_name}: [mandi] must be a table")))?;
     table
         .iter()
         .map(|(k, v)| {
@@ -491,9 +506,10 @@ demo_autoload = true
 "#;
 
     fn load(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: BTreeMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_parts(text, "Leptos.toml", LeptosOptions::builder().output_name("mandi").build(), &move |k| vars.get(k).cloned())
+        let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_parts(text, "Leptos.toml", LeptosOptions::builder().output_name("mandi").build(), &move |k| {
+            vars.get(k).cloned()
+        })
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://mandi@127.0.0.1/mandi");
@@ -527,8 +543,16 @@ demo_autoload = true
         assert_eq!(load(FILE, &[DB, ("MANDI_ENV", "test")]).unwrap().catalog_listing_cache_ms, 0);
         assert_eq!(load(FILE, &[DB, ("MANDI_CATALOG_LISTING_CACHE_MS", "0")]).unwrap().catalog_listing_cache_ms, 0);
         assert!(load(FILE, &[DB]).unwrap().public_base_url.starts_with("http://"));
-        assert_eq!(load(FILE, &[DB, ("MANDI_PUBLIC_BASE_URL", "https://malar.example.in/")]).unwrap().public_base_url, "https://malar.example.in");
-        assert!(load(FILE, &[DB, ("MANDI_PUBLIC_BASE_URL", "malar.example.in")]).unwrap_err().0.starts_with("MANDI_PUBLIC_BASE_URL"));
+        assert_eq!(
+            load(FILE, &[DB, ("MANDI_PUBLIC_BASE_URL", "https://malar.example.in/")]).unwrap().public_base_url,
+            "https://malar.example.in"
+        );
+        assert!(
+            load(FILE, &[DB, ("MANDI_PUBLIC_BASE_URL", "malar.example.in")])
+                .unwrap_err()
+                .0
+                .starts_with("MANDI_PUBLIC_BASE_URL")
+        );
         let e = load(FILE, &[DB, ("MANDI_CATALOG_LISTING_CACHE_MS", "600000")]).unwrap_err();
         assert!(e.0.starts_with("MANDI_CATALOG_LISTING_CACHE_MS"), "{e}");
     }
@@ -552,7 +576,11 @@ demo_autoload = true
         vars.push(("MANDI_PAYMENT_GATEWAY", "razorpay"));
         let e = load(FILE, &vars).unwrap_err();
         assert!(e.0.contains("MANDI_RAZORPAY_KEY_ID is required"), "{e}");
-        vars.extend([("MANDI_RAZORPAY_KEY_ID", "rzp_live_x"), ("MANDI_RAZORPAY_KEY_SECRET", "k"), ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w")]);
+        vars.extend([
+            ("MANDI_RAZORPAY_KEY_ID", "rzp_live_x"),
+            ("MANDI_RAZORPAY_KEY_SECRET", "k"),
+            ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w"),
+        ]);
         let c = load(FILE, &vars).unwrap();
         assert_eq!(c.payments.api_base.as_deref(), Some("https://api.razorpay.com"));
         assert!(!c.payments.sandbox);

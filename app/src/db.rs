@@ -7,10 +7,7 @@ use uuid::Uuid;
 /// A transaction that sees and writes only `tenant`'s rows.
 pub async fn tenant_tx(pool: &PgPool, tenant: Uuid) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT set_config('mandi.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("SELECT set_config('mandi.tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await?;
     Ok(tx)
 }
 

@@ -93,9 +93,9 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
+    use axum::Json;
     use axum::http::{HeaderValue, StatusCode, header};
     use axum::response::{IntoResponse, Response};
-    use axum::Json;
 
     tokio::task_local! {
         /// Set by the request-id middleware for the whole life of a request, so an
@@ -108,11 +108,7 @@ mod ssr {
     }
 
     pub fn meta() -> Meta {
-        Meta {
-            request_id: current_request_id(),
-            timestamp: chrono::Utc::now(),
-            version: API_VERSION.to_string(),
-        }
+        Meta { request_id: current_request_id(), timestamp: chrono::Utc::now(), version: API_VERSION.to_string() }
     }
 
     /// `200` with `{"success": true, "data": ...}`.
@@ -122,13 +118,8 @@ mod ssr {
 
     /// `200` with a page of items and its `pagination` block.
     pub fn ok_page<T: Serialize>(page: Page<T>) -> Response {
-        Json(Envelope {
-            success: true,
-            data: page.items,
-            meta: meta(),
-            pagination: Some(page.pagination),
-        })
-        .into_response()
+        Json(Envelope { success: true, data: page.items, meta: meta(), pagination: Some(page.pagination) })
+            .into_response()
     }
 
     /// A refusal in the shape its caller decodes: server functions (`/_fn/…`) get

@@ -80,7 +80,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Validation { .. } => 400,
-            AppError::Unauthenticated | AppError::BadCredentials | AppError::InvalidCode | AppError::InvalidSignature => 401,
+            AppError::Unauthenticated
+            | AppError::BadCredentials
+            | AppError::InvalidCode
+            | AppError::InvalidSignature => 401,
             AppError::Forbidden => 403,
             AppError::NotFound { .. } => 404,
             AppError::Conflict { .. } | AppError::CartChanged { .. } | AppError::RequestInProgress => 409,
@@ -112,10 +115,7 @@ impl AppError {
 
     /// Whether the same request may succeed if simply sent again later.
     pub fn retryable(&self) -> bool {
-        matches!(
-            self,
-            AppError::RequestInProgress | AppError::RateLimited { .. } | AppError::Unavailable { .. }
-        )
+        matches!(self, AppError::RequestInProgress | AppError::RateLimited { .. } | AppError::Unavailable { .. })
     }
 
     pub fn retry_after_secs(&self) -> Option<u64> {
@@ -152,9 +152,9 @@ impl FromServerFnError for AppError {
         match value {
             // Arguments that do not decode (a JSON function sent a form, a wrong
             // type) are the caller's mistake, not ours.
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                AppError::validation("request", msg)
-            }
+            ServerFnErrorErr::Args(msg)
+            | ServerFnErrorErr::MissingArg(msg)
+            | ServerFnErrorErr::Deserialization(msg) => AppError::validation("request", msg),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
                 AppError::Unavailable { retry_after_secs: None }
             }
@@ -209,7 +209,10 @@ mod tests {
         for e in &all {
             assert!(e.code().chars().all(|c| c.is_ascii_uppercase() || c == '_'));
             assert!((400..600).contains(&e.status()));
-            assert_eq!(e.retryable(), matches!(e.status(), 409 | 429 | 503) && !["CONFLICT", "CART_CHANGED"].contains(&e.code()));
+            assert_eq!(
+                e.retryable(),
+                matches!(e.status(), 409 | 429 | 503) && !["CONFLICT", "CART_CHANGED"].contains(&e.code())
+            );
         }
     }
 

@@ -18,7 +18,8 @@ pub enum Queue {
 }
 
 impl Queue {
-    pub const ALL: [Queue; 5] = [Queue::Notifications, Queue::Payments, Queue::Inventory, Queue::Reports, Queue::Maintenance];
+    pub const ALL: [Queue; 5] =
+        [Queue::Notifications, Queue::Payments, Queue::Inventory, Queue::Reports, Queue::Maintenance];
 
     pub fn as_str(self) -> &'static str {
         match self {

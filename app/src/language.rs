@@ -32,7 +32,13 @@ pub fn request_locale() -> Locale {
 #[cfg(feature = "ssr")]
 pub fn query_locale() -> Option<Locale> {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-    parts.uri.query()?.split('&').find_map(|kv| kv.strip_prefix("lang=")).filter(|c| *c == "en" || *c == "ta").map(locale_from)
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .filter(|c| *c == "en" || *c == "ta")
+        .map(locale_from)
 }
 
 #[cfg(not(feature = "ssr"))]
@@ -43,9 +49,8 @@ pub fn query_locale() -> Option<Locale> {
 #[cfg(feature = "ssr")]
 pub fn request_locale() -> Locale {
     let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else { return Locale::default() };
-    let from_query = parts.uri.query().and_then(|q| {
-        q.split('&').find_map(|kv| kv.strip_prefix("lang=").map(str::to_string))
-    });
+    let from_query =
+        parts.uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=").map(str::to_string)));
     from_query
         .or_else(|| crate::account::cookies::read(&parts.headers, LANGUAGE_COOKIE))
         .map(|c| locale_from(&c))
@@ -77,7 +82,8 @@ mod tests {
     }
 
     fn variables(text: &str) -> Vec<String> {
-        let mut vars: Vec<String> = text.split("{{").skip(1).filter_map(|s| s.split("}}").next()).map(|s| s.trim().to_string()).collect();
+        let mut vars: Vec<String> =
+            text.split("{{").skip(1).filter_map(|s| s.split("}}").next()).map(|s| s.trim().to_string()).collect();
         vars.sort();
         vars
     }
@@ -89,21 +95,38 @@ mod tests {
         let ta = texts(include_str!("../locales/ta.json"));
         let only_en: Vec<&String> = en.keys().filter(|k| !ta.contains_key(*k)).collect();
         let only_ta: Vec<&String> = ta.keys().filter(|k| !en.contains_key(*k)).collect();
-        assert!(only_en.is_empty() && only_ta.is_empty(), "missing in Tamil: {only_en:?}; missing in English: {only_ta:?}");
+        assert!(
+            only_en.is_empty() && only_ta.is_empty(),
+            "missing in Tamil: {only_en:?}; missing in English: {only_ta:?}"
+        );
         for (key, text) in &en {
             assert!(!text.trim().is_empty() && !ta[key].trim().is_empty(), "{key} is empty");
             assert_eq!(variables(text), variables(&ta[key]), "{key}: the variables differ");
         }
         // Tamil is Tamil, not English copied over (names of languages aside).
         let tamil = |s: &str| s.chars().any(|c| ('\u{0B80}'..='\u{0BFF}').contains(&c));
-        let untranslated: Vec<&String> = ta.iter().filter(|(k, v)| !tamil(v) && !["other_language", "ledger.switch_language", "settle.upi"].contains(&k.as_str()) && en[*k] == **v).map(|(k, _)| k).collect();
+        let untranslated: Vec<&String> = ta
+            .iter()
+            .filter(|(k, v)| {
+                !tamil(v)
+                    && !["other_language", "ledger.switch_language", "settle.upi"].contains(&k.as_str())
+                    && en[*k] == **v
+            })
+            .map(|(k, _)| k)
+            .collect();
         assert!(untranslated.is_empty(), "not translated: {untranslated:?}");
     }
 
     #[test]
     fn renders_either_language_with_values() {
-        assert_eq!(td_string!(Locale::en, ledger.saved, name = "Murugan", kg = "12.500").to_string(), "Saved: Murugan, 12.500 kg");
-        assert_eq!(td_string!(Locale::ta, ledger.saved, name = "முருகன்", kg = "12.500").to_string(), "சேமிக்கப்பட்டது: முருகன், 12.500 கி.கி.");
+        assert_eq!(
+            td_string!(Locale::en, ledger.saved, name = "Murugan", kg = "12.500").to_string(),
+            "Saved: Murugan, 12.500 kg"
+        );
+        assert_eq!(
+            td_string!(Locale::ta, ledger.saved, name = "முருகன்", kg = "12.500").to_string(),
+            "சேமிக்கப்பட்டது: முருகன், 12.500 கி.கி."
+        );
         assert_eq!(locale_from("ta"), Locale::ta);
         assert_eq!(locale_from("xx"), Locale::en);
     }

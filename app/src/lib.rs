@@ -66,7 +66,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 axum::http::HeaderValue::from_str(&content_security_policy(&nonce)).expect("ascii policy"),
             );
         }
-        if let Some(slot) = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<PageNonce>().cloned()) {
+        if let Some(slot) =
+            use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<PageNonce>().cloned())
+        {
             *slot.0.lock().expect("nonce slot") = Some(nonce.to_string());
         }
     }

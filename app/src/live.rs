@@ -46,7 +46,9 @@ impl Topic {
     /// Whether a caller (signed in to `tenant` with `roles`) may read this stream.
     pub fn readable_by(&self, user: Uuid, tenant: Uuid, roles: &[Role]) -> bool {
         match self {
-            Topic::Operations { tenant: t } => *t == tenant && roles.iter().any(|r| matches!(r, Role::Ops | Role::Admin)),
+            Topic::Operations { tenant: t } => {
+                *t == tenant && roles.iter().any(|r| matches!(r, Role::Ops | Role::Admin))
+            }
             Topic::Person { user: u } => *u == user,
         }
     }
@@ -85,18 +87,8 @@ pub async fn publish_all(
         "INSERT INTO live_events (tenant_id, topic, kind, data)
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[])",
     )
-    .bind(
-        events
-            .iter()
-            .map(|(t, _, _)| t.tenant())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        events
-            .iter()
-            .map(|(t, _, _)| t.to_string())
-            .collect::<Vec<_>>(),
-    )
+    .bind(events.iter().map(|(t, _, _)| t.tenant()).collect::<Vec<_>>())
+    .bind(events.iter().map(|(t, _, _)| t.to_string()).collect::<Vec<_>>())
     .bind(events.iter().map(|(_, k, _)| *k).collect::<Vec<_>>())
     .bind(events.iter().map(|(_, _, d)| *d).collect::<Vec<_>>())
     .execute(&mut *tx)

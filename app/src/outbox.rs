@@ -108,7 +108,8 @@ mod queries {
 
     /// (Re)queues delivery of message `id` (also how a failed message is retried).
     pub async fn enqueue_send(tx: &mut sqlx::PgConnection, id: Uuid, tenant: Option<Uuid>) -> Result<i64, sqlx::Error> {
-        let mut job = NewJob::new(Queue::Notifications, SEND_JOB, serde_json::json!({ "messageId": id })).max_attempts(8);
+        let mut job =
+            NewJob::new(Queue::Notifications, SEND_JOB, serde_json::json!({ "messageId": id })).max_attempts(8);
         job.tenant = tenant;
         jobs::enqueue(&mut *tx, job).await
     }
@@ -143,12 +144,11 @@ mod queries {
         params: Vec<String>,
         body: impl Fn(&str) -> String,
     ) -> Result<Vec<Uuid>, sqlx::Error> {
-        let (email, phone, locale, channels): (Option<String>, Option<String>, String, Vec<String>) = sqlx::query_as(
-            "SELECT email, phone, locale, notification_channels FROM users WHERE id = $1",
-        )
-        .bind(user)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (email, phone, locale, channels): (Option<String>, Option<String>, String, Vec<String>) =
+            sqlx::query_as("SELECT email, phone, locale, notification_channels FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_one(&mut *tx)
+                .await?;
         let mut ids = Vec::new();
         let reachable = channels.iter().filter_map(|c| Channel::parse(c)).find_map(|c| match c {
             Channel::Whatsapp | Channel::Sms => phone.clone().map(|p| (c, p)),
@@ -174,7 +174,6 @@ mod queries {
         Ok(ids)
     }
 
-
     /// A person's newest in-app messages, whichever tenant sent them.
     pub async fn inbox(pool: &sqlx::PgPool, user: Uuid, limit: i64) -> Result<Vec<InAppMessage>, sqlx::Error> {
         // A person's own messages across the tenants they belong to.
@@ -195,7 +194,11 @@ mod queries {
     }
 
     /// The newest messages, for the development outbox page (never served in production).
-    pub async fn recent(db: impl PgExecutor<'_>, recipient: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>, sqlx::Error> {
+    pub async fn recent(
+        db: impl PgExecutor<'_>,
+        recipient: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, sqlx::Error> {
         sqlx::query_as::<_, (Uuid, String, String, String, String, String, String, chrono::DateTime<chrono::Utc>)>(
             "SELECT id, channel, recipient, template, language, body, status, created_at
              FROM notification_outbox

@@ -42,10 +42,21 @@ fn config(url: &str) -> app::config::Config {
 
 /// `lots` lots of `per_lot` units, one variant each, and `shoppers` customers. Returns
 /// their bearer tokens and what each puts in their cart: one unit of lot `i % lots`.
-async fn shop(pool: &PgPool, keys: &app::account::tokens::SigningKeys, lots: usize, per_lot: i64, shoppers: usize) -> (Vec<String>, Vec<Uuid>) {
+async fn shop(
+    pool: &PgPool,
+    keys: &app::account::tokens::SigningKeys,
+    lots: usize,
+    per_lot: i64,
+    shoppers: usize,
+) -> (Vec<String>, Vec<Uuid>) {
     let mut tx = app::db::cross_tenant_tx(pool).await.unwrap();
-    let tenant: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&mut *tx).await.unwrap();
-    let product: Uuid = sqlx::query_scalar("SELECT id FROM products WHERE tenant_id = $1 LIMIT 1").bind(tenant).fetch_one(&mut *tx).await.unwrap();
+    let tenant: Uuid =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&mut *tx).await.unwrap();
+    let product: Uuid = sqlx::query_scalar("SELECT id FROM products WHERE tenant_id = $1 LIMIT 1")
+        .bind(tenant)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     let items: Vec<Uuid> = (0..lots).map(|_| Uuid::now_v7()).collect();
     let variants: Vec<Uuid> = (0..lots).map(|_| Uuid::now_v7()).collect();
     sqlx::query("INSERT INTO stock_items (tenant_id, id, sku, unit, on_hand) SELECT $1, i, 'B-' || i::text, 'unit', $3 FROM UNNEST($2::uuid[]) AS i")
@@ -73,15 +84,20 @@ async fn shop(pool: &PgPool, keys: &app::account::tokens::SigningKeys, lots: usi
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) SELECT $1, u, 'customer' FROM UNNEST($2::uuid[]) AS u")
-        .bind(tenant)
-        .bind(&users)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO memberships (tenant_id, user_id, role) SELECT $1, u, 'customer' FROM UNNEST($2::uuid[]) AS u",
+    )
+    .bind(tenant)
+    .bind(&users)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let tokens = users.iter().map(|u| keys.issue(*u, Uuid::now_v7(), "greenharvest", vec!["customer".into()], now).unwrap().0).collect();
+    let tokens = users
+        .iter()
+        .map(|u| keys.issue(*u, Uuid::now_v7(), "greenharvest", vec!["customer".into()], now).unwrap().0)
+        .collect();
     (tokens, picks)
 }
 
@@ -95,7 +111,13 @@ async fn fill_carts(client: &reqwest::Client, base: &str, tokens: &[String], pic
             let (client, work, next, url) = (client.clone(), work.clone(), next.clone(), url.clone());
             tokio::spawn(async move {
                 while let Some((token, variant)) = work.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let r = client.post(&url).bearer_auth(token).json(&json!({ "variantId": variant, "quantity": 1 })).send().await.unwrap();
+                    let r = client
+                        .post(&url)
+                        .bearer_auth(token)
+                        .json(&json!({ "variantId": variant, "quantity": 1 }))
+                        .send()
+                        .await
+                        .unwrap();
                     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
                 }
             })
@@ -106,22 +128,39 @@ async fn fill_carts(client: &reqwest::Client, base: &str, tokens: &[String], pic
     }
 }
 
-async fn run(pool: &PgPool, keys: &app::account::tokens::SigningKeys, base: &str, label: &str, lots: usize, per_lot: i64, shoppers: usize) {
+async fn run(
+    pool: &PgPool,
+    keys: &app::account::tokens::SigningKeys,
+    base: &str,
+    label: &str,
+    lots: usize,
+    per_lot: i64,
+    shoppers: usize,
+) {
     let (tokens, picks) = shop(pool, keys, lots, per_lot, shoppers).await;
     let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now())[0].key();
-    let body = Arc::new(json!({ "name": "Bench Shopper", "phone": "9840010001", "line1": "1 Market Road", "city": "Madurai",
+    let body =
+        Arc::new(json!({ "name": "Bench Shopper", "phone": "9840010001", "line1": "1 Market Road", "city": "Madurai",
                                 "pincode": "625001", "state": "Tamil Nadu", "slot": slot }));
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     fill_carts(&client, base, &tokens, &picks).await;
     let tokens = Arc::new(tokens);
     let next = Arc::new(AtomicUsize::new(0));
-    let (placed, refused, other) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (placed, refused, other) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let mut latencies = Vec::new();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..64 {
-        let (client, tokens, next, body, placed, refused, other) =
-            (client.clone(), tokens.clone(), next.clone(), body.clone(), placed.clone(), refused.clone(), other.clone());
+        let (client, tokens, next, body, placed, refused, other) = (
+            client.clone(),
+            tokens.clone(),
+            next.clone(),
+            body.clone(),
+            placed.clone(),
+            refused.clone(),
+            other.clone(),
+        );
         let url = format!("{base}/api/v1/checkout");
         tasks.push(tokio::spawn(async move {
             let mut own = Vec::new();
@@ -158,7 +197,10 @@ async fn run(pool: &PgPool, keys: &app::account::tokens::SigningKeys, base: &str
     .unwrap();
     // The next shape starts from clean books.
     sqlx::query("DELETE FROM stock_reservations").execute(&mut *tx).await.unwrap();
-    sqlx::query("UPDATE orders SET state = 'cancelled' WHERE state = 'pending_payment'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE orders SET state = 'cancelled' WHERE state = 'pending_payment'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let placed = placed.load(Ordering::Relaxed);
     println!(
@@ -169,7 +211,11 @@ async fn run(pool: &PgPool, keys: &app::account::tokens::SigningKeys, base: &str
         placed as f64 / elapsed,
         p(0.5),
         p(0.99),
-        if oversold == 0 && negative == 0 && held == orders && placed as i64 <= (lots as i64) * per_lot { "consistent" } else { "INCONSISTENT" },
+        if oversold == 0 && negative == 0 && held == orders && placed as i64 <= (lots as i64) * per_lot {
+            "consistent"
+        } else {
+            "INCONSISTENT"
+        },
     );
 }
 

@@ -40,7 +40,8 @@ fn config(url: &str) -> app::config::Config {
 /// 2,000 more growers and 150,000 entries on `day` (slots and rates of the demo market).
 async fn market_day(pool: &PgPool, day: chrono::NaiveDate) {
     let mut tx = app::db::cross_tenant_tx(pool).await.unwrap();
-    let tenant: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'malar'").fetch_one(&mut *tx).await.unwrap();
+    let tenant: Uuid =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'malar'").fetch_one(&mut *tx).await.unwrap();
     sqlx::query(
         "INSERT INTO ledger_farmers (tenant_id, id, farmer_no, name_en, name_ta, language)
          SELECT $1, gen_random_uuid(), 1000 + n, 'Bench grower ' || n, 'விவசாயி ' || n, 'ta' FROM generate_series(1, 2000) AS n",
@@ -60,7 +61,8 @@ async fn market_day(pool: &PgPool, day: chrono::NaiveDate) {
     .execute(&mut *tx)
     .await
     .unwrap();
-    let staff: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'staff@malar.demo'").fetch_one(&mut *tx).await.unwrap();
+    let staff: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'staff@malar.demo'").fetch_one(&mut *tx).await.unwrap();
     sqlx::query(
         "WITH f AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i FROM ledger_farmers WHERE tenant_id = $1 AND farmer_no > 1000),
               t AS (SELECT id, row_number() OVER (ORDER BY code) - 1 AS i FROM ledger_flower_types WHERE tenant_id = $1),
@@ -79,7 +81,11 @@ async fn market_day(pool: &PgPool, day: chrono::NaiveDate) {
     .execute(&mut *tx)
     .await
     .unwrap();
-    sqlx::query("UPDATE ledger_counters SET change_seq = 2000000 WHERE tenant_id = $1").bind(tenant).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE ledger_counters SET change_seq = 2000000 WHERE tenant_id = $1")
+        .bind(tenant)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     sqlx::query("ANALYZE").execute(pool).await.unwrap();
 }
@@ -100,7 +106,15 @@ async fn unsettle(pool: &PgPool) {
 }
 
 async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let r: Value = client.post(format!("{base}/api/v1/auth/login")).json(&json!({ "email": email, "password": "mandi-demo" })).send().await.unwrap().json().await.unwrap();
+    let r: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": "mandi-demo" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     r["data"]["accessToken"].as_str().unwrap().to_string()
 }
 
@@ -159,8 +173,10 @@ fn batch(ids: &[Uuid], first: usize, farmers: &[String], flowers: &[String], at:
 async fn sync(pool: &PgPool, base: &str, client: &reqwest::Client, twice: bool) {
     let staff = token(client, base, "staff@malar.demo").await;
     let mut tx = app::db::cross_tenant_tx(pool).await.unwrap();
-    let farmers: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM ledger_farmers WHERE farmer_no <= 40").fetch_all(&mut *tx).await.unwrap();
-    let flowers: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM ledger_flower_types").fetch_all(&mut *tx).await.unwrap();
+    let farmers: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM ledger_farmers WHERE farmer_no <= 40").fetch_all(&mut *tx).await.unwrap();
+    let flowers: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM ledger_flower_types").fetch_all(&mut *tx).await.unwrap();
     drop(tx);
     let farmers: Vec<String> = farmers.iter().map(Uuid::to_string).collect();
     let flowers: Vec<String> = flowers.iter().map(Uuid::to_string).collect();
@@ -173,7 +189,8 @@ async fn sync(pool: &PgPool, base: &str, client: &reqwest::Client, twice: bool) 
         let body = json!({ "protocolVersion": 1, "deviceId": device, "mutations": batch(chunk, n * 500 + 1, &farmers, &flowers, &at) });
         for _ in 0..if twice { 2 } else { 1 } {
             let t = Instant::now();
-            let r = client.post(format!("{base}/api/v1/ledger/sync")).bearer_auth(&staff).json(&body).send().await.unwrap();
+            let r =
+                client.post(format!("{base}/api/v1/ledger/sync")).bearer_auth(&staff).json(&body).send().await.unwrap();
             assert_eq!(r.status().as_u16(), 200);
             let _: Value = r.json().await.unwrap();
             slowest = slowest.max(t.elapsed());
@@ -181,18 +198,27 @@ async fn sync(pool: &PgPool, base: &str, client: &reqwest::Client, twice: bool) 
     }
     let elapsed = started.elapsed();
     let mut tx = app::db::cross_tenant_tx(pool).await.unwrap();
-    let (rows, distinct): (i64, i64) = sqlx::query_as("SELECT count(*), count(DISTINCT client_id) FROM ledger_entries WHERE client_id = ANY($1)")
-        .bind(&ids)
+    let (rows, distinct): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT client_id) FROM ledger_entries WHERE client_id = ANY($1)")
+            .bind(&ids)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let last: i64 = sqlx::query_scalar("SELECT last_mutation_id FROM ledger_devices WHERE device_id = $1")
+        .bind(device)
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-    let last: i64 = sqlx::query_scalar("SELECT last_mutation_id FROM ledger_devices WHERE device_id = $1").bind(device).fetch_one(&mut *tx).await.unwrap();
     println!(
         "sync 10,000 queued entries from one tablet in batches of 500{}: {:.2} s (target < 10 s), slowest batch {:.0} ms; stored {rows}, distinct {distinct}, device's last mutation {last} — {}",
         if twice { ", every batch sent twice" } else { "" },
         elapsed.as_secs_f64(),
         ms(slowest),
-        if rows == 10_000 && distinct == 10_000 && last == 10_000 { "0 lost, 0 duplicated" } else { "LOST OR DUPLICATED" }
+        if rows == 10_000 && distinct == 10_000 && last == 10_000 {
+            "0 lost, 0 duplicated"
+        } else {
+            "LOST OR DUPLICATED"
+        }
     );
 }
 

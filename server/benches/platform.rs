@@ -19,7 +19,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn workers(pool: &PgPool, count: usize, concurrency: usize) -> (tokio::sync::watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
+fn workers(
+    pool: &PgPool,
+    count: usize,
+    concurrency: usize,
+) -> (tokio::sync::watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let handles = (0..count)
         .map(|_| {
@@ -43,7 +47,10 @@ async fn throughput(pool: &PgPool, jobs: i64, worker_count: usize, concurrency: 
     let (stop, handles) = workers(pool, worker_count, concurrency);
     // Polls through the partial indexes of unfinished jobs, so watching costs little.
     loop {
-        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')").fetch_one(pool).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
+            .fetch_one(pool)
+            .await
+            .unwrap();
         if left == 0 {
             break;
         }
@@ -57,10 +64,11 @@ async fn throughput(pool: &PgPool, jobs: i64, worker_count: usize, concurrency: 
     let (effects, distinct): (i64, i64) =
         sqlx::query_as("SELECT count(*), count(DISTINCT job_id) FROM job_probes").fetch_one(pool).await.unwrap();
     // finished_at is the completing transaction's start: this is claim to handler start.
-    let claim_to_start: f64 = sqlx::query_scalar("SELECT avg(extract(epoch FROM finished_at - started_at))::float8 * 1000 FROM jobs")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let claim_to_start: f64 =
+        sqlx::query_scalar("SELECT avg(extract(epoch FROM finished_at - started_at))::float8 * 1000 FROM jobs")
+            .fetch_one(pool)
+            .await
+            .unwrap();
     println!(
         "{jobs} jobs, {worker_count} worker(s) x {concurrency}: {:>7.0} jobs/s  ({:.2} s; lost {}, duplicated {}; claim to start {claim_to_start:.2} ms)",
         jobs as f64 / elapsed.as_secs_f64(),
@@ -75,7 +83,12 @@ async fn latency(pool: &PgPool, samples: usize) {
     let (stop, handles) = workers(pool, 1, 8);
     tokio::time::sleep(Duration::from_millis(300)).await;
     for i in 0..samples {
-        app::jobs::enqueue(pool, NewJob::new(Queue::Notifications, "diagnostics.probe", json!({ "label": format!("l{i}") }))).await.unwrap();
+        app::jobs::enqueue(
+            pool,
+            NewJob::new(Queue::Notifications, "diagnostics.probe", json!({ "label": format!("l{i}") })),
+        )
+        .await
+        .unwrap();
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -128,12 +141,14 @@ async fn fan_out(pool: PgPool, subscribers: usize, rounds: usize) {
         .await
         .unwrap();
     let token = login["data"]["accessToken"].as_str().unwrap().to_string();
-    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
+    let tenant: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, i64, Instant)>();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     for s in 0..subscribers {
-        let (client, url, token, tx, ready) = (client.clone(), format!("{base}/api/v1/events?topic=ops"), token.clone(), tx.clone(), ready_tx.clone());
+        let (client, url, token, tx, ready) =
+            (client.clone(), format!("{base}/api/v1/events?topic=ops"), token.clone(), tx.clone(), ready_tx.clone());
         tokio::spawn(async move {
             let response = client.get(url).bearer_auth(token).send().await.expect("subscribe");
             assert_eq!(response.status(), 200, "{:?}", response.text().await);
@@ -164,7 +179,9 @@ async fn fan_out(pool: PgPool, subscribers: usize, rounds: usize) {
     for round in 0..rounds as i64 {
         let sent = Instant::now();
         let mut db = app::db::tenant_tx(&pool, tenant).await.unwrap();
-        app::live::publish(&mut db, &app::live::Topic::Operations { tenant }, "bench", &json!({ "round": round })).await.unwrap();
+        app::live::publish(&mut db, &app::live::Topic::Operations { tenant }, "bench", &json!({ "round": round }))
+            .await
+            .unwrap();
         db.commit().await.unwrap();
         let deadline = sent + Duration::from_secs(10);
         let mut got = 0;

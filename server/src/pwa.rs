@@ -115,7 +115,11 @@ pub async fn manifest() -> Response {
             { "src": "/icons/icon.svg", "sizes": "any", "type": "image/svg+xml" }
         ]
     });
-    ([(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "public, max-age=3600")], body.to_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -30,7 +30,9 @@ pub enum StartError {
     UnknownStoreTenant(String),
     #[error(transparent)]
     SigningKey(#[from] app::account::tokens::KeyError),
-    #[error("the database role {0:?} is a superuser or has BYPASSRLS, so row-level security would not isolate tenants; connect as an ordinary role")]
+    #[error(
+        "the database role {0:?} is a superuser or has BYPASSRLS, so row-level security would not isolate tenants; connect as an ordinary role"
+    )]
     RoleBypassesRowSecurity(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
@@ -49,19 +51,18 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartError> {
-        let pool = db::connect(&config.database_url, config.db_max_connections)
-            .await
-            .map_err(StartError::Database)?;
+        let pool = db::connect(&config.database_url, config.db_max_connections).await.map_err(StartError::Database)?;
         Application::with_pool(config, pool).await
     }
 
     pub async fn with_pool(config: Config, pool: PgPool) -> Result<Application, StartError> {
         db::MIGRATOR.run(&pool).await?;
-        let (role, bypasses): (String, bool) =
-            sqlx::query_as("SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-                .fetch_one(&pool)
-                .await
-                .map_err(StartError::Database)?;
+        let (role, bypasses): (String, bool) = sqlx::query_as(
+            "SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&pool)
+        .await
+        .map_err(StartError::Database)?;
         if bypasses {
             if config.is_production() {
                 return Err(StartError::RoleBypassesRowSecurity(role));
@@ -94,16 +95,25 @@ impl Application {
         let payment_sandbox = payments.sandbox.then(|| crate::payments::sandbox::Sandbox::new(pool.clone(), &payments));
         let mut registry = jobs::maintenance::register(jobs::Registry::new())
             .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
-            .register(crate::payments::jobs::REFUND_JOB, crate::payments::jobs::RefundHandler { payments: payments.clone() })
+            .register(
+                crate::payments::jobs::REFUND_JOB,
+                crate::payments::jobs::RefundHandler { payments: payments.clone() },
+            )
             .register(crate::payments::jobs::EXPIRE_JOB, crate::payments::jobs::ExpireHandler { pool: pool.clone() })
-            .register(crate::payments::jobs::RECONCILE_JOB, crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() });
+            .register(
+                crate::payments::jobs::RECONCILE_JOB,
+                crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() },
+            );
         if payments.sandbox {
             registry = registry.register(
                 crate::payments::sandbox::WEBHOOK_JOB,
                 crate::payments::sandbox::WebhookDelivery {
                     url: format!("{app_base}/api/v1/webhooks/payments"),
                     secret: payments.webhook_secret.clone(),
-                    client: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().expect("HTTP client builds"),
+                    client: reqwest::Client::builder()
+                        .timeout(std::time::Duration::from_secs(15))
+                        .build()
+                        .expect("HTTP client builds"),
                 },
             );
         }
@@ -167,10 +177,17 @@ impl Application {
                     match jobs::store::depth(&pool).await {
                         Ok(queues) => {
                             for q in queues {
-                                for (state, n) in [("ready", q.ready), ("scheduled", q.scheduled), ("running", q.running), ("dead", q.dead)] {
-                                    metrics::gauge!("jobs_queue_depth", "queue" => q.queue.clone(), "state" => state).set(n as f64);
+                                for (state, n) in [
+                                    ("ready", q.ready),
+                                    ("scheduled", q.scheduled),
+                                    ("running", q.running),
+                                    ("dead", q.dead),
+                                ] {
+                                    metrics::gauge!("jobs_queue_depth", "queue" => q.queue.clone(), "state" => state)
+                                        .set(n as f64);
                                 }
-                                metrics::gauge!("jobs_oldest_ready_seconds", "queue" => q.queue.clone()).set(q.oldest_ready_secs);
+                                metrics::gauge!("jobs_oldest_ready_seconds", "queue" => q.queue.clone())
+                                    .set(q.oldest_ready_secs);
                             }
                         }
                         Err(e) => tracing::warn!(error = %e, "reading queue depth failed"),
@@ -212,10 +229,13 @@ pub fn router(
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let body_limit = state.config.body_limit_bytes;
-    let page_cache = http::page_cache::PageCache::new(std::time::Duration::from_millis(state.config.catalog_listing_cache_ms.into()));
+    let page_cache = http::page_cache::PageCache::new(std::time::Duration::from_millis(
+        state.config.catalog_listing_cache_ms.into(),
+    ));
 
     let (api, rules) = rest::v1::build();
-    let authorize_state = http::authorize::AuthorizeState { app: state.clone(), table: http::authorize::AccessTable::new(&rules) };
+    let authorize_state =
+        http::authorize::AuthorizeState { app: state.clone(), table: http::authorize::AccessTable::new(&rules) };
 
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))

@@ -39,10 +39,8 @@ fn every_registered_server_function_has_a_rule() {
     assert!(registered.len() >= 10, "server functions are registered: {registered:?}");
     let missing: Vec<&String> = registered.iter().filter(|p| app::access::server_fn_rule(p).is_none()).collect();
     assert!(missing.is_empty(), "server functions without an access rule: {missing:?}");
-    let stale: Vec<&str> = app::access::server_fn_rules()
-        .map(|(p, _)| p)
-        .filter(|p| !registered.iter().any(|r| r == p))
-        .collect();
+    let stale: Vec<&str> =
+        app::access::server_fn_rules().map(|(p, _)| p).filter(|p| !registered.iter().any(|r| r == p)).collect();
     assert!(stale.is_empty(), "rules for server functions that do not exist: {stale:?}");
 }
 
@@ -80,7 +78,9 @@ async fn every_role_on_every_protected_endpoint(pool: PgPool) {
         for role in Role::ALL {
             // A fresh person per call: some calls end sessions (sign out everywhere).
             let user = person_with_roles(&pool, "greenharvest", &[role.as_str()]).await;
-            let (token, _) = keys.issue(user, uuid::Uuid::now_v7(), "greenharvest", vec![role.as_str().to_string()], now_secs()).unwrap();
+            let (token, _) = keys
+                .issue(user, uuid::Uuid::now_v7(), "greenharvest", vec![role.as_str().to_string()], now_secs())
+                .unwrap();
             let status = call(&app, t, Some(&token), user).await;
             let expected = decide(t.access, Some(&[role.as_str().to_string()]));
             let ok = match expected {

@@ -9,7 +9,8 @@ use sqlx::PgPool;
 use support::{TestApp, audit_count, operator};
 
 async fn token(app: &TestApp, email: &str) -> String {
-    let (status, body) = app.post_json("/api/v1/auth/login", &json!({ "email": email, "password": "mandi-demo" }), None).await;
+    let (status, body) =
+        app.post_json("/api/v1/auth/login", &json!({ "email": email, "password": "mandi-demo" }), None).await;
     assert_eq!(status, 200, "{body}");
     body["data"]["accessToken"].as_str().unwrap().to_string()
 }
@@ -20,7 +21,8 @@ async fn put_json(app: &TestApp, path: &str, body: &Value, bearer: &str) -> (u16
 }
 
 async fn user_id(pool: &PgPool, email: &str) -> String {
-    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap();
+    let id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap();
     id.to_string()
 }
 
@@ -40,11 +42,17 @@ async fn admins_list_and_change_roles_in_their_tenant_only(pool: PgPool) {
     assert_eq!(none["data"].as_array().unwrap().len(), 0, "% is searched for, not a wildcard");
 
     let ops = user_id(&pool, "ops@greenharvest.demo").await;
-    let (status, changed) = put_json(&app, &format!("/api/v1/admin/users/{ops}/roles"), &json!({ "roles": ["staff", "ops"] }), &admin).await;
+    let (status, changed) =
+        put_json(&app, &format!("/api/v1/admin/users/{ops}/roles"), &json!({ "roles": ["staff", "ops"] }), &admin)
+            .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(changed["data"]["roles"], json!(["ops", "staff"]));
     let mut tx = operator(&pool).await;
-    let (before, after): (Value, Value) = sqlx::query_as("SELECT before, after FROM audit_log WHERE action = 'role.changed'").fetch_one(&mut *tx).await.unwrap();
+    let (before, after): (Value, Value) =
+        sqlx::query_as("SELECT before, after FROM audit_log WHERE action = 'role.changed'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     assert_eq!((before, after), (json!({ "roles": ["ops"] }), json!({ "roles": ["ops", "staff"] })));
     drop(tx);
 
@@ -55,16 +63,20 @@ async fn admins_list_and_change_roles_in_their_tenant_only(pool: PgPool) {
 
     // Someone in another tenant is not there to be changed.
     let malar_staff = user_id(&pool, "staff@malar.demo").await;
-    let (status, _) = put_json(&app, &format!("/api/v1/admin/users/{malar_staff}/roles"), &json!({ "roles": ["admin"] }), &admin).await;
+    let (status, _) =
+        put_json(&app, &format!("/api/v1/admin/users/{malar_staff}/roles"), &json!({ "roles": ["admin"] }), &admin)
+            .await;
     assert_eq!(status, 404);
     let me = user_id(&pool, "admin@greenharvest.demo").await;
-    let (status, body) = put_json(&app, &format!("/api/v1/admin/users/{me}/roles"), &json!({ "roles": ["customer"] }), &admin).await;
+    let (status, body) =
+        put_json(&app, &format!("/api/v1/admin/users/{me}/roles"), &json!({ "roles": ["customer"] }), &admin).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("CONFLICT")), "no locking oneself out");
     for bad in [json!({ "roles": ["root"] }), json!({ "roles": [] }), json!({}), json!({ "roles": "admin" })] {
         let (status, body) = put_json(&app, &format!("/api/v1/admin/users/{ops}/roles"), &bad, &admin).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
-    let (status, _) = put_json(&app, "/api/v1/admin/users/not-a-uuid/roles", &json!({ "roles": ["staff"] }), &admin).await;
+    let (status, _) =
+        put_json(&app, "/api/v1/admin/users/not-a-uuid/roles", &json!({ "roles": ["staff"] }), &admin).await;
     assert_eq!(status, 400);
     assert_eq!(audit_count(&pool, "role.changed").await, 1, "refused changes changed nothing");
 }
@@ -82,7 +94,8 @@ async fn the_audit_log_filters_and_pages(pool: PgPool) {
     assert_eq!(page["data"].as_array().unwrap().len(), 2);
     assert_eq!(page["pagination"]["hasMore"], true);
     let cursor = page["pagination"]["nextCursor"].as_str().unwrap();
-    let (_, next) = app.get_json_as(&format!("/api/v1/admin/audit?action=login.&limit=2&cursor={cursor}"), &admin).await;
+    let (_, next) =
+        app.get_json_as(&format!("/api/v1/admin/audit?action=login.&limit=2&cursor={cursor}"), &admin).await;
     let ids = |p: &Value| p["data"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect::<Vec<_>>();
     assert!(ids(&next).iter().all(|id| *id < ids(&page)[1]), "older entries next");
     let (_, ops_only) = app.get_json_as("/api/v1/admin/audit?actor=ops@greenharvest.demo", &admin).await;
@@ -115,8 +128,17 @@ async fn other_roles_are_refused_and_the_refusal_is_audited(pool: PgPool) {
     // The pages say the same.
     let page = app.get_html_with_cookies("/admin/users", "").await;
     assert_eq!(page.status(), 302);
-    let signed_in = app.client.post(app.url("/_fn/account/sign_in")).form(&[("login", "customer@greenharvest.demo"), ("password", "mandi-demo")]).header("accept", "application/json").send().await.unwrap();
-    let jar = support::set_cookie(&signed_in, "mandi_session").map(|c| format!("mandi_session={}", support::cookie_value(&c))).unwrap();
+    let signed_in = app
+        .client
+        .post(app.url("/_fn/account/sign_in"))
+        .form(&[("login", "customer@greenharvest.demo"), ("password", "mandi-demo")])
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let jar = support::set_cookie(&signed_in, "mandi_session")
+        .map(|c| format!("mandi_session={}", support::cookie_value(&c)))
+        .unwrap();
     let page = app.get_html_with_cookies("/admin/users", &jar).await;
     assert_eq!(page.status(), 403);
 }

@@ -13,11 +13,11 @@ use support::{TestApp, audit_count};
 const DEMO_PASSWORD: &str = "mandi-demo";
 
 async fn login(app: &TestApp, email: &str) -> Value {
-    let (status, body) = app.post_json("/api/v1/auth/login", &json!({ "email": email, "password": DEMO_PASSWORD }), None).await;
+    let (status, body) =
+        app.post_json("/api/v1/auth/login", &json!({ "email": email, "password": DEMO_PASSWORD }), None).await;
     assert_eq!(status, 200, "{body}");
     body["data"].clone()
 }
-
 
 #[sqlx::test(migrations = false)]
 async fn demo_accounts_sign_in_and_read_themselves(pool: PgPool) {
@@ -28,7 +28,8 @@ async fn demo_accounts_sign_in_and_read_themselves(pool: PgPool) {
     assert_eq!(session["user"]["roles"], json!(["customer"]));
     let access = session["accessToken"].as_str().unwrap();
     assert_eq!(access.split('.').count(), 3);
-    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(access.split('.').next().unwrap()).unwrap()).unwrap();
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(access.split('.').next().unwrap()).unwrap()).unwrap();
     assert_eq!(header["alg"], "RS256");
 
     // The JWKS publishes the key the token names.
@@ -44,7 +45,8 @@ async fn demo_accounts_sign_in_and_read_themselves(pool: PgPool) {
     assert_eq!(audit_count(&pool, "login.ok").await, 1);
 
     // Phone works too; other tenants' people land in their own tenant.
-    let (status, body) = app.post_json("/api/v1/auth/login", &json!({ "phone": "94430 30002", "password": DEMO_PASSWORD }), None).await;
+    let (status, body) =
+        app.post_json("/api/v1/auth/login", &json!({ "phone": "94430 30002", "password": DEMO_PASSWORD }), None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["user"]["tenant"], "malar");
     assert_eq!(body["data"]["user"]["roles"], json!(["staff"]));
@@ -53,15 +55,23 @@ async fn demo_accounts_sign_in_and_read_themselves(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn wrong_passwords_and_unknown_accounts_look_the_same(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let (s1, wrong) = app.post_json("/api/v1/auth/login", &json!({ "email": "admin@greenharvest.demo", "password": "guess-1234" }), None).await;
-    let (s2, unknown) = app.post_json("/api/v1/auth/login", &json!({ "email": "nobody@example.com", "password": "guess-1234" }), None).await;
+    let (s1, wrong) = app
+        .post_json("/api/v1/auth/login", &json!({ "email": "admin@greenharvest.demo", "password": "guess-1234" }), None)
+        .await;
+    let (s2, unknown) = app
+        .post_json("/api/v1/auth/login", &json!({ "email": "nobody@example.com", "password": "guess-1234" }), None)
+        .await;
     assert_eq!((s1, s2), (401, 401));
     assert_eq!(wrong["error"]["code"], "UNAUTHENTICATED");
     assert_eq!(wrong["error"]["message"], unknown["error"]["message"]);
     assert_eq!(audit_count(&pool, "login.failed").await, 2);
     // Not a member of the tenant asked for.
     let (status, body) = app
-        .post_json("/api/v1/auth/login", &json!({ "email": "admin@malar.demo", "password": DEMO_PASSWORD, "tenant": "greenharvest" }), None)
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": "admin@malar.demo", "password": DEMO_PASSWORD, "tenant": "greenharvest" }),
+            None,
+        )
         .await;
     assert_eq!(status, 400);
     assert!(body["error"]["fields"]["tenant"].is_string());
@@ -76,7 +86,9 @@ async fn register_then_sign_in(pool: PgPool) {
     assert_eq!(body["data"]["user"]["email"], "meena@example.com");
     assert_eq!(body["data"]["user"]["roles"], json!(["customer"]));
     assert_eq!(body["data"]["user"]["tenant"], "greenharvest");
-    let (status, _) = app.post_json("/api/v1/auth/login", &json!({ "email": "meena@example.com", "password": "a long secret" }), None).await;
+    let (status, _) = app
+        .post_json("/api/v1/auth/login", &json!({ "email": "meena@example.com", "password": "a long secret" }), None)
+        .await;
     assert_eq!(status, 200);
 
     let (status, body) = app.post_json("/api/v1/auth/register", &form, None).await;
@@ -136,7 +148,8 @@ async fn refresh_rotates_and_reuse_revokes_the_family(pool: PgPool) {
 
     // Another sign-in (another family) is unaffected.
     let other = login(&app, "ops@greenharvest.demo").await;
-    let (status, _) = app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": other["refreshToken"] }), None).await;
+    let (status, _) =
+        app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": other["refreshToken"] }), None).await;
     assert_eq!(status, 200);
 
     for bad in [json!({}), json!({ "refreshToken": "" }), json!({ "refreshToken": "made-up" })] {
@@ -144,10 +157,14 @@ async fn refresh_rotates_and_reuse_revokes_the_family(pool: PgPool) {
         assert!(status == 400 || status == 401, "{bad}");
     }
     // Expired refresh tokens are refused.
-    sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
     let third = login(&app, "ops@greenharvest.demo").await;
     sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'").execute(&pool).await.unwrap();
-    let (status, _) = app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": third["refreshToken"] }), None).await;
+    let (status, _) =
+        app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": third["refreshToken"] }), None).await;
     assert_eq!(status, 401);
 }
 
@@ -156,11 +173,13 @@ async fn logout_revokes_the_access_and_refresh_tokens(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let session = login(&app, "admin@darjberry.demo").await;
     let access = session["accessToken"].as_str().unwrap();
-    let (status, _) = app.post_json("/api/v1/auth/logout", &json!({ "refreshToken": session["refreshToken"] }), Some(access)).await;
+    let (status, _) =
+        app.post_json("/api/v1/auth/logout", &json!({ "refreshToken": session["refreshToken"] }), Some(access)).await;
     assert_eq!(status, 204);
     let (status, body) = app.get_json_as("/api/v1/auth/me", access).await;
     assert_eq!(status, 401, "{body}");
-    let (status, _) = app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": session["refreshToken"] }), None).await;
+    let (status, _) =
+        app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": session["refreshToken"] }), None).await;
     assert_eq!(status, 401);
     // Logging out needs a valid token.
     let (status, _) = app.post_json("/api/v1/auth/logout", &json!({}), None).await;
@@ -207,10 +226,20 @@ async fn demo_accounts_are_refused_in_production(pool: PgPool) {
     let key = format!("{}/keys/jwt-private.pem", env!("CARGO_TARGET_TMPDIR"));
     let prod = TestApp::spawn_with(
         pool,
-        &[&[("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false"), ("MANDI_JWT_PRIVATE_KEY_FILE", &key)][..], support::CLOUD_NOTIFY].concat(),
+        &[
+            &[("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false"), ("MANDI_JWT_PRIVATE_KEY_FILE", &key)][..],
+            support::CLOUD_NOTIFY,
+        ]
+        .concat(),
     )
     .await;
-    let (status, body) = prod.post_json("/api/v1/auth/login", &json!({ "email": "admin@greenharvest.demo", "password": DEMO_PASSWORD }), None).await;
+    let (status, body) = prod
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": "admin@greenharvest.demo", "password": DEMO_PASSWORD }),
+            None,
+        )
+        .await;
     assert_eq!(status, 401, "{body}");
 }
 
@@ -219,12 +248,21 @@ async fn expired_tokens_are_purged_but_live_ones_kept(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let old = login(&app, "staff@greenharvest.demo").await;
     let live = login(&app, "staff@greenharvest.demo").await;
-    let (status, _) = app.post_json("/api/v1/auth/logout", &json!({ "refreshToken": old["refreshToken"] }), old["accessToken"].as_str()).await;
+    let (status, _) = app
+        .post_json("/api/v1/auth/logout", &json!({ "refreshToken": old["refreshToken"] }), old["accessToken"].as_str())
+        .await;
     assert_eq!(status, 204);
     // Age the first session past every expiry.
-    sqlx::query("UPDATE revoked_access_tokens SET expires_at = now() - interval '1 minute'").execute(&pool).await.unwrap();
-    sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '2 days' WHERE revoked_at IS NOT NULL").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE revoked_access_tokens SET expires_at = now() - interval '1 minute'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '2 days' WHERE revoked_at IS NOT NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
     assert_eq!(app::account::service::purge_expired_tokens(&mut pool.acquire().await.unwrap()).await.unwrap(), 2);
-    let (status, _) = app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": live["refreshToken"] }), None).await;
+    let (status, _) =
+        app.post_json("/api/v1/auth/refresh", &json!({ "refreshToken": live["refreshToken"] }), None).await;
     assert_eq!(status, 200, "the live session survives the purge");
 }

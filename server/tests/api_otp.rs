@@ -33,7 +33,10 @@ async fn code_sent_to(pool: &PgPool, phone: &str) -> Option<String> {
 
 /// Lets the next request through the per-phone resend throttle.
 async fn age_codes(pool: &PgPool, by: &str) {
-    sqlx::query(&format!("UPDATE one_time_codes SET created_at = created_at - interval '{by}'")).execute(pool).await.unwrap();
+    sqlx::query(&format!("UPDATE one_time_codes SET created_at = created_at - interval '{by}'"))
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 #[sqlx::test(migrations = false)]
@@ -98,12 +101,16 @@ async fn expired_and_superseded_codes_are_refused(pool: PgPool) {
 async fn requests_are_throttled_per_phone(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     assert_eq!(request(&app, PHONE).await.0, 202);
-    let response = app.client.post(app.url("/api/v1/auth/otp/request")).json(&json!({ "phone": PHONE })).send().await.unwrap();
+    let response =
+        app.client.post(app.url("/api/v1/auth/otp/request")).json(&json!({ "phone": PHONE })).send().await.unwrap();
     assert_eq!(response.status(), 429);
     let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     let body: Value = response.json().await.unwrap();
-    assert_eq!((body["error"]["code"].as_str(), body["error"]["retryable"].as_bool()), (Some("RATE_LIMITED"), Some(true)));
+    assert_eq!(
+        (body["error"]["code"].as_str(), body["error"]["retryable"].as_bool()),
+        (Some("RATE_LIMITED"), Some(true))
+    );
     // Another phone is not held up by this one.
     assert_eq!(request(&app, "+919840010002").await.0, 202);
 
@@ -132,11 +139,9 @@ async fn unknown_phones_get_the_same_answer_and_no_message(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn malformed_requests_are_field_errors(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    for (body, field) in [
-        (json!({}), "phone"),
-        (json!({ "phone": "12345" }), "phone"),
-        (json!({ "phone": 9840010001u64 }), "body"),
-    ] {
+    for (body, field) in
+        [(json!({}), "phone"), (json!({ "phone": "12345" }), "phone"), (json!({ "phone": 9840010001u64 }), "body")]
+    {
         let (status, answer) = app.post_json("/api/v1/auth/otp/request", &body, None).await;
         assert_eq!(status, 400, "{body}: {answer}");
         assert!(answer["error"]["fields"].get(field).is_some(), "{body}: {answer}");

@@ -41,7 +41,9 @@ async fn lists_the_first_page_in_the_envelope(pool: PgPool) {
     let price = first["priceFrom"].as_str().expect("price is a string");
     assert!(app::domain::money::Money::parse(price).is_ok(), "{price}");
     assert!(price.split('.').nth(1).is_some_and(|p| p.len() == 2));
-    for key in ["slug", "name", "farmName", "farmRegion", "categorySlug", "categoryName", "imageUrl", "packFrom", "inStock"] {
+    for key in
+        ["slug", "name", "farmName", "farmRegion", "categorySlug", "categoryName", "imageUrl", "packFrom", "inStock"]
+    {
         assert!(first.get(key).is_some(), "missing {key}: {first}");
     }
     // alphabetical without a query
@@ -74,7 +76,8 @@ async fn pages_cover_the_catalogue_exactly_once(pool: PgPool) {
 async fn full_text_search_with_prefixes_and_category_filter(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, body) = app.get_json("/api/v1/products?q=darjeeling").await;
-    let names: Vec<String> = body["data"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
+    let names: Vec<String> =
+        body["data"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
     assert!(names.len() >= 4, "{names:?}");
     // Best match first: a name hit outranks a description-only hit.
     assert!(names[0].contains("Darjeeling"), "{names:?}");
@@ -103,10 +106,10 @@ async fn full_text_search_with_prefixes_and_category_filter(pool: PgPool) {
 async fn hostile_search_input_is_harmless(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     for q in [
-        "%27%20OR%201%3D1%20--",            // ' OR 1=1 --
-        "tea%20%26%20!pepper%20%7C%20(x",   // tsquery operators
-        "%3A*%3A*%3A*",                     // :*:*:*
-        "%F0%9F%8D%85",                     // 🍅
+        "%27%20OR%201%3D1%20--",                         // ' OR 1=1 --
+        "tea%20%26%20!pepper%20%7C%20(x",                // tsquery operators
+        "%3A*%3A*%3A*",                                  // :*:*:*
+        "%F0%9F%8D%85",                                  // 🍅
         "%E0%AE%AE%E0%AE%B2%E0%AF%8D%E0%AE%B2%E0%AE%BF", // மல்லி
         "%00",
         "%20%20%20",
@@ -472,7 +475,12 @@ async fn typos_still_find_the_product(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn pagination_totals_hold_under_filters(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    for query in ["inStock=true", "minPrice=50&maxPrice=400&sort=price", "certification=npop-transaction-certificate", "q=tea&inStock=true"] {
+    for query in [
+        "inStock=true",
+        "minPrice=50&maxPrice=400&sort=price",
+        "certification=npop-transaction-certificate",
+        "q=tea&inStock=true",
+    ] {
         let (_, first) = app.get_json(&format!("/api/v1/products?{query}&limit=7")).await;
         let total = first["pagination"]["total"].as_u64().unwrap();
         let mut seen = HashSet::new();
@@ -528,7 +536,9 @@ async fn product_detail_carries_its_lots_provenance(pool: PgPool) {
     assert!(chrono::NaiveDate::parse_from_str(b["harvestedOn"].as_str().unwrap(), "%Y-%m-%d").is_ok());
     assert_eq!(b["farm"]["name"], body["data"]["farm"]["name"]);
     let certs = b["certifications"].as_array().unwrap();
-    assert!(certs.iter().any(|c| c["scheme"] == "India Organic (NPOP)" && c["scope"] == "farm" && c["expired"] == false));
+    assert!(
+        certs.iter().any(|c| c["scheme"] == "India Organic (NPOP)" && c["scope"] == "farm" && c["expired"] == false)
+    );
     for c in certs {
         for key in ["issuer", "number", "validFrom", "validUntil"] {
             assert!(c[key].is_string(), "{key}: {c}");
@@ -570,7 +580,8 @@ async fn trace_api_by_batch_code_and_its_404s(pool: PgPool) {
     assert!(!t["batch"]["labResults"].as_array().unwrap().is_empty());
     assert!(!t["batch"]["checkpoints"].as_array().unwrap().is_empty());
     assert!(!t["batch"]["certifications"].as_array().unwrap().is_empty());
-    let store_name: String = sqlx::query_scalar("SELECT name FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
+    let store_name: String =
+        sqlx::query_scalar("SELECT name FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
     assert_eq!(t["seller"], store_name.as_str());
     let product = &t["products"][0];
     assert_eq!(product["href"], format!("/products/{}", product["slug"].as_str().unwrap()));
@@ -592,19 +603,25 @@ async fn another_tenants_lot_is_traceable_but_its_products_never_listed(pool: Pg
     // Trace is public per lot: darjberry's own label works...
     let (status, body) = app.get_json(&format!("/api/v1/trace/{code}")).await;
     assert_eq!(status, 200, "{body}");
-    let store_name: String = sqlx::query_scalar("SELECT name FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
+    let store_name: String =
+        sqlx::query_scalar("SELECT name FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
     assert_ne!(body["data"]["seller"], store_name.as_str());
     // ...but the store links none of its products, and lists none of them anywhere.
     assert!(body["data"]["products"].as_array().unwrap().iter().all(|p| p["href"].is_null()));
     let farm_slug = body["data"]["batch"]["farm"]["slug"].as_str().unwrap().to_string();
     let (_, list) = app.get_json(&format!("/api/v1/products?farm={farm_slug}")).await;
     assert_eq!(list["pagination"]["total"], 0, "{list}");
-    let darjberry_products = store_ids(
-        &pool,
-        "SELECT p.id FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'darjberry'",
-    )
-    .await;
-    for query in ["certification=india-organic-npop", "certification=rainforest-alliance", "inStock=true", "q=tea", "q=glenmora", "sort=newest"] {
+    let darjberry_products =
+        store_ids(&pool, "SELECT p.id FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'darjberry'")
+            .await;
+    for query in [
+        "certification=india-organic-npop",
+        "certification=rainforest-alliance",
+        "inStock=true",
+        "q=tea",
+        "q=glenmora",
+        "sort=newest",
+    ] {
         let (listed, _) = all_pages(&app, query).await;
         assert!(ids(&listed).is_disjoint(&darjberry_products), "{query} leaked another tenant's product");
     }
@@ -614,14 +631,17 @@ async fn another_tenants_lot_is_traceable_but_its_products_never_listed(pool: Pg
     assert_eq!(status, 404);
 
     // batch_tenant() answers the owner and leaves the caller's scope as it was.
-    let gh: uuid::Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
+    let gh: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&pool).await.unwrap();
     let mut tx = app::db::tenant_tx(&pool, gh).await.unwrap();
-    let owner: Option<uuid::Uuid> = sqlx::query_scalar("SELECT batch_tenant($1)").bind(&code).fetch_one(&mut *tx).await.unwrap();
+    let owner: Option<uuid::Uuid> =
+        sqlx::query_scalar("SELECT batch_tenant($1)").bind(&code).fetch_one(&mut *tx).await.unwrap();
     assert!(owner.is_some_and(|o| o != gh));
     let visible_owners: Vec<uuid::Uuid> =
         sqlx::query_scalar("SELECT DISTINCT tenant_id FROM batches").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(visible_owners, [gh], "the lookup must not widen the transaction's scope");
-    let scope: Option<String> = sqlx::query_scalar("SELECT current_setting('mandi.cross_tenant', true)").fetch_one(&mut *tx).await.unwrap();
+    let scope: Option<String> =
+        sqlx::query_scalar("SELECT current_setting('mandi.cross_tenant', true)").fetch_one(&mut *tx).await.unwrap();
     assert_ne!(scope.as_deref(), Some("on"));
 }
 
@@ -630,12 +650,17 @@ async fn lab_results_and_checkpoints_are_append_only(pool: PgPool) {
     let _app = TestApp::spawn(pool.clone()).await;
     {
         let mut tx = support::operator(&pool).await;
-        let edit = sqlx::query("UPDATE lab_results SET value = 0 WHERE id = (SELECT id FROM lab_results LIMIT 1)").execute(&mut *tx).await;
+        let edit = sqlx::query("UPDATE lab_results SET value = 0 WHERE id = (SELECT id FROM lab_results LIMIT 1)")
+            .execute(&mut *tx)
+            .await;
         assert!(edit.unwrap_err().to_string().contains("append-only"));
     }
     {
         let mut tx = support::operator(&pool).await;
-        let delete = sqlx::query("DELETE FROM handling_checkpoints WHERE id = (SELECT id FROM handling_checkpoints LIMIT 1)").execute(&mut *tx).await;
+        let delete =
+            sqlx::query("DELETE FROM handling_checkpoints WHERE id = (SELECT id FROM handling_checkpoints LIMIT 1)")
+                .execute(&mut *tx)
+                .await;
         assert!(delete.unwrap_err().to_string().contains("append-only"));
     }
     // A verdict cannot be written against its numbers: it is computed.
@@ -694,7 +719,11 @@ async fn a_listing_is_served_from_memory_for_its_moment_then_read_again(pool: Pg
     let (_, before) = app.get_json("/api/v1/products?limit=5").await;
     let id = before["data"][0]["id"].as_str().unwrap().to_string();
     let mut tx = support::operator(&pool).await;
-    sqlx::query("UPDATE products SET name = 'Aaa renamed just now' WHERE id = $1::uuid").bind(&id).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE products SET name = 'Aaa renamed just now' WHERE id = $1::uuid")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let (_, cached) = app.get_json("/api/v1/products?limit=5").await;

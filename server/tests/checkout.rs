@@ -6,7 +6,7 @@ mod support;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::time::Duration;
-use support::{TestApp, signing_keys, now_secs, wait_for};
+use support::{TestApp, now_secs, signing_keys, wait_for};
 use uuid::Uuid;
 
 struct Shop {
@@ -15,7 +15,8 @@ struct Shop {
 
 async fn shop(pool: &PgPool) -> Shop {
     let mut tx = support::operator(pool).await;
-    let tenant = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&mut *tx).await.unwrap();
+    let tenant =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     Shop { tenant }
 }
@@ -23,11 +24,12 @@ async fn shop(pool: &PgPool) -> Shop {
 /// A lot of `on_hand` units and variants drawing `per_unit` each; returns (stock item, variant ids).
 async fn stocked(pool: &PgPool, shop: &Shop, on_hand: i64, per_units: &[(i32, &str)]) -> (Uuid, Vec<Uuid>) {
     let mut tx = support::operator(pool).await;
-    let product: Uuid = sqlx::query_scalar("SELECT id FROM products WHERE tenant_id = $1 AND active ORDER BY name LIMIT 1")
-        .bind(shop.tenant)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let product: Uuid =
+        sqlx::query_scalar("SELECT id FROM products WHERE tenant_id = $1 AND active ORDER BY name LIMIT 1")
+            .bind(shop.tenant)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     let item = Uuid::now_v7();
     sqlx::query("INSERT INTO stock_items (tenant_id, id, sku, unit, on_hand) VALUES ($1, $2, $3, 'g', $4)")
         .bind(shop.tenant)
@@ -64,7 +66,8 @@ async fn stocked(pool: &PgPool, shop: &Shop, on_hand: i64, per_units: &[(i32, &s
 /// A new customer of the store and a bearer token for them.
 async fn customer(pool: &PgPool) -> (Uuid, String) {
     let id = support::person_with_roles(pool, "greenharvest", &["customer"]).await;
-    let (token, _) = signing_keys().issue(id, Uuid::now_v7(), "greenharvest", vec!["customer".into()], now_secs()).unwrap();
+    let (token, _) =
+        signing_keys().issue(id, Uuid::now_v7(), "greenharvest", vec!["customer".into()], now_secs()).unwrap();
     (id, token)
 }
 
@@ -117,7 +120,11 @@ async fn order_state(app: &TestApp, token: &str, order: &str) -> String {
 
 async fn on_hand(pool: &PgPool, item: Uuid) -> i64 {
     let mut tx = support::operator(pool).await;
-    let n = sqlx::query_scalar("SELECT on_hand FROM stock_items WHERE id = $1").bind(item).fetch_one(&mut *tx).await.unwrap();
+    let n = sqlx::query_scalar("SELECT on_hand FROM stock_items WHERE id = $1")
+        .bind(item)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     n
 }
@@ -129,7 +136,11 @@ async fn behave(app: &TestApp, behaviour: Value) {
 
 #[sqlx::test(migrations = false)]
 async fn two_hundred_buyers_for_fifty_packs(pool: PgPool) {
-    let app = TestApp::spawn_with(pool.clone(), &[("MANDI_RATE_LIMIT_USER_PER_MINUTE", "100000"), ("MANDI_DB_MAX_CONNECTIONS", "30")]).await;
+    let app = TestApp::spawn_with(
+        pool.clone(),
+        &[("MANDI_RATE_LIMIT_USER_PER_MINUTE", "100000"), ("MANDI_DB_MAX_CONNECTIONS", "30")],
+    )
+    .await;
     let shop = shop(&pool).await;
     let (item, variants) = stocked(&pool, &shop, 50, &[(1, "120.00")]).await;
     let mut buyers = Vec::new();
@@ -153,7 +164,8 @@ async fn two_hundred_buyers_for_fifty_packs(pool: PgPool) {
             201 => placed.push((token, body["data"]["orderId"].as_str().unwrap().to_string())),
             409 => {
                 assert_eq!(body["error"]["code"], "CART_CHANGED", "{body}");
-                let msg = body["error"]["fields"].as_object().unwrap().values().next().unwrap().as_str().unwrap().to_string();
+                let msg =
+                    body["error"]["fields"].as_object().unwrap().values().next().unwrap().as_str().unwrap().to_string();
                 assert!(msg.contains("out of stock"), "{msg}");
                 refused += 1;
             }
@@ -179,7 +191,8 @@ async fn two_hundred_buyers_for_fifty_packs(pool: PgPool) {
         pay(&app, token, order, true).await;
     }
     let mut tx = support::operator(&pool).await;
-    let paid: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE state = 'paid'").fetch_one(&mut *tx).await.unwrap();
+    let paid: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM orders WHERE state = 'paid'").fetch_one(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(paid, 50);
     assert_eq!(on_hand(&pool, item).await, 0);
@@ -202,17 +215,32 @@ async fn two_pack_sizes_of_one_lot_cannot_oversell_it(pool: PgPool) {
     statuses.sort();
     assert_eq!(statuses, [201, 409], "{ra:?} {rb:?}");
     let mut tx = support::operator(&pool).await;
-    let held: i64 = sqlx::query_scalar("SELECT coalesce(sum(quantity), 0)::int8 FROM stock_reservations WHERE stock_item_id = $1").bind(item).fetch_one(&mut *tx).await.unwrap();
+    let held: i64 =
+        sqlx::query_scalar("SELECT coalesce(sum(quantity), 0)::int8 FROM stock_reservations WHERE stock_item_id = $1")
+            .bind(item)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(held, 1000);
     let (_, view) = app.get_json(&format!("/api/v1/products/{}", product_of(&pool, v[0]).await)).await;
-    let available: Vec<i64> = view["data"]["variants"].as_array().unwrap().iter().filter(|x| v.iter().any(|id| x["id"] == id.to_string())).map(|x| x["available"].as_i64().unwrap()).collect();
+    let available: Vec<i64> = view["data"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| v.iter().any(|id| x["id"] == id.to_string()))
+        .map(|x| x["available"].as_i64().unwrap())
+        .collect();
     assert_eq!(available, [0, 0]);
 }
 
 async fn product_of(pool: &PgPool, variant: Uuid) -> Uuid {
     let mut tx = support::operator(pool).await;
-    let p = sqlx::query_scalar("SELECT product_id FROM product_variants WHERE id = $1").bind(variant).fetch_one(&mut *tx).await.unwrap();
+    let p = sqlx::query_scalar("SELECT product_id FROM product_variants WHERE id = $1")
+        .bind(variant)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     p
 }
@@ -231,7 +259,12 @@ async fn bad_cart_input_is_refused_by_field(pool: PgPool) {
     assert_eq!((status, body["error"]["fields"]["variantId"].is_string()), (400, true), "{body}");
     // Another tenant's variant is not in this store.
     let mut tx = support::operator(&pool).await;
-    let foreign: Uuid = sqlx::query_scalar("SELECT v.id FROM product_variants v JOIN tenants t ON t.id = v.tenant_id WHERE t.slug = 'darjberry' LIMIT 1").fetch_one(&mut *tx).await.unwrap();
+    let foreign: Uuid = sqlx::query_scalar(
+        "SELECT v.id FROM product_variants v JOIN tenants t ON t.id = v.tenant_id WHERE t.slug = 'darjberry' LIMIT 1",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let (status, _) = add(&app, &token, foreign, json!(1)).await;
     assert_eq!(status, 400);
@@ -240,7 +273,13 @@ async fn bad_cart_input_is_refused_by_field(pool: PgPool) {
     assert_eq!((status, body["error"]["fields"]["cart"].as_str()), (400, Some("is empty")));
     // A bad address names its fields and reserves nothing.
     add(&app, &token, v[0], json!(1)).await;
-    let (status, body) = app.post_json("/api/v1/checkout", &json!({ "name": "", "phone": "123", "pincode": "x", "slot": "yesterday" }), Some(&token)).await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/checkout",
+            &json!({ "name": "", "phone": "123", "pincode": "x", "slot": "yesterday" }),
+            Some(&token),
+        )
+        .await;
     assert_eq!(status, 400);
     for f in ["name", "phone", "pincode", "slot", "line1", "city", "state"] {
         assert!(body["error"]["fields"][f].is_string(), "{f}: {body}");
@@ -275,11 +314,7 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
     .fetch_one(&mut *tx)
     .await
     .unwrap_err();
-    assert_eq!(
-        stale.as_database_error().and_then(|e| e.code()).as_deref(),
-        Some("MDCRT"),
-        "{stale}"
-    );
+    assert_eq!(stale.as_database_error().and_then(|e| e.code()).as_deref(), Some("MDCRT"), "{stale}");
     tx.rollback().await.unwrap();
 
     // A double-clicked "Place order": one order; the other click finds the cart empty.
@@ -296,15 +331,8 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
     }
     answers.sort_by_key(|(status, _)| *status);
     assert_eq!(answers[0].0, 201, "{:?}", answers);
-    assert_eq!(
-        answers[1].1["error"]["fields"]["cart"], "is empty",
-        "{:?}",
-        answers
-    );
-    let order = answers[0].1["data"]["orderId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    assert_eq!(answers[1].1["error"]["fields"]["cart"], "is empty", "{:?}", answers);
+    let order = answers[0].1["data"]["orderId"].as_str().unwrap().to_string();
 
     // The placing event's live announcements carry the event's own number and time,
     // and get a live number once a hub has numbered them (done here rather than waiting).
@@ -326,11 +354,7 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
         assert_eq!(data["event"]["seq"], seq, "{data}");
         assert!(data["liveSeq"].as_i64().is_some_and(|n| n > 0), "numbered as a live event: {data}");
         assert_eq!(
-            data["event"]["at"]
-                .as_str()
-                .unwrap()
-                .parse::<chrono::DateTime<chrono::Utc>>()
-                .unwrap(),
+            data["event"]["at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap(),
             at,
             "{data}"
         );
@@ -376,28 +400,60 @@ async fn webhooks_callbacks_and_replays_complete_an_order_once(pool: PgPool) {
     assert_eq!(order_state(&app, &token, &order).await, "paid");
     let mut tx = support::operator(&pool).await;
     wait_for("every webhook applied", Duration::from_secs(20), async || {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'sandbox.razorpay_webhook' AND status <> 'succeeded'").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM jobs WHERE kind = 'sandbox.razorpay_webhook' AND status <> 'succeeded'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         n == 0
     })
     .await;
     let payments: i64 = sqlx::query_scalar("SELECT count(*) FROM payments").fetch_one(&mut *tx).await.unwrap();
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_webhook_events").fetch_one(&mut *tx).await.unwrap();
-    let confirmations: i64 = sqlx::query_scalar("SELECT count(*) FROM order_events WHERE action = 'confirm_payment'").fetch_one(&mut *tx).await.unwrap();
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM payment_webhook_events").fetch_one(&mut *tx).await.unwrap();
+    let confirmations: i64 = sqlx::query_scalar("SELECT count(*) FROM order_events WHERE action = 'confirm_payment'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!((payments, events, confirmations), (1, 3, 1));
     assert_eq!(on_hand(&pool, item).await, 8);
 
     // A forged webhook: 401, nothing stored.
     let body = json!({ "event": "payment.captured", "payload": { "payment": { "entity": { "id": "pay_forged", "order_id": "order_x", "amount": 100, "status": "captured" } } } }).to_string();
-    let r = app.client.post(app.url("/api/v1/webhooks/payments")).header("content-type", "application/json")
-        .header("x-razorpay-event-id", "evt_forged").header("x-razorpay-signature", "0".repeat(64)).body(body.clone()).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/webhooks/payments"))
+        .header("content-type", "application/json")
+        .header("x-razorpay-event-id", "evt_forged")
+        .header("x-razorpay-signature", "0".repeat(64))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = app.client.post(app.url("/api/v1/webhooks/payments")).header("x-razorpay-event-id", "evt_forged").body(body.clone()).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/webhooks/payments"))
+        .header("x-razorpay-event-id", "evt_forged")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // Properly signed but for an order we never made: accepted, flagged, no order touched.
     let sig = server::payments::signature::sign("sandbox-webhook-secret", body.as_bytes());
-    let r = app.client.post(app.url("/api/v1/webhooks/payments")).header("content-type", "application/json")
-        .header("x-razorpay-event-id", "evt_unknown").header("x-razorpay-signature", &sig).body(body.clone()).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/webhooks/payments"))
+        .header("content-type", "application/json")
+        .header("x-razorpay-event-id", "evt_unknown")
+        .header("x-razorpay-signature", &sig)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let mut tx = support::operator(&pool).await;
     let (stored, flagged): (i64, i64) = sqlx::query_as("SELECT (SELECT count(*) FROM payment_webhook_events WHERE event_id = 'evt_forged'), (SELECT count(*) FROM payment_mismatches WHERE reference = 'pay_forged')")
@@ -405,7 +461,12 @@ async fn webhooks_callbacks_and_replays_complete_an_order_once(pool: PgPool) {
     tx.commit().await.unwrap();
     assert_eq!((stored, flagged), (0, 1));
     // A callback with a forged signature changes nothing.
-    let back = app.client.get(app.url("/payments/callback?razorpay_payment_id=pay_x&razorpay_order_id=order_y&razorpay_signature=abc")).send().await.unwrap();
+    let back = app
+        .client
+        .get(app.url("/payments/callback?razorpay_payment_id=pay_x&razorpay_order_id=order_y&razorpay_signature=abc"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.status(), 303);
 }
 
@@ -420,11 +481,20 @@ async fn paying_twice_refunds_the_second_payment(pool: PgPool) {
     let order = placed["data"]["orderId"].as_str().unwrap().to_string();
     let gateway_order = pay(&app, &token, &order, true).await;
     // A second tab pays the same gateway order again.
-    let again = app.client.post(app.url(&format!("/sandbox/razorpay/checkout/{gateway_order}/pay"))).form(&[("callback_url", "/payments/callback")]).send().await.unwrap();
+    let again = app
+        .client
+        .post(app.url(&format!("/sandbox/razorpay/checkout/{gateway_order}/pay")))
+        .form(&[("callback_url", "/payments/callback")])
+        .send()
+        .await
+        .unwrap();
     let location = again.headers()["location"].to_str().unwrap().to_string();
     app.client.get(app.url(&location)).send().await.unwrap();
     wait_for("the surplus payment refunded", Duration::from_secs(20), async || {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         n == 1
     })
     .await;
@@ -447,7 +517,10 @@ async fn a_hold_that_expired_mid_payment(pool: PgPool) {
     let order = placed["data"]["orderId"].as_str().unwrap().to_string();
     // The hold runs out; someone else buys the stock meanwhile.
     let mut tx = support::operator(&pool).await;
-    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '1 second'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '1 second'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let (_, quick) = customer(&pool).await;
     add(&app, &quick, v[0], json!(2)).await;
@@ -458,7 +531,12 @@ async fn a_hold_that_expired_mid_payment(pool: PgPool) {
     pay(&app, &slow, &order, true).await;
     assert_eq!(order_state(&app, &slow, &order).await, "cancelled");
     wait_for("the late payment refunded", Duration::from_secs(20), async || {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount AND amount > 0").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount AND amount > 0",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         n == 1
     })
     .await;
@@ -472,7 +550,10 @@ async fn a_hold_that_expired_mid_payment(pool: PgPool) {
     let (_, placed) = checkout(&app, &slow).await;
     let order = placed["data"]["orderId"].as_str().unwrap().to_string();
     let mut tx = support::operator(&pool).await;
-    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '1 second'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '1 second'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     pay(&app, &slow, &order, true).await;
     assert_eq!(order_state(&app, &slow, &order).await, "paid");
@@ -493,7 +574,10 @@ async fn unpaid_orders_expire_and_give_their_stock_back(pool: PgPool) {
     assert_eq!(checkout(&app, &other).await.0, 409, "all three are held");
     let mut tx = support::operator(&pool).await;
     sqlx::query("UPDATE orders SET reserved_until = now() - interval '10 minutes'").execute(&mut *tx).await.unwrap();
-    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '10 minutes'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '10 minutes'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let n = app::orders::order_service::expire_unpaid(&pool, chrono::Duration::minutes(2), 100).await.unwrap();
     assert_eq!(n, 1);
@@ -544,7 +628,11 @@ async fn the_lifecycle_with_its_permissions_and_refunds(pool: PgPool) {
         let order = order.clone();
         async move {
             let mut body = json!({ "action": action });
-            if let Some(o) = extra.as_object() { for (k, v) in o { body[k] = v.clone(); } }
+            if let Some(o) = extra.as_object() {
+                for (k, v) in o {
+                    body[k] = v.clone();
+                }
+            }
             app.post_json(&format!("/api/v1/orders/{order}/actions"), &body, Some(&who)).await
         }
     };
@@ -563,17 +651,33 @@ async fn the_lifecycle_with_its_permissions_and_refunds(pool: PgPool) {
     assert_eq!(act(token.clone(), "request_refund", json!({ "reason": "Two packs arrived crushed" })).await.0, 200);
     assert_eq!(act(staff.clone(), "approve_refund", json!({})).await.0, 403, "only admins approve refunds");
     assert_eq!(act(admin.clone(), "approve_refund", json!({ "amount": "10000.00" })).await.0, 400);
-    let (status, body) = act(admin.clone(), "approve_refund", json!({ "amount": "150.00", "reason": "one pack" })).await;
+    let (status, body) =
+        act(admin.clone(), "approve_refund", json!({ "amount": "150.00", "reason": "one pack" })).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["state"], "refunded");
     wait_for("the partial refund processed at the gateway", Duration::from_secs(20), async || {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = 15000").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = 15000")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         n == 1
     })
     .await;
     let (_, events) = app.get_json_as(&format!("/api/v1/orders/{order}/events"), &token).await;
     let actions: Vec<&str> = events["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(&actions[..8], ["place", "confirm_payment", "pack", "ship", "send_out_for_delivery", "deliver", "request_refund", "approve_refund"]);
+    assert_eq!(
+        &actions[..8],
+        [
+            "place",
+            "confirm_payment",
+            "pack",
+            "ship",
+            "send_out_for_delivery",
+            "deliver",
+            "request_refund",
+            "approve_refund"
+        ]
+    );
     // History cannot be rewritten, even by the app's own role.
     let mut tx = support::operator(&pool).await;
     assert!(sqlx::query("UPDATE order_events SET reason = 'x'").execute(&mut *tx).await.is_err());
@@ -586,7 +690,8 @@ async fn the_lifecycle_with_its_permissions_and_refunds(pool: PgPool) {
     let second = placed["data"]["orderId"].as_str().unwrap().to_string();
     pay(&app, &token, &second, true).await;
     assert_eq!(on_hand(&pool, item).await, 7);
-    let (status, _) = app.post_json(&format!("/api/v1/orders/{second}/actions"), &json!({ "action": "cancel" }), Some(&token)).await;
+    let (status, _) =
+        app.post_json(&format!("/api/v1/orders/{second}/actions"), &json!({ "action": "cancel" }), Some(&token)).await;
     assert_eq!(status, 200);
     assert_eq!(on_hand(&pool, item).await, 8);
     let (_, mine) = app.get_json_as("/api/v1/orders?limit=1", &token).await;
@@ -606,7 +711,8 @@ async fn a_guest_cookie_never_opens_someone_elses_cart(pool: PgPool) {
     let (owner, token) = customer(&pool).await;
     add(&app, &token, v[0], json!(3)).await;
     let mut tx = support::operator(&pool).await;
-    let their_cart: Uuid = sqlx::query_scalar("SELECT id FROM carts WHERE user_id = $1").bind(owner).fetch_one(&mut *tx).await.unwrap();
+    let their_cart: Uuid =
+        sqlx::query_scalar("SELECT id FROM carts WHERE user_id = $1").bind(owner).fetch_one(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     // A guest presenting that cart's id sees an empty cart, and adding makes a new one.
     let cookie = format!("mandi_cart={their_cart}");
@@ -615,7 +721,13 @@ async fn a_guest_cookie_never_opens_someone_elses_cart(pool: PgPool) {
     let view: Value = r.json().await.unwrap();
     assert_eq!(view["lines"].as_array().unwrap().len(), 0, "{view}");
     let variant = v[0].to_string();
-    let r = app.call_fn("/_fn/cart/change", &[("variant_id", variant.as_str()), ("quantity", "1"), ("add", "true")], Some(&cookie)).await;
+    let r = app
+        .call_fn(
+            "/_fn/cart/change",
+            &[("variant_id", variant.as_str()), ("quantity", "1"), ("add", "true")],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let new_cookie = support::set_cookie(&r, "mandi_cart").expect("a new guest cart");
     assert_ne!(support::cookie_value(&new_cookie), their_cart.to_string());
@@ -660,22 +772,33 @@ async fn plans_made_on_small_tables_read_by_key_once_they_are_large(pool: PgPool
     let (customer, token) = customer(&pool).await;
     assert_eq!(add(&app, &token, variants[0], json!(1)).await.0, 200);
 
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&support::database_url(&pool).await).await.unwrap();
-    sqlx::query("SELECT set_config('mandi.tenant_id', $1, false)").bind(shop.tenant.to_string()).execute(&mut conn).await.unwrap();
+    let mut conn =
+        <sqlx::PgConnection as sqlx::Connection>::connect(&support::database_url(&pool).await).await.unwrap();
+    sqlx::query("SELECT set_config('mandi.tenant_id', $1, false)")
+        .bind(shop.tenant.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let tables = ["stock_reservations", "stock_items", "live_events"];
     // Each call does what checkout and the hubs do; its writes are rolled back.
     async fn call(conn: &mut sqlx::PgConnection, tenant: Uuid, customer: Uuid, lot: Uuid, tables: &[&str]) -> Vec<i64> {
         sqlx::query("BEGIN").execute(&mut *conn).await.unwrap();
-        let lines: Vec<(Uuid,)> = sqlx::query_as("SELECT variant_id FROM checkout_cart($1, $2)").bind(tenant).bind(customer).fetch_all(&mut *conn).await.unwrap();
-        assert_eq!(lines.len(), 1);
-        let short: Vec<(Uuid, i64)> = sqlx::query_as("SELECT * FROM reserve_stock($1, $2, $3, $4, now() + interval '15 minutes')")
+        let lines: Vec<(Uuid,)> = sqlx::query_as("SELECT variant_id FROM checkout_cart($1, $2)")
             .bind(tenant)
-            .bind(Uuid::now_v7())
-            .bind(vec![lot])
-            .bind(vec![1_i64])
+            .bind(customer)
             .fetch_all(&mut *conn)
             .await
             .unwrap();
+        assert_eq!(lines.len(), 1);
+        let short: Vec<(Uuid, i64)> =
+            sqlx::query_as("SELECT * FROM reserve_stock($1, $2, $3, $4, now() + interval '15 minutes')")
+                .bind(tenant)
+                .bind(Uuid::now_v7())
+                .bind(vec![lot])
+                .bind(vec![1_i64])
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
         assert!(short.is_empty(), "{short:?}");
         sqlx::query("SELECT number_live_events()").execute(&mut *conn).await.unwrap();
         let read = rows_read(conn, tables).await;

@@ -40,7 +40,11 @@ fn probe(label: &str, extra: serde_json::Value) -> NewJob {
 }
 
 async fn status_of(pool: &PgPool, id: i64) -> (String, i32, Option<String>) {
-    sqlx::query_as("SELECT status, attempts, last_error FROM jobs WHERE id = $1").bind(id).fetch_one(pool).await.unwrap()
+    sqlx::query_as("SELECT status, attempts, last_error FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 async fn probes(pool: &PgPool, label: &str) -> i64 {
@@ -73,8 +77,11 @@ async fn failing_and_panicking_jobs_retry_then_become_dead_letters_an_operator_c
     let poison = enqueue(&pool, probe("poison", json!({ "fail": "always" })).max_attempts(3)).await.unwrap();
     let panics = enqueue(&pool, probe("panics", json!({ "fail": "panic" })).max_attempts(2)).await.unwrap();
     let flaky = enqueue(&pool, probe("flaky", json!({ "fail": "once" }))).await.unwrap();
-    let malformed = enqueue(&pool, NewJob::new(Queue::Maintenance, "diagnostics.probe", json!({ "lable": "typo" }))).await.unwrap();
-    let unknown = enqueue(&pool, NewJob::new(Queue::Reports, "reports.not_written_yet", json!({})).max_attempts(2)).await.unwrap();
+    let malformed =
+        enqueue(&pool, NewJob::new(Queue::Maintenance, "diagnostics.probe", json!({ "lable": "typo" }))).await.unwrap();
+    let unknown = enqueue(&pool, NewJob::new(Queue::Reports, "reports.not_written_yet", json!({})).max_attempts(2))
+        .await
+        .unwrap();
 
     let (stop, worker) = start(&pool, config(4));
     for id in [poison, panics, malformed, unknown] {
@@ -97,7 +104,10 @@ async fn failing_and_panicking_jobs_retry_then_become_dead_letters_an_operator_c
 
     // The worker survived the panics and keeps working.
     let after = enqueue(&pool, probe("after", json!({}))).await.unwrap();
-    wait_for("a job after the panics", Duration::from_secs(10), async || status_of(&pool, after).await.0 == "succeeded").await;
+    wait_for("a job after the panics", Duration::from_secs(10), async || {
+        status_of(&pool, after).await.0 == "succeeded"
+    })
+    .await;
 
     // Operators see the dead letters and can retry one (fixed or not).
     let dead = store::list(&pool, "dead", Some("maintenance"), None, 10, None).await.unwrap();
@@ -120,17 +130,21 @@ async fn higher_priority_runs_first_and_nothing_runs_before_its_time(pool: PgPoo
     enqueue(&pool, probe("low", json!({})).priority(-10)).await.unwrap();
     enqueue(&pool, probe("normal", json!({}))).await.unwrap();
     enqueue(&pool, probe("high", json!({})).priority(50)).await.unwrap();
-    let later = enqueue(&pool, probe("later", json!({})).run_at(chrono::Utc::now() + chrono::Duration::seconds(2))).await.unwrap();
+    let later = enqueue(&pool, probe("later", json!({})).run_at(chrono::Utc::now() + chrono::Duration::seconds(2)))
+        .await
+        .unwrap();
 
     let (stop, worker) = start(&pool, config(1));
     wait_for("the ready jobs", Duration::from_secs(10), async || {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM job_probes").fetch_one(&pool).await.unwrap() == 3
     })
     .await;
-    let order: Vec<String> = sqlx::query_scalar("SELECT label FROM job_probes ORDER BY id").fetch_all(&pool).await.unwrap();
+    let order: Vec<String> =
+        sqlx::query_scalar("SELECT label FROM job_probes ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(order, ["high", "normal", "low"]);
     assert_eq!(status_of(&pool, later).await.0, "queued");
-    wait_for("the scheduled job", Duration::from_secs(10), async || status_of(&pool, later).await.0 == "succeeded").await;
+    wait_for("the scheduled job", Duration::from_secs(10), async || status_of(&pool, later).await.0 == "succeeded")
+        .await;
     stop.send(true).unwrap();
     worker.await.unwrap();
 }
@@ -177,7 +191,11 @@ async fn shutdown_releases_jobs_still_running_after_the_grace_period(pool: PgPoo
     assert_eq!(probes(&pool, "slow").await, 0);
 
     // The next worker picks it up immediately rather than after a lease expiry.
-    sqlx::query("UPDATE jobs SET payload = '{\"label\": \"slow\"}' WHERE id = $1").bind(slow).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE jobs SET payload = '{\"label\": \"slow\"}' WHERE id = $1")
+        .bind(slow)
+        .execute(&pool)
+        .await
+        .unwrap();
     let (stop, worker) = start(&pool, config(2));
     wait_for("the released job", Duration::from_secs(10), async || status_of(&pool, slow).await.0 == "succeeded").await;
     stop.send(true).unwrap();
@@ -192,11 +210,18 @@ async fn two_workers_share_a_queue_and_every_effect_happens_once(pool: PgPool) {
     let (stop1, w1) = start(&pool, config(4));
     let (stop2, w2) = start(&pool, config(4));
     wait_for("every job", Duration::from_secs(60), async || {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM jobs WHERE status <> 'succeeded'").fetch_one(&pool).await.unwrap() == 0
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM jobs WHERE status <> 'succeeded'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 0
     })
     .await;
     let (rows, distinct, workers): (i64, i64, i64) =
-        sqlx::query_as("SELECT count(*), count(DISTINCT job_id), count(DISTINCT worker) FROM job_probes").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT count(*), count(DISTINCT job_id), count(DISTINCT worker) FROM job_probes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((rows, distinct), (600, 600));
     assert_eq!(workers, 2, "both workers took part");
     stop1.send(true).unwrap();
@@ -208,7 +233,12 @@ async fn two_workers_share_a_queue_and_every_effect_happens_once(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_schedule_fires_once_per_run_however_many_processes_tick(pool: PgPool) {
     migrated(&pool).await;
-    let every_second = [schedules::Schedule { name: "probe-every-second", cron: "* * * * * *", queue: Queue::Maintenance, kind: "diagnostics.probe" }];
+    let every_second = [schedules::Schedule {
+        name: "probe-every-second",
+        cron: "* * * * * *",
+        queue: Queue::Maintenance,
+        kind: "diagnostics.probe",
+    }];
     schedules::install(&pool, &every_second).await.unwrap();
     sqlx::query("UPDATE job_schedules SET payload = '{\"label\": \"tick\"}', next_run_at = now() - interval '1 hour' WHERE name = 'probe-every-second'")
         .execute(&pool)
@@ -219,7 +249,10 @@ async fn a_schedule_fires_once_per_run_however_many_processes_tick(pool: PgPool)
     let enqueued: usize = futures::future::join_all(ticks).await.into_iter().map(Result::unwrap).sum();
     assert_eq!(enqueued, 1);
     let next: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT next_run_at FROM job_schedules WHERE name = 'probe-every-second'").fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT next_run_at FROM job_schedules WHERE name = 'probe-every-second'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(next > chrono::Utc::now() - chrono::Duration::seconds(1));
 
     // Installing again (a restart, another process) keeps the schedule's place.
@@ -260,7 +293,8 @@ async fn workers_recover_when_the_database_drops_every_connection(pool: PgPool) 
     })
     .await;
     let second = second.unwrap();
-    wait_for("a job after the cut", Duration::from_secs(15), async || status_of(&admin, second).await.0 == "succeeded").await;
+    wait_for("a job after the cut", Duration::from_secs(15), async || status_of(&admin, second).await.0 == "succeeded")
+        .await;
     assert_eq!(probes(&admin, "after").await, 1);
     stop.send(true).unwrap();
     worker.await.unwrap();

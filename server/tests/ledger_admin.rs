@@ -12,7 +12,8 @@ use support::{TestApp, access_token, audit_count, operator};
 use uuid::Uuid;
 
 async fn send(app: &TestApp, method: reqwest::Method, path: &str, body: &Value, bearer: &str) -> (u16, Value) {
-    let response = app.client.request(method, app.url(path)).bearer_auth(bearer).json(body).send().await.expect("request sent");
+    let response =
+        app.client.request(method, app.url(path)).bearer_auth(bearer).json(body).send().await.expect("request sent");
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
     (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON body") })
@@ -59,38 +60,78 @@ async fn an_admins_changes_reach_the_tablets_and_are_audited(pool: PgPool) {
     assert_eq!(grower["farmerNo"], 41, "the demo has growers 1–40");
     assert_eq!(grower["phone"], "+919840012345");
     let grower_id = grower["id"].as_str().unwrap().to_string();
-    let (status, edited) = patch(&app, &format!("/api/v1/ledger/farmers/{grower_id}"), &json!({ "whatsapp": "+919840054321", "village": "Kanyakumari" }), &admin).await;
+    let (status, edited) = patch(
+        &app,
+        &format!("/api/v1/ledger/farmers/{grower_id}"),
+        &json!({ "whatsapp": "+919840054321", "village": "Kanyakumari" }),
+        &admin,
+    )
+    .await;
     assert_eq!(status, 200, "{edited}");
-    assert_eq!((edited["data"]["whatsapp"].as_str(), edited["data"]["nameTa"].as_str()), (Some("+919840054321"), Some("குமார்")));
-    let (status, numbered) = app.post_json("/api/v1/ledger/farmers", &json!({ "farmerNo": 500, "nameTa": "வள்ளி" }), Some(&admin)).await;
-    assert_eq!((status, numbered["data"]["farmerNo"].as_i64(), numbered["data"]["language"].as_str()), (201, Some(500), Some("ta")), "{numbered}");
+    assert_eq!(
+        (edited["data"]["whatsapp"].as_str(), edited["data"]["nameTa"].as_str()),
+        (Some("+919840054321"), Some("குமார்"))
+    );
+    let (status, numbered) =
+        app.post_json("/api/v1/ledger/farmers", &json!({ "farmerNo": 500, "nameTa": "வள்ளி" }), Some(&admin)).await;
+    assert_eq!(
+        (status, numbered["data"]["farmerNo"].as_i64(), numbered["data"]["language"].as_str()),
+        (201, Some(500), Some("ta")),
+        "{numbered}"
+    );
 
     // A flower type, a slot after the demo's 04:00–09:00, new terms, an advance.
-    let (status, flower) = app.post_json("/api/v1/ledger/flower-types", &json!({ "code": "tha", "nameEn": "Lotus", "nameTa": "தாமரை" }), Some(&admin)).await;
+    let (status, flower) = app
+        .post_json(
+            "/api/v1/ledger/flower-types",
+            &json!({ "code": "tha", "nameEn": "Lotus", "nameTa": "தாமரை" }),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(status, 201, "{flower}");
     assert_eq!(flower["data"]["code"], "THA");
     let flower_id = flower["data"]["id"].as_str().unwrap().to_string();
-    let (status, renamed) = patch(&app, &format!("/api/v1/ledger/flower-types/{flower_id}"), &json!({ "nameEn": "Lotus (pink)" }), &admin).await;
+    let (status, renamed) =
+        patch(&app, &format!("/api/v1/ledger/flower-types/{flower_id}"), &json!({ "nameEn": "Lotus (pink)" }), &admin)
+            .await;
     assert_eq!((status, renamed["data"]["nameEn"].as_str()), (200, Some("Lotus (pink)")), "{renamed}");
-    let (status, slot) = app.post_json("/api/v1/ledger/slots", &json!({ "startsAt": "09:00", "endsAt": "10:30" }), Some(&admin)).await;
+    let (status, slot) =
+        app.post_json("/api/v1/ledger/slots", &json!({ "startsAt": "09:00", "endsAt": "10:30" }), Some(&admin)).await;
     assert_eq!(status, 201, "{slot}");
     let slot_id = slot["data"]["id"].as_str().unwrap().to_string();
-    let (status, moved) = patch(&app, &format!("/api/v1/ledger/slots/{slot_id}"), &json!({ "endsAt": "11:00" }), &admin).await;
+    let (status, moved) =
+        patch(&app, &format!("/api/v1/ledger/slots/{slot_id}"), &json!({ "endsAt": "11:00" }), &admin).await;
     assert_eq!((status, moved["data"]["endsAt"].as_str()), (200, Some("11:00")), "{moved}");
     let (status, terms) = put(&app, "/api/v1/ledger/terms", &json!({ "commissionPercent": "8.5", "feePerEntry": "3", "feePerKg": 0.75, "maxEntryKg": "400", "backdateDays": 5 }), &admin).await;
     assert_eq!(status, 200, "{terms}");
     assert_eq!(terms["data"]["commissionPercent"], "8.50");
     let (status, advance) = app
-        .post_json("/api/v1/ledger/advances", &json!({ "farmerId": grower_id, "amount": "1500.50", "note": "seed money" }), Some(&admin))
+        .post_json(
+            "/api/v1/ledger/advances",
+            &json!({ "farmerId": grower_id, "amount": "1500.50", "note": "seed money" }),
+            Some(&admin),
+        )
         .await;
     assert_eq!(status, 201, "{advance}");
-    assert_eq!((advance["data"]["amount"].as_str(), advance["data"]["outstanding"].as_str()), (Some("1500.50"), Some("1500.50")));
+    assert_eq!(
+        (advance["data"]["amount"].as_str(), advance["data"]["outstanding"].as_str()),
+        (Some("1500.50"), Some("1500.50"))
+    );
 
     // The tablets see it all, with a version that moved once per change.
     let r = reference(&app, &staff).await;
     assert_eq!(version(&r), v0 + 9, "nine writes");
-    let farmer = r["farmers"].as_array().unwrap().iter().find(|f| f["id"] == grower_id.as_str()).expect("the new grower").clone();
-    assert_eq!((farmer["village"].as_str(), farmer["whatsapp"].as_str(), farmer["language"].as_str()), (Some("Kanyakumari"), Some("+919840054321"), Some("en")));
+    let farmer = r["farmers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == grower_id.as_str())
+        .expect("the new grower")
+        .clone();
+    assert_eq!(
+        (farmer["village"].as_str(), farmer["whatsapp"].as_str(), farmer["language"].as_str()),
+        (Some("Kanyakumari"), Some("+919840054321"), Some("en"))
+    );
     assert!(r["flowerTypes"].as_array().unwrap().iter().any(|f| f["code"] == "THA" && f["nameEn"] == "Lotus (pink)"));
     assert!(r["slots"].as_array().unwrap().iter().any(|s| s["startsAt"] == "09:00" && s["endsAt"] == "11:00"));
     assert_eq!(r["settings"]["commissionPercent"], "8.50");
@@ -111,7 +152,8 @@ async fn an_admins_changes_reach_the_tablets_and_are_audited(pool: PgPool) {
     assert_eq!((status, advances["data"].as_array().unwrap().len()), (200, 1), "{advances}");
 
     // A slot switched off leaves the tablets' list.
-    let (status, _) = patch(&app, &format!("/api/v1/ledger/slots/{slot_id}"), &json!({ "active": false }), &admin).await;
+    let (status, _) =
+        patch(&app, &format!("/api/v1/ledger/slots/{slot_id}"), &json!({ "active": false }), &admin).await;
     assert_eq!(status, 200);
     let r = reference(&app, &staff).await;
     assert_eq!(r["slots"].as_array().unwrap().len(), 5);
@@ -129,7 +171,11 @@ async fn an_admins_changes_reach_the_tablets_and_are_audited(pool: PgPool) {
         assert_eq!(audit_count(&pool, action).await, n, "{action}");
     }
     let mut tx = operator(&pool).await;
-    let (before, after): (Value, Value) = sqlx::query_as("SELECT before, after FROM audit_log WHERE action = 'ledger.farmer.updated'").fetch_one(&mut *tx).await.unwrap();
+    let (before, after): (Value, Value) =
+        sqlx::query_as("SELECT before, after FROM audit_log WHERE action = 'ledger.farmer.updated'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     assert_eq!((before["village"].as_str(), after["village"].as_str()), (Some("Thovalai"), Some("Kanyakumari")));
 }
 
@@ -149,7 +195,11 @@ async fn only_admins_write(pool: PgPool) {
     let writes: Vec<(reqwest::Method, String, Value)> = vec![
         (reqwest::Method::POST, "/api/v1/ledger/farmers".into(), json!({ "nameEn": "Intruder" })),
         (reqwest::Method::PATCH, format!("/api/v1/ledger/farmers/{some_grower}"), json!({ "nameEn": "Renamed" })),
-        (reqwest::Method::POST, "/api/v1/ledger/flower-types".into(), json!({ "code": "XYZ", "nameEn": "X", "nameTa": "எக்ஸ்" })),
+        (
+            reqwest::Method::POST,
+            "/api/v1/ledger/flower-types".into(),
+            json!({ "code": "XYZ", "nameEn": "X", "nameTa": "எக்ஸ்" }),
+        ),
         (reqwest::Method::PATCH, format!("/api/v1/ledger/flower-types/{some_flower}"), json!({ "nameEn": "Renamed" })),
         (reqwest::Method::POST, "/api/v1/ledger/slots".into(), json!({ "startsAt": "12:00", "endsAt": "13:00" })),
         (reqwest::Method::PATCH, format!("/api/v1/ledger/slots/{some_slot}"), json!({ "active": false })),
@@ -163,13 +213,26 @@ async fn only_admins_write(pool: PgPool) {
         }
     }
     // Growers read none of it; staff do not see the advances.
-    for path in ["/api/v1/ledger/farmers", "/api/v1/ledger/flower-types", "/api/v1/ledger/slots", "/api/v1/ledger/terms", "/api/v1/ledger/advances"] {
+    for path in [
+        "/api/v1/ledger/farmers",
+        "/api/v1/ledger/flower-types",
+        "/api/v1/ledger/slots",
+        "/api/v1/ledger/terms",
+        "/api/v1/ledger/advances",
+    ] {
         let (status, _) = app.get_json_as(path, &farmer).await;
         assert_eq!(status, 403, "{path}");
     }
     let (status, _) = app.get_json_as("/api/v1/ledger/advances", &staff).await;
     assert_eq!(status, 403);
-    for action in ["ledger.farmer.created", "ledger.farmer.updated", "ledger.flower_type.created", "ledger.slot.created", "ledger.terms.updated", "ledger.advance.given"] {
+    for action in [
+        "ledger.farmer.created",
+        "ledger.farmer.updated",
+        "ledger.flower_type.created",
+        "ledger.slot.created",
+        "ledger.terms.updated",
+        "ledger.advance.given",
+    ] {
         assert_eq!(audit_count(&pool, action).await, 0, "{action}");
     }
 }
@@ -189,7 +252,10 @@ async fn bad_input_is_named_field_by_field(pool: PgPool) {
     names_field(post("/api/v1/ledger/farmers", json!({ "nameEn": "  ", "nameTa": "" })).await, "nameEn");
     names_field(post("/api/v1/ledger/farmers", json!({})).await, "nameTa");
     names_field(post("/api/v1/ledger/farmers", json!({ "nameEn": "A", "phone": "12345" })).await, "phone");
-    names_field(post("/api/v1/ledger/farmers", json!({ "nameEn": "A", "whatsapp": "+91 98400 1234x" })).await, "whatsapp");
+    names_field(
+        post("/api/v1/ledger/farmers", json!({ "nameEn": "A", "whatsapp": "+91 98400 1234x" })).await,
+        "whatsapp",
+    );
     names_field(post("/api/v1/ledger/farmers", json!({ "nameEn": "A", "language": "fr" })).await, "language");
     names_field(post("/api/v1/ledger/farmers", json!({ "nameEn": "A", "farmerNo": -3 })).await, "farmerNo");
     names_field(post("/api/v1/ledger/farmers", json!({ "nameEn": "A", "farmerNo": "seven" })).await, "farmerNo");
@@ -201,18 +267,31 @@ async fn bad_input_is_named_field_by_field(pool: PgPool) {
     let first = growers["data"][0]["id"].as_str().unwrap().to_string();
     let (status, _) = patch(&app, &format!("/api/v1/ledger/farmers/{first}"), &json!({ "farmerNo": 2 }), &admin).await;
     assert_eq!(status, 409);
-    names_field(patch(&app, &format!("/api/v1/ledger/farmers/{first}"), &json!({ "nameEn": "", "nameTa": "" }), &admin).await, "nameEn");
-    let (status, _) = patch(&app, &format!("/api/v1/ledger/farmers/{}", Uuid::now_v7()), &json!({ "nameEn": "Nobody" }), &admin).await;
+    names_field(
+        patch(&app, &format!("/api/v1/ledger/farmers/{first}"), &json!({ "nameEn": "", "nameTa": "" }), &admin).await,
+        "nameEn",
+    );
+    let (status, _) =
+        patch(&app, &format!("/api/v1/ledger/farmers/{}", Uuid::now_v7()), &json!({ "nameEn": "Nobody" }), &admin)
+            .await;
     assert_eq!(status, 404);
     names_field(patch(&app, "/api/v1/ledger/farmers/not-a-uuid", &json!({ "nameEn": "Nobody" }), &admin).await, "id");
 
     // Flower types.
     for bad in ["R", "R0SE", "TOOLONG", "மல்"] {
-        names_field(post("/api/v1/ledger/flower-types", json!({ "code": bad, "nameEn": "X", "nameTa": "எக்ஸ்" })).await, "code");
+        names_field(
+            post("/api/v1/ledger/flower-types", json!({ "code": bad, "nameEn": "X", "nameTa": "எக்ஸ்" })).await,
+            "code",
+        );
     }
     names_field(post("/api/v1/ledger/flower-types", json!({ "code": "NEW", "nameEn": "New" })).await, "nameTa");
-    names_field(post("/api/v1/ledger/flower-types", json!({ "code": "NEW", "nameEn": " ", "nameTa": "புது" })).await, "nameEn");
-    let (status, body) = post("/api/v1/ledger/flower-types", json!({ "code": "jas", "nameEn": "Jasmine again", "nameTa": "மல்லி" })).await;
+    names_field(
+        post("/api/v1/ledger/flower-types", json!({ "code": "NEW", "nameEn": " ", "nameTa": "புது" })).await,
+        "nameEn",
+    );
+    let (status, body) =
+        post("/api/v1/ledger/flower-types", json!({ "code": "jas", "nameEn": "Jasmine again", "nameTa": "மல்லி" }))
+            .await;
     assert_eq!(status, 409, "{body}");
     assert!(body["error"]["fields"]["code"].is_string(), "{body}");
 
@@ -230,14 +309,18 @@ async fn bad_input_is_named_field_by_field(pool: PgPool) {
 
     // Terms.
     for bad in [json!("101"), json!("-1"), json!("abc"), json!(101), json!("10.125")] {
-        names_field(put(&app, "/api/v1/ledger/terms", &json!({ "commissionPercent": bad }), &admin).await, "commissionPercent");
+        names_field(
+            put(&app, "/api/v1/ledger/terms", &json!({ "commissionPercent": bad }), &admin).await,
+            "commissionPercent",
+        );
     }
     names_field(put(&app, "/api/v1/ledger/terms", &json!({ "feePerEntry": "-2" }), &admin).await, "feePerEntry");
     names_field(put(&app, "/api/v1/ledger/terms", &json!({ "feePerKg": -0.5 }), &admin).await, "feePerKg");
     names_field(put(&app, "/api/v1/ledger/terms", &json!({ "maxEntryKg": "0" }), &admin).await, "maxEntryKg");
     names_field(put(&app, "/api/v1/ledger/terms", &json!({ "backdateDays": 32 }), &admin).await, "backdateDays");
     // One bad field refuses the whole change.
-    let (status, body) = put(&app, "/api/v1/ledger/terms", &json!({ "commissionPercent": "5", "feePerEntry": "x" }), &admin).await;
+    let (status, body) =
+        put(&app, "/api/v1/ledger/terms", &json!({ "commissionPercent": "5", "feePerEntry": "x" }), &admin).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(reference(&app, &staff).await["settings"]["commissionPercent"], "10.00");
 
@@ -246,17 +329,39 @@ async fn bad_input_is_named_field_by_field(pool: PgPool) {
         names_field(post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": bad })).await, "amount");
     }
     names_field(post("/api/v1/ledger/advances", json!({ "farmerId": first })).await, "amount");
-    names_field(post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "note": "n".repeat(501) })).await, "note");
-    names_field(post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "givenOn": "yesterday" })).await, "givenOn");
-    names_field(post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "givenOn": "2999-01-01" })).await, "givenOn");
-    names_field(post("/api/v1/ledger/advances", json!({ "farmerId": Uuid::now_v7(), "amount": "100" })).await, "farmerId");
+    names_field(
+        post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "note": "n".repeat(501) })).await,
+        "note",
+    );
+    names_field(
+        post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "givenOn": "yesterday" })).await,
+        "givenOn",
+    );
+    names_field(
+        post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "givenOn": "2999-01-01" })).await,
+        "givenOn",
+    );
+    names_field(
+        post("/api/v1/ledger/advances", json!({ "farmerId": Uuid::now_v7(), "amount": "100" })).await,
+        "farmerId",
+    );
     names_field(post("/api/v1/ledger/advances", json!({ "farmerId": "nope", "amount": "100" })).await, "farmerId");
     // Unknown fields are refused rather than ignored.
-    names_field(post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "extra": 1 })).await, "body");
+    names_field(
+        post("/api/v1/ledger/advances", json!({ "farmerId": first, "amount": "100", "extra": 1 })).await,
+        "body",
+    );
 
     // Nothing was written.
     assert_eq!(version(&reference(&app, &staff).await), v0);
-    for action in ["ledger.farmer.created", "ledger.farmer.updated", "ledger.flower_type.created", "ledger.slot.created", "ledger.terms.updated", "ledger.advance.given"] {
+    for action in [
+        "ledger.farmer.created",
+        "ledger.farmer.updated",
+        "ledger.flower_type.created",
+        "ledger.slot.created",
+        "ledger.terms.updated",
+        "ledger.advance.given",
+    ] {
         assert_eq!(audit_count(&pool, action).await, 0, "{action}");
     }
 }
@@ -268,11 +373,13 @@ async fn another_markets_growers_are_out_of_sight(pool: PgPool) {
     // A second market, with a grower of its own.
     let (other_tenant, other_grower) = (Uuid::now_v7(), Uuid::now_v7());
     let mut tx = operator(&pool).await;
-    sqlx::query("INSERT INTO tenants (id, slug, name, kind) VALUES ($1, 'thovalai', 'Thovalai flower market', 'market')")
-        .bind(other_tenant)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO tenants (id, slug, name, kind) VALUES ($1, 'thovalai', 'Thovalai flower market', 'market')",
+    )
+    .bind(other_tenant)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     sqlx::query("INSERT INTO ledger_farmers (tenant_id, id, farmer_no, name_en) VALUES ($1, $2, 900, 'Elsewhere')")
         .bind(other_tenant)
         .bind(other_grower)
@@ -281,16 +388,27 @@ async fn another_markets_growers_are_out_of_sight(pool: PgPool) {
         .unwrap();
     tx.commit().await.unwrap();
 
-    let (status, _) = patch(&app, &format!("/api/v1/ledger/farmers/{other_grower}"), &json!({ "nameEn": "Taken over" }), &admin).await;
+    let (status, _) =
+        patch(&app, &format!("/api/v1/ledger/farmers/{other_grower}"), &json!({ "nameEn": "Taken over" }), &admin)
+            .await;
     assert_eq!(status, 404);
-    names_field(app.post_json("/api/v1/ledger/advances", &json!({ "farmerId": other_grower, "amount": "100" }), Some(&admin)).await, "farmerId");
+    names_field(
+        app.post_json("/api/v1/ledger/advances", &json!({ "farmerId": other_grower, "amount": "100" }), Some(&admin))
+            .await,
+        "farmerId",
+    );
     let (_, listed) = app.get_json_as("/api/v1/ledger/farmers?q=Elsewhere", &admin).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 0);
     // Their number is theirs: this market may use 900 too.
-    let (status, body) = app.post_json("/api/v1/ledger/farmers", &json!({ "farmerNo": 900, "nameEn": "Here" }), Some(&admin)).await;
+    let (status, body) =
+        app.post_json("/api/v1/ledger/farmers", &json!({ "farmerNo": 900, "nameEn": "Here" }), Some(&admin)).await;
     assert_eq!(status, 201, "{body}");
     let mut tx = operator(&pool).await;
-    let name: String = sqlx::query_scalar("SELECT name_en FROM ledger_farmers WHERE id = $1").bind(other_grower).fetch_one(&mut *tx).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT name_en FROM ledger_farmers WHERE id = $1")
+        .bind(other_grower)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(name, "Elsewhere");
 
     // A store's admin has no ledger at all.
@@ -305,7 +423,14 @@ async fn the_admin_screens_render_in_both_languages(pool: PgPool) {
     let admin = access_token(&app, "admin@malar.demo").await;
     let staff = access_token(&app, "staff@malar.demo").await;
     let as_admin = format!("mandi_session={admin}");
-    for path in ["/ledger/admin", "/ledger/admin/growers", "/ledger/admin/flowers", "/ledger/admin/slots", "/ledger/admin/terms", "/ledger/admin/advances"] {
+    for path in [
+        "/ledger/admin",
+        "/ledger/admin/growers",
+        "/ledger/admin/flowers",
+        "/ledger/admin/slots",
+        "/ledger/admin/terms",
+        "/ledger/admin/advances",
+    ] {
         let page = app.get_html_with_cookies(path, &as_admin).await;
         assert_eq!(page.status().as_u16(), 200, "{path}");
     }
@@ -313,10 +438,20 @@ async fn the_admin_screens_render_in_both_languages(pool: PgPool) {
     assert!(html.contains("data-testid=\"grower-form\""), "the admin gets the form");
     assert!(html.contains("data-testid=\"error-phone\""));
     assert!(html.contains("grower-row"));
-    let html = app.get_html_with_cookies("/ledger/admin/terms", &format!("{as_admin}; mandi_lang=ta")).await.text().await.unwrap();
+    let html = app
+        .get_html_with_cookies("/ledger/admin/terms", &format!("{as_admin}; mandi_lang=ta"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("சந்தை விதிமுறைகள்"), "in Tamil");
     assert!(html.contains("value=\"10.00\""), "the current commission");
     // Staff see the lists, without the forms.
-    let html = app.get_html_with_cookies("/ledger/admin/flowers", &format!("mandi_session={staff}")).await.text().await.unwrap();
+    let html = app
+        .get_html_with_cookies("/ledger/admin/flowers", &format!("mandi_session={staff}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("flower-row") && !html.contains("flower-form"));
 }

@@ -13,14 +13,19 @@ use uuid::Uuid;
 fn morning() -> String {
     let ist = FixedOffset::east_opt(19_800).unwrap();
     let now = Utc::now();
-    let at = ist.from_local_datetime(&now.with_timezone(&ist).date_naive().and_time(NaiveTime::from_hms_opt(6, 15, 0).unwrap())).unwrap().with_timezone(&Utc);
+    let at = ist
+        .from_local_datetime(&now.with_timezone(&ist).date_naive().and_time(NaiveTime::from_hms_opt(6, 15, 0).unwrap()))
+        .unwrap()
+        .with_timezone(&Utc);
     (if at > now { at - Duration::days(1) } else { at }).to_rfc3339()
 }
 
 async fn ids(pool: &PgPool, table: &str) -> (Vec<String>, Vec<String>) {
     let mut tx = operator(pool).await;
-    let farmers: Vec<Uuid> = sqlx::query_scalar(&format!("SELECT id FROM {table} ORDER BY 1 LIMIT 5")).fetch_all(&mut *tx).await.unwrap();
-    let flowers: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM ledger_flower_types ORDER BY 1").fetch_all(&mut *tx).await.unwrap();
+    let farmers: Vec<Uuid> =
+        sqlx::query_scalar(&format!("SELECT id FROM {table} ORDER BY 1 LIMIT 5")).fetch_all(&mut *tx).await.unwrap();
+    let flowers: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM ledger_flower_types ORDER BY 1").fetch_all(&mut *tx).await.unwrap();
     (farmers.iter().map(Uuid::to_string).collect(), flowers.iter().map(Uuid::to_string).collect())
 }
 
@@ -30,25 +35,43 @@ fn batch(n: usize, farmers: &[String], flowers: &[String]) -> (Vec<Uuid>, Vec<Va
     let mutations = ids
         .iter()
         .enumerate()
-        .map(|(i, id)| json!({ "mutationId": i + 1, "op": "create", "entry": {
+        .map(|(i, id)| {
+            json!({ "mutationId": i + 1, "op": "create", "entry": {
             "clientId": id, "farmerId": farmers[i % farmers.len()], "flowerTypeId": flowers[i % flowers.len()],
-            "quantityKg": format!("{}.{:03}", 1 + i % 40, i % 1000), "recordedAt": at } }))
+            "quantityKg": format!("{}.{:03}", 1 + i % 40, i % 1000), "recordedAt": at } })
+        })
         .collect();
     (ids, mutations)
 }
 
 async fn stored(pool: &PgPool, ids: &[Uuid]) -> (i64, i64) {
     let mut tx = operator(pool).await;
-    sqlx::query_as("SELECT count(*), count(DISTINCT client_id) FROM ledger_entries WHERE client_id = ANY($1)").bind(ids).fetch_one(&mut *tx).await.unwrap()
+    sqlx::query_as("SELECT count(*), count(DISTINCT client_id) FROM ledger_entries WHERE client_id = ANY($1)")
+        .bind(ids)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
 }
 
 async fn last_mutation(pool: &PgPool, device: Uuid) -> i64 {
     let mut tx = operator(pool).await;
-    sqlx::query_scalar("SELECT last_mutation_id FROM ledger_devices WHERE device_id = $1").bind(device).fetch_one(&mut *tx).await.unwrap()
+    sqlx::query_scalar("SELECT last_mutation_id FROM ledger_devices WHERE device_id = $1")
+        .bind(device)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
 }
 
 async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let r: Value = client.post(format!("{base}/api/v1/auth/login")).json(&json!({ "email": email, "password": "mandi-demo" })).send().await.unwrap().json().await.unwrap();
+    let r: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": "mandi-demo" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     r["data"]["accessToken"].as_str().unwrap().to_string()
 }
 
@@ -63,7 +86,8 @@ async fn the_server_killed_during_a_push_loses_and_doubles_nothing(pool: PgPool)
     let device = Uuid::now_v7();
     let body = json!({ "deviceId": device, "mutations": mutations });
     let sending = {
-        let (client, url, token, body) = (client.clone(), first.url("/api/v1/ledger/sync"), token.clone(), body.clone());
+        let (client, url, token, body) =
+            (client.clone(), first.url("/api/v1/ledger/sync"), token.clone(), body.clone());
         tokio::spawn(async move { client.post(url).bearer_auth(token).json(&body).send().await })
     };
     tokio::time::sleep(std::time::Duration::from_millis(60)).await;
@@ -75,7 +99,16 @@ async fn the_server_killed_during_a_push_loses_and_doubles_nothing(pool: PgPool)
     // The tablet sends the batch again to the restarted server.
     let second = ServerProcess::start(&url, &[]).await;
     let token = login(&client, &second.url(""), "staff@malar.demo").await;
-    let r: Value = client.post(second.url("/api/v1/ledger/sync")).bearer_auth(&token).json(&body).send().await.unwrap().json().await.unwrap();
+    let r: Value = client
+        .post(second.url("/api/v1/ledger/sync"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let results = r["data"]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1000);
     assert!(results.iter().all(|x| x["status"] == "applied" || x["status"] == "duplicate"), "{}", results[0]);
@@ -116,9 +149,13 @@ async fn the_same_batch_sent_twice_at_once_is_stored_once(pool: PgPool) {
     let (farmers, flowers) = ids(&pool, "ledger_farmers").await;
     let (entry_ids, mutations) = batch(300, &farmers, &flowers);
     let body = json!({ "deviceId": Uuid::now_v7(), "mutations": mutations });
-    let (a, b) = tokio::join!(app.post_json("/api/v1/ledger/sync", &body, Some(&token)), app.post_json("/api/v1/ledger/sync", &body, Some(&token)));
+    let (a, b) = tokio::join!(
+        app.post_json("/api/v1/ledger/sync", &body, Some(&token)),
+        app.post_json("/api/v1/ledger/sync", &body, Some(&token))
+    );
     assert_eq!((a.0, b.0), (200, 200));
-    let count = |r: &Value, s: &str| r["data"]["results"].as_array().unwrap().iter().filter(|x| x["status"] == s).count();
+    let count =
+        |r: &Value, s: &str| r["data"]["results"].as_array().unwrap().iter().filter(|x| x["status"] == s).count();
     assert_eq!(count(&a.1, "applied") + count(&b.1, "applied"), 300);
     assert_eq!(count(&a.1, "duplicate") + count(&b.1, "duplicate"), 300);
     assert_eq!(stored(&pool, &entry_ids).await, (300, 300));
@@ -141,7 +178,12 @@ async fn every_ledger_table_is_isolated_by_tenant_and_the_default_partitions_sta
     let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM ledger_entries").fetch_one(&pool).await.unwrap();
     assert_eq!(visible, 0);
     let mut tx = operator(&pool).await;
-    let stray: i64 = sqlx::query_scalar("SELECT (SELECT count(*) FROM ledger_entries_default) + (SELECT count(*) FROM ledger_entry_history_default)").fetch_one(&mut *tx).await.unwrap();
+    let stray: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM ledger_entries_default) + (SELECT count(*) FROM ledger_entry_history_default)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     assert_eq!(stray, 0);
     // Another market's people cannot see Malar's entries through the API either.
     drop(tx);
@@ -174,12 +216,18 @@ async fn entries_land_in_their_months_partition_prepared_ahead(pool: PgPool) {
     .execute(&mut *tx)
     .await
     .unwrap();
-    let (month, stray): (i64, i64) =
-        sqlx::query_as("SELECT (SELECT count(*) FROM ledger_entries_y2031m02), (SELECT count(*) FROM ledger_entries_default)").fetch_one(&mut *tx).await.unwrap();
+    let (month, stray): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM ledger_entries_y2031m02), (SELECT count(*) FROM ledger_entries_default)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     assert_eq!((month, stray), (1, 0));
-    let isolated: bool = sqlx::query_scalar("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = 'ledger_entries_y2031m02'")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let isolated: bool = sqlx::query_scalar(
+        "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = 'ledger_entries_y2031m02'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     assert!(isolated);
 }

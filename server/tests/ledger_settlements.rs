@@ -8,7 +8,7 @@ mod support;
 
 use app::domain::kilograms::Kg;
 use app::domain::money::Money;
-use app::domain::settlement::{settle, MarketTerms, OutstandingAdvance};
+use app::domain::settlement::{MarketTerms, OutstandingAdvance, settle};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -33,19 +33,26 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     let day = demo_day();
 
     // Staff and growers do not generate.
-    let (status, _) = app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&staff)).await;
+    let (status, _) =
+        app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&staff)).await;
     assert_eq!(status, 403);
-    let (status, body) = app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": "2020-01-01" }), Some(&admin)).await;
+    let (status, body) =
+        app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": "2020-01-01" }), Some(&admin)).await;
     assert_eq!((status, body["error"]["fields"]["to"].is_string()), (400, true));
 
-    let (status, outcome) = app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&admin)).await;
+    let (status, outcome) =
+        app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&admin)).await;
     assert_eq!(status, 201, "{outcome}");
     let settlements = outcome["data"]["settlements"].as_array().unwrap().clone();
     assert_eq!(settlements.len(), 40, "every demo grower had entries this morning");
     assert_eq!(audit_count(&pool, "ledger.settlement.generated").await, 1);
 
     // Each slip's figures are the domain's over that grower's entries.
-    let terms = MarketTerms { commission_percent: Decimal::TEN, fee_per_entry: Money::from_rupees(2), fee_per_kg: Money::parse("0.50").unwrap() };
+    let terms = MarketTerms {
+        commission_percent: Decimal::TEN,
+        fee_per_entry: Money::from_rupees(2),
+        fee_per_kg: Money::parse("0.50").unwrap(),
+    };
     let mut tx = operator(&pool).await;
     for s in &settlements {
         let rows: Vec<(Decimal, Decimal)> = sqlx::query_as("SELECT rate, quantity_kg FROM ledger_entries WHERE ledger_entry_settlement(tenant_id, farmer_id, market_date, change_seq, status) = $1::uuid")
@@ -53,9 +60,14 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
             .fetch_all(&mut *tx)
             .await
             .unwrap();
-        let lines: Vec<(Money, Kg)> = rows.iter().map(|(r, q)| (Money::from_decimal(*r), Kg::from_decimal(*q).unwrap())).collect();
+        let lines: Vec<(Money, Kg)> =
+            rows.iter().map(|(r, q)| (Money::from_decimal(*r), Kg::from_decimal(*q).unwrap())).collect();
         let advances: Vec<OutstandingAdvance> = if s["farmerNo"] == 1 {
-            vec![OutstandingAdvance { id: Uuid::nil(), given_on: chrono::NaiveDate::MIN, outstanding: Money::from_rupees(2000) }]
+            vec![OutstandingAdvance {
+                id: Uuid::nil(),
+                given_on: chrono::NaiveDate::MIN,
+                outstanding: Money::from_rupees(2000),
+            }]
         } else {
             vec![]
         };
@@ -77,11 +89,13 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
         .await
         .unwrap();
     assert_eq!(unsettled, 0);
-    let entry: Uuid = sqlx::query_scalar("SELECT client_id FROM ledger_entries LIMIT 1").fetch_one(&mut *tx).await.unwrap();
+    let entry: Uuid =
+        sqlx::query_scalar("SELECT client_id FROM ledger_entries LIMIT 1").fetch_one(&mut *tx).await.unwrap();
     drop(tx);
 
     // Nothing is settled twice, and a settled entry is locked.
-    let (_, again) = app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&admin)).await;
+    let (_, again) =
+        app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&admin)).await;
     assert_eq!(again["data"]["settlements"].as_array().unwrap().len(), 0);
     let (_, edit) = app
         .post_json(
@@ -98,7 +112,11 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     let other_id = settlements.iter().find(|s| s["farmerNo"] == 2).unwrap()["id"].as_str().unwrap();
     assert!(money(&own["advanceRecovered"]) > Decimal::ZERO);
     let mut tx = operator(&pool).await;
-    let outstanding: Decimal = sqlx::query_scalar("SELECT sum(outstanding) FROM ledger_advance_balances WHERE kind = 'advance'").fetch_one(&mut *tx).await.unwrap();
+    let outstanding: Decimal =
+        sqlx::query_scalar("SELECT sum(outstanding) FROM ledger_advance_balances WHERE kind = 'advance'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     assert_eq!(outstanding, Decimal::from(2000) - money(&own["advanceRecovered"]));
     drop(tx);
 
@@ -106,29 +124,41 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     let (status, slip) = app.get_json_as(&format!("/api/v1/ledger/settlements/{own_id}"), &farmer).await;
     assert_eq!(status, 200, "{slip}");
     assert!(!slip["data"]["lines"].as_array().unwrap().is_empty());
-    assert!(slip["data"]["lines"][0]["flowerTa"].as_str().unwrap().chars().any(|c| ('\u{0B80}'..='\u{0BFF}').contains(&c)));
+    assert!(
+        slip["data"]["lines"][0]["flowerTa"].as_str().unwrap().chars().any(|c| ('\u{0B80}'..='\u{0BFF}').contains(&c))
+    );
     // The slip's lines are the entries the settlement took, per flower and rate.
     let lines = slip["data"]["lines"].as_array().unwrap();
     assert_eq!(lines.iter().map(|l| money(&l["amount"])).sum::<Decimal>(), money(&own["gross"]), "{slip}");
-    assert_eq!(lines.iter().map(|l| l["entryCount"].as_u64().unwrap()).sum::<u64>(), own["entryCount"].as_u64().unwrap());
+    assert_eq!(
+        lines.iter().map(|l| l["entryCount"].as_u64().unwrap()).sum::<u64>(),
+        own["entryCount"].as_u64().unwrap()
+    );
     let (status, _) = app.get_json_as(&format!("/api/v1/ledger/settlements/{other_id}"), &farmer).await;
     assert_eq!(status, 404);
     let (_, listed) = app.get_json_as("/api/v1/ledger/settlements", &farmer).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
-    let (status, _) = app.post_json(&format!("/api/v1/ledger/settlements/{other_id}/approve"), &json!({}), Some(&farmer)).await;
+    let (status, _) =
+        app.post_json(&format!("/api/v1/ledger/settlements/{other_id}/approve"), &json!({}), Some(&farmer)).await;
     assert_eq!(status, 404);
     // Not approved: not payable.
-    let (status, _) = app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/paid"), &json!({ "method": "cash" }), Some(&admin)).await;
+    let (status, _) = app
+        .post_json(&format!("/api/v1/ledger/settlements/{own_id}/paid"), &json!({ "method": "cash" }), Some(&admin))
+        .await;
     assert_eq!(status, 409);
 
     // The grower approves: the slip goes out on WhatsApp, in Tamil, with a link.
-    let (status, approved) = app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/approve"), &json!({}), Some(&farmer)).await;
+    let (status, approved) =
+        app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/approve"), &json!({}), Some(&farmer)).await;
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["data"]["settlement"]["status"], "approved");
     assert_eq!(approved["data"]["approvals"][0]["role"], "farmer");
     let mut tx = operator(&pool).await;
     let (channel, language, body): (String, String, String) =
-        sqlx::query_as("SELECT channel, language, body FROM notification_outbox WHERE template = 'ledger_settlement'").fetch_one(&mut *tx).await.unwrap();
+        sqlx::query_as("SELECT channel, language, body FROM notification_outbox WHERE template = 'ledger_settlement'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     drop(tx);
     assert_eq!((channel.as_str(), language.as_str()), ("whatsapp", "ta"));
     assert!(body.contains("நிகரத் தொகை") && body.contains(own["number"].as_str().unwrap()), "{body}");
@@ -136,11 +166,16 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     let token = link.rsplit('/').next().unwrap();
     assert!(link.contains("/ledger/slip/"), "{link}");
     // Staff approve too: the approval is added, the message is not sent twice.
-    let (status, twice) = app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/approve"), &json!({}), Some(&staff)).await;
+    let (status, twice) =
+        app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/approve"), &json!({}), Some(&staff)).await;
     assert_eq!(status, 200);
     assert_eq!(twice["data"]["approvals"].as_array().unwrap().len(), 2);
     let mut tx = operator(&pool).await;
-    let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_outbox WHERE template = 'ledger_settlement'").fetch_one(&mut *tx).await.unwrap();
+    let messages: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notification_outbox WHERE template = 'ledger_settlement'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     assert_eq!(messages, 1);
     drop(tx);
     // The sandbox delivers it; the settlement shows the status.
@@ -160,15 +195,25 @@ async fn a_market_day_settles_by_the_rules_and_the_slip_reaches_the_grower(pool:
     assert_eq!(status, 404);
 
     // Paid, once; a paid settlement is not approved again.
-    let (status, body) = app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/paid"), &json!({ "method": "gold" }), Some(&admin)).await;
+    let (status, body) = app
+        .post_json(&format!("/api/v1/ledger/settlements/{own_id}/paid"), &json!({ "method": "gold" }), Some(&admin))
+        .await;
     assert_eq!((status, body["error"]["fields"]["method"].is_string()), (400, true));
-    let (status, paid) = app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/paid"), &json!({ "method": "upi", "reference": "UPI-42" }), Some(&admin)).await;
+    let (status, paid) = app
+        .post_json(
+            &format!("/api/v1/ledger/settlements/{own_id}/paid"),
+            &json!({ "method": "upi", "reference": "UPI-42" }),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(status, 200, "{paid}");
     assert_eq!(paid["data"]["status"], "paid");
-    let (status, _) = app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/approve"), &json!({}), Some(&staff)).await;
+    let (status, _) =
+        app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/approve"), &json!({}), Some(&staff)).await;
     assert_eq!(status, 409);
     // A message that did not fail is not resent.
-    let (status, _) = app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/resend"), &json!({}), Some(&staff)).await;
+    let (status, _) =
+        app.post_json(&format!("/api/v1/ledger/settlements/{own_id}/resend"), &json!({}), Some(&staff)).await;
     assert_eq!(status, 409);
 }
 
@@ -180,26 +225,40 @@ async fn deductions_beyond_gross_are_carried_forward_not_lost(pool: PgPool) {
     // A market whose fees exceed what a small load earns.
     let mut tx = operator(&pool).await;
     sqlx::query("UPDATE ledger_settings SET fee_per_kg = 5000").execute(&mut *tx).await.unwrap();
-    let farmer: Uuid = sqlx::query_scalar("SELECT id FROM ledger_farmers WHERE farmer_no = 2").fetch_one(&mut *tx).await.unwrap();
+    let farmer: Uuid =
+        sqlx::query_scalar("SELECT id FROM ledger_farmers WHERE farmer_no = 2").fetch_one(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    let (status, outcome) = app.post_json("/api/v1/ledger/settlements", &json!({ "farmerId": farmer, "from": day, "to": day }), Some(&admin)).await;
+    let (status, outcome) = app
+        .post_json("/api/v1/ledger/settlements", &json!({ "farmerId": farmer, "from": day, "to": day }), Some(&admin))
+        .await;
     assert_eq!(status, 201, "{outcome}");
     let s = &outcome["data"]["settlements"][0];
     assert_eq!(money(&s["netPayable"]), Decimal::ZERO);
     assert!(money(&s["shortfall"]) > Decimal::ZERO);
     let mut tx = operator(&pool).await;
-    let carried: Decimal = sqlx::query_scalar("SELECT amount FROM ledger_advances WHERE kind = 'carry_forward' AND farmer_id = $1")
-        .bind(farmer)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let carried: Decimal =
+        sqlx::query_scalar("SELECT amount FROM ledger_advances WHERE kind = 'carry_forward' AND farmer_id = $1")
+            .bind(farmer)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     assert_eq!(carried, money(&s["shortfall"]));
     // Unknown growers and bad ids are named.
     drop(tx);
-    let (status, body) = app.post_json("/api/v1/ledger/settlements", &json!({ "farmerId": Uuid::now_v7(), "from": day, "to": day }), Some(&admin)).await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/ledger/settlements",
+            &json!({ "farmerId": Uuid::now_v7(), "from": day, "to": day }),
+            Some(&admin),
+        )
+        .await;
     assert_eq!((status, body["error"]["fields"]["farmerId"].is_string()), (400, true));
-    let (status, _) = app.post_json("/api/v1/ledger/settlements", &json!({ "farmerId": "nine", "from": day, "to": day }), Some(&admin)).await;
+    let (status, _) = app
+        .post_json("/api/v1/ledger/settlements", &json!({ "farmerId": "nine", "from": day, "to": day }), Some(&admin))
+        .await;
     assert_eq!(status, 400);
-    let (status, _) = app.post_json("/api/v1/ledger/settlements", &json!({ "from": "2026-01-01", "to": "2026-12-31" }), Some(&admin)).await;
+    let (status, _) = app
+        .post_json("/api/v1/ledger/settlements", &json!({ "from": "2026-01-01", "to": "2026-12-31" }), Some(&admin))
+        .await;
     assert_eq!(status, 400);
 }

@@ -57,7 +57,8 @@ async fn events_are_numbered_once_committed_and_publishers_do_not_queue(pool: Pg
     // Committed but not yet numbered: no reader sees it.
     assert!(numbered(&pool, &topic).await.is_empty());
     // Numbering does not wait for the transaction still running, and skips it.
-    let numbering = tokio::time::timeout(Duration::from_secs(5), number(&pool)).await.expect("numbering waited for a publisher");
+    let numbering =
+        tokio::time::timeout(Duration::from_secs(5), number(&pool)).await.expect("numbering waited for a publisher");
     assert_eq!(numbering, 1);
     let seen = numbered(&pool, &topic).await;
     assert_eq!(seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["committed first"]);
@@ -115,7 +116,8 @@ async fn concurrent_publishers_and_numberers_give_each_event_one_number_in_order
     let first = seen[0].0;
     assert!(seen.iter().enumerate().all(|(i, (seq, _))| *seq == first + i as i64), "numbers without gaps or repeats");
     for p in 0..8 {
-        let mine: Vec<&str> = seen.iter().map(|(_, n)| n.as_str()).filter(|n| n.starts_with(&format!("{p}:"))).collect();
+        let mine: Vec<&str> =
+            seen.iter().map(|(_, n)| n.as_str()).filter(|n| n.starts_with(&format!("{p}:"))).collect();
         let mut sorted = mine.clone();
         sorted.sort();
         assert_eq!(mine, sorted, "publisher {p}'s events in the order it committed them");
@@ -148,8 +150,14 @@ async fn each_topic_is_readable_only_by_whom_it_concerns(pool: PgPool) {
 
     assert_eq!(SseClient::connect(&url("me"), None, None).await.err().unwrap().0, 401);
     assert_eq!(SseClient::connect(&url("ops"), Some(&customer), None).await.err().unwrap().0, 403);
-    assert_eq!(SseClient::connect(&url(&format!("user:{other_customer}")), Some(&customer), None).await.err().unwrap().0, 403);
-    assert_eq!(SseClient::connect(&url(&format!("tenant:{other_tenant}:ops")), Some(&ops), None).await.err().unwrap().0, 403);
+    assert_eq!(
+        SseClient::connect(&url(&format!("user:{other_customer}")), Some(&customer), None).await.err().unwrap().0,
+        403
+    );
+    assert_eq!(
+        SseClient::connect(&url(&format!("tenant:{other_tenant}:ops")), Some(&ops), None).await.err().unwrap().0,
+        403
+    );
     let (status, body) = SseClient::connect(&url("orders-of-everyone"), Some(&ops), None).await.err().unwrap();
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("VALIDATION_FAILED")));
     assert_eq!(SseClient::connect(&app.url("/api/v1/events"), Some(&ops), None).await.err().unwrap().0, 400);
@@ -293,7 +301,9 @@ async fn a_stream_ends_when_the_token_it_was_opened_with_expires(pool: PgPool) {
     let claims = keys.verify(&access_token(&app, "ops@greenharvest.demo").await).unwrap();
     let ttl = claims.exp - claims.iat;
     // The same session's token, issued so that it has three seconds left.
-    let (short, _) = keys.issue(claims.sub, claims.sid, &claims.tenant, claims.roles.clone(), support::now_secs() + 3 - ttl).unwrap();
+    let (short, _) = keys
+        .issue(claims.sub, claims.sid, &claims.tenant, claims.roles.clone(), support::now_secs() + 3 - ttl)
+        .unwrap();
     let mut stream = SseClient::connect(&app.url("/api/v1/events?topic=ops"), Some(&short), None).await.unwrap();
     let started = std::time::Instant::now();
     assert!(stream.next(WAIT).await.is_none(), "the stream ended");

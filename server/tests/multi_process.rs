@@ -53,13 +53,18 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(pool: Pg
     // Jobs that mostly sleep, so a worker is nearly always holding some: the kill must
     // land while the doomed process is mid-job, or there would be nothing to take over.
     const JOBS: i64 = 400;
-    let payloads: Vec<serde_json::Value> = (0..JOBS).map(|i| json!({ "label": format!("p{i}"), "sleepMs": 150 })).collect();
+    let payloads: Vec<serde_json::Value> =
+        (0..JOBS).map(|i| json!({ "label": format!("p{i}"), "sleepMs": 150 })).collect();
     app::jobs::enqueue_many(&pool, app::jobs::Queue::Maintenance, "diagnostics.probe", payloads).await.unwrap();
 
     let done = async || sqlx::query_scalar::<_, i64>("SELECT count(*) FROM job_probes").fetch_one(&pool).await.unwrap();
     wait_for("the batch to be under way", Duration::from_secs(30), async || done().await >= 40).await;
     wait_for("both workers mid-job", Duration::from_secs(30), async || {
-        sqlx::query_scalar::<_, i64>("SELECT count(DISTINCT lease_owner) FROM jobs WHERE status = 'running'").fetch_one(&pool).await.unwrap() == 2
+        sqlx::query_scalar::<_, i64>("SELECT count(DISTINCT lease_owner) FROM jobs WHERE status = 'running'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 2
     })
     .await;
     doomed.kill_hard();
@@ -67,15 +72,23 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(pool: Pg
         sqlx::query_as("SELECT id, lease_owner FROM jobs WHERE status = 'running'").fetch_all(&pool).await.unwrap();
 
     wait_for("every job", Duration::from_secs(90), async || {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM jobs WHERE status <> 'succeeded'").fetch_one(&pool).await.unwrap() == 0
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM jobs WHERE status <> 'succeeded'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 0
     })
     .await;
     let (effects, distinct, workers): (i64, i64, i64) =
-        sqlx::query_as("SELECT count(*), count(DISTINCT job_id), count(DISTINCT worker) FROM job_probes").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT count(*), count(DISTINCT job_id), count(DISTINCT worker) FROM job_probes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((effects, distinct), (JOBS, JOBS), "each job's effect exactly once");
     assert_eq!(workers, 2);
     // Only the survivor ran anything after the kill, so the last effect is its own.
-    let survivor_id: uuid::Uuid = sqlx::query_scalar("SELECT worker FROM job_probes ORDER BY id DESC LIMIT 1").fetch_one(&pool).await.unwrap();
+    let survivor_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT worker FROM job_probes ORDER BY id DESC LIMIT 1").fetch_one(&pool).await.unwrap();
     let orphaned: Vec<i64> = held.iter().filter(|(_, owner)| *owner != survivor_id).map(|(id, _)| *id).collect();
     assert!(!orphaned.is_empty(), "the killed worker held jobs when it died: {held:?}");
     let (retried, by_survivor): (i64, i64) = sqlx::query_as(
@@ -88,7 +101,11 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(pool: Pg
     .await
     .unwrap();
     let held_by_doomed = orphaned.len() as i64;
-    assert_eq!((retried, by_survivor), (held_by_doomed, held_by_doomed), "every job the killed worker held was taken over and done by the survivor");
+    assert_eq!(
+        (retried, by_survivor),
+        (held_by_doomed, held_by_doomed),
+        "every job the killed worker held was taken over and done by the survivor"
+    );
     drop(survivor);
 }
 
@@ -103,12 +120,23 @@ async fn the_server_killed_between_payment_and_confirmation(pool: PgPool) {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let shopper = token(&first, "customer@greenharvest.demo").await;
     let variant: String = {
-        let r: serde_json::Value = client.get(first.url("/api/v1/products?inStock=true&limit=1")).send().await.unwrap().json().await.unwrap();
+        let r: serde_json::Value =
+            client.get(first.url("/api/v1/products?inStock=true&limit=1")).send().await.unwrap().json().await.unwrap();
         let id = r["data"][0]["id"].as_str().unwrap().to_string();
-        let p: serde_json::Value = client.get(first.url(&format!("/api/v1/products/{id}"))).send().await.unwrap().json().await.unwrap();
-        p["data"]["variants"].as_array().unwrap().iter().find(|v| v["available"].as_i64().unwrap() > 0).unwrap()["id"].as_str().unwrap().to_string()
+        let p: serde_json::Value =
+            client.get(first.url(&format!("/api/v1/products/{id}"))).send().await.unwrap().json().await.unwrap();
+        p["data"]["variants"].as_array().unwrap().iter().find(|v| v["available"].as_i64().unwrap() > 0).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
-    let r = client.post(first.url("/api/v1/cart/items")).bearer_auth(&shopper).json(&json!({ "variantId": variant, "quantity": 1 })).send().await.unwrap();
+    let r = client
+        .post(first.url("/api/v1/cart/items"))
+        .bearer_auth(&shopper)
+        .json(&json!({ "variantId": variant, "quantity": 1 }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now())[0].key();
     let placed: serde_json::Value = client
@@ -122,33 +150,61 @@ async fn the_server_killed_between_payment_and_confirmation(pool: PgPool) {
         .await
         .unwrap();
     let order = placed["data"]["orderId"].as_str().unwrap().to_string();
-    let pay: serde_json::Value = client.post(first.url(&format!("/api/v1/orders/{order}/payment"))).bearer_auth(&shopper).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    let pay: serde_json::Value = client
+        .post(first.url(&format!("/api/v1/orders/{order}/payment")))
+        .bearer_auth(&shopper)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let gateway_order = pay["data"]["gatewayOrderId"].as_str().unwrap().to_string();
     // Webhooks a few seconds late; the browser never comes back.
-    let r = client.put(first.url("/sandbox/razorpay/behaviour")).json(&json!({ "delayMs": 4000, "skipCallback": true })).send().await.unwrap();
+    let r = client
+        .put(first.url("/sandbox/razorpay/behaviour"))
+        .json(&json!({ "delayMs": 4000, "skipCallback": true }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let r = client.post(first.url(&format!("/sandbox/razorpay/checkout/{gateway_order}/pay"))).form(&[("callback_url", "/payments/callback")]).send().await.unwrap();
+    let r = client
+        .post(first.url(&format!("/sandbox/razorpay/checkout/{gateway_order}/pay")))
+        .form(&[("callback_url", "/payments/callback")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     first.kill_hard();
 
     let mut ops = support::operator(&pool).await;
-    let state: String = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1::uuid").bind(&order).fetch_one(&mut *ops).await.unwrap();
+    let state: String = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1::uuid")
+        .bind(&order)
+        .fetch_one(&mut *ops)
+        .await
+        .unwrap();
     ops.commit().await.unwrap();
     assert_eq!(state, "pending_payment", "nothing confirmed the payment before the kill");
 
     let second = ServerProcess::start(&url, &[]).await;
     wait_for("the order paid by the surviving deliveries", Duration::from_secs(60), async || {
         let mut tx = support::operator(&pool).await;
-        let s: String = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1::uuid").bind(&order).fetch_one(&mut *tx).await.unwrap();
+        let s: String = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1::uuid")
+            .bind(&order)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         s == "paid"
     })
     .await;
     let mut tx = support::operator(&pool).await;
-    let (payments, captured): (i64, i64) = sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE disposition = 'captured') FROM payments")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let (payments, captured): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE disposition = 'captured') FROM payments")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     assert_eq!((payments, captured), (1, 1));
     drop(second);

@@ -28,9 +28,11 @@ async fn accepted(app: &TestApp) -> Vec<Value> {
 async fn notify(app: &TestApp, email: &str) -> (Uuid, Uuid) {
     let user = user_id(&app.pool, email).await;
     let mut tx = operator(&app.pool).await;
-    let ids = app::outbox::notify_person(&mut tx, None, user, "test_notice", vec!["42".into()], |lang| format!("{lang}: notice 42"))
-        .await
-        .unwrap();
+    let ids = app::outbox::notify_person(&mut tx, None, user, "test_notice", vec!["42".into()], |lang| {
+        format!("{lang}: notice 42")
+    })
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(ids.len(), 2);
     (ids[0], ids[1])
@@ -38,11 +40,13 @@ async fn notify(app: &TestApp, email: &str) -> (Uuid, Uuid) {
 
 async fn message(pool: &PgPool, id: Uuid) -> (String, String, i16, Option<String>, Option<String>) {
     let mut tx = operator(pool).await;
-    sqlx::query_as("SELECT channel, status, attempts, last_error, provider_message_id FROM notification_outbox WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT channel, status, attempts, last_error, provider_message_id FROM notification_outbox WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap()
 }
 
 async fn status_is(pool: &PgPool, id: Uuid, status: &str) -> bool {
@@ -58,8 +62,15 @@ async fn whatsapp_in_the_persons_language_then_delivered_and_read_by_signed_webh
     let (channel, _, attempts, _, provider_id) = message(&pool, whatsapp).await;
     assert_eq!((channel.as_str(), attempts), ("whatsapp", 1));
     let mut tx = operator(&pool).await;
-    let (sent, delivered, read): (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>) =
-        sqlx::query_as("SELECT sent_at, delivered_at, read_at FROM notification_outbox WHERE id = $1").bind(whatsapp).fetch_one(&mut *tx).await.unwrap();
+    let (sent, delivered, read): (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) = sqlx::query_as("SELECT sent_at, delivered_at, read_at FROM notification_outbox WHERE id = $1")
+        .bind(whatsapp)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert!(sent.is_some() && delivered.is_some() && read.is_some());
     drop(tx);
 
@@ -119,7 +130,11 @@ fn webhook(provider_id: &str, status: &str, at: i64) -> String {
 }
 
 async fn post_webhook(app: &TestApp, body: &str, signature: Option<String>) -> (u16, Value) {
-    let mut r = app.client.post(app.url("/api/v1/webhooks/whatsapp")).header("content-type", "application/json").body(body.to_string());
+    let mut r = app
+        .client
+        .post(app.url("/api/v1/webhooks/whatsapp"))
+        .header("content-type", "application/json")
+        .body(body.to_string());
     if let Some(s) = signature {
         r = r.header("x-hub-signature-256", s);
     }
@@ -143,19 +158,29 @@ async fn forged_webhooks_are_refused_and_replays_or_late_ones_change_nothing(poo
     let now = chrono::Utc::now().timestamp();
 
     let read = webhook(&provider_id, "read", now);
-    for forged in [None, Some(sign("wrong-secret", read.as_bytes())), Some("sha256=".to_string() + &"0".repeat(64)), Some("garbage".into())] {
+    for forged in [
+        None,
+        Some(sign("wrong-secret", read.as_bytes())),
+        Some("sha256=".to_string() + &"0".repeat(64)),
+        Some("garbage".into()),
+    ] {
         let (status, body) = post_webhook(&app, &read, forged).await;
         assert_eq!(status, 401, "{body}");
         assert_eq!(body["error"]["code"], "INVALID_SIGNATURE");
     }
     // A signature for another body does not carry over.
-    let (status, _) = post_webhook(&app, &read, Some(sign(secret, webhook(&provider_id, "delivered", now).as_bytes()))).await;
+    let (status, _) =
+        post_webhook(&app, &read, Some(sign(secret, webhook(&provider_id, "delivered", now).as_bytes()))).await;
     assert_eq!(status, 401);
     assert_eq!(status_events(&pool).await, 1);
     assert!(status_is(&pool, whatsapp, "sent").await);
 
     // Signed but malformed: a clear 400, nothing stored.
-    for bad in ["{not json", &webhook(&provider_id, "exploded", now), &webhook(&provider_id, "read", 0).replace("\"0\"", "\"soon\"")] {
+    for bad in [
+        "{not json",
+        &webhook(&provider_id, "exploded", now),
+        &webhook(&provider_id, "read", 0).replace("\"0\"", "\"soon\""),
+    ] {
         let (status, body) = post_webhook(&app, bad, Some(sign(secret, bad.as_bytes()))).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
@@ -182,7 +207,10 @@ async fn forged_webhooks_are_refused_and_replays_or_late_ones_change_nothing(poo
 async fn circuit(app: &TestApp, token: &str) -> String {
     let (status, body) = app.get_json_as("/api/v1/ops/jobs", token).await;
     assert_eq!(status, 200, "{body}");
-    body["data"]["providers"].as_array().unwrap().iter().find(|p| p["channel"] == "whatsapp").unwrap()["circuit"].as_str().unwrap().to_string()
+    body["data"]["providers"].as_array().unwrap().iter().find(|p| p["channel"] == "whatsapp").unwrap()["circuit"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[sqlx::test(migrations = false)]
@@ -213,12 +241,14 @@ async fn a_provider_down_opens_the_circuit_messages_wait_and_all_go_once_it_reco
     drop(tx);
     assert_eq!(queued, 8);
     assert!(tries <= 6, "the open circuit stopped the calls ({tries} attempts)");
-    let dead: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'dead'").fetch_one(&pool).await.unwrap();
+    let dead: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'dead'").fetch_one(&pool).await.unwrap();
     assert_eq!(dead, 0);
 
     behave(&app, json!({ "mode": "ok" })).await;
     for id in &messages {
-        wait_for("delivery after recovery", Duration::from_secs(30), async || !status_is(&pool, *id, "queued").await).await;
+        wait_for("delivery after recovery", Duration::from_secs(30), async || !status_is(&pool, *id, "queued").await)
+            .await;
     }
     assert_eq!(circuit(&app, &ops).await, "closed");
     let sent = accepted(&app).await;
@@ -269,16 +299,30 @@ async fn operators_see_failures_and_retry_them(pool: PgPool) {
     assert_eq!(accepted(&app).await.len(), 2, "the retry is a new delivery attempt");
     let (status, body) = app.post_json(&retry, &json!({}), Some(&ops)).await;
     assert_eq!(status, 409, "{body}");
-    let (status, _) = app.post_json(&format!("/api/v1/ops/notifications/{}/retry", Uuid::now_v7()), &json!({}), Some(&ops)).await;
+    let (status, _) =
+        app.post_json(&format!("/api/v1/ops/notifications/{}/retry", Uuid::now_v7()), &json!({}), Some(&ops)).await;
     assert_eq!(status, 404);
     assert_eq!(support::audit_count(&pool, "notification.retried").await, 1);
 
     // A dead job, listed and retried by an operator.
-    let job = app::jobs::enqueue(&pool, app::jobs::NewJob::new(app::jobs::Queue::Reports, "diagnostics.probe", json!({ "label": "x", "fail": "always" })).max_attempts(1))
-        .await
-        .unwrap();
+    let job = app::jobs::enqueue(
+        &pool,
+        app::jobs::NewJob::new(
+            app::jobs::Queue::Reports,
+            "diagnostics.probe",
+            json!({ "label": "x", "fail": "always" }),
+        )
+        .max_attempts(1),
+    )
+    .await
+    .unwrap();
     wait_for("the dead letter", Duration::from_secs(10), async || {
-        sqlx::query_scalar::<_, String>("SELECT status FROM jobs WHERE id = $1").bind(job).fetch_one(&pool).await.unwrap() == "dead"
+        sqlx::query_scalar::<_, String>("SELECT status FROM jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == "dead"
     })
     .await;
     let (status, body) = app.get_json_as("/api/v1/ops/jobs/dead?queue=reports", &ops).await;
@@ -297,7 +341,12 @@ async fn operators_see_failures_and_retry_them(pool: PgPool) {
 
     // The same is on /metrics for dashboards and alerts.
     wait_for("queue gauges", Duration::from_secs(10), async || {
-        app.get("/metrics").await.text().await.unwrap().contains("jobs_queue_depth{queue=\"notifications\",state=\"ready\"}")
+        app.get("/metrics")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("jobs_queue_depth{queue=\"notifications\",state=\"ready\"}")
     })
     .await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
@@ -318,7 +367,10 @@ async fn the_webhook_registration_handshake_echoes_the_challenge_only_for_our_to
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
-    assert_eq!(get(format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444")).await, (200, "1158201444".to_string()));
+    assert_eq!(
+        get(format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444")).await,
+        (200, "1158201444".to_string())
+    );
     assert_eq!(get("hub.mode=subscribe&hub.verify_token=guess-guess-guess&hub.challenge=1".into()).await.0, 403);
     assert_eq!(get(format!("hub.mode=unsubscribe&hub.verify_token={token}&hub.challenge=1")).await.0, 403);
     assert_eq!(get(format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=%3Cscript%3E")).await.0, 400);

@@ -77,7 +77,10 @@ async fn the_document_parses_and_every_reference_resolves(pool: PgPool) {
     for (method, path, op) in operations(&doc) {
         let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
         assert!(ids.insert(id.to_string()), "operationId {id} is used twice");
-        assert!(op["responses"].as_object().is_some_and(|r| r.keys().any(|s| s.starts_with('2'))), "{method} {path} has no success answer");
+        assert!(
+            op["responses"].as_object().is_some_and(|r| r.keys().any(|s| s.starts_with('2'))),
+            "{method} {path} has no success answer"
+        );
     }
 }
 
@@ -87,7 +90,8 @@ async fn every_api_route_is_documented_with_its_method(pool: PgPool) {
     let doc = document(&app).await;
     let (_, rules) = server::rest::v1::build();
     let routes: BTreeSet<(String, String)> = rules.iter().map(|r| (r.method.to_string(), r.path.clone())).collect();
-    let exempt: BTreeSet<(String, String)> = UNDOCUMENTED.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let exempt: BTreeSet<(String, String)> =
+        UNDOCUMENTED.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
     for e in &exempt {
         assert!(routes.contains(e), "{e:?} is exempted but is not a route any more: drop it from UNDOCUMENTED");
     }
@@ -107,7 +111,10 @@ async fn security_idempotency_and_failures_follow_the_routing_table(pool: PgPool
     let app = TestApp::spawn(pool).await;
     let doc = document(&app).await;
     let scheme = &doc["components"]["securitySchemes"]["bearerAuth"];
-    assert_eq!((scheme["type"].as_str(), scheme["scheme"].as_str(), scheme["bearerFormat"].as_str()), (Some("http"), Some("bearer"), Some("JWT")));
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str(), scheme["bearerFormat"].as_str()),
+        (Some("http"), Some("bearer"), Some("JWT"))
+    );
     let (_, rules) = server::rest::v1::build();
     for rule in &rules {
         let op = &doc["paths"][&rule.path][rule.method.as_str().to_lowercase()];
@@ -129,7 +136,8 @@ async fn security_idempotency_and_failures_follow_the_routing_table(pool: PgPool
             assert!(responses.contains_key("403"), "{route} needs a role: 403");
         }
         let params = op["parameters"].as_array().cloned().unwrap_or_default();
-        let has_key = params.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header" && p["required"] == false);
+        let has_key =
+            params.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header" && p["required"] == false);
         let mutating = ["POST", "PUT", "PATCH", "DELETE"].contains(&rule.method.as_str());
         assert_eq!(has_key, mutating, "{route}: Idempotency-Key is documented on exactly the mutating methods");
         if mutating {
@@ -143,14 +151,22 @@ async fn security_idempotency_and_failures_follow_the_routing_table(pool: PgPool
         for (status, response) in responses {
             if status.starts_with('4') {
                 let response = response.get("$ref").map_or(response, |r| resolve(&doc, r.as_str().unwrap()));
-                assert_eq!(response["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorEnvelope", "{route} {status}");
+                assert_eq!(
+                    response["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorEnvelope",
+                    "{route} {status}"
+                );
             }
         }
     }
     // Every path parameter of every path is declared.
     for (method, path, op) in operations(&doc) {
-        let declared: BTreeSet<&str> =
-            op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+        let declared: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
         let in_path: BTreeSet<&str> = path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
         assert_eq!(declared, in_path, "{method} {path}");
     }
@@ -162,19 +178,32 @@ async fn security_idempotency_and_failures_follow_the_routing_table(pool: PgPool
         .filter(|p| p["in"] == "query")
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    let expected = ["q", "category", "farm", "certification", "minPrice", "maxPrice", "inStock", "sort", "page", "limit"];
+    let expected =
+        ["q", "category", "farm", "certification", "minPrice", "maxPrice", "inStock", "sort", "page", "limit"];
     assert!(expected.iter().all(|n| names.contains(n)), "{names:?}");
-    let sort = doc["paths"]["/api/v1/products"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "sort").unwrap();
+    let sort = doc["paths"]["/api/v1/products"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "sort")
+        .unwrap();
     assert_eq!(sort["schema"]["enum"], json!(["relevance", "price", "-price", "newest"]));
     // Checkout names its own 409, with the `items.<variantId>` fields, and answers 201.
     let checkout = &doc["paths"]["/api/v1/checkout"]["post"]["responses"];
     assert_eq!(checkout["409"]["$ref"], "#/components/responses/CartChanged");
-    assert!(doc["components"]["responses"]["CartChanged"]["description"].as_str().unwrap().contains("items.<variantId>"));
+    assert!(
+        doc["components"]["responses"]["CartChanged"]["description"].as_str().unwrap().contains("items.<variantId>")
+    );
     assert!(checkout.get("201").is_some() && checkout.get("200").is_none(), "{checkout}");
     let webhook = &doc["paths"]["/api/v1/webhooks/payments"]["post"];
     assert_eq!(webhook["responses"]["401"]["$ref"], "#/components/responses/InvalidSignature");
-    let headers: BTreeSet<&str> =
-        webhook["parameters"].as_array().unwrap().iter().filter(|p| p["in"] == "header" && p["required"] == true).map(|p| p["name"].as_str().unwrap()).collect();
+    let headers: BTreeSet<&str> = webhook["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "header" && p["required"] == true)
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(headers, BTreeSet::from(["X-Razorpay-Event-Id", "X-Razorpay-Signature"]));
 }
 
@@ -232,11 +261,17 @@ async fn money_is_a_decimal_string(pool: PgPool) {
             }
             if ["price", "mrp", "amount", "subtotal", "fee", "discount", "tax"].iter().any(|w| lower.contains(w)) {
                 let mut types = Vec::new();
-                collect_types(&value.get("$ref").map_or(value.clone(), |r| resolve(&doc, r.as_str().unwrap()).clone()), &mut types);
+                collect_types(
+                    &value.get("$ref").map_or(value.clone(), |r| resolve(&doc, r.as_str().unwrap()).clone()),
+                    &mut types,
+                );
                 for r in value.to_string().split("\"$ref\":\"").skip(1) {
                     collect_types(resolve(&doc, r.split('"').next().unwrap()), &mut types);
                 }
-                assert!(types.iter().any(|t| t == "string") && !types.iter().any(|t| t == "number" || t == "integer"), "{name}.{property}: {types:?}");
+                assert!(
+                    types.iter().any(|t| t == "string") && !types.iter().any(|t| t == "number" || t == "integer"),
+                    "{name}.{property}: {types:?}"
+                );
             }
         }
     }
@@ -309,8 +344,12 @@ fn conforms(doc: &Value, value: &Value, schema: &Value, at: &str, problems: &mut
         for (key, v) in map {
             match properties.get(key) {
                 Some(s) => conforms(doc, v, s, &format!("{at}.{key}"), problems),
-                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => problems.push(format!("{at}.{key} is not documented")),
-                None if schema.get("additionalProperties").is_none() => problems.push(format!("{at}.{key} is not documented")),
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    problems.push(format!("{at}.{key} is not documented"))
+                }
+                None if schema.get("additionalProperties").is_none() => {
+                    problems.push(format!("{at}.{key} is not documented"))
+                }
                 None => {}
             }
         }
@@ -325,7 +364,9 @@ fn conforms(doc: &Value, value: &Value, schema: &Value, at: &str, problems: &mut
 fn answer_fits(doc: &Value, method: &str, path: &str, status: u16, body: &Value) {
     let op = &doc["paths"][path][method];
     assert!(op.is_object(), "{method} {path} is not documented");
-    let response = op["responses"].get(status.to_string()).unwrap_or_else(|| panic!("{method} {path}: {status} is not documented"));
+    let response = op["responses"]
+        .get(status.to_string())
+        .unwrap_or_else(|| panic!("{method} {path}: {status} is not documented"));
     let response = response.get("$ref").map_or(response, |r| resolve(doc, r.as_str().unwrap()));
     let schema = &response["content"]["application/json"]["schema"];
     let mut problems = Vec::new();
@@ -352,8 +393,9 @@ async fn real_answers_match_the_document(pool: PgPool) {
     let (status, body) = app.get_json("/api/v1/categories").await;
     answer_fits(&doc, "get", "/api/v1/categories", status, &body);
 
-    let (status, tokens) =
-        app.post_json("/api/v1/auth/login", &json!({ "email": "admin@greenharvest.demo", "password": "mandi-demo" }), None).await;
+    let (status, tokens) = app
+        .post_json("/api/v1/auth/login", &json!({ "email": "admin@greenharvest.demo", "password": "mandi-demo" }), None)
+        .await;
     answer_fits(&doc, "post", "/api/v1/auth/login", status, &tokens);
     let token = tokens["data"]["accessToken"].as_str().unwrap();
     let signed_in: BTreeMap<&str, &str> = BTreeMap::from([
@@ -389,7 +431,9 @@ async fn storefront_answers_match(app: &TestApp, doc: &Value) {
     assert_eq!(status, 404);
     answer_fits(doc, "get", "/api/v1/farms/{id}", status, &body);
 
-    let (status, list) = app.get_json(&format!("/api/v1/products?farm={farm}&inStock=true&minPrice=1&maxPrice=100000&sort=-price&limit=5")).await;
+    let (status, list) = app
+        .get_json(&format!("/api/v1/products?farm={farm}&inStock=true&minPrice=1&maxPrice=100000&sort=-price&limit=5"))
+        .await;
     assert_eq!(status, 200, "{list}");
     assert!(!list["data"].as_array().unwrap().is_empty(), "the demo farm {farm} sells something in stock");
     answer_fits(doc, "get", "/api/v1/products", status, &list);
@@ -437,18 +481,31 @@ async fn shopping_answers_match(app: &TestApp, doc: &Value, pool: &PgPool, token
     let (status, body) = send(app, Method::GET, "/api/v1/cart", token, None).await;
     assert_eq!(status, 200, "{body}");
     answer_fits(doc, "get", "/api/v1/cart", status, &body);
-    let (status, body) = send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[0], "quantity": 1 }))).await;
+    let (status, body) =
+        send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[0], "quantity": 1 })))
+            .await;
     assert_eq!(status, 200, "{body}");
     answer_fits(doc, "post", "/api/v1/cart/items", status, &body);
-    let (status, body) = send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[1], "quantity": "2" }))).await;
+    let (status, body) = send(
+        app,
+        Method::POST,
+        "/api/v1/cart/items",
+        token,
+        Some(json!({ "variantId": variants[1], "quantity": "2" })),
+    )
+    .await;
     answer_fits(doc, "post", "/api/v1/cart/items", status, &body);
-    let (status, body) = send(app, Method::PUT, &format!("/api/v1/cart/items/{}", variants[1]), token, Some(json!({ "quantity": 3 }))).await;
+    let (status, body) =
+        send(app, Method::PUT, &format!("/api/v1/cart/items/{}", variants[1]), token, Some(json!({ "quantity": 3 })))
+            .await;
     answer_fits(doc, "put", "/api/v1/cart/items/{variantId}", status, &body);
     let (status, body) = send(app, Method::GET, "/api/v1/cart", token, None).await;
     assert_eq!(body["data"]["lines"].as_array().unwrap().len(), 2, "{body}");
     assert!(body["data"]["quote"].is_object(), "{body}");
     answer_fits(doc, "get", "/api/v1/cart", status, &body);
-    let (status, body) = send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[0], "quantity": 0 }))).await;
+    let (status, body) =
+        send(app, Method::POST, "/api/v1/cart/items", token, Some(json!({ "variantId": variants[0], "quantity": 0 })))
+            .await;
     assert_eq!(status, 400);
     answer_fits(doc, "post", "/api/v1/cart/items", status, &body);
 
@@ -460,7 +517,11 @@ async fn shopping_answers_match(app: &TestApp, doc: &Value, pool: &PgPool, token
 
     // A price changed since the line was added: 409 CART_CHANGED, by line.
     let mut tx = support::operator(pool).await;
-    sqlx::query("UPDATE product_variants SET price = price + 1 WHERE id = $1::uuid").bind(&variants[1]).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE product_variants SET price = price + 1 WHERE id = $1::uuid")
+        .bind(&variants[1])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let (status, body) = send(app, Method::POST, "/api/v1/checkout", token, Some(address.clone())).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("CART_CHANGED")), "{body}");
@@ -483,16 +544,25 @@ async fn shopping_answers_match(app: &TestApp, doc: &Value, pool: &PgPool, token
     answer_fits(doc, "get", "/api/v1/orders/{id}", status, &body);
     let (status, body) = send(app, Method::GET, &format!("/api/v1/orders/{order}/events"), token, None).await;
     answer_fits(doc, "get", "/api/v1/orders/{id}/events", status, &body);
-    let (status, body) = send(app, Method::POST, &format!("/api/v1/orders/{order}/payment"), token, Some(json!({}))).await;
+    let (status, body) =
+        send(app, Method::POST, &format!("/api/v1/orders/{order}/payment"), token, Some(json!({}))).await;
     assert_eq!(status, 200, "{body}");
     answer_fits(doc, "post", "/api/v1/orders/{id}/payment", status, &body);
-    let (status, body) = send(app, Method::POST, &format!("/api/v1/orders/{order}/actions"), token, Some(json!({ "action": "cancel", "reason": "changed my mind" }))).await;
+    let (status, body) = send(
+        app,
+        Method::POST,
+        &format!("/api/v1/orders/{order}/actions"),
+        token,
+        Some(json!({ "action": "cancel", "reason": "changed my mind" })),
+    )
+    .await;
     assert_eq!((status, body["data"]["state"].as_str()), (200, Some("cancelled")), "{body}");
     answer_fits(doc, "post", "/api/v1/orders/{id}/actions", status, &body);
     let (status, body) = send(app, Method::GET, &format!("/api/v1/orders/{order}"), token, None).await;
     assert!(body["data"]["paymentUrl"].is_null(), "{body}");
     answer_fits(doc, "get", "/api/v1/orders/{id}", status, &body);
-    let (status, body) = send(app, Method::POST, &format!("/api/v1/orders/{order}/payment"), token, Some(json!({}))).await;
+    let (status, body) =
+        send(app, Method::POST, &format!("/api/v1/orders/{order}/payment"), token, Some(json!({}))).await;
     assert_eq!(status, 409, "{body}");
     answer_fits(doc, "post", "/api/v1/orders/{id}/payment", status, &body);
     let (status, body) = send(app, Method::GET, &format!("/api/v1/orders/{}", uuid::Uuid::nil()), token, None).await;

@@ -87,20 +87,9 @@ async fn files_and_pages_served_together_keep_their_own_headers(pool: PgPool) {
         let (client, url) = (app.client.clone(), app.url("/account"));
         tokio::spawn(async move {
             for _ in 0..60 {
-                let response = client
-                    .get(&url)
-                    .header("accept", "text/html")
-                    .send()
-                    .await
-                    .unwrap();
-                let location = response
-                    .headers()
-                    .get("location")
-                    .map(|v| v.to_str().unwrap().to_string());
-                assert_eq!(
-                    (response.status().as_u16(), location.as_deref()),
-                    (302, Some("/login?next=/account"))
-                );
+                let response = client.get(&url).header("accept", "text/html").send().await.unwrap();
+                let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+                assert_eq!((response.status().as_u16(), location.as_deref()), (302, Some("/login?next=/account")));
             }
         })
     });
@@ -108,17 +97,9 @@ async fn files_and_pages_served_together_keep_their_own_headers(pool: PgPool) {
         let (client, url, script) = (app.client.clone(), app.url("/pkg/app.js"), script.clone());
         tokio::spawn(async move {
             for _ in 0..60 {
-                let response = client
-                    .get(&url)
-                    .header("accept", "text/html,*/*")
-                    .send()
-                    .await
-                    .unwrap();
+                let response = client.get(&url).header("accept", "text/html,*/*").send().await.unwrap();
                 assert_eq!(response.status().as_u16(), 200);
-                assert!(
-                    response.headers().get("location").is_none(),
-                    "a file carried a page's redirect"
-                );
+                assert!(response.headers().get("location").is_none(), "a file carried a page's redirect");
                 assert_eq!(response.text().await.unwrap(), script);
             }
         })
@@ -157,7 +138,17 @@ async fn product_page_has_a_provenance_panel_and_trace_link(pool: PgPool) {
     assert!(html.contains(">Provenance</h2>"));
     assert!(html.contains(&code), "lot code {code} shown");
     assert!(html.contains(&format!("href=\"/trace/{code}\"")), "trace link");
-    for part in ["Harvested", "Certifications", "India Organic (NPOP)", "Lab results", "data-testid=\"lab-results\"", "Handling checkpoints", "Cold store", "°C", " IST"] {
+    for part in [
+        "Harvested",
+        "Certifications",
+        "India Organic (NPOP)",
+        "Lab results",
+        "data-testid=\"lab-results\"",
+        "Handling checkpoints",
+        "Cold store",
+        "°C",
+        " IST",
+    ] {
         assert!(html.contains(part), "provenance shows {part}");
     }
     assert!(html.contains("<th scope=\"col\""), "lab results are a real table");
@@ -190,10 +181,12 @@ async fn trace_page_is_public_and_404s_clearly(pool: PgPool) {
         assert!(html.contains("We could not find that batch"), "{bad}");
     }
     // Another tenant's lot has its own public page, linking to no store product.
-    let dj: String = sqlx::query_scalar("SELECT b.code FROM batches b JOIN tenants t ON t.id = b.tenant_id WHERE t.slug = 'darjberry' LIMIT 1")
-        .fetch_one(&mut *support::operator(&pool).await)
-        .await
-        .unwrap();
+    let dj: String = sqlx::query_scalar(
+        "SELECT b.code FROM batches b JOIN tenants t ON t.id = b.tenant_id WHERE t.slug = 'darjberry' LIMIT 1",
+    )
+    .fetch_one(&mut *support::operator(&pool).await)
+    .await
+    .unwrap();
     let (status, html) = app.get_html(&format!("/trace/{dj}")).await;
     assert_eq!(status, 200);
     assert!(!html.contains("href=\"/products/"));
@@ -202,7 +195,9 @@ async fn trace_page_is_public_and_404s_clearly(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn search_page_has_a_labelled_filter_form_that_keeps_the_query(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (status, html) = app.get_html("/search?q=tea&minPrice=100&maxPrice=2000&inStock=true&sort=price&certification=india-organic-npop").await;
+    let (status, html) = app
+        .get_html("/search?q=tea&minPrice=100&maxPrice=2000&inStock=true&sort=price&certification=india-organic-npop")
+        .await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("<form method=\"get\" action=\"/search\""));
     for (id, name) in [
@@ -243,7 +238,13 @@ async fn search_page_has_a_labelled_filter_form_that_keeps_the_query(pool: PgPoo
     assert!(html.contains("<p id=\"filter-min-price-error\" data-field-error=\"minPrice\" class=\"mt-1 text-sm text-red-700\">must not be more than maxPrice</p>"), "{html}");
     assert!(html.contains("name=\"minPrice\" min=\"0\" step=\"0.01\" inputmode=\"decimal\" value=\"500\" aria-invalid=\"true\" aria-describedby=\"filter-min-price-error\""), "{html}");
     assert!(!html.contains("data-field-error=\"maxPrice\""), "only the wrong field is marked: {html}");
-    for (query, field) in [("minPrice=abc", "minPrice"), ("maxPrice=-5", "maxPrice"), ("sort=cheapest", "sort"), ("category=Not%20A%20Slug", "category"), ("inStock=perhaps", "inStock")] {
+    for (query, field) in [
+        ("minPrice=abc", "minPrice"),
+        ("maxPrice=-5", "maxPrice"),
+        ("sort=cheapest", "sort"),
+        ("category=Not%20A%20Slug", "category"),
+        ("inStock=perhaps", "inStock"),
+    ] {
         let (status, html) = app.get_html(&format!("/search?{query}")).await;
         assert_eq!(status, 400, "{query}");
         assert!(html.contains(&format!("data-field-error=\"{field}\"")), "{query}: {html}");

@@ -33,7 +33,13 @@ async fn health_and_readiness(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn request_ids_are_echoed_or_generated(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let response = app.client.get(app.url("/api/v1/products?limit=1")).header("x-request-id", "trace-abc-123").send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/api/v1/products?limit=1"))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-abc-123");
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["meta"]["requestId"], "trace-abc-123");
@@ -67,11 +73,18 @@ async fn metrics_count_requests_per_route(pool: PgPool) {
     let text = response.text().await.unwrap();
     let counter = text
         .lines()
-        .find(|l| l.starts_with("http_requests_total") && l.contains("route=\"/api/v1/products\"") && l.contains("status=\"200\""))
+        .find(|l| {
+            l.starts_with("http_requests_total")
+                && l.contains("route=\"/api/v1/products\"")
+                && l.contains("status=\"200\"")
+        })
         .unwrap_or_else(|| panic!("no counter for the products route:\n{text}"));
     let count: f64 = counter.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(count >= 3.0, "{counter}");
-    assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/products\",le=\"0.005\"}"), "{text}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/products\",le=\"0.005\"}"),
+        "{text}"
+    );
     // Page routes are labelled by their pattern, never the raw path.
     assert!(text.contains("route=\"/products/{slug}\""), "{text}");
     assert!(!text.contains("ooty-carrots"));
@@ -131,18 +144,24 @@ async fn responses_are_compressed_when_asked(pool: PgPool) {
         .unwrap();
     assert_eq!(br.headers()["content-encoding"], "br");
     assert!(br.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("accept-encoding")));
-    assert!(br.headers().get("content-length").is_none_or(|len| len.to_str().unwrap().parse::<usize>().unwrap() < plain.len()));
+    assert!(
+        br.headers()
+            .get("content-length")
+            .is_none_or(|len| len.to_str().unwrap().parse::<usize>().unwrap() < plain.len())
+    );
     let compressed = br.bytes().await.unwrap();
     assert!(compressed.len() < plain.len() / 3, "{} of {} bytes", compressed.len(), plain.len());
     let mut decoded = Vec::new();
-    let mut chunks = tokio_util::io::ReaderStream::new(async_compression::tokio::bufread::BrotliDecoder::new(&compressed[..]));
+    let mut chunks =
+        tokio_util::io::ReaderStream::new(async_compression::tokio::bufread::BrotliDecoder::new(&compressed[..]));
     while let Some(chunk) = futures::StreamExt::next(&mut chunks).await {
         decoded.extend_from_slice(&chunk.unwrap());
     }
     let (decoded, plain): (serde_json::Value, serde_json::Value) =
         (serde_json::from_slice(&decoded).unwrap(), serde_json::from_slice(&plain).unwrap());
     assert_eq!(decoded["data"], plain["data"]);
-    let gzip_first = app.client.get(app.url("/")).header("accept-encoding", "gzip;q=1.0, br;q=0.4").send().await.unwrap();
+    let gzip_first =
+        app.client.get(app.url("/")).header("accept-encoding", "gzip;q=1.0, br;q=0.4").send().await.unwrap();
     assert_eq!(gzip_first.headers()["content-encoding"], "gzip");
 }
 
@@ -187,7 +206,8 @@ async fn manifest_makes_the_app_installable(pool: PgPool) {
     assert!(sizes.contains(&"192x192") && sizes.contains(&"512x512"));
     for icon in m["icons"].as_array().unwrap() {
         let path = icon["src"].as_str().unwrap();
-        let file = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../public")).join(path.trim_start_matches('/'));
+        let file =
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../public")).join(path.trim_start_matches('/'));
         assert!(file.is_file(), "icon {path} missing from public/");
     }
 }

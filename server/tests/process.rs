@@ -70,7 +70,10 @@ async fn serves_then_drains_and_exits_cleanly_on_sigterm(pool: PgPool) {
     assert!(out.status.success(), "exit status {:?}", out.status);
     let logs = String::from_utf8_lossy(&out.stdout);
     // JSON logs: each line an object, the stop recorded.
-    assert!(logs.lines().filter(|l| !l.is_empty()).all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "{logs}");
+    assert!(
+        logs.lines().filter(|l| !l.is_empty()).all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "{logs}"
+    );
     assert!(logs.contains("\"message\":\"stopped\""), "{logs}");
     assert!(logs.contains("\"request_id\""), "request logs carry the request id: {logs}");
 }

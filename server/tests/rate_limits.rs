@@ -23,7 +23,10 @@ async fn sign_in_attempts_are_limited_per_ip(pool: PgPool) {
     assert_eq!(body["error"]["retryable"], true);
     assert_eq!(body["error"]["retryAfter"], retry_after);
     // The refused attempt never reached the password check.
-    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login.failed'").fetch_one(&pool).await.unwrap();
+    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login.failed'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(failed, 5);
     // Sign-up shares the bucket; browsing the catalogue does not.
     let (status, _) = app.post_json("/api/v1/auth/register", &json!({}), None).await;
@@ -36,7 +39,8 @@ async fn signed_in_requests_are_limited_per_person(pool: PgPool) {
     let app = TestApp::spawn_with(pool, &[("MANDI_RATE_LIMIT_USER_PER_MINUTE", "3")]).await;
     let mut tokens = Vec::new();
     for email in ["staff@malar.demo", "farmer@malar.demo"] {
-        let (_, body) = app.post_json("/api/v1/auth/login", &json!({ "email": email, "password": "mandi-demo" }), None).await;
+        let (_, body) =
+            app.post_json("/api/v1/auth/login", &json!({ "email": email, "password": "mandi-demo" }), None).await;
         tokens.push(body["data"]["accessToken"].as_str().unwrap().to_string());
     }
     for _ in 0..3 {
@@ -46,7 +50,9 @@ async fn signed_in_requests_are_limited_per_person(pool: PgPool) {
     assert_eq!(status, 429, "{body}");
     // The site's files are not counted: a tablet's service worker fetches every WASM
     // chunk to work offline.
-    for file in ["/pkg/mandi.wasm", "/pkg/chunk_1.wasm", "/fonts/noto-sans-tamil-tamil-400-normal.woff2", "/ledger/store.js"] {
+    for file in
+        ["/pkg/mandi.wasm", "/pkg/chunk_1.wasm", "/fonts/noto-sans-tamil-tamil-400-normal.woff2", "/ledger/store.js"]
+    {
         let status = app.client.get(app.url(file)).bearer_auth(&tokens[0]).send().await.unwrap().status();
         assert_ne!(status, 429, "{file}");
     }

@@ -17,18 +17,37 @@ async fn a_tenant_sees_and_touches_only_its_own_rows(pool: PgPool) {
     let (store, malar) = (tenant(&pool, "greenharvest").await, tenant(&pool, "malar").await);
 
     // The app's role does not bypass the policies.
-    let bypasses: bool = sqlx::query_scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").fetch_one(&pool).await.unwrap();
+    let bypasses: bool =
+        sqlx::query_scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(!bypasses, "tests must connect as an ordinary role, as the app does");
 
     // No tenant set: nothing.
-    for table in ["products", "memberships", "farms", "stock_items", "stock_levels", "stock_reservations", "stock_movements", "batches", "categories", "product_variants"] {
+    for table in [
+        "products",
+        "memberships",
+        "farms",
+        "stock_items",
+        "stock_levels",
+        "stock_reservations",
+        "stock_movements",
+        "batches",
+        "categories",
+        "product_variants",
+    ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "{table} without a tenant");
     }
 
     let mut everyone = support::operator(&pool).await;
     let all: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships").fetch_one(&mut *everyone).await.unwrap();
-    let in_malar: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1").bind(malar).fetch_one(&mut *everyone).await.unwrap();
+    let in_malar: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1")
+        .bind(malar)
+        .fetch_one(&mut *everyone)
+        .await
+        .unwrap();
     everyone.rollback().await.unwrap();
     assert!(all > in_malar && in_malar > 0);
 
@@ -36,21 +55,32 @@ async fn a_tenant_sees_and_touches_only_its_own_rows(pool: PgPool) {
     let mut tx = app::db::tenant_tx(&pool, malar).await.unwrap();
     let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(seen, in_malar);
-    let other: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1").bind(store).fetch_one(&mut *tx).await.unwrap();
+    let other: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1")
+        .bind(store)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(other, 0, "asking for another tenant's rows by id finds none");
     let products: i64 = sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(products, 0, "the market sells no store products");
 
     // Writes to another tenant: updates touch nothing, inserts are refused.
-    let updated = sqlx::query("UPDATE products SET name = 'hijacked' WHERE tenant_id = $1").bind(store).execute(&mut *tx).await.unwrap();
-    assert_eq!(updated.rows_affected(), 0);
-    let deleted = sqlx::query("DELETE FROM memberships WHERE tenant_id = $1").bind(store).execute(&mut *tx).await.unwrap();
-    assert_eq!(deleted.rows_affected(), 0);
-    let insert = sqlx::query("INSERT INTO categories (tenant_id, id, slug, name, position) VALUES ($1, $2, 'smuggled', 'Smuggled', 99)")
+    let updated = sqlx::query("UPDATE products SET name = 'hijacked' WHERE tenant_id = $1")
         .bind(store)
-        .bind(Uuid::now_v7())
         .execute(&mut *tx)
-        .await;
+        .await
+        .unwrap();
+    assert_eq!(updated.rows_affected(), 0);
+    let deleted =
+        sqlx::query("DELETE FROM memberships WHERE tenant_id = $1").bind(store).execute(&mut *tx).await.unwrap();
+    assert_eq!(deleted.rows_affected(), 0);
+    let insert = sqlx::query(
+        "INSERT INTO categories (tenant_id, id, slug, name, position) VALUES ($1, $2, 'smuggled', 'Smuggled', 99)",
+    )
+    .bind(store)
+    .bind(Uuid::now_v7())
+    .execute(&mut *tx)
+    .await;
     let err = insert.expect_err("row-level security refuses the insert");
     assert!(err.to_string().contains("row-level security"), "{err}");
     tx.rollback().await.unwrap();

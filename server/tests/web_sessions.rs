@@ -90,14 +90,18 @@ async fn a_lapsed_access_cookie_is_renewed_silently(pool: PgPool) {
     assert_eq!(audit_count(&pool, "security.refresh_token_reuse").await, 0);
 
     // Outside the window, the spent cookie is a stolen one: the family is revoked.
-    sqlx::query("UPDATE refresh_tokens SET used_at = now() - interval '1 minute' WHERE used_at IS NOT NULL").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE refresh_tokens SET used_at = now() - interval '1 minute' WHERE used_at IS NOT NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
     let replay = app.call_fn("/_fn/account/me", &[], Some(&cookies(None, Some(&refresh)))).await;
     assert!(set_cookie(&replay, "mandi_refresh").unwrap().contains("Max-Age=0"), "cookies cleared");
     assert_eq!(replay.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
     assert_eq!(audit_count(&pool, "security.refresh_token_reuse").await, 1);
     // The thief's and the owner's newer tokens of that session die with it.
     let rotated = cookie_value(&new_refresh);
-    let after = app.call_fn("/_fn/account/me", &[], Some(&cookies(Some(&cookie_value(&new_access)), Some(&rotated)))).await;
+    let after =
+        app.call_fn("/_fn/account/me", &[], Some(&cookies(Some(&cookie_value(&new_access)), Some(&rotated)))).await;
     assert!(set_cookie(&after, "mandi_refresh").unwrap().contains("Max-Age=0"), "the whole family is revoked");
     assert_eq!(after.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
 }
@@ -114,7 +118,10 @@ async fn site_files_leave_the_session_alone(pool: PgPool) {
         let response = app.client.get(app.url(path)).header(reqwest::header::COOKIE, &jar).send().await.unwrap();
         assert!(response.headers().get(reqwest::header::SET_COOKIE).is_none(), "{path} touched the session");
     }
-    let spent: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens WHERE used_at IS NOT NULL").fetch_one(&pool).await.unwrap();
+    let spent: i64 = sqlx::query_scalar("SELECT count(*) FROM refresh_tokens WHERE used_at IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(spent, 0, "no refresh token was spent on a file");
     let page = app.call_fn("/_fn/account/me", &[], Some(&jar)).await;
     assert_ne!(cookie_value(&set_cookie(&page, "mandi_refresh").expect("renewed on the next page")), refresh);
@@ -126,7 +133,11 @@ async fn tampered_cookies_make_a_visitor_anonymous(pool: PgPool) {
     let (access, _) = sign_in(&app, "admin@greenharvest.demo").await;
     let mut forged = access.clone();
     forged.insert(forged.len() / 2, 'x');
-    for jar in [cookies(Some(&forged), None), cookies(Some("not-a-jwt"), Some("junk")), "mandi_session=%%%; mandi_refresh=".to_string()] {
+    for jar in [
+        cookies(Some(&forged), None),
+        cookies(Some("not-a-jwt"), Some("junk")),
+        "mandi_session=%%%; mandi_refresh=".to_string(),
+    ] {
         let response = app.call_fn("/_fn/account/sign_out", &[], Some(&jar)).await;
         assert_eq!(response.status(), 401, "{jar}");
         let body: serde_json::Value = response.json().await.unwrap();
@@ -143,10 +154,22 @@ async fn sign_in_errors_are_field_level(pool: PgPool) {
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["fields"]["login"].is_string() && body["fields"]["password"].is_string(), "{body}");
-    let response = app.call_fn("/_fn/account/sign_in", &[("login", "customer@greenharvest.demo"), ("password", "wrong password")], None).await;
+    let response = app
+        .call_fn(
+            "/_fn/account/sign_in",
+            &[("login", "customer@greenharvest.demo"), ("password", "wrong password")],
+            None,
+        )
+        .await;
     assert_eq!(response.status(), 401);
     assert!(set_cookie(&response, "mandi_session").is_none());
-    let response = app.call_fn("/_fn/account/sign_up", &[("display_name", ""), ("email", "x@"), ("phone", ""), ("password", "short")], None).await;
+    let response = app
+        .call_fn(
+            "/_fn/account/sign_up",
+            &[("display_name", ""), ("email", "x@"), ("phone", ""), ("password", "short")],
+            None,
+        )
+        .await;
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
     for field in ["displayName", "email", "password"] {
@@ -157,7 +180,12 @@ async fn sign_in_errors_are_field_level(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn sign_up_through_the_store_makes_a_customer(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let form = [("display_name", "Meena"), ("email", "meena@example.com"), ("phone", "9840099999"), ("password", "a long secret")];
+    let form = [
+        ("display_name", "Meena"),
+        ("email", "meena@example.com"),
+        ("phone", "9840099999"),
+        ("password", "a long secret"),
+    ];
     let response = app.call_fn("/_fn/account/sign_up", &form, None).await;
     assert_eq!(response.status(), 200, "{:?}", response.text().await);
     let access = cookie_value(&set_cookie(&response, "mandi_session").unwrap());
@@ -191,25 +219,41 @@ async fn switching_tenants_and_signing_out_everywhere(pool: PgPool) {
     let switched = app.call_fn("/_fn/account/switch_tenant", &[("tenant", "malar")], Some(&jar)).await;
     assert_eq!(switched.status(), 200);
     let malar_access = cookie_value(&set_cookie(&switched, "mandi_session").unwrap());
-    let me: serde_json::Value = app.call_fn("/_fn/account/me", &[], Some(&cookies(Some(&malar_access), None))).await.json().await.unwrap();
+    let me: serde_json::Value =
+        app.call_fn("/_fn/account/me", &[], Some(&cookies(Some(&malar_access), None))).await.json().await.unwrap();
     assert_eq!((me["tenant"].as_str(), me["roles"].clone()), (Some("malar"), serde_json::json!(["staff"])));
-    let denied = app.call_fn("/_fn/account/switch_tenant", &[("tenant", "darjberry")], Some(&cookies(Some(&malar_access), None))).await;
+    let denied = app
+        .call_fn("/_fn/account/switch_tenant", &[("tenant", "darjberry")], Some(&cookies(Some(&malar_access), None)))
+        .await;
     assert_eq!(denied.status(), 400, "not a member there");
     assert_eq!(audit_count(&pool, "session.tenant_switched").await, 1);
 
     // A second device signed in over the API.
-    let (_, api) = app.post_json("/api/v1/auth/login", &serde_json::json!({ "email": "admin@greenharvest.demo", "password": PASSWORD }), None).await;
+    let (_, api) = app
+        .post_json(
+            "/api/v1/auth/login",
+            &serde_json::json!({ "email": "admin@greenharvest.demo", "password": PASSWORD }),
+            None,
+        )
+        .await;
     let api_access = api["data"]["accessToken"].as_str().unwrap().to_string();
     let api_refresh = api["data"]["refreshToken"].as_str().unwrap().to_string();
     assert_eq!(app.get_json_as("/api/v1/auth/me", &api_access).await.0, 200);
 
-    let everywhere = app.call_fn("/_fn/account/sign_out_everywhere", &[], Some(&cookies(Some(&malar_access), None))).await;
+    let everywhere =
+        app.call_fn("/_fn/account/sign_out_everywhere", &[], Some(&cookies(Some(&malar_access), None))).await;
     assert_eq!(everywhere.status(), 200);
-    assert_eq!(app.get_json_as("/api/v1/auth/me", &api_access).await.0, 401, "the other device's access token is refused");
-    let (status, _) = app.post_json("/api/v1/auth/refresh", &serde_json::json!({ "refreshToken": api_refresh }), None).await;
+    assert_eq!(
+        app.get_json_as("/api/v1/auth/me", &api_access).await.0,
+        401,
+        "the other device's access token is refused"
+    );
+    let (status, _) =
+        app.post_json("/api/v1/auth/refresh", &serde_json::json!({ "refreshToken": api_refresh }), None).await;
     assert_eq!(status, 401, "and its refresh token");
     // Signing in again works.
     let (access, _) = sign_in(&app, "admin@greenharvest.demo").await;
-    let me: serde_json::Value = app.call_fn("/_fn/account/me", &[], Some(&cookies(Some(&access), None))).await.json().await.unwrap();
+    let me: serde_json::Value =
+        app.call_fn("/_fn/account/me", &[], Some(&cookies(Some(&access), None))).await.json().await.unwrap();
     assert_eq!(me["email"], "admin@greenharvest.demo");
 }

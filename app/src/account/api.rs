@@ -35,9 +35,7 @@ mod door {
 
     pub fn client_ip() -> Option<String> {
         leptos::prelude::use_context::<axum::http::request::Parts>().and_then(|p| {
-            p.extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
+            p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
         })
     }
 
@@ -65,7 +63,13 @@ mod door {
 #[server(prefix = "/_fn", endpoint = "account/sign_up")]
 pub async fn sign_up(display_name: String, email: String, phone: String, password: String) -> Result<(), AppError> {
     use super::credentials::RegisterRequest;
-    let form = RegisterRequest { email: Some(email), phone: Some(phone), password: Some(password), display_name: Some(display_name) }.parse()?;
+    let form = RegisterRequest {
+        email: Some(email),
+        phone: Some(phone),
+        password: Some(password),
+        display_name: Some(display_name),
+    }
+    .parse()?;
     let state = crate::state::app_state()?;
     let tokens = super::service::register(&door::context(&state), form).await?;
     door::start(&state, &tokens);
@@ -141,7 +145,8 @@ pub async fn switch_tenant(tenant: String) -> Result<(), AppError> {
     let session = super::session::require()?;
     let state = crate::state::app_state()?;
     let ctx = door::context(&state);
-    let tokens = super::service::switch_tenant(&ctx, &session.claims, tenant.trim(), session.refresh_token.as_deref()).await?;
+    let tokens =
+        super::service::switch_tenant(&ctx, &session.claims, tenant.trim(), session.refresh_token.as_deref()).await?;
     door::start(&state, &tokens);
     Ok(())
 }

@@ -52,9 +52,8 @@ impl Phone {
             compact
         };
         let digits = e164.strip_prefix('+').unwrap_or("");
-        let ok = (8..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0');
+        let ok =
+            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
         if ok { Ok(Phone(e164)) } else { Err("must be a phone number like +919840012345".into()) }
     }
     pub fn as_str(&self) -> &str {
@@ -366,7 +365,12 @@ mod tests {
 
     #[test]
     fn registration_reports_every_field() {
-        let r = RegisterRequest { email: Some("nope".into()), phone: Some("12".into()), password: Some("short".into()), display_name: None };
+        let r = RegisterRequest {
+            email: Some("nope".into()),
+            phone: Some("12".into()),
+            password: Some("short".into()),
+            display_name: None,
+        };
         let AppError::Validation { fields } = r.parse().unwrap_err() else { panic!() };
         assert_eq!(fields.keys().collect::<Vec<_>>(), ["displayName", "email", "password", "phone"]);
     }

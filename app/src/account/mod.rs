@@ -2,12 +2,12 @@
 //! refresh tokens, tenant switching, sign-out; the pages and server functions for them.
 
 pub mod api;
-pub mod credentials;
-pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod cookies;
+pub mod credentials;
 #[cfg(feature = "ssr")]
 pub mod one_time_codes;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod passwords;
 #[cfg(feature = "ssr")]

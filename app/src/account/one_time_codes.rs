@@ -58,7 +58,11 @@ pub async fn request_code(ctx: &AuthContext<'_>, phone: Phone) -> Result<CodeSen
     }
     if in_hour >= MAX_CODES_PER_HOUR {
         let wait = 3600 - oldest_in_hour.unwrap_or(0);
-        audit::record(&mut *tx, Entry::event(None, None, "otp.throttled", format!("phone:{}", phone.as_str()), ctx.ip.as_deref())).await?;
+        audit::record(
+            &mut *tx,
+            Entry::event(None, None, "otp.throttled", format!("phone:{}", phone.as_str()), ctx.ip.as_deref()),
+        )
+        .await?;
         tx.commit().await?;
         return Err(AppError::RateLimited { retry_after_secs: wait.max(1) as u64 });
     }
@@ -70,37 +74,44 @@ pub async fn request_code(ctx: &AuthContext<'_>, phone: Phone) -> Result<CodeSen
         .await?;
     let id = Uuid::now_v7();
     let code = new_code();
-    sqlx::query(
-        "INSERT INTO one_time_codes (id, phone, user_id, code_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(phone.as_str())
-    .bind(user.as_ref().map(|u| u.id))
-    .bind(code_hash(id, &code))
-    .bind(Utc::now() + Duration::seconds(CODE_TTL_SECS))
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("INSERT INTO one_time_codes (id, phone, user_id, code_hash, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(phone.as_str())
+        .bind(user.as_ref().map(|u| u.id))
+        .bind(code_hash(id, &code))
+        .bind(Utc::now() + Duration::seconds(CODE_TTL_SECS))
+        .execute(&mut *tx)
+        .await?;
     if let Some(user) = &user {
         let body = match user.locale.as_str() {
             "ta" => format!("உங்கள் மண்டி உள்நுழைவு குறியீடு {code}. இது 5 நிமிடங்களில் காலாவதியாகும். யாரிடமும் பகிர வேண்டாம்."),
             _ => format!("Your Mandi sign-in code is {code}. It expires in 5 minutes. Do not share it with anyone."),
         };
-        outbox::enqueue(&mut *tx, NewMessage {
-            tenant: None,
-            user: Some(user.id),
-            channel: Channel::Sms,
-            recipient: phone.as_str(),
-            template: "sign_in_code",
-            language: &user.locale,
-            body,
-            params: vec![code.to_string()],
-        })
+        outbox::enqueue(
+            &mut *tx,
+            NewMessage {
+                tenant: None,
+                user: Some(user.id),
+                channel: Channel::Sms,
+                recipient: phone.as_str(),
+                template: "sign_in_code",
+                language: &user.locale,
+                body,
+                params: vec![code.to_string()],
+            },
+        )
         .await?;
         if !ctx.production {
             tracing::info!(phone = phone.as_str(), code = %code, "development: one-time code (also on /dev/outbox)");
         }
     }
-    let entry = Entry::event(None, user.as_ref().map(|u| u.id), "otp.requested", format!("phone:{}", phone.as_str()), ctx.ip.as_deref());
+    let entry = Entry::event(
+        None,
+        user.as_ref().map(|u| u.id),
+        "otp.requested",
+        format!("phone:{}", phone.as_str()),
+        ctx.ip.as_deref(),
+    );
     audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
     Ok(CodeSent { expires_in: CODE_TTL_SECS as u64, resend_after: RESEND_AFTER_SECS as u64 })
@@ -131,9 +142,7 @@ pub async fn sign_in_with_code(ctx: &AuthContext<'_>, form: ParsedCodeSignIn) ->
     .await?;
     let target = format!("phone:{}", form.phone.as_str());
     let usable = row.filter(|r| !r.expired && r.attempts < MAX_ATTEMPTS);
-    let matched = usable
-        .as_ref()
-        .is_some_and(|r| bool::from(code_hash(r.id, form.code.expose()).ct_eq(&r.code_hash)));
+    let matched = usable.as_ref().is_some_and(|r| bool::from(code_hash(r.id, form.code.expose()).ct_eq(&r.code_hash)));
     let (Some(row), true) = (usable.as_ref(), matched) else {
         if let Some(r) = &usable {
             sqlx::query(
@@ -151,10 +160,7 @@ pub async fn sign_in_with_code(ctx: &AuthContext<'_>, form: ParsedCodeSignIn) ->
         tx.commit().await?;
         return Err(AppError::InvalidCode);
     };
-    sqlx::query("UPDATE one_time_codes SET consumed_at = now() WHERE id = $1")
-        .bind(row.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE one_time_codes SET consumed_at = now() WHERE id = $1").bind(row.id).execute(&mut *tx).await?;
     let Some(user_id) = row.user_id else {
         tx.commit().await?;
         return Err(AppError::InvalidCode);
@@ -163,7 +169,13 @@ pub async fn sign_in_with_code(ctx: &AuthContext<'_>, form: ParsedCodeSignIn) ->
     let membership = choose_membership(&mut *tx, user.id, form.tenant.as_deref(), ctx.store_tenant).await?;
     let entry = Entry {
         after: Some(serde_json::json!({ "method": "one_time_code" })),
-        ..Entry::event(Some(membership.tenant_id), Some(user.id), "login.ok", format!("user:{}", user.id), ctx.ip.as_deref())
+        ..Entry::event(
+            Some(membership.tenant_id),
+            Some(user.id),
+            "login.ok",
+            format!("user:{}", user.id),
+            ctx.ip.as_deref(),
+        )
     };
     audit::record(&mut *tx, entry).await?;
     let response = start_session(ctx, &mut tx, &user, &membership, Uuid::now_v7()).await?;

@@ -5,11 +5,11 @@
 use super::api::{
     RequestCode, SignIn, SignInWithCode, SignOut, SignOutEverywhere, SignUp, SwitchTenant, dev_outbox, inbox, me,
 };
-use crate::outbox::InAppMessage;
 use super::credentials::Account;
 use crate::components::form::{BUTTON_CLASS, FormError, TextField, field_error, form_error};
 use crate::components::not_found::LoadError;
 use crate::components::search_href::encode_component;
+use crate::outbox::InAppMessage;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;

@@ -59,7 +59,11 @@ pub(super) struct MembershipRow {
 const USER_COLUMNS: &str = "id, display_name, email, phone, password_hash, locale";
 
 /// The person whose `column` (`id`, `email` or `phone`) equals `value`.
-pub(super) async fn user_by(db: impl sqlx::PgExecutor<'_>, column: &str, value: &str) -> Result<Option<UserRow>, AppError> {
+pub(super) async fn user_by(
+    db: impl sqlx::PgExecutor<'_>,
+    column: &str,
+    value: &str,
+) -> Result<Option<UserRow>, AppError> {
     let (column, cast) = match column {
         "id" => ("id", "::uuid"),
         "email" => ("email", ""),
@@ -94,16 +98,15 @@ pub async fn register(ctx: &AuthContext<'_>, form: ParsedRegistration) -> Result
     let hash = passwords::hash(form.password.expose().to_string()).await?;
     let mut tx = people_tx(ctx.pool).await?;
     let user_id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, phone, display_name, password_hash) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(user_id)
-    .bind(form.email.as_ref().map(Email::as_str))
-    .bind(form.phone.as_ref().map(Phone::as_str))
-    .bind(&form.display_name)
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await;
+    let inserted =
+        sqlx::query("INSERT INTO users (id, email, phone, display_name, password_hash) VALUES ($1, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(form.email.as_ref().map(Email::as_str))
+            .bind(form.phone.as_ref().map(Phone::as_str))
+            .bind(&form.display_name)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await;
     if let Err(e) = inserted {
         return Err(match e.as_database_error().and_then(|d| d.constraint()) {
             Some("users_email_key") => taken("email", "an account with this e-mail address already exists"),
@@ -124,16 +127,23 @@ pub async fn register(ctx: &AuthContext<'_>, form: ParsedRegistration) -> Result
         password_hash: None,
         locale: "en".into(),
     };
-    let membership = MembershipRow { tenant_id: ctx.store_tenant, slug: tenant_slug(&mut tx, ctx.store_tenant).await?, roles: vec!["customer".into()] };
-    audit::record(&mut *tx, Entry {
-        tenant: Some(ctx.store_tenant),
-        actor: Some(user_id),
-        action: "account.registered",
-        target: Some(format!("user:{user_id}")),
-        before: None,
-        after: Some(serde_json::json!({ "email": user.email, "phone": user.phone, "role": "customer" })),
-        ip: ctx.ip.as_deref(),
-    })
+    let membership = MembershipRow {
+        tenant_id: ctx.store_tenant,
+        slug: tenant_slug(&mut tx, ctx.store_tenant).await?,
+        roles: vec!["customer".into()],
+    };
+    audit::record(
+        &mut *tx,
+        Entry {
+            tenant: Some(ctx.store_tenant),
+            actor: Some(user_id),
+            action: "account.registered",
+            target: Some(format!("user:{user_id}")),
+            before: None,
+            after: Some(serde_json::json!({ "email": user.email, "phone": user.phone, "role": "customer" })),
+            ip: ctx.ip.as_deref(),
+        },
+    )
     .await?;
     let response = start_session(ctx, &mut tx, &user, &membership, Uuid::now_v7()).await?;
     tx.commit().await?;
@@ -167,7 +177,13 @@ pub async fn login(ctx: &AuthContext<'_>, form: ParsedLogin) -> Result<TokenResp
         return Err(AppError::BadCredentials);
     };
     let membership = choose_membership(&mut *tx, user.id, form.tenant.as_deref(), ctx.store_tenant).await?;
-    let entry = Entry::event(Some(membership.tenant_id), Some(user.id), "login.ok", format!("user:{}", user.id), ctx.ip.as_deref());
+    let entry = Entry::event(
+        Some(membership.tenant_id),
+        Some(user.id),
+        "login.ok",
+        format!("user:{}", user.id),
+        ctx.ip.as_deref(),
+    );
     audit::record(&mut *tx, entry).await?;
     let response = start_session(ctx, &mut tx, &user, &membership, Uuid::now_v7()).await?;
     tx.commit().await?;
@@ -275,15 +291,18 @@ pub async fn renew(ctx: &AuthContext<'_>, token: &str, browser_grace: bool) -> R
             .bind(row.family_id)
             .execute(&mut *tx)
             .await?;
-        audit::record(&mut *tx, Entry {
-            tenant: Some(row.tenant_id),
-            actor: Some(row.user_id),
-            action: "security.refresh_token_reuse",
-            target: Some(format!("session:{}", row.family_id)),
-            before: None,
-            after: Some(serde_json::json!({ "familyRevoked": true })),
-            ip: ctx.ip.as_deref(),
-        })
+        audit::record(
+            &mut *tx,
+            Entry {
+                tenant: Some(row.tenant_id),
+                actor: Some(row.user_id),
+                action: "security.refresh_token_reuse",
+                target: Some(format!("session:{}", row.family_id)),
+                before: None,
+                after: Some(serde_json::json!({ "familyRevoked": true })),
+                ip: ctx.ip.as_deref(),
+            },
+        )
         .await?;
         tx.commit().await?;
         tracing::warn!(family = %row.family_id, user = %row.user_id, "refresh token reused; session family revoked");
@@ -304,7 +323,11 @@ pub async fn renew(ctx: &AuthContext<'_>, token: &str, browser_grace: bool) -> R
 
 /// The person and their current roles in `tenant` (roles may have changed since the
 /// last token, so they are read again on every refresh). No membership left: signed out.
-async fn session_subject(tx: &mut Transaction<'_, Postgres>, user: Uuid, tenant: Uuid) -> Result<(UserRow, MembershipRow), AppError> {
+async fn session_subject(
+    tx: &mut Transaction<'_, Postgres>,
+    user: Uuid,
+    tenant: Uuid,
+) -> Result<(UserRow, MembershipRow), AppError> {
     let user = user_by(&mut **tx, "id", &user.to_string()).await?.ok_or(AppError::Unauthenticated)?;
     let membership = memberships_of(&mut **tx, user.id, Some(tenant), tenant)
         .await?
@@ -352,7 +375,8 @@ pub async fn authenticate(pool: &PgPool, keys: &SigningKeys, token: &str) -> Res
 }
 
 async fn revoke_access_token(tx: &mut Transaction<'_, Postgres>, claims: &Claims) -> Result<(), AppError> {
-    let expires = chrono::DateTime::from_timestamp(i64::try_from(claims.exp).unwrap_or(i64::MAX), 0).unwrap_or_else(Utc::now);
+    let expires =
+        chrono::DateTime::from_timestamp(i64::try_from(claims.exp).unwrap_or(i64::MAX), 0).unwrap_or_else(Utc::now);
     sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(claims.jti)
         .bind(expires)
@@ -397,7 +421,8 @@ pub async fn logout_everywhere(ctx: &AuthContext<'_>, claims: &Claims) -> Result
         .bind(claims.sub)
         .execute(&mut *tx)
         .await?;
-    let entry = Entry::event(None, Some(claims.sub), "logout.everywhere", format!("user:{}", claims.sub), ctx.ip.as_deref());
+    let entry =
+        Entry::event(None, Some(claims.sub), "logout.everywhere", format!("user:{}", claims.sub), ctx.ip.as_deref());
     audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
     Ok(())
@@ -405,7 +430,12 @@ pub async fn logout_everywhere(ctx: &AuthContext<'_>, claims: &Claims) -> Result
 
 /// Moves a signed-in person to another of their tenants: a new session there; the
 /// current one (its refresh family, when given, and its access token) ends.
-pub async fn switch_tenant(ctx: &AuthContext<'_>, claims: &Claims, tenant: &str, refresh_token: Option<&str>) -> Result<TokenResponse, AppError> {
+pub async fn switch_tenant(
+    ctx: &AuthContext<'_>,
+    claims: &Claims,
+    tenant: &str,
+    refresh_token: Option<&str>,
+) -> Result<TokenResponse, AppError> {
     let mut tx = people_tx(ctx.pool).await?;
     let user = user_by(&mut *tx, "id", &claims.sub.to_string()).await?.ok_or(AppError::Unauthenticated)?;
     let membership = choose_membership(&mut *tx, user.id, Some(tenant), ctx.store_tenant).await?;
@@ -416,7 +446,13 @@ pub async fn switch_tenant(ctx: &AuthContext<'_>, claims: &Claims, tenant: &str,
     let entry = Entry {
         before: Some(serde_json::json!({ "tenant": claims.tenant })),
         after: Some(serde_json::json!({ "tenant": membership.slug })),
-        ..Entry::event(Some(membership.tenant_id), Some(user.id), "session.tenant_switched", format!("user:{}", user.id), ctx.ip.as_deref())
+        ..Entry::event(
+            Some(membership.tenant_id),
+            Some(user.id),
+            "session.tenant_switched",
+            format!("user:{}", user.id),
+            ctx.ip.as_deref(),
+        )
     };
     audit::record(&mut *tx, entry).await?;
     let response = start_session(ctx, &mut tx, &user, &membership, Uuid::now_v7()).await?;

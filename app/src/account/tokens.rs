@@ -67,15 +67,13 @@ impl SigningKeys {
                 rsa::RsaPrivateKey::from_pkcs1_pem(text)
             })
             .map_err(|e| KeyError::Parse(e.to_string()))?;
-        let public_der = private
-            .to_public_key()
-            .to_public_key_der()
-            .map_err(|e| KeyError::Parse(e.to_string()))?;
+        let public_der = private.to_public_key().to_public_key_der().map_err(|e| KeyError::Parse(e.to_string()))?;
         // The key id is a digest of the public key, so it changes exactly when the key does.
         let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(public_der.as_bytes())[..12]);
         let encoding = EncodingKey::from_rsa_pem(pem).map_err(|e| KeyError::Parse(e.to_string()))?;
         let decoding = DecodingKey::from_rsa_der(&rsa_public_pkcs1_der(&private)?);
-        let mut jwk = Jwk::from_encoding_key(&encoding, Algorithm::RS256).map_err(|e| KeyError::Parse(e.to_string()))?;
+        let mut jwk =
+            Jwk::from_encoding_key(&encoding, Algorithm::RS256).map_err(|e| KeyError::Parse(e.to_string()))?;
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
         Ok(SigningKeys { encoding, decoding, kid, jwks: JwkSet { keys: vec![jwk] }, verified: Default::default() })
@@ -91,7 +89,10 @@ impl SigningKeys {
                 write_atomically(file, pem.as_bytes())?;
                 tracing::info!(path = %file.display(), "generated a development signing key");
                 // Another process may have won the race to write it; use what is on disk.
-                SigningKeys::from_pem(&std::fs::read(file).map_err(|source| KeyError::Read { path: file.display().to_string(), source })?)
+                SigningKeys::from_pem(
+                    &std::fs::read(file)
+                        .map_err(|source| KeyError::Read { path: file.display().to_string(), source })?,
+                )
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(KeyError::Missing),
             Err(source) => Err(KeyError::Read { path: file.display().to_string(), source }),
@@ -102,7 +103,14 @@ impl SigningKeys {
         &self.jwks
     }
 
-    pub fn issue(&self, user: Uuid, session: Uuid, tenant: &str, roles: Vec<String>, now: u64) -> Result<(String, Claims), AppError> {
+    pub fn issue(
+        &self,
+        user: Uuid,
+        session: Uuid,
+        tenant: &str,
+        roles: Vec<String>,
+        now: u64,
+    ) -> Result<(String, Claims), AppError> {
         let claims = Claims {
             sid: session,
             sub: user,
@@ -115,7 +123,8 @@ impl SigningKeys {
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| AppError::internal("jwt signing", e))?;
+        let token =
+            jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| AppError::internal("jwt signing", e))?;
         Ok((token, claims))
     }
 
@@ -152,12 +161,7 @@ impl SigningKeys {
 
 fn rsa_public_pkcs1_der(private: &rsa::RsaPrivateKey) -> Result<Vec<u8>, KeyError> {
     use rsa::pkcs1::EncodeRsaPublicKey;
-    Ok(private
-        .to_public_key()
-        .to_pkcs1_der()
-        .map_err(|e| KeyError::Parse(e.to_string()))?
-        .as_bytes()
-        .to_vec())
+    Ok(private.to_public_key().to_pkcs1_der().map_err(|e| KeyError::Parse(e.to_string()))?.as_bytes().to_vec())
 }
 
 fn generate_pem() -> Result<String, KeyError> {
@@ -183,7 +187,8 @@ fn write_atomically(file: &Path, bytes: &[u8]) -> Result<(), KeyError> {
 
 /// A new opaque refresh token: 32 random bytes, URL-safe. Only its hash is stored.
 pub fn new_refresh_token() -> String {
-    URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes().iter().chain(Uuid::new_v4().as_bytes()).copied().collect::<Vec<u8>>())
+    URL_SAFE_NO_PAD
+        .encode(uuid::Uuid::new_v4().as_bytes().iter().chain(Uuid::new_v4().as_bytes()).copied().collect::<Vec<u8>>())
 }
 
 pub fn refresh_token_hash(token: &str) -> Vec<u8> {
@@ -203,12 +208,14 @@ mod tests {
         let pem = generate_pem().unwrap();
         let k = SigningKeys::from_pem(pem.as_bytes()).unwrap();
         let now = jsonwebtoken::get_current_timestamp();
-        let (token, claims) = k.issue(Uuid::now_v7(), Uuid::now_v7(), "greenharvest", vec!["customer".into()], now).unwrap();
+        let (token, claims) =
+            k.issue(Uuid::now_v7(), Uuid::now_v7(), "greenharvest", vec!["customer".into()], now).unwrap();
         assert_eq!(k.verify(&token).unwrap(), claims);
 
         // Tampered payload.
         let parts: Vec<&str> = token.split('.').collect();
-        let forged_claims = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&Claims { roles: vec!["admin".into()], ..claims.clone() }).unwrap());
+        let forged_claims = URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&Claims { roles: vec!["admin".into()], ..claims.clone() }).unwrap());
         assert!(k.verify(&format!("{}.{}.{}", parts[0], forged_claims, parts[2])).is_err());
         // alg: none.
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
@@ -218,7 +225,12 @@ mod tests {
             use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
             rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap().to_public_key().to_public_key_pem(LineEnding::LF).unwrap()
         };
-        let hs = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(public_pem.as_bytes())).unwrap();
+        let hs = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(public_pem.as_bytes()),
+        )
+        .unwrap();
         assert!(k.verify(&hs).is_err());
         // Another key's signature.
         let (other, _) = keys().issue(claims.sub, claims.sid, "greenharvest", vec![], now).unwrap();
@@ -228,7 +240,8 @@ mod tests {
         assert!(k.verify(&old).is_err());
         assert!(k.verify("not.a.jwt").is_err());
         // A cached token still expires.
-        let (short, claims) = k.issue(claims.sub, claims.sid, "greenharvest", vec![], now - ACCESS_TTL_SECS + 1).unwrap();
+        let (short, claims) =
+            k.issue(claims.sub, claims.sid, "greenharvest", vec![], now - ACCESS_TTL_SECS + 1).unwrap();
         assert_eq!(k.verify(&short).unwrap(), claims);
         k.verified.lock().unwrap().get_mut(&<[u8; 32]>::from(Sha256::digest(short.as_bytes()))).unwrap().exp = now - 60;
         assert!(k.verify(&short).is_err());

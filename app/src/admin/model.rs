@@ -126,7 +126,10 @@ impl SetRolesRequest {
         let mut roles = Vec::new();
         for name in names {
             let role: Role = name.parse().map_err(|_| {
-                AppError::validation("roles", format!("{name:?} is not a role (customer, farmer, staff, field_agent, ops, admin)"))
+                AppError::validation(
+                    "roles",
+                    format!("{name:?} is not a role (customer, farmer, staff, field_agent, ops, admin)"),
+                )
             })?;
             if !roles.contains(&role) {
                 roles.push(role);
@@ -144,7 +147,10 @@ impl AuditQueryParams {
     pub fn parse(&self) -> Result<AuditQuery, AppError> {
         let mut fields = FieldErrors::new();
         let action = trimmed(&self.action);
-        if action.as_ref().is_some_and(|a| a.len() > 64 || !a.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')) {
+        if action
+            .as_ref()
+            .is_some_and(|a| a.len() > 64 || !a.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'))
+        {
             fields.insert("action".into(), "must be an action name like login.failed, or a prefix like login.".into());
         }
         let actor = trimmed(&self.actor).map(|a| a.to_lowercase());
@@ -153,7 +159,9 @@ impl AuditQueryParams {
         }
         let mut date = |raw: &Option<String>, name: &str| {
             trimmed(raw).and_then(|s| {
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| fields.insert(name.into(), "must be a date YYYY-MM-DD".into())).ok()
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map_err(|_| fields.insert(name.into(), "must be a date YYYY-MM-DD".into()))
+                    .ok()
             })
         };
         let from = date(&self.from, "from");
@@ -193,7 +201,12 @@ mod tests {
 
     #[test]
     fn audit_filters_are_checked() {
-        let p = AuditQueryParams { action: Some("login.".into()), from: Some("2026-11-01".into()), cursor: Some("42".into()), ..Default::default() };
+        let p = AuditQueryParams {
+            action: Some("login.".into()),
+            from: Some("2026-11-01".into()),
+            cursor: Some("42".into()),
+            ..Default::default()
+        };
         let q = p.parse().unwrap();
         assert_eq!((q.action.as_deref(), q.before_id, q.limit), (Some("login."), Some(42), 50));
         let bad = AuditQueryParams {
@@ -206,7 +219,8 @@ mod tests {
         };
         let e = bad.parse().unwrap_err();
         assert_eq!(e.fields().unwrap().keys().collect::<Vec<_>>(), ["action", "cursor", "from", "limit", "to"]);
-        let reversed = AuditQueryParams { from: Some("2026-11-02".into()), to: Some("2026-11-01".into()), ..Default::default() };
+        let reversed =
+            AuditQueryParams { from: Some("2026-11-02".into()), to: Some("2026-11-01".into()), ..Default::default() };
         assert!(reversed.parse().unwrap_err().fields().unwrap().contains_key("to"));
     }
 }

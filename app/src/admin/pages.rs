@@ -118,7 +118,14 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         let q = query.read();
-        AuditQueryParams { action: q.get("action"), actor: q.get("actor"), from: q.get("from"), to: q.get("to"), cursor: q.get("cursor"), limit: None }
+        AuditQueryParams {
+            action: q.get("action"),
+            actor: q.get("actor"),
+            from: q.get("from"),
+            to: q.get("to"),
+            cursor: q.get("cursor"),
+            limit: None,
+        }
     };
     let data = Resource::new_blocking(params, audit);
     let value = move |k: &'static str| move || query.read().get(k).unwrap_or_default();
@@ -129,7 +136,10 @@ pub fn AuditPage() -> impl IntoView {
             .filter_map(|k| q.get(k).filter(|v| !v.is_empty()).map(|v| (k.to_string(), v)))
             .collect();
         pairs.push(("cursor".into(), cursor));
-        format!("/admin/audit?{}", pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&"))
+        format!(
+            "/admin/audit?{}",
+            pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&")
+        )
     };
     view! {
         <Title text="Audit log · Mandi"/>

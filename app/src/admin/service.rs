@@ -30,7 +30,14 @@ struct MemberRow {
 
 impl From<MemberRow> for Member {
     fn from(r: MemberRow) -> Member {
-        Member { user_id: r.user_id, display_name: r.display_name, email: r.email, phone: r.phone, roles: r.roles, joined_at: r.joined_at }
+        Member {
+            user_id: r.user_id,
+            display_name: r.display_name,
+            email: r.email,
+            phone: r.phone,
+            roles: r.roles,
+            joined_at: r.joined_at,
+        }
     }
 }
 
@@ -64,13 +71,22 @@ pub async fn list_members(pool: &PgPool, claims: &Claims, query: &MemberQuery) -
         .await?;
     tx.commit().await?;
     let total = rows.first().map_or(0, |r| r.total as u64);
-    Ok(Page { items: rows.into_iter().map(Member::from).collect(), pagination: Pagination::new(query.page, query.limit, total) })
+    Ok(Page {
+        items: rows.into_iter().map(Member::from).collect(),
+        pagination: Pagination::new(query.page, query.limit, total),
+    })
 }
 
 /// Replaces a member's roles in the admin's tenant. An admin cannot take their own
 /// admin role away (someone must always be able to manage the tenant). The change is
 /// audited with before and after; the member's next token refresh carries the new roles.
-pub async fn set_roles(pool: &PgPool, claims: &Claims, user: Uuid, roles: Vec<Role>, ip: Option<&str>) -> Result<Member, AppError> {
+pub async fn set_roles(
+    pool: &PgPool,
+    claims: &Claims,
+    user: Uuid,
+    roles: Vec<Role>,
+    ip: Option<&str>,
+) -> Result<Member, AppError> {
     let tenant = tenant_id(pool, claims).await?;
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let before: Vec<String> = sqlx::query_scalar(
@@ -104,15 +120,18 @@ pub async fn set_roles(pool: &PgPool, claims: &Claims, user: Uuid, roles: Vec<Ro
     let mut sorted_after = after.clone();
     sorted_after.sort();
     if sorted_after != before {
-        audit::record(&mut *tx, Entry {
-            tenant: Some(tenant),
-            actor: Some(claims.sub),
-            action: "role.changed",
-            target: Some(format!("user:{user}")),
-            before: Some(serde_json::json!({ "roles": before })),
-            after: Some(serde_json::json!({ "roles": sorted_after })),
-            ip,
-        })
+        audit::record(
+            &mut *tx,
+            Entry {
+                tenant: Some(tenant),
+                actor: Some(claims.sub),
+                action: "role.changed",
+                target: Some(format!("user:{user}")),
+                before: Some(serde_json::json!({ "roles": before })),
+                after: Some(serde_json::json!({ "roles": sorted_after })),
+                ip,
+            },
+        )
         .await?;
         // The person hears about it (preferred channel and language, plus in-app).
         let organisation: String =

@@ -36,7 +36,11 @@ impl Slot {
         };
         let (sh, sp) = h(s);
         let (eh, ep) = h(e);
-        if sp == ep { format!("{}, {sh}–{eh} {ep}", s.format("%a %-d %b")) } else { format!("{}, {sh} {sp}–{eh} {ep}", s.format("%a %-d %b")) }
+        if sp == ep {
+            format!("{}, {sh}–{eh} {ep}", s.format("%a %-d %b"))
+        } else {
+            format!("{}, {sh} {sp}–{eh} {ep}", s.format("%a %-d %b"))
+        }
     }
 }
 

@@ -105,9 +105,27 @@ pub fn merge_edit(base: &EntryState, mine: &EntryState, theirs: &EntryState, max
             fields.push(FieldMerge { field, base: b, mine: m, theirs: t, result: r });
         }
     };
-    note("quantityKg", base.quantity_kg.to_string(), mine.quantity_kg.to_string(), theirs.quantity_kg.to_string(), result.quantity_kg.to_string());
-    note("farmerId", base.farmer_id.to_string(), mine.farmer_id.to_string(), theirs.farmer_id.to_string(), result.farmer_id.to_string());
-    note("flowerTypeId", base.flower_type_id.to_string(), mine.flower_type_id.to_string(), theirs.flower_type_id.to_string(), result.flower_type_id.to_string());
+    note(
+        "quantityKg",
+        base.quantity_kg.to_string(),
+        mine.quantity_kg.to_string(),
+        theirs.quantity_kg.to_string(),
+        result.quantity_kg.to_string(),
+    );
+    note(
+        "farmerId",
+        base.farmer_id.to_string(),
+        mine.farmer_id.to_string(),
+        theirs.farmer_id.to_string(),
+        result.farmer_id.to_string(),
+    );
+    note(
+        "flowerTypeId",
+        base.flower_type_id.to_string(),
+        mine.flower_type_id.to_string(),
+        theirs.flower_type_id.to_string(),
+        result.flower_type_id.to_string(),
+    );
     Merge::Merged { result, fields }
 }
 
@@ -117,7 +135,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn entry(farmer: u128, flower: u128, grams: i64) -> EntryState {
-        EntryState { farmer_id: Uuid::from_u128(farmer), flower_type_id: Uuid::from_u128(flower), quantity_kg: Kg::from_grams(grams), status: EntryStatus::Recorded }
+        EntryState {
+            farmer_id: Uuid::from_u128(farmer),
+            flower_type_id: Uuid::from_u128(flower),
+            quantity_kg: Kg::from_grams(grams),
+            status: EntryStatus::Recorded,
+        }
     }
 
     const MAX: i64 = 500_000;
@@ -131,7 +154,10 @@ mod tests {
             Merge::Merged { result, fields } => {
                 assert_eq!(result.quantity_kg.to_string(), "13.000");
                 assert_eq!(fields.len(), 1);
-                assert_eq!((fields[0].base.as_str(), fields[0].mine.as_str(), fields[0].theirs.as_str()), ("10.000", "11.000", "12.000"));
+                assert_eq!(
+                    (fields[0].base.as_str(), fields[0].mine.as_str(), fields[0].theirs.as_str()),
+                    ("10.000", "11.000", "12.000")
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -140,7 +166,11 @@ mod tests {
     #[test]
     fn the_server_wins_who_and_what_when_both_changed_them() {
         let base = entry(1, 1, 10_000);
-        let Merge::Merged { result, .. } = merge_edit(&base, &entry(2, 3, 10_000), &entry(4, 1, 9_000), Kg::from_grams(MAX)) else { panic!() };
+        let Merge::Merged { result, .. } =
+            merge_edit(&base, &entry(2, 3, 10_000), &entry(4, 1, 9_000), Kg::from_grams(MAX))
+        else {
+            panic!()
+        };
         assert_eq!(result, entry(4, 3, 9_000));
     }
 
@@ -148,9 +178,18 @@ mod tests {
     fn an_edit_of_a_voided_entry_or_out_of_range_keeps_the_server_copy() {
         let base = entry(1, 1, 10_000);
         let voided = EntryState { status: EntryStatus::Void, ..base };
-        assert_eq!(merge_edit(&base, &entry(1, 1, 12_000), &voided, Kg::from_grams(MAX)), Merge::ServerKept(KeptReason::VoidedOnServer));
-        assert_eq!(merge_edit(&base, &entry(1, 1, 1_000), &entry(1, 1, 2_000), Kg::from_grams(MAX)), Merge::ServerKept(KeptReason::QuantityOutOfRange));
-        assert_eq!(merge_edit(&base, &entry(1, 1, 300_000), &entry(1, 1, 300_000), Kg::from_grams(MAX)), Merge::ServerKept(KeptReason::QuantityOutOfRange));
+        assert_eq!(
+            merge_edit(&base, &entry(1, 1, 12_000), &voided, Kg::from_grams(MAX)),
+            Merge::ServerKept(KeptReason::VoidedOnServer)
+        );
+        assert_eq!(
+            merge_edit(&base, &entry(1, 1, 1_000), &entry(1, 1, 2_000), Kg::from_grams(MAX)),
+            Merge::ServerKept(KeptReason::QuantityOutOfRange)
+        );
+        assert_eq!(
+            merge_edit(&base, &entry(1, 1, 300_000), &entry(1, 1, 300_000), Kg::from_grams(MAX)),
+            Merge::ServerKept(KeptReason::QuantityOutOfRange)
+        );
     }
 
     fn state() -> impl Strategy<Value = EntryState> {

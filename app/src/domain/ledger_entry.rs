@@ -51,11 +51,17 @@ impl Reject {
 
     pub fn message(self) -> &'static str {
         match self {
-            Reject::QuantityInvalid => "The quantity must be a weight in kilograms above zero, with at most three decimals",
-            Reject::QuantityTooLarge => "The quantity is more than the market allows for one entry; check for an extra digit",
+            Reject::QuantityInvalid => {
+                "The quantity must be a weight in kilograms above zero, with at most three decimals"
+            }
+            Reject::QuantityTooLarge => {
+                "The quantity is more than the market allows for one entry; check for an extra digit"
+            }
             Reject::UnknownFarmer => "This farmer is not on the market's list (or is inactive)",
             Reject::UnknownFlowerType => "This flower type is not on the market's list (or is inactive)",
-            Reject::RecordedAtOutOfRange => "The entry's time is too far in the past or in the future; check the tablet's clock",
+            Reject::RecordedAtOutOfRange => {
+                "The entry's time is too far in the past or in the future; check the tablet's clock"
+            }
             Reject::EntryNotFound => "This entry is not on the server",
             Reject::NotYourEntry => "Staff can change only their own entries; ask an admin",
             Reject::RateOverrideForbidden => "Only an admin can override the slot's rate",
@@ -91,7 +97,11 @@ pub fn check_quantity(raw: &str, limits: &EntryLimits) -> Result<Kg, Reject> {
 
 /// The market day of an entry recorded at `recorded_at` (by the tablet's clock), if
 /// that is neither in the future nor older than the market allows back-dating.
-pub fn check_recorded_at(recorded_at: DateTime<Utc>, now: DateTime<Utc>, limits: &EntryLimits) -> Result<NaiveDate, Reject> {
+pub fn check_recorded_at(
+    recorded_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    limits: &EntryLimits,
+) -> Result<NaiveDate, Reject> {
     let day = market_slot::market_date(recorded_at);
     let earliest = market_slot::market_date(now) - Duration::days(limits.backdate_days);
     if recorded_at > now + limits.future_skew || day < earliest {
@@ -182,7 +192,9 @@ pub fn farmer_match(query: &str, farmer: &FarmerKey) -> Option<u8> {
     if en.starts_with(&lower) || farmer.name_ta.starts_with(q) {
         return Some(2);
     }
-    if en.split_whitespace().any(|w| w.starts_with(&lower)) || farmer.name_ta.split_whitespace().any(|w| w.starts_with(q)) {
+    if en.split_whitespace().any(|w| w.starts_with(&lower))
+        || farmer.name_ta.split_whitespace().any(|w| w.starts_with(q))
+    {
         return Some(3);
     }
     if en.contains(&lower) || farmer.name_ta.contains(q) {
@@ -203,10 +215,17 @@ mod tests {
 
     #[test]
     fn quantities_that_cannot_be_a_load_are_refused_with_their_code() {
-        for (raw, code) in [("0", "QUANTITY_INVALID"), ("-1", "QUANTITY_INVALID"), ("1.2345", "QUANTITY_INVALID"), ("abc", "QUANTITY_INVALID"),
-            ("", "QUANTITY_INVALID"), ("500.001", "QUANTITY_TOO_LARGE"), ("9999", "QUANTITY_TOO_LARGE"), ("1e9", "QUANTITY_INVALID"),
-            ("99999999999", "QUANTITY_TOO_LARGE")]
-        {
+        for (raw, code) in [
+            ("0", "QUANTITY_INVALID"),
+            ("-1", "QUANTITY_INVALID"),
+            ("1.2345", "QUANTITY_INVALID"),
+            ("abc", "QUANTITY_INVALID"),
+            ("", "QUANTITY_INVALID"),
+            ("500.001", "QUANTITY_TOO_LARGE"),
+            ("9999", "QUANTITY_TOO_LARGE"),
+            ("1e9", "QUANTITY_INVALID"),
+            ("99999999999", "QUANTITY_TOO_LARGE"),
+        ] {
             assert_eq!(check_quantity(raw, &limits()).map_err(Reject::code), Err(code), "{raw:?}");
         }
         assert_eq!(check_quantity(" 12.5 ", &limits()).unwrap().to_string(), "12.500");
@@ -224,21 +243,36 @@ mod tests {
 
     #[test]
     fn prices_by_slot_override_or_later() {
-        let slot = MarketSlot { id: Uuid::from_u128(5), starts_at: NaiveTime::from_hms_opt(5, 0, 0).unwrap(), ends_at: NaiveTime::from_hms_opt(6, 0, 0).unwrap() };
+        let slot = MarketSlot {
+            id: Uuid::from_u128(5),
+            starts_at: NaiveTime::from_hms_opt(5, 0, 0).unwrap(),
+            ends_at: NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+        };
         let at = Utc.with_ymd_and_hms(2026, 11, 26, 23, 45, 0).unwrap(); // 05:15 IST
         let q = Kg::parse("12.345").unwrap();
         let rate = Money::parse("420").unwrap();
         let p = price_entry(at, q, std::slice::from_ref(&slot), |_| Some(rate), None);
-        assert_eq!((p.slot_id, p.source, p.total.unwrap().to_api_string()), (Some(slot.id), RateSource::Slot, "5184.90".to_string()));
+        assert_eq!(
+            (p.slot_id, p.source, p.total.unwrap().to_api_string()),
+            (Some(slot.id), RateSource::Slot, "5184.90".to_string())
+        );
         let p = price_entry(at, q, std::slice::from_ref(&slot), |_| None, None);
         assert_eq!((p.rate, p.total, p.source), (None, None, RateSource::Pending));
         let p = price_entry(at, q, &[], |_| Some(rate), Some(Money::parse("100").unwrap()));
-        assert_eq!((p.slot_id, p.source, p.total.unwrap().to_api_string()), (None, RateSource::Override, "1234.50".to_string()));
+        assert_eq!(
+            (p.slot_id, p.source, p.total.unwrap().to_api_string()),
+            (None, RateSource::Override, "1234.50".to_string())
+        );
     }
 
     #[test]
     fn finds_growers_by_number_phone_or_name_in_either_script() {
-        let f = FarmerKey { farmer_no: 12, name_en: "Murugan K".into(), name_ta: "முருகன் க".into(), phone: Some("+919876543210".into()) };
+        let f = FarmerKey {
+            farmer_no: 12,
+            name_en: "Murugan K".into(),
+            name_ta: "முருகன் க".into(),
+            phone: Some("+919876543210".into()),
+        };
         assert_eq!(farmer_match("12", &f), Some(0));
         assert_eq!(farmer_match("3210", &f), Some(1));
         assert_eq!(farmer_match("mur", &f), Some(2));

@@ -4,7 +4,7 @@
 //! words a person can act on, and the caller names the field.
 
 use super::kilograms::Kg;
-use super::market_slot::{validate_slots, MarketSlot, SlotError};
+use super::market_slot::{MarketSlot, SlotError, validate_slots};
 use super::money::Money;
 use chrono::NaiveTime;
 use rust_decimal::Decimal;
@@ -17,7 +17,8 @@ const MAX_RUPEES: i64 = 10_000_000;
 /// Commission as a percent of gross: 0–100, at most two decimals (`12.5`).
 pub fn parse_percent(raw: &str) -> Result<Decimal, String> {
     let s = raw.trim();
-    let (_, frac) = super::decimal_text::plain_decimal_parts(s).ok_or_else(|| "must be a percent from 0 to 100, such as 10 or 12.5".to_string())?;
+    let (_, frac) = super::decimal_text::plain_decimal_parts(s)
+        .ok_or_else(|| "must be a percent from 0 to 100, such as 10 or 12.5".to_string())?;
     if frac.is_some_and(|f| f.len() > 2) {
         return Err("must have at most two decimals".into());
     }
@@ -59,7 +60,11 @@ pub fn parse_max_kg(raw: &str) -> Result<Kg, String> {
 
 /// How many days back an entry may be dated: a whole number from 0 to 31.
 pub fn parse_backdate_days(raw: &str) -> Result<i32, String> {
-    raw.trim().parse::<i32>().ok().filter(|d| (0..=31).contains(d)).ok_or_else(|| "must be a whole number of days from 0 to 31".into())
+    raw.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|d| (0..=31).contains(d))
+        .ok_or_else(|| "must be a whole number of days from 0 to 31".into())
 }
 
 /// A flower's short code as typed on a tablet: two to six letters A–Z (lower case is
@@ -77,7 +82,9 @@ pub fn parse_flower_code(raw: &str) -> Result<String, String> {
 pub fn parse_hhmm(raw: &str) -> Result<NaiveTime, String> {
     let s = raw.trim();
     let ok = s.len() == 5 && s.as_bytes()[2] == b':';
-    ok.then(|| NaiveTime::parse_from_str(s, "%H:%M").ok()).flatten().ok_or_else(|| "must be a time as HH:MM, such as 04:30".into())
+    ok.then(|| NaiveTime::parse_from_str(s, "%H:%M").ok())
+        .flatten()
+        .ok_or_else(|| "must be a time as HH:MM, such as 04:30".into())
 }
 
 /// Why a slot cannot join the market's active slots.
@@ -105,7 +112,10 @@ pub fn check_slot(others: &[MarketSlot], candidate: &MarketSlot) -> Result<(), S
             // Two old slots that already overlap are not this change's fault; find the
             // one the candidate itself collides with.
             if other != last && a != last && b != last {
-                return match all[..last].iter().find(|s| candidate.starts_at < s.ends_at && s.starts_at < candidate.ends_at) {
+                return match all[..last]
+                    .iter()
+                    .find(|s| candidate.starts_at < s.ends_at && s.starts_at < candidate.ends_at)
+                {
                     Some(s) => Err(SlotProblem::Overlaps(s.clone())),
                     None => Ok(()),
                 };
@@ -189,7 +199,8 @@ mod tests {
 
     #[test]
     fn a_slot_may_touch_but_not_overlap_another() {
-        let s = |id: u128, a: u32, b: u32| MarketSlot { id: Uuid::from_u128(id), starts_at: hm(a, 0), ends_at: hm(b, 0) };
+        let s =
+            |id: u128, a: u32, b: u32| MarketSlot { id: Uuid::from_u128(id), starts_at: hm(a, 0), ends_at: hm(b, 0) };
         let existing = [s(1, 4, 5), s(2, 5, 6)];
         assert_eq!(check_slot(&existing, &s(3, 6, 7)), Ok(()));
         assert_eq!(check_slot(&existing, &s(3, 5, 7)), Err(SlotProblem::Overlaps(s(2, 5, 6))));

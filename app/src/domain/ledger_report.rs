@@ -68,7 +68,8 @@ pub fn share_percent(part: Money, whole: Money) -> Decimal {
     if whole.amount().is_zero() {
         return Decimal::ZERO;
     }
-    let mut p = (part.amount() * Decimal::ONE_HUNDRED / whole.amount()).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    let mut p = (part.amount() * Decimal::ONE_HUNDRED / whole.amount())
+        .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
     p.rescale(1);
     p
 }
@@ -115,7 +116,10 @@ mod tests {
         // 2 kg at ₹100 and 1 kg at ₹101: ₹301 over 3 kg = ₹100.333… → ₹100.33.
         assert_eq!(average_rate(rs(301), Kg::from_grams(3000)), Some(Money::parse("100.33").unwrap()));
         // ₹0.05 over 10 kg = ₹0.005 → half away from zero → ₹0.01.
-        assert_eq!(average_rate(Money::parse("0.05").unwrap(), Kg::from_grams(10_000)), Some(Money::parse("0.01").unwrap()));
+        assert_eq!(
+            average_rate(Money::parse("0.05").unwrap(), Kg::from_grams(10_000)),
+            Some(Money::parse("0.01").unwrap())
+        );
         assert_eq!(average_rate(rs(10), Kg::ZERO), None);
     }
 
@@ -135,14 +139,20 @@ mod tests {
 
     #[test]
     fn running_balance_follows_each_move() {
-        let moves = [(AdvanceMove::Given, rs(2000)), (AdvanceMove::Recovered, rs(1500)), (AdvanceMove::Given, rs(300)), (AdvanceMove::Recovered, rs(800))];
+        let moves = [
+            (AdvanceMove::Given, rs(2000)),
+            (AdvanceMove::Recovered, rs(1500)),
+            (AdvanceMove::Given, rs(300)),
+            (AdvanceMove::Recovered, rs(800)),
+        ];
         assert_eq!(running_balance(rs(100), &moves), vec![rs(2100), rs(600), rs(900), rs(100)]);
         assert!(running_balance(rs(100), &[]).is_empty());
     }
 
     fn tally() -> impl Strategy<Value = Tally> {
-        (0i64..5_000, 0i64..50_000_000, 0i64..1_000_000_000, 0i64..50)
-            .prop_map(|(entries, grams, paise, pending)| Tally { entries, quantity_kg: Kg::from_grams(grams), gross: Money::from_paise(paise), pending })
+        (0i64..5_000, 0i64..50_000_000, 0i64..1_000_000_000, 0i64..50).prop_map(|(entries, grams, paise, pending)| {
+            Tally { entries, quantity_kg: Kg::from_grams(grams), gross: Money::from_paise(paise), pending }
+        })
     }
 
     proptest! {

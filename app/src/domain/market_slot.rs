@@ -69,7 +69,9 @@ mod tests {
     }
 
     fn hourly() -> Vec<MarketSlot> {
-        (4..9).map(|h| MarketSlot { id: Uuid::from_u128(h as u128), starts_at: hm(h, 0), ends_at: hm(h + 1, 0) }).collect()
+        (4..9)
+            .map(|h| MarketSlot { id: Uuid::from_u128(h as u128), starts_at: hm(h, 0), ends_at: hm(h + 1, 0) })
+            .collect()
     }
 
     #[test]

@@ -175,7 +175,9 @@ impl utoipa::PartialSchema for Money {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .pattern(Some(MONEY_PATTERN))
-            .description(Some("An amount in rupees as a decimal string with up to two places (answers always have two)."))
+            .description(Some(
+                "An amount in rupees as a decimal string with up to two places (answers always have two).",
+            ))
             .examples(["120.50"])
             .into()
     }

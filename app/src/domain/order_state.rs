@@ -112,10 +112,7 @@ impl fmt::Display for OrderState {
 impl FromStr for OrderState {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        OrderState::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("unknown order state {s:?}"))
+        OrderState::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| format!("unknown order state {s:?}"))
     }
 }
 
@@ -177,11 +174,7 @@ impl OrderAction {
 }
 
 /// The next state when `actor` performs `action` on an order in `from`.
-pub fn transition(
-    from: OrderState,
-    action: OrderAction,
-    actor: Actor,
-) -> Result<OrderState, TransitionError> {
+pub fn transition(from: OrderState, action: OrderAction, actor: Actor) -> Result<OrderState, TransitionError> {
     use OrderAction::*;
     use OrderState::*;
     if !action.permitted(actor) {
@@ -208,10 +201,10 @@ pub fn transition(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use Actor::*;
     use OrderAction::*;
     use OrderState::*;
+    use proptest::prelude::*;
 
     #[test]
     fn happy_path_to_delivery() {
@@ -235,10 +228,7 @@ mod tests {
     fn customer_cancels_only_before_packing() {
         assert_eq!(transition(PendingPayment, Cancel, Customer), Ok(Cancelled));
         assert_eq!(transition(Paid, Cancel, Customer), Ok(Cancelled));
-        assert!(matches!(
-            transition(Packed, Cancel, Customer),
-            Err(TransitionError::NotAllowedFrom { .. })
-        ));
+        assert!(matches!(transition(Packed, Cancel, Customer), Err(TransitionError::NotAllowedFrom { .. })));
     }
 
     #[test]

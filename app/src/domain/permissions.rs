@@ -233,7 +233,9 @@ mod tests {
         for role in [Customer, FieldAgent, Ops] {
             // Operations also work the store's orders.
             let orders = role == Ops;
-            for action in Action::ALL.into_iter().filter(|a| !matches!(a, AccountRead | AuditRead | OperationsView | OperationsManage))
+            for action in Action::ALL
+                .into_iter()
+                .filter(|a| !matches!(a, AccountRead | AuditRead | OperationsView | OperationsManage))
                 .filter(|a| !(orders && *a == OrdersFulfil))
             {
                 assert_eq!(grant(role, action), None, "{role} {action:?}");

@@ -82,7 +82,8 @@ pub fn quote(lines: &[PriceLine], rules: &PricingRules, coupon: Option<&str>) ->
     let coupon = match coupon.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
         Some(code) => {
-            let found = rules.coupons.iter().find(|c| c.code.eq_ignore_ascii_case(code)).ok_or(PricingError::UnknownCoupon)?;
+            let found =
+                rules.coupons.iter().find(|c| c.code.eq_ignore_ascii_case(code)).ok_or(PricingError::UnknownCoupon)?;
             if subtotal < found.min_subtotal {
                 return Err(PricingError::CouponMinimum(found.min_subtotal));
             }
@@ -130,7 +131,10 @@ mod tests {
     fn small_order_pays_delivery_large_does_not() {
         let rules = PricingRules::default();
         let q = quote(&[line(120, 2, 0)], &rules, None).unwrap();
-        assert_eq!((q.subtotal, q.delivery_fee, q.total), (Money::from_rupees(240), Money::from_rupees(49), Money::from_rupees(289)));
+        assert_eq!(
+            (q.subtotal, q.delivery_fee, q.total),
+            (Money::from_rupees(240), Money::from_rupees(49), Money::from_rupees(289))
+        );
         let q = quote(&[line(250, 2, 5)], &rules, None).unwrap();
         assert_eq!((q.delivery_fee, q.total), (Money::ZERO, Money::from_rupees(500)));
         // 5% GST inside ₹500: 500 × 5 / 105 = 23.809… → 23.81
@@ -141,10 +145,16 @@ mod tests {
     fn coupons_cap_and_minimum() {
         let rules = PricingRules::default();
         let q = quote(&[line(400, 1, 0)], &rules, Some(" fresh10 ")).unwrap();
-        assert_eq!((q.discount, q.delivery_fee, q.total), (Money::from_rupees(40), Money::from_rupees(49), Money::from_rupees(409)));
+        assert_eq!(
+            (q.discount, q.delivery_fee, q.total),
+            (Money::from_rupees(40), Money::from_rupees(49), Money::from_rupees(409))
+        );
         let q = quote(&[line(3000, 1, 0)], &rules, Some("FRESH10")).unwrap();
         assert_eq!(q.discount, Money::from_rupees(100), "capped");
-        assert_eq!(quote(&[line(100, 1, 0)], &rules, Some("FRESH10")), Err(PricingError::CouponMinimum(Money::from_rupees(300))));
+        assert_eq!(
+            quote(&[line(100, 1, 0)], &rules, Some("FRESH10")),
+            Err(PricingError::CouponMinimum(Money::from_rupees(300)))
+        );
         assert_eq!(quote(&[line(100, 1, 0)], &rules, Some("FREE")), Err(PricingError::UnknownCoupon));
         assert_eq!(quote(&[], &rules, None), Err(PricingError::Empty));
     }

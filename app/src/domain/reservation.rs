@@ -63,7 +63,10 @@ mod tests {
             StockDraw { stock_item: other, quantity: 1, per_unit: 1 },
             StockDraw { stock_item: lot, quantity: 1, per_unit: 500 },
         ]);
-        assert_eq!(needs, vec![StockNeed { stock_item: other, quantity: 1 }, StockNeed { stock_item: lot, quantity: 1000 }]);
+        assert_eq!(
+            needs,
+            vec![StockNeed { stock_item: other, quantity: 1 }, StockNeed { stock_item: lot, quantity: 1000 }]
+        );
         assert_eq!(packs_available(1000, 250), 4);
         assert_eq!(packs_available(-5, 250), 0);
     }

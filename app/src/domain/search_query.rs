@@ -35,10 +35,7 @@ mod tests {
     #[test]
     fn words_become_prefix_terms() {
         assert_eq!(prefix_tsquery("tom").as_deref(), Some("tom:*"));
-        assert_eq!(
-            prefix_tsquery("Darjeeling  first-flush!").as_deref(),
-            Some("darjeeling:* & first:* & flush:*")
-        );
+        assert_eq!(prefix_tsquery("Darjeeling  first-flush!").as_deref(), Some("darjeeling:* & first:* & flush:*"));
         assert_eq!(prefix_tsquery("மல்லி பூ").as_deref(), Some("மல்லி:* & பூ:*"));
     }
 

@@ -29,7 +29,9 @@ pub fn commission(gross: Money, terms: &MarketTerms) -> Money {
 
 /// Fees for `entries` entries weighing `weight` in all, rounded once.
 pub fn fees(entries: u32, weight: Kg, terms: &MarketTerms) -> Money {
-    Money::from_decimal(terms.fee_per_entry.amount() * Decimal::from(entries) + terms.fee_per_kg.amount() * weight.amount())
+    Money::from_decimal(
+        terms.fee_per_entry.amount() * Decimal::from(entries) + terms.fee_per_kg.amount() * weight.amount(),
+    )
 }
 
 /// An advance given to the grower, with what is still owed on it.
@@ -83,14 +85,34 @@ pub struct SettlementFigures {
 }
 
 /// Settles from the entries' totals already summed (as the database sums them).
-pub fn settle_totals(entry_count: u32, weight: Kg, gross: Money, terms: &MarketTerms, advances: &[OutstandingAdvance]) -> SettlementFigures {
+pub fn settle_totals(
+    entry_count: u32,
+    weight: Kg,
+    gross: Money,
+    terms: &MarketTerms,
+    advances: &[OutstandingAdvance],
+) -> SettlementFigures {
     let commission = commission(gross, terms);
     let fees = fees(entry_count, weight, terms);
     let available = gross - commission - fees;
-    let (recoveries, shortfall) = if available.is_negative() { (Vec::new(), Money::ZERO - available) } else { (recover(advances, available), Money::ZERO) };
+    let (recoveries, shortfall) = if available.is_negative() {
+        (Vec::new(), Money::ZERO - available)
+    } else {
+        (recover(advances, available), Money::ZERO)
+    };
     let advance_recovered: Money = recoveries.iter().map(|r| r.amount).sum();
     let net_payable = if available.is_negative() { Money::ZERO } else { available - advance_recovered };
-    SettlementFigures { entry_count, weight, gross, commission, fees, recoveries, advance_recovered, shortfall, net_payable }
+    SettlementFigures {
+        entry_count,
+        weight,
+        gross,
+        commission,
+        fees,
+        recoveries,
+        advance_recovered,
+        shortfall,
+        net_payable,
+    }
 }
 
 /// Settles a list of entries given as (rate per kg, weight).
@@ -107,17 +129,28 @@ mod tests {
     use proptest::prelude::*;
 
     fn terms(pct: i64, per_entry_paise: i64, per_kg_paise: i64) -> MarketTerms {
-        MarketTerms { commission_percent: Decimal::from(pct), fee_per_entry: Money::from_paise(per_entry_paise), fee_per_kg: Money::from_paise(per_kg_paise) }
+        MarketTerms {
+            commission_percent: Decimal::from(pct),
+            fee_per_entry: Money::from_paise(per_entry_paise),
+            fee_per_kg: Money::from_paise(per_kg_paise),
+        }
     }
 
     fn advance(n: u128, day: u32, rupees: i64) -> OutstandingAdvance {
-        OutstandingAdvance { id: uuid::Uuid::from_u128(n), given_on: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(), outstanding: Money::from_rupees(rupees) }
+        OutstandingAdvance {
+            id: uuid::Uuid::from_u128(n),
+            given_on: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            outstanding: Money::from_rupees(rupees),
+        }
     }
 
     #[test]
     fn a_morning_of_jasmine() {
         // 12.5 kg at ₹480/kg and 3.25 kg at ₹520/kg; 10 % commission, ₹5 per entry, ₹1 per kg.
-        let entries = [(Money::from_rupees(480), Kg::parse("12.5").unwrap()), (Money::from_rupees(520), Kg::parse("3.25").unwrap())];
+        let entries = [
+            (Money::from_rupees(480), Kg::parse("12.5").unwrap()),
+            (Money::from_rupees(520), Kg::parse("3.25").unwrap()),
+        ];
         let s = settle(&entries, &terms(10, 500, 100), &[advance(1, 20, 1_000), advance(2, 21, 10_000)]);
         assert_eq!(s.gross, Money::from_rupees(7_690));
         assert_eq!(s.commission, Money::from_rupees(769));
@@ -130,7 +163,8 @@ mod tests {
 
     #[test]
     fn fees_above_gross_leave_a_shortfall_and_recover_nothing() {
-        let s = settle(&[(Money::from_paise(100), Kg::parse("0.5").unwrap())], &terms(10, 500, 0), &[advance(1, 1, 100)]);
+        let s =
+            settle(&[(Money::from_paise(100), Kg::parse("0.5").unwrap())], &terms(10, 500, 0), &[advance(1, 1, 100)]);
         assert_eq!(s.gross, Money::from_paise(50));
         assert_eq!(s.net_payable, Money::ZERO);
         assert!(s.recoveries.is_empty());

@@ -85,7 +85,16 @@ pub async fn save_grower(
     active: Option<String>,
 ) -> Result<GrowerView, AppError> {
     let id = form_id(id.as_deref())?;
-    let input = GrowerInput { farmer_no, name_en, name_ta, village, phone, whatsapp, language, active: form_bool(active.as_deref())? };
+    let input = GrowerInput {
+        farmer_no,
+        name_en,
+        name_ta,
+        village,
+        phone,
+        whatsapp,
+        language,
+        active: form_bool(active.as_deref())?,
+    };
     let (state, caller) = caller("/_fn/ledger/admin/growers/save").await?;
     match id {
         Some(id) => super::admin_service::update_grower(&state.pool, &caller, id, &input, None).await,
@@ -126,7 +135,12 @@ pub async fn admin_slots() -> Result<AdminRows<SlotView>, AppError> {
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/admin/slots/save")]
-pub async fn save_slot(id: Option<String>, starts_at: Option<String>, ends_at: Option<String>, active: Option<String>) -> Result<SlotView, AppError> {
+pub async fn save_slot(
+    id: Option<String>,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    active: Option<String>,
+) -> Result<SlotView, AppError> {
     let id = form_id(id.as_deref())?;
     let input = SlotInput { starts_at, ends_at, active: form_bool(active.as_deref())? };
     let (state, caller) = caller("/_fn/ledger/admin/slots/save").await?;
@@ -158,14 +172,20 @@ pub async fn save_market_terms(
 
 #[server(prefix = "/_fn", endpoint = "ledger/admin/advances")]
 pub async fn admin_advances(farmer_id: Option<String>) -> Result<AdminRows<AdvanceView>, AppError> {
-    let farmer = form_id(farmer_id.as_deref()).map_err(|_| AppError::validation("farmerId", "must be a grower's id"))?;
+    let farmer =
+        form_id(farmer_id.as_deref()).map_err(|_| AppError::validation("farmerId", "must be a grower's id"))?;
     let (state, caller) = caller("/_fn/ledger/admin/advances").await?;
     let rows = super::admin_service::list_advances(&state.pool, &caller, farmer, false).await?;
     Ok(AdminRows { rows, can_edit: true })
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/admin/advances/give")]
-pub async fn give_grower_advance(farmer_id: Option<String>, given_on: Option<String>, amount: Option<String>, note: Option<String>) -> Result<AdvanceView, AppError> {
+pub async fn give_grower_advance(
+    farmer_id: Option<String>,
+    given_on: Option<String>,
+    amount: Option<String>,
+    note: Option<String>,
+) -> Result<AdvanceView, AppError> {
     let input = AdvanceInput { farmer_id, given_on, amount, note };
     let (state, caller) = caller("/_fn/ledger/admin/advances/give").await?;
     super::admin_service::give_advance(&state.pool, &caller, &input, chrono::Utc::now(), None).await

@@ -8,7 +8,7 @@ use super::admin_model::*;
 use crate::components::island_support::{go, hydrated_flag};
 use crate::components::not_found::LoadError;
 use crate::error::{AppError, FieldErrors};
-use crate::language::{locale_from, request_locale, td_string, Locale};
+use crate::language::{Locale, locale_from, request_locale, td_string};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -43,7 +43,13 @@ fn yes_no(l: Locale, v: bool) -> String {
 }
 
 fn grower_name(l: Locale, en: &str, ta: &str) -> String {
-    let name = if l == Locale::ta && !ta.is_empty() { ta } else if en.is_empty() { ta } else { en };
+    let name = if l == Locale::ta && !ta.is_empty() {
+        ta
+    } else if en.is_empty() {
+        ta
+    } else {
+        en
+    };
     name.to_string()
 }
 
@@ -77,7 +83,14 @@ fn Field(
 
 /// A yes/no choice (`true`/`false`) with its problem beside it.
 #[component]
-fn YesNo(label: String, name: &'static str, field: &'static str, value: bool, l: Locale, errors: Memo<FieldErrors>) -> impl IntoView {
+fn YesNo(
+    label: String,
+    name: &'static str,
+    field: &'static str,
+    value: bool,
+    l: Locale,
+    errors: Memo<FieldErrors>,
+) -> impl IntoView {
     let id = format!("admin-{name}");
     view! {
         <div>
@@ -119,11 +132,23 @@ fn load_failed(e: AppError, back: &'static str) -> AnyView {
 pub fn AdminIndexPage() -> impl IntoView {
     let l = request_locale();
     let links = [
-        ("/ledger/admin/growers", td_string!(l, admin.growers).to_string(), td_string!(l, admin.growers_help).to_string()),
-        ("/ledger/admin/flowers", td_string!(l, admin.flowers).to_string(), td_string!(l, admin.flowers_help).to_string()),
+        (
+            "/ledger/admin/growers",
+            td_string!(l, admin.growers).to_string(),
+            td_string!(l, admin.growers_help).to_string(),
+        ),
+        (
+            "/ledger/admin/flowers",
+            td_string!(l, admin.flowers).to_string(),
+            td_string!(l, admin.flowers_help).to_string(),
+        ),
         ("/ledger/admin/slots", td_string!(l, admin.slots).to_string(), td_string!(l, admin.slots_help).to_string()),
         ("/ledger/admin/terms", td_string!(l, admin.terms).to_string(), td_string!(l, admin.terms_help).to_string()),
-        ("/ledger/admin/advances", td_string!(l, admin.advances).to_string(), td_string!(l, admin.advances_help).to_string()),
+        (
+            "/ledger/admin/advances",
+            td_string!(l, admin.advances).to_string(),
+            td_string!(l, admin.advances_help).to_string(),
+        ),
     ];
     view! {
         <Title text="Admin · Ledger"/>
@@ -486,11 +511,14 @@ fn TermsForm(terms: TermsView, can_edit: bool, lang: String) -> impl IntoView {
 #[component]
 pub fn AdvancesPage() -> impl IntoView {
     let l = request_locale();
-    let data = Resource::new_blocking(|| (), |_| async move {
-        let growers = admin_growers(None).await?;
-        let advances = admin_advances(None).await?;
-        Ok::<_, AppError>((growers.rows, advances.rows))
-    });
+    let data = Resource::new_blocking(
+        || (),
+        |_| async move {
+            let growers = admin_growers(None).await?;
+            let advances = admin_advances(None).await?;
+            Ok::<_, AppError>((growers.rows, advances.rows))
+        },
+    );
     view! {
         <Title text="Advances · Admin · Ledger"/>
         <div class="mx-auto max-w-5xl px-4 py-6">

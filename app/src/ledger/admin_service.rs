@@ -10,12 +10,12 @@
 //! already taken is a conflict (409).
 
 use super::admin_model::*;
-use super::context::{lock_counters, LedgerCaller};
+use super::context::{LedgerCaller, lock_counters};
 use crate::account::credentials::Phone;
 use crate::audit::{self, Entry};
 use crate::domain::kilograms::Kg;
 use crate::domain::ledger_reference as rules;
-use crate::domain::market_slot::{market_date, MarketSlot};
+use crate::domain::market_slot::{MarketSlot, market_date};
 use crate::domain::money::Money;
 use crate::domain::permissions::Action;
 use crate::error::{AppError, FieldErrors};
@@ -55,7 +55,19 @@ async fn audit(
     after: Option<serde_json::Value>,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    audit::record(&mut *tx, Entry { tenant: Some(caller.tenant), actor: Some(caller.user), action, target: Some(target), before, after, ip }).await?;
+    audit::record(
+        &mut *tx,
+        Entry {
+            tenant: Some(caller.tenant),
+            actor: Some(caller.user),
+            action,
+            target: Some(target),
+            before,
+            after,
+            ip,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -72,9 +84,12 @@ fn hhmm(t: NaiveTime) -> String {
 // ---------------------------------------------------------------- growers
 
 type GrowerRow = (Uuid, i32, String, String, String, Option<String>, Option<String>, String, bool, bool);
-const GROWER_COLUMNS: &str = "id, farmer_no, name_en, name_ta, village, phone, whatsapp, language, active, user_id IS NOT NULL";
+const GROWER_COLUMNS: &str =
+    "id, farmer_no, name_en, name_ta, village, phone, whatsapp, language, active, user_id IS NOT NULL";
 
-fn grower((id, farmer_no, name_en, name_ta, village, phone, whatsapp, language, active, has_sign_in): GrowerRow) -> GrowerView {
+fn grower(
+    (id, farmer_no, name_en, name_ta, village, phone, whatsapp, language, active, has_sign_in): GrowerRow,
+) -> GrowerView {
     GrowerView { id, farmer_no, name_en, name_ta, village, phone, whatsapp, language, active, has_sign_in }
 }
 
@@ -118,7 +133,9 @@ fn parse_phone(raw: &str) -> Result<Option<String>, String> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    Phone::parse(raw).map(|p| Some(p.as_str().to_string())).map_err(|_| "must be a phone number with country code, such as +919840012345".into())
+    Phone::parse(raw)
+        .map(|p| Some(p.as_str().to_string()))
+        .map_err(|_| "must be a phone number with country code, such as +919840012345".into())
 }
 
 fn parse_grower(input: &GrowerInput) -> Result<GrowerFields, AppError> {
@@ -132,7 +149,11 @@ fn parse_grower(input: &GrowerInput) -> Result<GrowerFields, AppError> {
             }
         }
     }
-    for (key, raw, slot) in [("nameEn", &input.name_en, &mut out.name_en), ("nameTa", &input.name_ta, &mut out.name_ta), ("village", &input.village, &mut out.village)] {
+    for (key, raw, slot) in [
+        ("nameEn", &input.name_en, &mut out.name_en),
+        ("nameTa", &input.name_ta, &mut out.name_ta),
+        ("village", &input.village, &mut out.village),
+    ] {
         if let Some(raw) = raw {
             match rules::bounded_text(raw, 120) {
                 Ok(s) => *slot = Some(s),
@@ -142,7 +163,8 @@ fn parse_grower(input: &GrowerInput) -> Result<GrowerFields, AppError> {
             }
         }
     }
-    for (key, raw, slot) in [("phone", &input.phone, &mut out.phone), ("whatsapp", &input.whatsapp, &mut out.whatsapp)] {
+    for (key, raw, slot) in [("phone", &input.phone, &mut out.phone), ("whatsapp", &input.whatsapp, &mut out.whatsapp)]
+    {
         if let Some(raw) = raw {
             match parse_phone(raw) {
                 Ok(p) => *slot = Some(p),
@@ -165,28 +187,37 @@ fn parse_grower(input: &GrowerInput) -> Result<GrowerFields, AppError> {
 }
 
 async fn grower_by_id(tx: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Option<GrowerView>, AppError> {
-    let row: Option<GrowerRow> = sqlx::query_as(&format!("SELECT {GROWER_COLUMNS} FROM ledger_farmers WHERE tenant_id = $1 AND id = $2"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<GrowerRow> =
+        sqlx::query_as(&format!("SELECT {GROWER_COLUMNS} FROM ledger_farmers WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     Ok(row.map(grower))
 }
 
 async fn farmer_no_taken(tx: &mut PgConnection, tenant: Uuid, no: i32, except: Uuid) -> Result<(), AppError> {
-    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ledger_farmers WHERE tenant_id = $1 AND farmer_no = $2 AND id <> $3)")
-        .bind(tenant)
-        .bind(no)
-        .bind(except)
-        .fetch_one(&mut *tx)
-        .await?;
-    if taken { Err(AppError::conflict_on(&["farmerNo"], format!("Grower number {no} is already in use"))) } else { Ok(()) }
+    let taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM ledger_farmers WHERE tenant_id = $1 AND farmer_no = $2 AND id <> $3)",
+    )
+    .bind(tenant)
+    .bind(no)
+    .bind(except)
+    .fetch_one(&mut *tx)
+    .await?;
+    if taken {
+        Err(AppError::conflict_on(&["farmerNo"], format!("Grower number {no} is already in use")))
+    } else {
+        Ok(())
+    }
 }
 
 fn names_given(g: &GrowerView) -> Result<(), AppError> {
     if g.name_en.is_empty() && g.name_ta.is_empty() {
         let message = "give the grower's name in English or Tamil (or both)".to_string();
-        return Err(AppError::Validation { fields: FieldErrors::from([("nameEn".into(), message.clone()), ("nameTa".into(), message)]) });
+        return Err(AppError::Validation {
+            fields: FieldErrors::from([("nameEn".into(), message.clone()), ("nameTa".into(), message)]),
+        });
     }
     Ok(())
 }
@@ -214,7 +245,12 @@ async fn write_grower(tx: &mut PgConnection, tenant: Uuid, g: &GrowerView) -> Re
     Ok(())
 }
 
-pub async fn create_grower(pool: &PgPool, caller: &LedgerCaller, input: &GrowerInput, ip: Option<&str>) -> Result<GrowerView, AppError> {
+pub async fn create_grower(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    input: &GrowerInput,
+    ip: Option<&str>,
+) -> Result<GrowerView, AppError> {
     require(caller, Action::UsersManage)?;
     let f = parse_grower(input)?;
     let mut g = GrowerView {
@@ -237,10 +273,12 @@ pub async fn create_grower(pool: &PgPool, caller: &LedgerCaller, input: &GrowerI
             farmer_no_taken(&mut tx, caller.tenant, no, g.id).await?;
             no
         }
-        None => sqlx::query_scalar("SELECT coalesce(max(farmer_no), 0) + 1 FROM ledger_farmers WHERE tenant_id = $1")
-            .bind(caller.tenant)
-            .fetch_one(&mut *tx)
-            .await?,
+        None => {
+            sqlx::query_scalar("SELECT coalesce(max(farmer_no), 0) + 1 FROM ledger_farmers WHERE tenant_id = $1")
+                .bind(caller.tenant)
+                .fetch_one(&mut *tx)
+                .await?
+        }
     };
     write_grower(&mut tx, caller.tenant, &g).await?;
     bump_reference(&mut tx, caller.tenant).await?;
@@ -249,7 +287,13 @@ pub async fn create_grower(pool: &PgPool, caller: &LedgerCaller, input: &GrowerI
     Ok(g)
 }
 
-pub async fn update_grower(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: &GrowerInput, ip: Option<&str>) -> Result<GrowerView, AppError> {
+pub async fn update_grower(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    id: Uuid,
+    input: &GrowerInput,
+    ip: Option<&str>,
+) -> Result<GrowerView, AppError> {
     require(caller, Action::UsersManage)?;
     let f = parse_grower(input)?;
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
@@ -273,7 +317,8 @@ pub async fn update_grower(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input
     if g != before {
         write_grower(&mut tx, caller.tenant, &g).await?;
         bump_reference(&mut tx, caller.tenant).await?;
-        audit(&mut tx, caller, "ledger.farmer.updated", format!("ledger_farmers:{id}"), json(&before), json(&g), ip).await?;
+        audit(&mut tx, caller, "ledger.farmer.updated", format!("ledger_farmers:{id}"), json(&before), json(&g), ip)
+            .await?;
     }
     tx.commit().await?;
     Ok(g)
@@ -323,7 +368,8 @@ fn parse_flower(input: &FlowerTypeInput, creating: bool) -> Result<FlowerFields,
         }
         (None, false) => {}
     }
-    for (key, raw, slot) in [("nameEn", &input.name_en, &mut out.name_en), ("nameTa", &input.name_ta, &mut out.name_ta)] {
+    for (key, raw, slot) in [("nameEn", &input.name_en, &mut out.name_en), ("nameTa", &input.name_ta, &mut out.name_ta)]
+    {
         match raw {
             Some(raw) => match rules::bounded_text(raw, 80) {
                 Ok(s) if s.is_empty() => {
@@ -353,13 +399,19 @@ fn parse_flower(input: &FlowerTypeInput, creating: bool) -> Result<FlowerFields,
 }
 
 async fn code_taken(tx: &mut PgConnection, tenant: Uuid, code: &str, except: Uuid) -> Result<(), AppError> {
-    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ledger_flower_types WHERE tenant_id = $1 AND code = $2 AND id <> $3)")
-        .bind(tenant)
-        .bind(code)
-        .bind(except)
-        .fetch_one(&mut *tx)
-        .await?;
-    if taken { Err(AppError::conflict_on(&["code"], format!("The flower code {code} is already in use"))) } else { Ok(()) }
+    let taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM ledger_flower_types WHERE tenant_id = $1 AND code = $2 AND id <> $3)",
+    )
+    .bind(tenant)
+    .bind(code)
+    .bind(except)
+    .fetch_one(&mut *tx)
+    .await?;
+    if taken {
+        Err(AppError::conflict_on(&["code"], format!("The flower code {code} is already in use")))
+    } else {
+        Ok(())
+    }
 }
 
 async fn write_flower(tx: &mut PgConnection, tenant: Uuid, f: &FlowerTypeView) -> Result<(), AppError> {
@@ -380,17 +432,24 @@ async fn write_flower(tx: &mut PgConnection, tenant: Uuid, f: &FlowerTypeView) -
     Ok(())
 }
 
-pub async fn create_flower_type(pool: &PgPool, caller: &LedgerCaller, input: &FlowerTypeInput, ip: Option<&str>) -> Result<FlowerTypeView, AppError> {
+pub async fn create_flower_type(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    input: &FlowerTypeInput,
+    ip: Option<&str>,
+) -> Result<FlowerTypeView, AppError> {
     require(caller, Action::RatesConfigure)?;
     let f = parse_flower(input, true)?;
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     lock_counters(&mut tx, caller.tenant).await?;
     let position = match f.position {
         Some(p) => p,
-        None => sqlx::query_scalar("SELECT coalesce(max(position), 0) + 1 FROM ledger_flower_types WHERE tenant_id = $1")
-            .bind(caller.tenant)
-            .fetch_one(&mut *tx)
-            .await?,
+        None => {
+            sqlx::query_scalar("SELECT coalesce(max(position), 0) + 1 FROM ledger_flower_types WHERE tenant_id = $1")
+                .bind(caller.tenant)
+                .fetch_one(&mut *tx)
+                .await?
+        }
     };
     let view = FlowerTypeView {
         id: Uuid::now_v7(),
@@ -403,21 +462,38 @@ pub async fn create_flower_type(pool: &PgPool, caller: &LedgerCaller, input: &Fl
     code_taken(&mut tx, caller.tenant, &view.code, view.id).await?;
     write_flower(&mut tx, caller.tenant, &view).await?;
     bump_reference(&mut tx, caller.tenant).await?;
-    audit(&mut tx, caller, "ledger.flower_type.created", format!("ledger_flower_types:{}", view.id), None, json(&view), ip).await?;
+    audit(
+        &mut tx,
+        caller,
+        "ledger.flower_type.created",
+        format!("ledger_flower_types:{}", view.id),
+        None,
+        json(&view),
+        ip,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
 
-pub async fn update_flower_type(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: &FlowerTypeInput, ip: Option<&str>) -> Result<FlowerTypeView, AppError> {
+pub async fn update_flower_type(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    id: Uuid,
+    input: &FlowerTypeInput,
+    ip: Option<&str>,
+) -> Result<FlowerTypeView, AppError> {
     require(caller, Action::RatesConfigure)?;
     let f = parse_flower(input, false)?;
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     lock_counters(&mut tx, caller.tenant).await?;
-    let row: Option<FlowerRow> = sqlx::query_as("SELECT id, code, name_en, name_ta, position, active FROM ledger_flower_types WHERE tenant_id = $1 AND id = $2")
-        .bind(caller.tenant)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<FlowerRow> = sqlx::query_as(
+        "SELECT id, code, name_en, name_ta, position, active FROM ledger_flower_types WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(caller.tenant)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let before = row.map(flower).ok_or_else(|| AppError::not_found("Flower type"))?;
     let after = FlowerTypeView {
         id,
@@ -433,7 +509,16 @@ pub async fn update_flower_type(pool: &PgPool, caller: &LedgerCaller, id: Uuid, 
     if after != before {
         write_flower(&mut tx, caller.tenant, &after).await?;
         bump_reference(&mut tx, caller.tenant).await?;
-        audit(&mut tx, caller, "ledger.flower_type.updated", format!("ledger_flower_types:{id}"), json(&before), json(&after), ip).await?;
+        audit(
+            &mut tx,
+            caller,
+            "ledger.flower_type.updated",
+            format!("ledger_flower_types:{id}"),
+            json(&before),
+            json(&after),
+            ip,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(after)
@@ -450,10 +535,12 @@ fn slot_view((id, starts_at, ends_at, active): SlotRow) -> SlotView {
 pub async fn list_slots(pool: &PgPool, caller: &LedgerCaller) -> Result<Vec<SlotView>, AppError> {
     require(caller, Action::LedgerCreateEntry)?;
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
-    let rows: Vec<SlotRow> = sqlx::query_as("SELECT id, starts_at, ends_at, active FROM ledger_time_slots WHERE tenant_id = $1 ORDER BY starts_at")
-        .bind(caller.tenant)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows: Vec<SlotRow> = sqlx::query_as(
+        "SELECT id, starts_at, ends_at, active FROM ledger_time_slots WHERE tenant_id = $1 ORDER BY starts_at",
+    )
+    .bind(caller.tenant)
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(rows.into_iter().map(slot_view).collect())
 }
@@ -472,29 +559,41 @@ fn parse_time(raw: &Option<String>, key: &str, required: bool, fields: &mut Fiel
 
 /// Whether `candidate` fits: runs forwards, overlaps no other active slot, and starts
 /// at a time no other slot (active or not) starts at.
-async fn check_slot_fits(tx: &mut PgConnection, tenant: Uuid, candidate: &MarketSlot, active: bool) -> Result<(), AppError> {
+async fn check_slot_fits(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    candidate: &MarketSlot,
+    active: bool,
+) -> Result<(), AppError> {
     if candidate.ends_at <= candidate.starts_at {
         return Err(AppError::validation("endsAt", "must be after the start"));
     }
-    let others: Vec<SlotRow> = sqlx::query_as("SELECT id, starts_at, ends_at, active FROM ledger_time_slots WHERE tenant_id = $1 AND id <> $2")
-        .bind(tenant)
-        .bind(candidate.id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let others: Vec<SlotRow> = sqlx::query_as(
+        "SELECT id, starts_at, ends_at, active FROM ledger_time_slots WHERE tenant_id = $1 AND id <> $2",
+    )
+    .bind(tenant)
+    .bind(candidate.id)
+    .fetch_all(&mut *tx)
+    .await?;
     if let Some(same) = others.iter().find(|s| s.1 == candidate.starts_at) {
         let state = if same.3 { "" } else { " (switched off; switch it on instead)" };
-        return Err(AppError::conflict_on(&["startsAt"], format!("Another slot already starts at {}{state}", hhmm(same.1))));
+        return Err(AppError::conflict_on(
+            &["startsAt"],
+            format!("Another slot already starts at {}{state}", hhmm(same.1)),
+        ));
     }
     if !active {
         return Ok(());
     }
-    let live: Vec<MarketSlot> = others.iter().filter(|s| s.3).map(|s| MarketSlot { id: s.0, starts_at: s.1, ends_at: s.2 }).collect();
+    let live: Vec<MarketSlot> =
+        others.iter().filter(|s| s.3).map(|s| MarketSlot { id: s.0, starts_at: s.1, ends_at: s.2 }).collect();
     match rules::check_slot(&live, candidate) {
         Ok(()) => Ok(()),
         Err(rules::SlotProblem::EndsBeforeStart) => Err(AppError::validation("endsAt", "must be after the start")),
-        Err(rules::SlotProblem::Overlaps(s)) => {
-            Err(AppError::conflict_on(&["startsAt", "endsAt"], format!("This slot overlaps the slot {}–{}", hhmm(s.starts_at), hhmm(s.ends_at))))
-        }
+        Err(rules::SlotProblem::Overlaps(s)) => Err(AppError::conflict_on(
+            &["startsAt", "endsAt"],
+            format!("This slot overlaps the slot {}–{}", hhmm(s.starts_at), hhmm(s.ends_at)),
+        )),
     }
 }
 
@@ -513,13 +612,20 @@ async fn write_slot(tx: &mut PgConnection, tenant: Uuid, s: &MarketSlot, active:
     Ok(())
 }
 
-pub async fn create_slot(pool: &PgPool, caller: &LedgerCaller, input: &SlotInput, ip: Option<&str>) -> Result<SlotView, AppError> {
+pub async fn create_slot(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    input: &SlotInput,
+    ip: Option<&str>,
+) -> Result<SlotView, AppError> {
     require(caller, Action::RatesConfigure)?;
     let mut fields = FieldErrors::new();
     let starts_at = parse_time(&input.starts_at, "startsAt", true, &mut fields);
     let ends_at = parse_time(&input.ends_at, "endsAt", true, &mut fields);
     fail_if_any(fields)?;
-    let (Some(starts_at), Some(ends_at)) = (starts_at, ends_at) else { return Err(AppError::validation("startsAt", "is required")) };
+    let (Some(starts_at), Some(ends_at)) = (starts_at, ends_at) else {
+        return Err(AppError::validation("startsAt", "is required"));
+    };
     let candidate = MarketSlot { id: Uuid::now_v7(), starts_at, ends_at };
     let active = input.active.unwrap_or(true);
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
@@ -528,12 +634,19 @@ pub async fn create_slot(pool: &PgPool, caller: &LedgerCaller, input: &SlotInput
     write_slot(&mut tx, caller.tenant, &candidate, active).await?;
     bump_reference(&mut tx, caller.tenant).await?;
     let view = slot_view((candidate.id, starts_at, ends_at, active));
-    audit(&mut tx, caller, "ledger.slot.created", format!("ledger_time_slots:{}", candidate.id), None, json(&view), ip).await?;
+    audit(&mut tx, caller, "ledger.slot.created", format!("ledger_time_slots:{}", candidate.id), None, json(&view), ip)
+        .await?;
     tx.commit().await?;
     Ok(view)
 }
 
-pub async fn update_slot(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: &SlotInput, ip: Option<&str>) -> Result<SlotView, AppError> {
+pub async fn update_slot(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    id: Uuid,
+    input: &SlotInput,
+    ip: Option<&str>,
+) -> Result<SlotView, AppError> {
     require(caller, Action::RatesConfigure)?;
     let mut fields = FieldErrors::new();
     let starts_at = parse_time(&input.starts_at, "startsAt", false, &mut fields);
@@ -541,11 +654,12 @@ pub async fn update_slot(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: 
     fail_if_any(fields)?;
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     lock_counters(&mut tx, caller.tenant).await?;
-    let row: Option<SlotRow> = sqlx::query_as("SELECT id, starts_at, ends_at, active FROM ledger_time_slots WHERE tenant_id = $1 AND id = $2")
-        .bind(caller.tenant)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<SlotRow> =
+        sqlx::query_as("SELECT id, starts_at, ends_at, active FROM ledger_time_slots WHERE tenant_id = $1 AND id = $2")
+            .bind(caller.tenant)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let before = row.ok_or_else(|| AppError::not_found("Time slot"))?;
     let candidate = MarketSlot { id, starts_at: starts_at.unwrap_or(before.1), ends_at: ends_at.unwrap_or(before.2) };
     let active = input.active.unwrap_or(before.3);
@@ -554,7 +668,16 @@ pub async fn update_slot(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: 
         check_slot_fits(&mut tx, caller.tenant, &candidate, active).await?;
         write_slot(&mut tx, caller.tenant, &candidate, active).await?;
         bump_reference(&mut tx, caller.tenant).await?;
-        audit(&mut tx, caller, "ledger.slot.updated", format!("ledger_time_slots:{id}"), json(&slot_view(before)), json(&slot_view(after)), ip).await?;
+        audit(
+            &mut tx,
+            caller,
+            "ledger.slot.updated",
+            format!("ledger_time_slots:{id}"),
+            json(&slot_view(before)),
+            json(&slot_view(after)),
+            ip,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(slot_view(after))
@@ -594,11 +717,21 @@ pub async fn terms(pool: &PgPool, caller: &LedgerCaller) -> Result<TermsView, Ap
     terms_view(row)
 }
 
-fn parse_field<T>(raw: &Option<String>, key: &str, parse: impl Fn(&str) -> Result<T, String>, fields: &mut FieldErrors) -> Option<T> {
+fn parse_field<T>(
+    raw: &Option<String>,
+    key: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+    fields: &mut FieldErrors,
+) -> Option<T> {
     raw.as_deref().and_then(|r| parse(r).map_err(|e| fields.insert(key.into(), e)).ok())
 }
 
-pub async fn save_terms(pool: &PgPool, caller: &LedgerCaller, input: &TermsInput, ip: Option<&str>) -> Result<TermsView, AppError> {
+pub async fn save_terms(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    input: &TermsInput,
+    ip: Option<&str>,
+) -> Result<TermsView, AppError> {
     require(caller, Action::UsersManage)?;
     let mut fields = FieldErrors::new();
     let pct = parse_field(&input.commission_percent, "commissionPercent", rules::parse_percent, &mut fields);
@@ -637,7 +770,8 @@ pub async fn save_terms(pool: &PgPool, caller: &LedgerCaller, input: &TermsInput
     let before_view = terms_view(before)?;
     let after_view = terms_view((after.0, after.1, after.2, after.3, after.4, Some(saved)))?;
     bump_reference(&mut tx, caller.tenant).await?;
-    audit(&mut tx, caller, "ledger.terms.updated", "ledger_settings".into(), json(&before_view), json(&after_view), ip).await?;
+    audit(&mut tx, caller, "ledger.terms.updated", "ledger_settings".into(), json(&before_view), json(&after_view), ip)
+        .await?;
     tx.commit().await?;
     Ok(after_view)
 }
@@ -646,7 +780,9 @@ pub async fn save_terms(pool: &PgPool, caller: &LedgerCaller, input: &TermsInput
 
 type AdvanceRow = (Uuid, Uuid, i32, String, String, NaiveDate, Decimal, Decimal, String, String, DateTime<Utc>);
 
-fn advance_view((id, farmer_id, farmer_no, farmer_name_en, farmer_name_ta, given_on, amount, outstanding, kind, note, created_at): AdvanceRow) -> AdvanceView {
+fn advance_view(
+    (id, farmer_id, farmer_no, farmer_name_en, farmer_name_ta, given_on, amount, outstanding, kind, note, created_at): AdvanceRow,
+) -> AdvanceView {
     AdvanceView {
         id,
         farmer_id,
@@ -669,7 +805,12 @@ const ADVANCE_SELECT: &str = "SELECT b.id, b.farmer_id, f.farmer_no, f.name_en, 
 
 /// Advances newest first, with what each still owes; of one grower, or only those
 /// still owing, when asked.
-pub async fn list_advances(pool: &PgPool, caller: &LedgerCaller, farmer: Option<Uuid>, owing_only: bool) -> Result<Vec<AdvanceView>, AppError> {
+pub async fn list_advances(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    farmer: Option<Uuid>,
+    owing_only: bool,
+) -> Result<Vec<AdvanceView>, AppError> {
     require(caller, Action::UsersManage)?;
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let rows: Vec<AdvanceRow> = sqlx::query_as(&format!(
@@ -685,7 +826,13 @@ pub async fn list_advances(pool: &PgPool, caller: &LedgerCaller, farmer: Option<
     Ok(rows.into_iter().map(advance_view).collect())
 }
 
-pub async fn give_advance(pool: &PgPool, caller: &LedgerCaller, input: &AdvanceInput, now: DateTime<Utc>, ip: Option<&str>) -> Result<AdvanceView, AppError> {
+pub async fn give_advance(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    input: &AdvanceInput,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<AdvanceView, AppError> {
     require(caller, Action::UsersManage)?;
     let mut fields = FieldErrors::new();
     let today = market_date(now);
@@ -694,7 +841,9 @@ pub async fn give_advance(pool: &PgPool, caller: &LedgerCaller, input: &AdvanceI
             fields.insert("farmerId".into(), "is required: choose the grower".into());
             None
         }
-        Some(raw) => Uuid::parse_str(raw).map_err(|_| fields.insert("farmerId".into(), "must be a grower's id".into())).ok(),
+        Some(raw) => {
+            Uuid::parse_str(raw).map_err(|_| fields.insert("farmerId".into(), "must be a grower's id".into())).ok()
+        }
     };
     let given_on = match input.given_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(today),
@@ -717,7 +866,9 @@ pub async fn give_advance(pool: &PgPool, caller: &LedgerCaller, input: &AdvanceI
         }
         Some(raw) => rules::parse_advance(raw).map_err(|e| fields.insert("amount".into(), e)).ok(),
     };
-    let note = rules::bounded_text(input.note.as_deref().unwrap_or_default(), 500).map_err(|e| fields.insert("note".into(), e)).ok();
+    let note = rules::bounded_text(input.note.as_deref().unwrap_or_default(), 500)
+        .map_err(|e| fields.insert("note".into(), e))
+        .ok();
     fail_if_any(fields)?;
     let (Some(farmer), Some(given_on), Some(amount), Some(note)) = (farmer, given_on, amount, note) else {
         return Err(AppError::validation("request", "is incomplete"));

@@ -49,7 +49,9 @@ pub struct LedgerBoot {
 }
 
 #[cfg(feature = "ssr")]
-pub(super) async fn caller(path: &str) -> Result<(crate::state::AppState, super::context::LedgerCaller, crate::account::session::Session), AppError> {
+pub(super) async fn caller(
+    path: &str,
+) -> Result<(crate::state::AppState, super::context::LedgerCaller, crate::account::session::Session), AppError> {
     let session = crate::access::check(path).await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let caller = super::context::LedgerCaller::from_claims(&state.pool, &session.claims).await?;
@@ -60,10 +62,11 @@ pub(super) async fn caller(path: &str) -> Result<(crate::state::AppState, super:
 #[server(prefix = "/_fn", endpoint = "ledger/boot", input = Json)]
 pub async fn open_ledger() -> Result<LedgerBoot, AppError> {
     let (state, caller, session) = caller("/_fn/ledger/boot").await?;
-    let (display_name, language): (String, String) = sqlx::query_as("SELECT display_name, locale FROM users WHERE id = $1")
-        .bind(caller.user)
-        .fetch_one(&state.pool)
-        .await?;
+    let (display_name, language): (String, String) =
+        sqlx::query_as("SELECT display_name, locale FROM users WHERE id = $1")
+            .bind(caller.user)
+            .fetch_one(&state.pool)
+            .await?;
     let reference = super::reference_service::reference(&state.pool, &caller, chrono::Utc::now()).await?;
     Ok(LedgerBoot {
         me: LedgerMe {
@@ -93,7 +96,16 @@ pub async fn ledger_changes(device_id: String, since: i64, days: i64) -> Result<
         return Err(AppError::validation("since", "must be 0 or more"));
     }
     let (state, caller, _) = caller("/_fn/ledger/changes").await?;
-    super::sync_service::changes(&state.pool, &caller, Some(device), since, days.clamp(1, 31), MAX_CHANGES_PER_PULL, chrono::Utc::now()).await
+    super::sync_service::changes(
+        &state.pool,
+        &caller,
+        Some(device),
+        since,
+        days.clamp(1, 31),
+        MAX_CHANGES_PER_PULL,
+        chrono::Utc::now(),
+    )
+    .await
 }
 
 /// The person has seen a conflict in the sync panel.
@@ -119,10 +131,20 @@ pub struct DayRates {
 pub async fn rates_day(date: String) -> Result<DayRates, AppError> {
     let (state, caller, _) = caller("/_fn/ledger/rates/day").await?;
     let now = chrono::Utc::now();
-    let date = if date.trim().is_empty() { crate::domain::market_slot::market_date(now) } else { super::reference_service::parse_day(&date, "date")? };
+    let date = if date.trim().is_empty() {
+        crate::domain::market_slot::market_date(now)
+    } else {
+        super::reference_service::parse_day(&date, "date")?
+    };
     let reference = super::reference_service::reference(&state.pool, &caller, now).await?;
     let rates = super::reference_service::rates_for_day(&state.pool, &caller, date).await?;
-    Ok(DayRates { date, flower_types: reference.flower_types, slots: reference.slots, rates, can_edit: caller.grant(Action::RatesConfigure).is_some() })
+    Ok(DayRates {
+        date,
+        flower_types: reference.flower_types,
+        slots: reference.slots,
+        rates,
+        can_edit: caller.grant(Action::RatesConfigure).is_some(),
+    })
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/rates/save", input = Json)]
@@ -146,9 +168,20 @@ pub async fn list_settlements(status: Option<String>) -> Result<Vec<SettlementVi
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/settlements/generate")]
-pub async fn generate_settlements(farmer_id: Option<String>, from: String, to: String) -> Result<GenerateOutcome, AppError> {
+pub async fn generate_settlements(
+    farmer_id: Option<String>,
+    from: String,
+    to: String,
+) -> Result<GenerateOutcome, AppError> {
     let (state, caller, _) = caller("/_fn/ledger/settlements/generate").await?;
-    super::settlement_service::generate(&state.pool, &caller, &GenerateInput { farmer_id, from, to }, chrono::Utc::now(), None).await
+    super::settlement_service::generate(
+        &state.pool,
+        &caller,
+        &GenerateInput { farmer_id, from, to },
+        chrono::Utc::now(),
+        None,
+    )
+    .await
 }
 
 #[cfg(feature = "ssr")]
@@ -171,7 +204,11 @@ pub async fn approve_settlement(id: String) -> Result<SlipView, AppError> {
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/settlements/paid")]
-pub async fn mark_settlement_paid(id: String, method: String, reference: Option<String>) -> Result<SettlementView, AppError> {
+pub async fn mark_settlement_paid(
+    id: String,
+    method: String,
+    reference: Option<String>,
+) -> Result<SettlementView, AppError> {
     let id = parse_id(&id)?;
     let (state, caller, _) = caller("/_fn/ledger/settlements/paid").await?;
     super::settlement_service::mark_paid(&state.pool, &caller, id, &PaidInput { method, reference }, None).await
@@ -200,9 +237,17 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
     }
     let session = crate::access::check("/_fn/ledger/language").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
-    sqlx::query("UPDATE users SET locale = $2 WHERE id = $1").bind(session.claims.sub).bind(&lang).execute(&state.pool).await?;
+    sqlx::query("UPDATE users SET locale = $2 WHERE id = $1")
+        .bind(session.claims.sub)
+        .bind(&lang)
+        .execute(&state.pool)
+        .await?;
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        let cookie = format!("{}={lang}; Path=/; Max-Age=31536000; SameSite=Lax{}", crate::language::LANGUAGE_COOKIE, if state.config.is_production() { "; Secure" } else { "" });
+        let cookie = format!(
+            "{}={lang}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+            crate::language::LANGUAGE_COOKIE,
+            if state.config.is_production() { "; Secure" } else { "" }
+        );
         if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
             response.append_header(axum::http::header::SET_COOKIE, value);
         }

@@ -40,7 +40,9 @@ pub fn choose_language(code: &str) {
 fn text(r: Result<JsValue, JsValue>) -> Result<String, String> {
     match r {
         Ok(v) => Ok(v.as_string().unwrap_or_default()),
-        Err(e) => Err(js_sys::Error::from(e).message().as_string().unwrap_or_else(|| "the tablet's storage failed".into())),
+        Err(e) => {
+            Err(js_sys::Error::from(e).message().as_string().unwrap_or_else(|| "the tablet's storage failed".into()))
+        }
     }
 }
 

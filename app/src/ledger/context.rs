@@ -2,7 +2,7 @@
 //! what their roles let them do there. A tenant that is not a market has no ledger.
 
 use crate::account::tokens::Claims;
-use crate::domain::permissions::{grant_for_roles, Action, Grant, Role};
+use crate::domain::permissions::{Action, Grant, Role, grant_for_roles};
 use crate::error::AppError;
 use sqlx::PgPool;
 use uuid::Uuid;

@@ -1,9 +1,9 @@
 //! Reading entries: a market day's book, a grower's entries, one entry by its id.
 
-use super::context::{own_farmer, LedgerCaller};
+use super::context::{LedgerCaller, own_farmer};
 use super::model::*;
 use super::reference_service::parse_day;
-use super::sync_service::{EntryRow, ENTRY_COLUMNS};
+use super::sync_service::{ENTRY_COLUMNS, EntryRow};
 use crate::domain::market_slot;
 use crate::domain::permissions::Action;
 use crate::error::AppError;
@@ -16,7 +16,14 @@ pub const MAX_PAGE: i64 = 1000;
 
 /// Entries of one market day (today by default), oldest first, after `cursor` (the
 /// last `recordedAt|clientId` seen). Farmers see only their own.
-pub async fn list(pool: &PgPool, caller: &LedgerCaller, q: &EntriesQuery, cursor: Option<&str>, limit: i64, now: DateTime<Utc>) -> Result<Vec<EntryView>, AppError> {
+pub async fn list(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    q: &EntriesQuery,
+    cursor: Option<&str>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<EntryView>, AppError> {
     let day = match q.date.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => parse_day(d, "date")?,
         None => market_slot::market_date(now),
@@ -31,9 +38,12 @@ pub async fn list(pool: &PgPool, caller: &LedgerCaller, q: &EntriesQuery, cursor
     let client = parse(q.client_id.as_deref(), "clientId")?;
     let after: Option<(DateTime<Utc>, Uuid)> = match cursor.filter(|c| !c.is_empty()) {
         Some(c) => {
-            let (at, id) = c.split_once('|').ok_or_else(|| AppError::validation("cursor", "is not a cursor this API gave"))?;
-            let at = DateTime::parse_from_rfc3339(at).map_err(|_| AppError::validation("cursor", "is not a cursor this API gave"))?;
-            let id = Uuid::parse_str(id).map_err(|_| AppError::validation("cursor", "is not a cursor this API gave"))?;
+            let (at, id) =
+                c.split_once('|').ok_or_else(|| AppError::validation("cursor", "is not a cursor this API gave"))?;
+            let at = DateTime::parse_from_rfc3339(at)
+                .map_err(|_| AppError::validation("cursor", "is not a cursor this API gave"))?;
+            let id =
+                Uuid::parse_str(id).map_err(|_| AppError::validation("cursor", "is not a cursor this API gave"))?;
             Some((at.with_timezone(&Utc), id))
         }
         None => None,

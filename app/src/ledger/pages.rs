@@ -5,11 +5,11 @@
 use super::api::LedgerMe;
 use super::model::{ConflictView, ReferenceData};
 use crate::components::island_support::hydrated_flag;
-use crate::language::{td_string, Locale};
 use crate::domain::kilograms::Kg;
-use crate::domain::ledger_entry::{self, farmer_match, price_entry, FarmerKey, RateSource};
+use crate::domain::ledger_entry::{self, FarmerKey, RateSource, farmer_match, price_entry};
 use crate::domain::market_slot::{self, MarketSlot};
 use crate::domain::money::Money;
+use crate::language::{Locale, td_string};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
@@ -228,7 +228,8 @@ impl Market {
 
 const BIG_BUTTON: &str = "min-h-14 rounded-xl bg-emerald-700 px-6 text-lg font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-4 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
 const FIELD: &str = "mt-1 min-h-14 w-full rounded-xl border border-stone-300 px-4 text-lg focus:border-emerald-600 focus:outline-none focus:ring-4 focus:ring-emerald-600/30";
-const SMALL_BUTTON: &str = "min-h-11 rounded-lg border border-stone-300 bg-white px-3 text-sm font-medium hover:bg-stone-100";
+const SMALL_BUTTON: &str =
+    "min-h-11 rounded-lg border border-stone-300 bg-white px-3 text-sm font-medium hover:bg-stone-100";
 
 fn rejected(s: &Snapshot) -> Vec<LocalEntry> {
     s.entries.iter().filter(|e| e.sync_status == "rejected").cloned().collect()
@@ -337,7 +338,9 @@ pub fn LedgerApp() -> impl IntoView {
                         } else {
                             match serde_json::from_str::<Boot>(&text) {
                                 Ok(boot) => {
-                                    lang.set(crate::language::locale_from(&client::stored_language().unwrap_or_else(|| boot.me.language.clone())));
+                                    lang.set(crate::language::locale_from(
+                                        &client::stored_language().unwrap_or_else(|| boot.me.language.clone()),
+                                    ));
                                     market.set(Some(Market::new(boot)));
                                     if let Ok(s) = serde_json::from_str::<Snapshot>(&text) {
                                         snap.set(s);
@@ -351,7 +354,8 @@ pub fn LedgerApp() -> impl IntoView {
                 }
             });
         });
-        let handle = window_event_listener(leptos::ev::Custom::<leptos::ev::Event>::new("mandi-ledger"), move |_| refresh());
+        let handle =
+            window_event_listener(leptos::ev::Custom::<leptos::ev::Event>::new("mandi-ledger"), move |_| refresh());
         on_cleanup(move || handle.remove());
         let tick = set_interval_with_handle(move || now.set(Some(client::now())), std::time::Duration::from_secs(20));
         on_cleanup(move || {
@@ -371,8 +375,15 @@ pub fn LedgerApp() -> impl IntoView {
                 .farmers
                 .iter()
                 .filter_map(|f| {
-                    let key = FarmerKey { farmer_no: f.farmer_no, name_en: f.name_en.clone(), name_ta: f.name_ta.clone(), phone: f.phone.clone() };
-                    farmer_match(&q, &key).map(|rank| (rank, f.farmer_no, f.id, format!("{} · {} · {}", f.farmer_no, f.name_en, f.name_ta)))
+                    let key = FarmerKey {
+                        farmer_no: f.farmer_no,
+                        name_en: f.name_en.clone(),
+                        name_ta: f.name_ta.clone(),
+                        phone: f.phone.clone(),
+                    };
+                    farmer_match(&q, &key).map(|rank| {
+                        (rank, f.farmer_no, f.id, format!("{} · {} · {}", f.farmer_no, f.name_en, f.name_ta))
+                    })
                 })
                 .collect();
             hits.sort();
@@ -392,14 +403,19 @@ pub fn LedgerApp() -> impl IntoView {
             let q = Kg::parse(&quantity.get()).ok();
             let priced = q.map(|q| price_entry(at, q, &m.slots, |s| m.rates.get(&(day, flower, s)).copied(), None));
             let rate = slot.and_then(|s| m.rates.get(&(day, flower, s.id)).copied());
-            Some((slot.map(|s| format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M"))), rate, priced.and_then(|p| p.total)))
+            Some((
+                slot.map(|s| format!("{}–{}", s.starts_at.format("%H:%M"), s.ends_at.format("%H:%M"))),
+                rate,
+                priced.and_then(|p| p.total),
+            ))
         })
     });
 
     let today_entries = Memo::new(move |_| {
         let Some(at) = now.get() else { return Vec::new() };
         let day = market_slot::market_date(at);
-        let mut list: Vec<LocalEntry> = snap.with(|s| s.entries.iter().filter(|e| e.market_date == day).cloned().collect());
+        let mut list: Vec<LocalEntry> =
+            snap.with(|s| s.entries.iter().filter(|e| e.market_date == day).cloned().collect());
         list.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
         list
     });
@@ -453,7 +469,9 @@ pub fn LedgerApp() -> impl IntoView {
         if errors.with_untracked(|e| *e != errs) {
             errors.set(errs.clone());
         }
-        let (Some(farmer_id), Some(flower_id), Some(q)) = (farmer.get_untracked(), flower.get_untracked(), q) else { return };
+        let (Some(farmer_id), Some(flower_id), Some(q)) = (farmer.get_untracked(), flower.get_untracked(), q) else {
+            return;
+        };
         #[cfg(feature = "hydrate")]
         {
             let at = super::client::now();
@@ -862,12 +880,14 @@ mod tests {
     #[test]
     fn a_read_without_entries_keeps_the_merged_ones_and_takes_the_queue_and_engine() {
         let mut s = Snapshot { entries: vec![entry(1, "5")], pending: 9, ..Snapshot::default() };
-        let status: StoreChanges = serde_json::from_str(r#"{"pending":2,"sync":{"state":"waiting","failures":1,"online":false}}"#).unwrap();
+        let status: StoreChanges =
+            serde_json::from_str(r#"{"pending":2,"sync":{"state":"waiting","failures":1,"online":false}}"#).unwrap();
         s.apply(status);
         assert_eq!(s.entries, vec![entry(1, "5")]);
         assert_eq!((s.pending, s.sync.state.as_str(), s.sync.failures), (2, "waiting", 1));
 
-        let full = StoreChanges { entries: Some(vec![entry(4, "2")]), conflicts: Some(Vec::new()), ..StoreChanges::default() };
+        let full =
+            StoreChanges { entries: Some(vec![entry(4, "2")]), conflicts: Some(Vec::new()), ..StoreChanges::default() };
         s.apply(full);
         assert_eq!(s.entries, vec![entry(4, "2")]);
         assert_eq!(s.pending, 0);

@@ -7,7 +7,7 @@ use super::model::{RateInput, RatesInput};
 use crate::components::island_support::{go, hydrated_flag};
 use crate::components::not_found::LoadError;
 use crate::error::AppError;
-use crate::language::{locale_from, request_locale, td_string, Locale};
+use crate::language::{Locale, locale_from, request_locale, td_string};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -53,7 +53,11 @@ fn RatesGrid(day: DayRates, lang: String) -> impl IntoView {
             .flat_map(|(fi, f)| {
                 let rates = &day.rates;
                 day.slots.iter().enumerate().map(move |(si, s)| {
-                    let rate = rates.iter().find(|r| r.flower_type_id == f.id && r.slot_id == s.id).map(|r| r.rate.to_api_string()).unwrap_or_default();
+                    let rate = rates
+                        .iter()
+                        .find(|r| r.flower_type_id == f.id && r.slot_id == s.id)
+                        .map(|r| r.rate.to_api_string())
+                        .unwrap_or_default();
                     ((fi, si), rate)
                 })
             })
@@ -69,7 +73,9 @@ fn RatesGrid(day: DayRates, lang: String) -> impl IntoView {
         };
         match (save.value().get(), copy.value().get()) {
             (Some(Err(e)), _) | (_, Some(Err(e))) => Some((false, err(&e))),
-            (Some(Ok(s)), _) | (_, Some(Ok(s))) => Some((true, td_string!(l, rates.saved, saved = s.saved, priced = s.rated_now).to_string())),
+            (Some(Ok(s)), _) | (_, Some(Ok(s))) => {
+                Some((true, td_string!(l, rates.saved, saved = s.saved, priced = s.rated_now).to_string()))
+            }
             _ => None,
         }
     };

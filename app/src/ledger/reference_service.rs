@@ -2,14 +2,14 @@
 //! tablet caches to work offline, and the admin's rate changes, which price the
 //! entries that were waiting for them.
 
-use super::context::{lock_counters, LedgerCaller};
+use super::context::{LedgerCaller, lock_counters};
 use super::model::*;
 use crate::audit::{self, Entry};
 use crate::domain::kilograms::Kg;
 use crate::domain::ledger_entry::EntryLimits;
 use crate::domain::market_slot::{self, MarketSlot};
 use crate::domain::money::Money;
-use crate::domain::settlement::{entry_total, MarketTerms};
+use crate::domain::settlement::{MarketTerms, entry_total};
 use crate::error::{AppError, FieldErrors};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
@@ -37,7 +37,11 @@ pub async fn settings(tx: &mut PgConnection, tenant: Uuid) -> Result<Settings, A
     let (pct, per_entry, per_kg, max_kg, backdate) =
         row.unwrap_or((Decimal::TEN, Decimal::ZERO, Decimal::ZERO, Decimal::from(500), 3));
     Ok(Settings {
-        terms: MarketTerms { commission_percent: pct, fee_per_entry: Money::from_decimal(per_entry), fee_per_kg: Money::from_decimal(per_kg) },
+        terms: MarketTerms {
+            commission_percent: pct,
+            fee_per_entry: Money::from_decimal(per_entry),
+            fee_per_kg: Money::from_decimal(per_kg),
+        },
         limits: EntryLimits {
             max_kg: Kg::from_decimal(max_kg).map_err(|e| AppError::internal("ledger_settings.max_entry_kg", e))?,
             backdate_days: i64::from(backdate),
@@ -47,16 +51,21 @@ pub async fn settings(tx: &mut PgConnection, tenant: Uuid) -> Result<Settings, A
 }
 
 pub async fn slots(tx: &mut PgConnection, tenant: Uuid) -> Result<Vec<MarketSlot>, AppError> {
-    let rows: Vec<(Uuid, NaiveTime, NaiveTime)> =
-        sqlx::query_as("SELECT id, starts_at, ends_at FROM ledger_time_slots WHERE tenant_id = $1 AND active ORDER BY starts_at")
-            .bind(tenant)
-            .fetch_all(&mut *tx)
-            .await?;
+    let rows: Vec<(Uuid, NaiveTime, NaiveTime)> = sqlx::query_as(
+        "SELECT id, starts_at, ends_at FROM ledger_time_slots WHERE tenant_id = $1 AND active ORDER BY starts_at",
+    )
+    .bind(tenant)
+    .fetch_all(&mut *tx)
+    .await?;
     Ok(rows.into_iter().map(|(id, starts_at, ends_at)| MarketSlot { id, starts_at, ends_at }).collect())
 }
 
 /// Rates of the given market days, by (day, flower type, slot).
-pub async fn rates(tx: &mut PgConnection, tenant: Uuid, days: &[NaiveDate]) -> Result<HashMap<(NaiveDate, Uuid, Uuid), Money>, AppError> {
+pub async fn rates(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    days: &[NaiveDate],
+) -> Result<HashMap<(NaiveDate, Uuid, Uuid), Money>, AppError> {
     let rows: Vec<(NaiveDate, Uuid, Uuid, Decimal)> = sqlx::query_as(
         "SELECT market_date, flower_type_id, slot_id, rate FROM ledger_rates WHERE tenant_id = $1 AND market_date = ANY($2)",
     )
@@ -74,11 +83,12 @@ fn hhmm(t: NaiveTime) -> String {
 pub async fn reference(pool: &PgPool, caller: &LedgerCaller, now: DateTime<Utc>) -> Result<ReferenceData, AppError> {
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let s = settings(&mut tx, caller.tenant).await?;
-    let reference_version: i64 = sqlx::query_scalar("SELECT reference_version FROM ledger_counters WHERE tenant_id = $1")
-        .bind(caller.tenant)
-        .fetch_optional(&mut *tx)
-        .await?
-        .unwrap_or(1);
+    let reference_version: i64 =
+        sqlx::query_scalar("SELECT reference_version FROM ledger_counters WHERE tenant_id = $1")
+            .bind(caller.tenant)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(1);
     let farmers = sqlx::query_as::<_, (Uuid, i32, String, String, String, Option<String>, Option<String>, String)>(
         "SELECT id, farmer_no, name_en, name_ta, village, phone, whatsapp, language FROM ledger_farmers
          WHERE tenant_id = $1 AND active ORDER BY farmer_no",
@@ -87,7 +97,16 @@ pub async fn reference(pool: &PgPool, caller: &LedgerCaller, now: DateTime<Utc>)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
-    .map(|(id, farmer_no, name_en, name_ta, village, phone, whatsapp, language)| FarmerRef { id, farmer_no, name_en, name_ta, village, phone, whatsapp, language })
+    .map(|(id, farmer_no, name_en, name_ta, village, phone, whatsapp, language)| FarmerRef {
+        id,
+        farmer_no,
+        name_en,
+        name_ta,
+        village,
+        phone,
+        whatsapp,
+        language,
+    })
     .collect();
     let flower_types = sqlx::query_as::<_, (Uuid, String, String, String)>(
         "SELECT id, code, name_en, name_ta FROM ledger_flower_types WHERE tenant_id = $1 AND active ORDER BY position, code",
@@ -134,12 +153,18 @@ pub async fn reference(pool: &PgPool, caller: &LedgerCaller, now: DateTime<Utc>)
 
 /// A market day typed by a person or client: `YYYY-MM-DD`.
 pub fn parse_day(raw: &str, field: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| AppError::validation(field, "must be a date as YYYY-MM-DD"))
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::validation(field, "must be a date as YYYY-MM-DD"))
 }
 
 /// Sets rates for one market day (an admin's grid). Entries of that day that were
 /// waiting for a rate get it now, in the same transaction, as a new version each.
-pub async fn save_rates(pool: &PgPool, caller: &LedgerCaller, input: &RatesInput, ip: Option<&str>) -> Result<RatesSaved, AppError> {
+pub async fn save_rates(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    input: &RatesInput,
+    ip: Option<&str>,
+) -> Result<RatesSaved, AppError> {
     let date = parse_day(&input.date, "date")?;
     if input.rates.is_empty() || input.rates.len() > 500 {
         return Err(AppError::validation("rates", "give between 1 and 500 rates"));
@@ -156,7 +181,10 @@ pub async fn save_rates(pool: &PgPool, caller: &LedgerCaller, input: &RatesInput
                 fields.insert(field, "must be a UUID".into());
             }
             (_, _, None) => {
-                fields.insert(format!("rates.{i}.rate"), "must be an amount in rupees above zero, such as 420 or 420.50".into());
+                fields.insert(
+                    format!("rates.{i}.rate"),
+                    "must be an amount in rupees above zero, such as 420 or 420.50".into(),
+                );
             }
         }
     }
@@ -233,7 +261,12 @@ pub async fn save_rates(pool: &PgPool, caller: &LedgerCaller, input: &RatesInput
 }
 
 /// Prices the day's pending entries whose slot now has a rate; returns how many.
-async fn reprice_pending(tx: &mut PgConnection, caller: &LedgerCaller, date: NaiveDate, seq: i64) -> Result<usize, AppError> {
+async fn reprice_pending(
+    tx: &mut PgConnection,
+    caller: &LedgerCaller,
+    date: NaiveDate,
+    seq: i64,
+) -> Result<usize, AppError> {
     let rows: Vec<(Uuid, Decimal, Decimal)> = sqlx::query_as(
         "SELECT e.client_id, e.quantity_kg, r.rate
          FROM ledger_entries e
@@ -296,7 +329,13 @@ pub async fn rates_for_day(pool: &PgPool, caller: &LedgerCaller, date: NaiveDate
 /// Yesterday's prices as a start for today's: copies `from`'s rates onto `to` (keeping
 /// any `to` already has), through `save_rates`, so it is audited and prices pending
 /// entries like any other change.
-pub async fn copy_rates(pool: &PgPool, caller: &LedgerCaller, from: NaiveDate, to: NaiveDate, ip: Option<&str>) -> Result<RatesSaved, AppError> {
+pub async fn copy_rates(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    from: NaiveDate,
+    to: NaiveDate,
+    ip: Option<&str>,
+) -> Result<RatesSaved, AppError> {
     if from == to {
         return Err(AppError::validation("from", "must be another day than the one to fill"));
     }
@@ -306,10 +345,17 @@ pub async fn copy_rates(pool: &PgPool, caller: &LedgerCaller, from: NaiveDate, t
     let copied: Vec<RateInput> = source
         .iter()
         .filter(|r| !existing.contains(&(r.flower_type_id, r.slot_id)))
-        .map(|r| RateInput { flower_type_id: r.flower_type_id.to_string(), slot_id: r.slot_id.to_string(), rate: r.rate.to_api_string() })
+        .map(|r| RateInput {
+            flower_type_id: r.flower_type_id.to_string(),
+            slot_id: r.slot_id.to_string(),
+            rate: r.rate.to_api_string(),
+        })
         .collect();
     if copied.is_empty() {
-        return Err(AppError::validation("from", if source.is_empty() { "that day has no rates to copy" } else { "every rate is already set for the day" }));
+        return Err(AppError::validation(
+            "from",
+            if source.is_empty() { "that day has no rates to copy" } else { "every rate is already set for the day" },
+        ));
     }
     save_rates(pool, caller, &RatesInput { date: to.to_string(), rates: copied }, ip).await
 }

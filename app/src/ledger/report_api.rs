@@ -23,7 +23,11 @@ pub struct FlowerChartReport {
 
 /// A period from the form, or the last `default_days` market days up to today.
 #[cfg(feature = "ssr")]
-fn period_or(from: &str, to: &str, default_from: impl FnOnce(chrono::NaiveDate) -> chrono::NaiveDate) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+fn period_or(
+    from: &str,
+    to: &str,
+    default_from: impl FnOnce(chrono::NaiveDate) -> chrono::NaiveDate,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
     let today = crate::domain::market_slot::market_date(chrono::Utc::now());
     match (from.trim().is_empty(), to.trim().is_empty()) {
         (true, true) => Ok((default_from(today), today)),
@@ -39,7 +43,11 @@ fn period_or(from: &str, to: &str, default_from: impl FnOnce(chrono::NaiveDate) 
 #[server(prefix = "/_fn", endpoint = "ledger/reports/day-book")]
 pub async fn day_book_report(date: String) -> Result<DayBook, AppError> {
     let (state, caller, _) = super::api::caller("/_fn/ledger/reports/day-book").await?;
-    let date = if date.trim().is_empty() { crate::domain::market_slot::market_date(chrono::Utc::now()) } else { super::reference_service::parse_day(&date, "date")? };
+    let date = if date.trim().is_empty() {
+        crate::domain::market_slot::market_date(chrono::Utc::now())
+    } else {
+        super::reference_service::parse_day(&date, "date")?
+    };
     super::report_service::day_book(&state.pool, &caller, date).await
 }
 

@@ -5,7 +5,7 @@
 
 use super::report_model::FlowerSummary;
 use crate::error::AppError;
-use crate::language::{td_string, Locale};
+use crate::language::{Locale, td_string};
 use charts_rs::{HorizontalBarChart, Series};
 
 /// Kilograms per flower, named in the reader's language. `None` when there is
@@ -16,8 +16,10 @@ pub fn flower_chart_svg(summary: &FlowerSummary, l: Locale) -> Result<Option<Str
     }
     // Top to bottom in the table's order (the chart draws its first category lowest).
     let flowers: Vec<_> = summary.flowers.iter().rev().collect();
-    let names: Vec<String> = flowers.iter().map(|f| if l == Locale::ta { f.name_ta.clone() } else { f.name_en.clone() }).collect();
-    let kg: Vec<f32> = flowers.iter().map(|f| f.tally.quantity_kg.amount().to_string().parse::<f32>().unwrap_or(0.0)).collect();
+    let names: Vec<String> =
+        flowers.iter().map(|f| if l == Locale::ta { f.name_ta.clone() } else { f.name_en.clone() }).collect();
+    let kg: Vec<f32> =
+        flowers.iter().map(|f| f.tally.quantity_kg.amount().to_string().parse::<f32>().unwrap_or(0.0)).collect();
     let mut series = Series::new(td_string!(l, report.chart_series).to_string(), kg);
     series.label_show = true;
     let mut chart = HorizontalBarChart::new(vec![series], names);

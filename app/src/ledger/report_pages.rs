@@ -7,7 +7,7 @@ use super::report_model::*;
 use crate::components::not_found::LoadError;
 use crate::domain::ledger_report::{AdvanceMove, Tally};
 use crate::error::AppError;
-use crate::language::{code, request_locale, td_string, Locale};
+use crate::language::{Locale, code, request_locale, td_string};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -86,7 +86,11 @@ fn flower_table(l: Locale, flowers: Vec<FlowerTally>, total: Tally) -> impl Into
 }
 
 /// A report form's period and its Show button.
-fn period_fields(l: Locale, from: impl Fn() -> String + Copy + Send + Sync + 'static, to: impl Fn() -> String + Copy + Send + Sync + 'static) -> impl IntoView {
+fn period_fields(
+    l: Locale,
+    from: impl Fn() -> String + Copy + Send + Sync + 'static,
+    to: impl Fn() -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     view! {
         <label class="block text-sm font-medium">{td_string!(l, report.from).to_string()}<input type="date" name="from" value=from class=FIELD/></label>
         <label class="block text-sm font-medium">{td_string!(l, report.to).to_string()}<input type="date" name="to" value=to class=FIELD/></label>

@@ -3,13 +3,13 @@
 //! entries); `domain::ledger_report` turns the sums into totals, averages and shares.
 //! Growers read only their own figures (the matrix's "own only").
 
-use super::context::{own_farmer, LedgerCaller};
+use super::context::{LedgerCaller, own_farmer};
 use super::model::SettlementView;
 use super::reference_service::parse_day;
 use super::report_model::*;
-use super::settlement_service::{SettlementRow, SETTLEMENT_SELECT};
+use super::settlement_service::{SETTLEMENT_SELECT, SettlementRow};
 use crate::domain::kilograms::Kg;
-use crate::domain::ledger_report::{self, running_balance, share_percent, AdvanceMove, Tally};
+use crate::domain::ledger_report::{self, AdvanceMove, Tally, running_balance, share_percent};
 use crate::domain::money::Money;
 use crate::domain::permissions::Action;
 use crate::error::AppError;
@@ -58,7 +58,13 @@ fn priced_kg(row: &TallyRow) -> Kg {
 const TALLY_COLUMNS: &str = "count(*)::bigint, coalesce(sum(e.quantity_kg), 0), coalesce(sum(e.total), 0),
      count(*) FILTER (WHERE e.rate IS NULL)::bigint, coalesce(sum(e.quantity_kg) FILTER (WHERE e.rate IS NOT NULL), 0)";
 
-async fn flower_tallies(tx: &mut PgConnection, tenant: Uuid, from: NaiveDate, to: NaiveDate, farmer: Option<Uuid>) -> Result<Vec<FlowerTally>, AppError> {
+async fn flower_tallies(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    farmer: Option<Uuid>,
+) -> Result<Vec<FlowerTally>, AppError> {
     let rows: Vec<(Uuid, String, String, String, i64, Decimal, Decimal, i64, Decimal)> = sqlx::query_as(&format!(
         "SELECT t.id, t.code, t.name_en, t.name_ta, {TALLY_COLUMNS}
          FROM ledger_entries e JOIN ledger_flower_types t ON t.tenant_id = e.tenant_id AND t.id = e.flower_type_id
@@ -72,7 +78,8 @@ async fn flower_tallies(tx: &mut PgConnection, tenant: Uuid, from: NaiveDate, to
     .bind(farmer)
     .fetch_all(&mut *tx)
     .await?;
-    let tallies: Vec<(Uuid, String, String, String, TallyRow)> = rows.into_iter().map(|r| (r.0, r.1, r.2, r.3, (r.4, r.5, r.6, r.7, r.8))).collect();
+    let tallies: Vec<(Uuid, String, String, String, TallyRow)> =
+        rows.into_iter().map(|r| (r.0, r.1, r.2, r.3, (r.4, r.5, r.6, r.7, r.8))).collect();
     let whole = ledger_report::total(tallies.iter().map(|t| tally(&t.4))).gross;
     Ok(tallies
         .into_iter()
@@ -108,7 +115,13 @@ pub async fn day_book(pool: &PgPool, caller: &LedgerCaller, date: NaiveDate) -> 
     .await?;
     let growers: Vec<GrowerTally> = rows
         .into_iter()
-        .map(|r| GrowerTally { farmer_id: r.0, farmer_no: r.1, name_en: r.2, name_ta: r.3, tally: tally(&(r.4, r.5, r.6, r.7, r.8)) })
+        .map(|r| GrowerTally {
+            farmer_id: r.0,
+            farmer_no: r.1,
+            name_en: r.2,
+            name_ta: r.3,
+            tally: tally(&(r.4, r.5, r.6, r.7, r.8)),
+        })
         .collect();
     let flowers = flower_tallies(&mut tx, caller.tenant, date, date, own).await?;
     tx.commit().await?;
@@ -117,7 +130,12 @@ pub async fn day_book(pool: &PgPool, caller: &LedgerCaller, date: NaiveDate) -> 
 }
 
 /// Per flower over `from`..=`to`.
-pub async fn flower_summary(pool: &PgPool, caller: &LedgerCaller, from: NaiveDate, to: NaiveDate) -> Result<FlowerSummary, AppError> {
+pub async fn flower_summary(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<FlowerSummary, AppError> {
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let own = own_scope(&mut tx, caller).await?;
     let flowers = flower_tallies(&mut tx, caller.tenant, from, to, own).await?;
@@ -141,15 +159,27 @@ impl GrowerKey {
             return Ok(None);
         }
         if let Ok(no) = raw.parse::<i32>() {
-            return if no > 0 { Ok(Some(GrowerKey::No(no))) } else { Err(AppError::validation(field, "must be a grower's number (1 or more) or id")) };
+            return if no > 0 {
+                Ok(Some(GrowerKey::No(no)))
+            } else {
+                Err(AppError::validation(field, "must be a grower's number (1 or more) or id"))
+            };
         }
-        Uuid::parse_str(raw).map(|id| Some(GrowerKey::Id(id))).map_err(|_| AppError::validation(field, "must be a grower's number or id"))
+        Uuid::parse_str(raw)
+            .map(|id| Some(GrowerKey::Id(id)))
+            .map_err(|_| AppError::validation(field, "must be a grower's number or id"))
     }
 }
 
 /// A grower's account over `from`..=`to`. Growers read their own (`farmer` may be
 /// omitted); anyone else's is "not found" to them.
-pub async fn farmer_statement(pool: &PgPool, caller: &LedgerCaller, farmer: Option<GrowerKey>, from: NaiveDate, to: NaiveDate) -> Result<FarmerStatement, AppError> {
+pub async fn farmer_statement(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    farmer: Option<GrowerKey>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<FarmerStatement, AppError> {
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let own = own_scope(&mut tx, caller).await?;
     let key = match (own, farmer) {
@@ -191,7 +221,13 @@ pub async fn farmer_statement(pool: &PgPool, caller: &LedgerCaller, farmer: Opti
     .await?;
     let days: Vec<StatementDay> = day_rows
         .into_iter()
-        .map(|r| StatementDay { date: r.0, flower_type_id: r.1, flower_en: r.2, flower_ta: r.3, tally: tally(&(r.4, r.5, r.6, r.7, r.8)) })
+        .map(|r| StatementDay {
+            date: r.0,
+            flower_type_id: r.1,
+            flower_en: r.2,
+            flower_ta: r.3,
+            tally: tally(&(r.4, r.5, r.6, r.7, r.8)),
+        })
         .collect();
     let unsettled_row: TallyRow = sqlx::query_as(&format!(
         "SELECT {TALLY_COLUMNS} FROM ledger_entries e
@@ -251,14 +287,22 @@ pub async fn farmer_statement(pool: &PgPool, caller: &LedgerCaller, farmer: Opti
     let opening_advance = Money::from_decimal(opening);
     let kinds: Vec<(AdvanceMove, Money)> = moves
         .iter()
-        .map(|(_, change, amount, _)| (if change == "given" { AdvanceMove::Given } else { AdvanceMove::Recovered }, Money::from_decimal(*amount)))
+        .map(|(_, change, amount, _)| {
+            (if change == "given" { AdvanceMove::Given } else { AdvanceMove::Recovered }, Money::from_decimal(*amount))
+        })
         .collect();
     let balances = running_balance(opening_advance, &kinds);
     let advances: Vec<AdvanceLine> = moves
         .into_iter()
         .zip(kinds)
         .zip(balances.iter().copied())
-        .map(|(((date, _, _, detail), (change, amount)), balance)| AdvanceLine { date, change, amount, balance, detail })
+        .map(|(((date, _, _, detail), (change, amount)), balance)| AdvanceLine {
+            date,
+            change,
+            amount,
+            balance,
+            detail,
+        })
         .collect();
     let total = ledger_report::total(days.iter().map(|d| d.tally));
     Ok(FarmerStatement {

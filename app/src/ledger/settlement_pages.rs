@@ -7,7 +7,7 @@ use super::model::*;
 use crate::components::island_support::{go, hydrated_flag};
 use crate::components::not_found::LoadError;
 use crate::error::AppError;
-use crate::language::{locale_from, request_locale, td_string, Locale};
+use crate::language::{Locale, locale_from, request_locale, td_string};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -45,7 +45,13 @@ fn message_label(l: Locale, status: Option<&str>) -> String {
 }
 
 fn grower(l: Locale, no: i32, en: &str, ta: &str) -> String {
-    let name = if l == Locale::ta && !ta.is_empty() { ta } else if en.is_empty() { ta } else { en };
+    let name = if l == Locale::ta && !ta.is_empty() {
+        ta
+    } else if en.is_empty() {
+        ta
+    } else {
+        en
+    };
     format!("{no} · {name}")
 }
 
@@ -132,7 +138,11 @@ pub fn Slip(slip: SlipView, #[prop(optional)] lang: Option<Locale>) -> impl Into
     let s = slip.settlement.clone();
     // In the grower's language unless the reader asked for another.
     let l = lang.unwrap_or_else(|| locale_from(&s.language));
-    let period = if s.period_from == s.period_to { s.period_from.to_string() } else { format!("{} – {}", s.period_from, s.period_to) };
+    let period = if s.period_from == s.period_to {
+        s.period_from.to_string()
+    } else {
+        format!("{} – {}", s.period_from, s.period_to)
+    };
     view! {
         <article class="slip mx-auto max-w-xl rounded-xl border border-stone-300 bg-white p-5 print:border-0 print:p-0" data-testid="slip" lang=crate::language::code(l) data-lang=crate::language::code(l)>
             <header class="border-b border-stone-300 pb-2">
@@ -209,7 +219,11 @@ fn SettlementActions(id: String, status: String, message_status: Option<String>,
     let resend = ServerAction::<ResendSlip>::new();
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        let results = [approve.value().get().map(|r| r.map(|_| ())), paid.value().get().map(|r| r.map(|_| ())), resend.value().get().map(|r| r.map(|_| ()))];
+        let results = [
+            approve.value().get().map(|r| r.map(|_| ())),
+            paid.value().get().map(|r| r.map(|_| ())),
+            resend.value().get().map(|r| r.map(|_| ())),
+        ];
         for r in results.into_iter().flatten() {
             match r {
                 Ok(()) => {

@@ -8,14 +8,14 @@
 //! sequence it settled through (migration 0014), and the slip's lines per flower and
 //! rate are summed from the entries it took, which never change once settled.
 
-use super::context::{lock_counters, own_farmer, LedgerCaller};
+use super::context::{LedgerCaller, lock_counters, own_farmer};
 use super::model::*;
 use super::reference_service::{self, parse_day};
 use crate::audit::{self, Entry};
 use crate::domain::kilograms::Kg;
 use crate::domain::money::Money;
 use crate::domain::permissions::Action;
-use crate::domain::settlement::{settle_totals, OutstandingAdvance};
+use crate::domain::settlement::{OutstandingAdvance, settle_totals};
 use crate::error::AppError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -48,7 +48,13 @@ struct Planned {
     figures: crate::domain::settlement::SettlementFigures,
 }
 
-pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInput, now: DateTime<Utc>, ip: Option<&str>) -> Result<GenerateOutcome, AppError> {
+pub async fn generate(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    input: &GenerateInput,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<GenerateOutcome, AppError> {
     let from = parse_day(&input.from, "from")?;
     let to = parse_day(&input.to, "to")?;
     if to < from {
@@ -64,11 +70,12 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let counters = lock_counters(&mut tx, caller.tenant).await?;
     if let Some(f) = farmer {
-        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ledger_farmers WHERE tenant_id = $1 AND id = $2)")
-            .bind(caller.tenant)
-            .bind(f)
-            .fetch_one(&mut *tx)
-            .await?;
+        let known: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ledger_farmers WHERE tenant_id = $1 AND id = $2)")
+                .bind(caller.tenant)
+                .bind(f)
+                .fetch_one(&mut *tx)
+                .await?;
         if !known {
             return Err(AppError::validation("farmerId", "is not a farmer of this market"));
         }
@@ -118,16 +125,21 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
     .await?;
     let mut owed: HashMap<Uuid, Vec<OutstandingAdvance>> = HashMap::new();
     for (id, f, given_on, outstanding) in advances {
-        owed.entry(f).or_default().push(OutstandingAdvance { id, given_on, outstanding: Money::from_decimal(outstanding) });
+        owed.entry(f).or_default().push(OutstandingAdvance {
+            id,
+            given_on,
+            outstanding: Money::from_decimal(outstanding),
+        });
     }
-    let languages: HashMap<Uuid, String> =
-        sqlx::query_as::<_, (Uuid, String)>("SELECT id, language FROM ledger_farmers WHERE tenant_id = $1 AND id = ANY($2)")
-            .bind(caller.tenant)
-            .bind(&farmer_ids)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+    let languages: HashMap<Uuid, String> = sqlx::query_as::<_, (Uuid, String)>(
+        "SELECT id, language FROM ledger_farmers WHERE tenant_id = $1 AND id = ANY($2)",
+    )
+    .bind(caller.tenant)
+    .bind(&farmer_ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
 
     let year = to.year();
     let planned: Vec<Planned> = aggregates
@@ -136,7 +148,13 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         .map(|(i, a)| {
             let f = &a.farmer_id;
             let weight = Kg::from_grams(grams(a.quantity));
-            let figures = settle_totals(a.entries as u32, weight, Money::from_decimal(a.amount), &terms, owed.get(f).map_or(&[][..], Vec::as_slice));
+            let figures = settle_totals(
+                a.entries as u32,
+                weight,
+                Money::from_decimal(a.amount),
+                &terms,
+                owed.get(f).map_or(&[][..], Vec::as_slice),
+            );
             Planned {
                 id: Uuid::now_v7(),
                 number: format!("S-{year}-{:06}", counters.settlement_no + 1 + i as i64),
@@ -185,8 +203,10 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         .bind(counters.change_seq)
         .execute(&mut *tx)
         .await?;
-        let recoveries: Vec<(Uuid, Uuid, Decimal)> =
-            planned.iter().flat_map(|p| p.figures.recoveries.iter().map(|r| (p.id, r.advance_id, r.amount.amount()))).collect();
+        let recoveries: Vec<(Uuid, Uuid, Decimal)> = planned
+            .iter()
+            .flat_map(|p| p.figures.recoveries.iter().map(|r| (p.id, r.advance_id, r.amount.amount())))
+            .collect();
         sqlx::query(
             "INSERT INTO ledger_advance_recoveries (tenant_id, settlement_id, advance_id, amount)
              SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::numeric[]) AS u",
@@ -240,7 +260,10 @@ pub async fn generate(pool: &PgPool, caller: &LedgerCaller, input: &GenerateInpu
         settlements,
         skipped: pending
             .into_iter()
-            .map(|farmer_id| SkippedFarmer { farmer_id, reason: "Some entries have no rate yet; set the rate for their slot, then generate again".into() })
+            .map(|farmer_id| SkippedFarmer {
+                farmer_id,
+                reason: "Some entries have no rate yet; set the rate for their slot, then generate again".into(),
+            })
             .collect(),
     })
 }
@@ -311,22 +334,29 @@ pub(super) const SETTLEMENT_SELECT: &str = "
     LEFT JOIN notification_outbox m ON m.id = s.message_id";
 
 async fn views(tx: &mut PgConnection, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<SettlementView>, AppError> {
-    let rows: Vec<SettlementRow> = sqlx::query_as(&format!("{SETTLEMENT_SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.number"))
-        .bind(tenant)
-        .bind(ids)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows: Vec<SettlementRow> =
+        sqlx::query_as(&format!("{SETTLEMENT_SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.number"))
+            .bind(tenant)
+            .bind(ids)
+            .fetch_all(&mut *tx)
+            .await?;
     Ok(rows.into_iter().map(SettlementView::from).collect())
 }
 
 /// Loads a settlement the caller may see: anyone with the report grant, a farmer
 /// only their own (others are "not found", not "forbidden": no probing for ids).
-async fn visible(tx: &mut PgConnection, caller: &LedgerCaller, id: Uuid, action: Action) -> Result<SettlementView, AppError> {
-    let row: Option<SettlementRow> = sqlx::query_as(&format!("{SETTLEMENT_SELECT} WHERE s.tenant_id = $1 AND s.id = $2"))
-        .bind(caller.tenant)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+async fn visible(
+    tx: &mut PgConnection,
+    caller: &LedgerCaller,
+    id: Uuid,
+    action: Action,
+) -> Result<SettlementView, AppError> {
+    let row: Option<SettlementRow> =
+        sqlx::query_as(&format!("{SETTLEMENT_SELECT} WHERE s.tenant_id = $1 AND s.id = $2"))
+            .bind(caller.tenant)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let view = row.map(SettlementView::from).ok_or_else(|| AppError::not_found("Settlement"))?;
     if caller.only_own(action) && own_farmer(tx, caller).await? != Some(view.farmer_id) {
         return Err(AppError::not_found("Settlement"));
@@ -334,14 +364,23 @@ async fn visible(tx: &mut PgConnection, caller: &LedgerCaller, id: Uuid, action:
     Ok(view)
 }
 
-pub async fn list(pool: &PgPool, caller: &LedgerCaller, status: Option<&str>, limit: i64) -> Result<Vec<SettlementView>, AppError> {
+pub async fn list(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<SettlementView>, AppError> {
     if let Some(s) = status {
         if !["generated", "approved", "paid", "cancelled"].contains(&s) {
             return Err(AppError::validation("status", "must be generated, approved, paid or cancelled"));
         }
     }
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
-    let own = if caller.only_own(Action::ReportsView) { Some(own_farmer(&mut tx, caller).await?.unwrap_or(Uuid::nil())) } else { None };
+    let own = if caller.only_own(Action::ReportsView) {
+        Some(own_farmer(&mut tx, caller).await?.unwrap_or(Uuid::nil()))
+    } else {
+        None
+    };
     let rows: Vec<SettlementRow> = sqlx::query_as(&format!(
         "{SETTLEMENT_SELECT} WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.status = $2) AND ($3::uuid IS NULL OR s.farmer_id = $3)
          ORDER BY s.generated_at DESC, s.number DESC LIMIT $4"
@@ -364,7 +403,12 @@ pub async fn slip(pool: &PgPool, caller: &LedgerCaller, id: Uuid) -> Result<Slip
     Ok(slip)
 }
 
-async fn slip_parts(tx: &mut PgConnection, tenant: Uuid, market_name: &str, settlement: SettlementView) -> Result<SlipView, AppError> {
+async fn slip_parts(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    market_name: &str,
+    settlement: SettlementView,
+) -> Result<SlipView, AppError> {
     let lines = sqlx::query_as::<_, (Uuid, String, String, Decimal, i32, Decimal, Decimal)>(
         "SELECT e.flower_type_id, t.name_en, t.name_ta, e.rate, count(*)::int, sum(e.quantity_kg), sum(e.total)
          FROM ledger_settlements s
@@ -407,9 +451,13 @@ async fn slip_parts(tx: &mut PgConnection, tenant: Uuid, market_name: &str, sett
 
 /// The WhatsApp text of a slip, in the grower's language.
 pub fn whatsapp_text(lang: &str, market: &str, s: &SettlementView, slip_url: &str) -> String {
-    use crate::language::{locale_from, td_string, Locale};
+    use crate::language::{Locale, locale_from, td_string};
     let l = locale_from(lang);
-    let period = if s.period_from == s.period_to { s.period_from.format("%d-%m-%Y").to_string() } else { format!("{} – {}", s.period_from.format("%d-%m-%Y"), s.period_to.format("%d-%m-%Y")) };
+    let period = if s.period_from == s.period_to {
+        s.period_from.format("%d-%m-%Y").to_string()
+    } else {
+        format!("{} – {}", s.period_from.format("%d-%m-%Y"), s.period_to.format("%d-%m-%Y"))
+    };
     let name = match l {
         Locale::ta if !s.farmer_name_ta.is_empty() => &s.farmer_name_ta,
         _ if s.farmer_name_en.is_empty() => &s.farmer_name_ta,
@@ -436,14 +484,21 @@ pub fn whatsapp_text(lang: &str, market: &str, s: &SettlementView, slip_url: &st
 /// makes it `approved` and queues the slip on WhatsApp (SMS without a WhatsApp
 /// number) in the grower's language, with a link that opens the slip without signing
 /// in; later approvals are added to the slip.
-pub async fn approve(pool: &PgPool, caller: &LedgerCaller, id: Uuid, public_base_url: &str, ip: Option<&str>) -> Result<SlipView, AppError> {
+pub async fn approve(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    id: Uuid,
+    public_base_url: &str,
+    ip: Option<&str>,
+) -> Result<SlipView, AppError> {
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let settlement = visible(&mut tx, caller, id, Action::SettlementApprove).await?;
-    let status: String = sqlx::query_scalar("SELECT status FROM ledger_settlements WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-        .bind(caller.tenant)
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM ledger_settlements WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+            .bind(caller.tenant)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
     if !["generated", "approved"].contains(&status.as_str()) {
         return Err(AppError::conflict(format!("This settlement is {status}; it can no longer be approved")));
     }
@@ -509,7 +564,17 @@ pub async fn approve(pool: &PgPool, caller: &LedgerCaller, id: Uuid, public_base
         .execute(&mut *tx)
         .await?;
     }
-    audit::record(&mut *tx, Entry::event(Some(caller.tenant), Some(caller.user), "ledger.settlement.approved", format!("ledger_settlement:{id}"), ip)).await?;
+    audit::record(
+        &mut *tx,
+        Entry::event(
+            Some(caller.tenant),
+            Some(caller.user),
+            "ledger.settlement.approved",
+            format!("ledger_settlement:{id}"),
+            ip,
+        ),
+    )
+    .await?;
     let settlement = visible(&mut tx, caller, id, Action::SettlementApprove).await?;
     let slip = slip_parts(&mut tx, caller.tenant, &caller.market_name, settlement).await?;
     tx.commit().await?;
@@ -544,7 +609,13 @@ pub async fn slip_by_token(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Re
 }
 
 /// Records that the grower was paid (admin): only an approved settlement.
-pub async fn mark_paid(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: &PaidInput, ip: Option<&str>) -> Result<SettlementView, AppError> {
+pub async fn mark_paid(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    id: Uuid,
+    input: &PaidInput,
+    ip: Option<&str>,
+) -> Result<SettlementView, AppError> {
     let method = input.method.trim();
     if !["cash", "upi", "bank"].contains(&method) {
         return Err(AppError::validation("method", "must be cash, upi or bank"));
@@ -554,15 +625,20 @@ pub async fn mark_paid(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: &P
         return Err(AppError::validation("reference", "at most 100 characters"));
     }
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM ledger_settlements WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-        .bind(caller.tenant)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM ledger_settlements WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+            .bind(caller.tenant)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     match status.as_deref() {
         None => return Err(AppError::not_found("Settlement")),
         Some("approved") => {}
-        Some(other) => return Err(AppError::conflict(format!("This settlement is {other}; only an approved settlement can be paid"))),
+        Some(other) => {
+            return Err(AppError::conflict(format!(
+                "This settlement is {other}; only an approved settlement can be paid"
+            )));
+        }
     }
     sqlx::query(
         "UPDATE ledger_settlements SET status = 'paid', paid_at = now(), paid_by = $3, payment_method = $4, payment_reference = $5
@@ -579,7 +655,13 @@ pub async fn mark_paid(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: &P
         &mut *tx,
         Entry {
             after: Some(serde_json::json!({ "method": method, "reference": reference })),
-            ..Entry::event(Some(caller.tenant), Some(caller.user), "ledger.settlement.paid", format!("ledger_settlement:{id}"), ip)
+            ..Entry::event(
+                Some(caller.tenant),
+                Some(caller.user),
+                "ledger.settlement.paid",
+                format!("ledger_settlement:{id}"),
+                ip,
+            )
         },
     )
     .await?;
@@ -589,7 +671,12 @@ pub async fn mark_paid(pool: &PgPool, caller: &LedgerCaller, id: Uuid, input: &P
 }
 
 /// Sends a slip's message again after it failed (staff or admin).
-pub async fn resend(pool: &PgPool, caller: &LedgerCaller, id: Uuid, ip: Option<&str>) -> Result<SettlementView, AppError> {
+pub async fn resend(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    id: Uuid,
+    ip: Option<&str>,
+) -> Result<SettlementView, AppError> {
     if caller.only_own(Action::SettlementApprove) {
         return Err(AppError::Forbidden);
     }
@@ -607,7 +694,17 @@ pub async fn resend(pool: &PgPool, caller: &LedgerCaller, id: Uuid, ip: Option<&
         return Err(AppError::conflict("Only a message that failed can be sent again"));
     };
     crate::outbox::retry_failed(&mut tx, message).await?;
-    audit::record(&mut *tx, Entry::event(Some(caller.tenant), Some(caller.user), "ledger.settlement.resent", format!("ledger_settlement:{id}"), ip)).await?;
+    audit::record(
+        &mut *tx,
+        Entry::event(
+            Some(caller.tenant),
+            Some(caller.user),
+            "ledger.settlement.resent",
+            format!("ledger_settlement:{id}"),
+            ip,
+        ),
+    )
+    .await?;
     let view = views(&mut tx, caller.tenant, &[id]).await?.pop().ok_or_else(|| AppError::not_found("Settlement"))?;
     tx.commit().await?;
     Ok(view)

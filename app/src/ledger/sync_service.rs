@@ -12,13 +12,13 @@
 //! Pull: every change takes the next number of the market's `change_seq`, under the
 //! counter row's lock, so numbers become visible in order and "after N" misses none.
 
-use super::context::{lock_counters, LedgerCaller};
+use super::context::{LedgerCaller, lock_counters};
 use super::model::*;
 use super::reference_service::{self, Settings};
 use crate::audit::{self, Entry};
-use crate::domain::entry_merge::{merge_edit, EntryState, EntryStatus, KeptReason, Merge};
+use crate::domain::entry_merge::{EntryState, EntryStatus, KeptReason, Merge, merge_edit};
 use crate::domain::kilograms::Kg;
-use crate::domain::ledger_entry::{self, price_entry, RateSource, Reject};
+use crate::domain::ledger_entry::{self, RateSource, Reject, price_entry};
 use crate::domain::market_slot::{self, MarketSlot};
 use crate::domain::money::Money;
 use crate::error::AppError;
@@ -50,7 +50,8 @@ pub struct EntryRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub const ENTRY_COLUMNS: &str = "market_date, client_id, farmer_id, flower_type_id, slot_id, recorded_at, quantity_kg, rate, total,
+pub const ENTRY_COLUMNS: &str =
+    "market_date, client_id, farmer_id, flower_type_id, slot_id, recorded_at, quantity_kg, rate, total,
     rate_source, status, version, change_seq, entered_by, device_id,
     ledger_entry_settlement(tenant_id, farmer_id, market_date, change_seq, status) AS settlement_id, updated_at";
 
@@ -157,7 +158,15 @@ fn malformed(mutation_id: i64, message: String) -> ItemResult {
 }
 
 fn done(mutation_id: i64, status: &str, entry: EntryView) -> ItemResult {
-    ItemResult { mutation_id, status: status.into(), entry: Some(entry), reason: None, message: None, expected_mutation_id: None, conflict: None }
+    ItemResult {
+        mutation_id,
+        status: status.into(),
+        entry: Some(entry),
+        reason: None,
+        message: None,
+        expected_mutation_id: None,
+        conflict: None,
+    }
 }
 
 fn parse_uuid(raw: Option<&str>) -> Option<Uuid> {
@@ -195,7 +204,14 @@ impl Decider<'_> {
         Ok((farmer, flower))
     }
 
-    fn price(&self, date: NaiveDate, recorded_at: DateTime<Utc>, flower: Uuid, q: Kg, override_rate: Option<Money>) -> ledger_entry::Priced {
+    fn price(
+        &self,
+        date: NaiveDate,
+        recorded_at: DateTime<Utc>,
+        flower: Uuid,
+        q: Kg,
+        override_rate: Option<Money>,
+    ) -> ledger_entry::Priced {
         price_entry(recorded_at, q, &self.slots, |slot| self.rates.get(&(date, flower, slot)).copied(), override_rate)
     }
 
@@ -306,7 +322,12 @@ impl Decider<'_> {
                 Some(raw) => ledger_entry::check_quantity(raw, &self.settings.limits)?,
                 None => theirs.quantity_kg,
             };
-            Ok::<_, Reject>(EntryState { farmer_id: farmer, flower_type_id: flower, quantity_kg: q, status: EntryStatus::Recorded })
+            Ok::<_, Reject>(EntryState {
+                farmer_id: farmer,
+                flower_type_id: flower,
+                quantity_kg: q,
+                status: EntryStatus::Recorded,
+            })
         })();
         let mine = match mine {
             Ok(s) => s,
@@ -320,12 +341,18 @@ impl Decider<'_> {
         let concurrent = base_version != row.version;
         let base = if concurrent {
             let Some(b) = &m.base else {
-                return malformed(id, "an update made from an older version must carry base (the fields at baseVersion)".into());
+                return malformed(
+                    id,
+                    "an update made from an older version must carry base (the fields at baseVersion)".into(),
+                );
             };
             let (Some(farmer_id), Some(flower_type_id), Ok(quantity_kg)) =
                 (parse_uuid(Some(&b.farmer_id)), parse_uuid(Some(&b.flower_type_id)), Kg::parse(&b.quantity_kg))
             else {
-                return malformed(id, "base must hold farmerId, flowerTypeId and quantityKg as the device last saw them".into());
+                return malformed(
+                    id,
+                    "base must hold farmerId, flowerTypeId and quantityKg as the device last saw them".into(),
+                );
             };
             EntryState { farmer_id, flower_type_id, quantity_kg, status: EntryStatus::Recorded }
         } else {
@@ -336,8 +363,17 @@ impl Decider<'_> {
             Merge::FastForward(s) => (s, Vec::new()),
             Merge::Merged { result, fields } => (result, fields),
             Merge::ServerKept(reason) => {
-                let conflict = self.conflict(id, &row, base_version, "server_kept", Some(reason), Vec::new(), &base, &mine, None);
-                return ItemResult { mutation_id: id, status: "conflict".into(), entry: Some(row.view()), reason: None, message: None, expected_mutation_id: None, conflict: Some(conflict) };
+                let conflict =
+                    self.conflict(id, &row, base_version, "server_kept", Some(reason), Vec::new(), &base, &mine, None);
+                return ItemResult {
+                    mutation_id: id,
+                    status: "conflict".into(),
+                    entry: Some(row.view()),
+                    reason: None,
+                    message: None,
+                    expected_mutation_id: None,
+                    conflict: Some(conflict),
+                };
             }
         };
         let rate_changes = override_rate.is_some();
@@ -346,8 +382,10 @@ impl Decider<'_> {
             return done(id, "applied", row.view());
         }
         let q = result.quantity_kg;
-        let keep_override = row.rate_source == RateSource::Override.as_str() && result.flower_type_id == row.flower_type_id;
-        let override_rate = override_rate.or_else(|| keep_override.then(|| row.rate.map(Money::from_decimal)).flatten());
+        let keep_override =
+            row.rate_source == RateSource::Override.as_str() && result.flower_type_id == row.flower_type_id;
+        let override_rate =
+            override_rate.or_else(|| keep_override.then(|| row.rate.map(Money::from_decimal)).flatten());
         let priced = self.price(row.market_date, row.recorded_at, result.flower_type_id, q, override_rate);
         let seq = self.seq();
         let updated = EntryRow {
@@ -367,8 +405,17 @@ impl Decider<'_> {
         if concurrent {
             self.record(client_id, "merged", Some(id));
             let after = self.entries[&client_id].view();
-            let conflict = self.conflict(id, &row, base_version, "merged", None, fields, &base, &mine, Some(after.clone()));
-            ItemResult { mutation_id: id, status: "conflict".into(), entry: Some(after), reason: None, message: None, expected_mutation_id: None, conflict: Some(conflict) }
+            let conflict =
+                self.conflict(id, &row, base_version, "merged", None, fields, &base, &mine, Some(after.clone()));
+            ItemResult {
+                mutation_id: id,
+                status: "conflict".into(),
+                entry: Some(after),
+                reason: None,
+                message: None,
+                expected_mutation_id: None,
+                conflict: Some(conflict),
+            }
         } else {
             self.record(client_id, "edited", Some(id));
             done(id, "applied", self.entries[&client_id].view())
@@ -390,11 +437,35 @@ impl Decider<'_> {
             // Someone changed the entry after this device last saw it: voiding what
             // they wrote unseen would lose it. Kept; the person confirms again.
             let state = row.state();
-            let conflict = self.conflict(id, &row, base_version, "server_kept", Some(KeptReason::ChangedSinceRead), Vec::new(), &state, &state, None);
-            return ItemResult { mutation_id: id, status: "conflict".into(), entry: Some(row.view()), reason: None, message: None, expected_mutation_id: None, conflict: Some(conflict) };
+            let conflict = self.conflict(
+                id,
+                &row,
+                base_version,
+                "server_kept",
+                Some(KeptReason::ChangedSinceRead),
+                Vec::new(),
+                &state,
+                &state,
+                None,
+            );
+            return ItemResult {
+                mutation_id: id,
+                status: "conflict".into(),
+                entry: Some(row.view()),
+                reason: None,
+                message: None,
+                expected_mutation_id: None,
+                conflict: Some(conflict),
+            };
         }
         let seq = self.seq();
-        let voided = EntryRow { status: EntryStatus::Void.as_str().into(), version: row.version + 1, change_seq: seq, updated_at: self.now, ..row };
+        let voided = EntryRow {
+            status: EntryStatus::Void.as_str().into(),
+            version: row.version + 1,
+            change_seq: seq,
+            updated_at: self.now,
+            ..row
+        };
         self.entries.insert(client_id, voided);
         self.record(client_id, "voided", Some(id));
         done(id, "applied", self.entries[&client_id].view())
@@ -415,7 +486,13 @@ impl Decider<'_> {
     ) -> ConflictView {
         let mut fields: Vec<FieldConflict> = fields
             .into_iter()
-            .map(|f| FieldConflict { field: f.field.into(), base: f.base, mine: f.mine, theirs: f.theirs, result: f.result })
+            .map(|f| FieldConflict {
+                field: f.field.into(),
+                base: f.base,
+                mine: f.mine,
+                theirs: f.theirs,
+                result: f.result,
+            })
             .collect();
         if fields.is_empty() && resolution == "server_kept" {
             let theirs = server.state();
@@ -434,12 +511,18 @@ impl Decider<'_> {
             base_version,
             server_version: server.version,
             resolution: resolution.into(),
-            reason: reason.map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+            reason: reason
+                .map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
             fields,
             created_at: self.now,
         };
         let before = server.view();
-        self.conflicts.push(ConflictRecord { view: view.clone(), market_date: server.market_date, after: after.unwrap_or_else(|| before.clone()), before });
+        self.conflicts.push(ConflictRecord {
+            view: view.clone(),
+            market_date: server.market_date,
+            after: after.unwrap_or_else(|| before.clone()),
+            before,
+        });
         view
     }
 }
@@ -477,14 +560,15 @@ async fn decider<'a>(
             .await?
             .into_iter()
             .collect();
-    let flowers: HashSet<Uuid> =
-        sqlx::query_scalar::<_, Uuid>("SELECT id FROM ledger_flower_types WHERE tenant_id = $1 AND active AND id = ANY($2)")
-            .bind(caller.tenant)
-            .bind(&named)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+    let flowers: HashSet<Uuid> = sqlx::query_scalar::<_, Uuid>(
+        "SELECT id FROM ledger_flower_types WHERE tenant_id = $1 AND active AND id = ANY($2)",
+    )
+    .bind(caller.tenant)
+    .bind(&named)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
     // Rates of every market day the batch can touch: what back-dating allows, to now.
     let today = market_slot::market_date(now);
     let mut days: Vec<NaiveDate> = (0..=settings.limits.backdate_days).map(|d| today - Duration::days(d)).collect();
@@ -651,15 +735,26 @@ fn bad_request(field: &str, message: impl Into<String>) -> AppError {
 }
 
 /// Applies a device's batch of mutations (see the module notes).
-pub async fn push(pool: &PgPool, caller: &LedgerCaller, req: &SyncRequest, now: DateTime<Utc>, ip: Option<&str>) -> Result<SyncResponse, AppError> {
+pub async fn push(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    req: &SyncRequest,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<SyncResponse, AppError> {
     if req.protocol_version.is_some_and(|v| v != PROTOCOL_VERSION) {
-        return Err(bad_request("protocolVersion", "This app is out of date: reload to update (your entries are kept)"));
+        return Err(bad_request(
+            "protocolVersion",
+            "This app is out of date: reload to update (your entries are kept)",
+        ));
     }
     let device = Uuid::parse_str(req.device_id.trim()).map_err(|_| bad_request("deviceId", "must be a UUID"))?;
     if req.mutations.len() > MAX_MUTATIONS_PER_PUSH {
         return Err(bad_request("mutations", format!("at most {MAX_MUTATIONS_PER_PUSH} mutations per push")));
     }
-    if req.mutations.iter().any(|m| m.mutation_id < 1) || req.mutations.windows(2).any(|w| w[1].mutation_id <= w[0].mutation_id) {
+    if req.mutations.iter().any(|m| m.mutation_id < 1)
+        || req.mutations.windows(2).any(|w| w[1].mutation_id <= w[0].mutation_id)
+    {
         return Err(bad_request("mutations", "mutationId must start at 1 and rise strictly within a push"));
     }
     if req.app_version.as_deref().is_some_and(|v| v.len() > 100) {
@@ -667,18 +762,21 @@ pub async fn push(pool: &PgPool, caller: &LedgerCaller, req: &SyncRequest, now: 
     }
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let counters = lock_counters(&mut tx, caller.tenant).await?;
-    sqlx::query("INSERT INTO ledger_devices (tenant_id, device_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(caller.tenant)
-        .bind(device)
-        .bind(caller.user)
-        .execute(&mut *tx)
-        .await?;
-    let (owner, last): (Uuid, i64) =
-        sqlx::query_as("SELECT user_id, last_mutation_id FROM ledger_devices WHERE tenant_id = $1 AND device_id = $2 FOR UPDATE")
-            .bind(caller.tenant)
-            .bind(device)
-            .fetch_one(&mut *tx)
-            .await?;
+    sqlx::query(
+        "INSERT INTO ledger_devices (tenant_id, device_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(caller.tenant)
+    .bind(device)
+    .bind(caller.user)
+    .execute(&mut *tx)
+    .await?;
+    let (owner, last): (Uuid, i64) = sqlx::query_as(
+        "SELECT user_id, last_mutation_id FROM ledger_devices WHERE tenant_id = $1 AND device_id = $2 FOR UPDATE",
+    )
+    .bind(caller.tenant)
+    .bind(device)
+    .fetch_one(&mut *tx)
+    .await?;
     if owner != caller.user {
         return Err(AppError::Forbidden);
     }
@@ -693,7 +791,11 @@ pub async fn push(pool: &PgPool, caller: &LedgerCaller, req: &SyncRequest, now: 
         run.push(m);
         expected += 1;
     }
-    let gapped: Vec<&MutationInput> = req.mutations.iter().filter(|m| m.mutation_id >= expected && !run.iter().any(|r| r.mutation_id == m.mutation_id)).collect();
+    let gapped: Vec<&MutationInput> = req
+        .mutations
+        .iter()
+        .filter(|m| m.mutation_id >= expected && !run.iter().any(|r| r.mutation_id == m.mutation_id))
+        .collect();
 
     let all: Vec<&MutationInput> = duplicates.iter().chain(run.iter()).copied().collect();
     let mut d = decider(&mut tx, caller, Some(device), &all, counters.change_seq, now).await?;
@@ -701,7 +803,15 @@ pub async fn push(pool: &PgPool, caller: &LedgerCaller, req: &SyncRequest, now: 
         .iter()
         .map(|m| {
             let entry = parse_uuid(Some(&m.entry.client_id)).and_then(|id| d.entries.get(&id)).map(EntryRow::view);
-            ItemResult { mutation_id: m.mutation_id, status: "duplicate".into(), entry, reason: None, message: None, expected_mutation_id: None, conflict: None }
+            ItemResult {
+                mutation_id: m.mutation_id,
+                status: "duplicate".into(),
+                entry,
+                reason: None,
+                message: None,
+                expected_mutation_id: None,
+                conflict: None,
+            }
         })
         .collect();
     let mut rejected = Vec::new();
@@ -762,13 +872,26 @@ pub async fn push(pool: &PgPool, caller: &LedgerCaller, req: &SyncRequest, now: 
         .await?;
     }
     tx.commit().await?;
-    Ok(SyncResponse { device_id: device, last_mutation_id: last_now, reference_version: counters.reference_version, server_time: now, results })
+    Ok(SyncResponse {
+        device_id: device,
+        last_mutation_id: last_now,
+        reference_version: counters.reference_version,
+        server_time: now,
+        results,
+    })
 }
 
 /// One entry saved directly (a browser online, a REST client): the same rules as a
 /// synced create, idempotent on `clientId` (the same entry sent twice is one entry).
-pub async fn save_direct(pool: &PgPool, caller: &LedgerCaller, entry: &EntryInput, now: DateTime<Utc>, ip: Option<&str>) -> Result<ItemResult, AppError> {
-    let mutation = MutationInput { mutation_id: 1, op: "create".into(), base_version: None, base: None, entry: entry.clone() };
+pub async fn save_direct(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    entry: &EntryInput,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<ItemResult, AppError> {
+    let mutation =
+        MutationInput { mutation_id: 1, op: "create".into(), base_version: None, base: None, entry: entry.clone() };
     if parse_uuid(Some(&entry.client_id)).is_none() {
         return Err(bad_request("clientId", "must be a UUID"));
     }
@@ -841,7 +964,13 @@ pub async fn changes(
         None => Vec::new(),
     };
     tx.commit().await?;
-    Ok(ChangesPage { entries: rows.iter().map(EntryRow::view).collect(), cursor, has_more, reference_version, open_conflicts })
+    Ok(ChangesPage {
+        entries: rows.iter().map(EntryRow::view).collect(),
+        cursor,
+        has_more,
+        reference_version,
+        open_conflicts,
+    })
 }
 
 async fn open_conflicts(tx: &mut PgConnection, tenant: Uuid, device: Uuid) -> Result<Vec<ConflictView>, AppError> {
@@ -855,22 +984,29 @@ async fn open_conflicts(tx: &mut PgConnection, tenant: Uuid, device: Uuid) -> Re
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, client_id, mutation_id, base_version, server_version, resolution, detail, created_at)| ConflictView {
-            id,
-            client_id,
-            mutation_id,
-            base_version,
-            server_version,
-            resolution,
-            reason: detail.get("reason").and_then(|r| r.as_str()).map(String::from),
-            fields: serde_json::from_value(detail.get("fields").cloned().unwrap_or_default()).unwrap_or_default(),
-            created_at,
+        .map(|(id, client_id, mutation_id, base_version, server_version, resolution, detail, created_at)| {
+            ConflictView {
+                id,
+                client_id,
+                mutation_id,
+                base_version,
+                server_version,
+                resolution,
+                reason: detail.get("reason").and_then(|r| r.as_str()).map(String::from),
+                fields: serde_json::from_value(detail.get("fields").cloned().unwrap_or_default()).unwrap_or_default(),
+                created_at,
+            }
         })
         .collect())
 }
 
 /// The person saw a conflict in the sync panel and accepted the outcome.
-pub async fn acknowledge_conflict(pool: &PgPool, caller: &LedgerCaller, id: Uuid, ip: Option<&str>) -> Result<(), AppError> {
+pub async fn acknowledge_conflict(
+    pool: &PgPool,
+    caller: &LedgerCaller,
+    id: Uuid,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let updated = sqlx::query(
         "UPDATE ledger_sync_conflicts SET acknowledged_at = now(), acknowledged_by = $3
@@ -886,7 +1022,17 @@ pub async fn acknowledge_conflict(pool: &PgPool, caller: &LedgerCaller, id: Uuid
     if updated == 0 {
         return Err(AppError::not_found("Open conflict"));
     }
-    audit::record(&mut *tx, Entry::event(Some(caller.tenant), Some(caller.user), "ledger.conflict.acknowledged", format!("ledger_conflict:{id}"), ip)).await?;
+    audit::record(
+        &mut *tx,
+        Entry::event(
+            Some(caller.tenant),
+            Some(caller.user),
+            "ledger.conflict.acknowledged",
+            format!("ledger_conflict:{id}"),
+            ip,
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -31,19 +31,23 @@ pub mod door {
     use crate::account::session::Session;
     use crate::account::tokens::Claims;
     use crate::domain::order_state::{Actor, OrderAction};
-    use crate::domain::permissions::{grant_for_roles, Action, Role};
+    use crate::domain::permissions::{Action, Role, grant_for_roles};
     use crate::error::AppError;
     use crate::state::AppState;
     use uuid::Uuid;
 
     pub fn guest_cart_cookie() -> Option<Uuid> {
         let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-        crate::account::cookies::read(&parts.headers, crate::account::cookies::CART_COOKIE).and_then(|v| Uuid::parse_str(&v).ok())
+        crate::account::cookies::read(&parts.headers, crate::account::cookies::CART_COOKIE)
+            .and_then(|v| Uuid::parse_str(&v).ok())
     }
 
     pub fn set_cart_cookie(state: &AppState, id: Option<Uuid>) {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.append_header(axum::http::header::SET_COOKIE, crate::account::cookies::cart(id, state.config.is_production()));
+            response.append_header(
+                axum::http::header::SET_COOKIE,
+                crate::account::cookies::cart(id, state.config.is_production()),
+            );
         }
     }
 
@@ -56,7 +60,8 @@ pub mod door {
 
     /// Whether the caller works the store's orders (staff, ops, admin of the store tenant).
     pub fn fulfils(state: &AppState, claims: &Claims) -> bool {
-        claims.tenant == state.config.store_tenant.as_str() && grant_for_roles(&roles(claims), Action::OrdersFulfil).is_some()
+        claims.tenant == state.config.store_tenant.as_str()
+            && grant_for_roles(&roles(claims), Action::OrdersFulfil).is_some()
     }
 
     fn roles(claims: &Claims) -> Vec<Role> {
@@ -115,7 +120,8 @@ pub async fn update_cart(variant_id: String, quantity: String, add: bool) -> Res
     let session = crate::account::session::current();
     let guest = door::guest_cart_cookie();
     let owner = door::cart_owner(session.as_ref(), guest);
-    let (cart, view) = super::cart_service::change(&state.pool, state.store_tenant, owner, change, add, &Default::default()).await?;
+    let (cart, view) =
+        super::cart_service::change(&state.pool, state.store_tenant, owner, change, add, &Default::default()).await?;
     match (&session, cart) {
         (None, Some(id)) if guest != Some(id) => door::set_cart_cookie(&state, Some(id)),
         (Some(_), _) if guest.is_some() => door::set_cart_cookie(&state, None),
@@ -139,7 +145,13 @@ pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
     let session = crate::access::check("/_fn/checkout/options").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let guest = door::guest_cart_cookie();
-    let (_, cart) = super::cart_service::view(&state.pool, state.store_tenant, door::cart_owner(Some(&session), guest), &Default::default()).await?;
+    let (_, cart) = super::cart_service::view(
+        &state.pool,
+        state.store_tenant,
+        door::cart_owner(Some(&session), guest),
+        &Default::default(),
+    )
+    .await?;
     if guest.is_some() {
         door::set_cart_cookie(&state, None);
     }
@@ -148,7 +160,13 @@ pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
         .fetch_one(&state.pool)
         .await?;
     let slots = crate::domain::delivery_slot::open_slots(chrono::Utc::now());
-    Ok(CheckoutOptions { cart, slot_labels: slots.iter().map(Slot::label).collect(), slots, name, phone: phone.unwrap_or_default() })
+    Ok(CheckoutOptions {
+        cart,
+        slot_labels: slots.iter().map(Slot::label).collect(),
+        slots,
+        name,
+        phone: phone.unwrap_or_default(),
+    })
 }
 
 #[server(prefix = "/_fn", endpoint = "checkout/place")]
@@ -200,7 +218,12 @@ pub async fn order_events(id: String, after: i64) -> Result<Vec<OrderEventView>,
 }
 
 #[server(prefix = "/_fn", endpoint = "orders/act")]
-pub async fn act_on_order(id: String, action: String, reason: Option<String>, amount: Option<String>) -> Result<OrderState, AppError> {
+pub async fn act_on_order(
+    id: String,
+    action: String,
+    reason: Option<String>,
+    amount: Option<String>,
+) -> Result<OrderState, AppError> {
     let session = crate::access::check("/_fn/orders/act").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Order"))?;
@@ -210,13 +233,19 @@ pub async fn act_on_order(id: String, action: String, reason: Option<String>, am
 }
 
 #[cfg(feature = "ssr")]
-pub fn parse_command(action: &str, reason: Option<String>, amount: Option<&str>) -> Result<super::order_service::OrderCommand, AppError> {
+pub fn parse_command(
+    action: &str,
+    reason: Option<String>,
+    amount: Option<&str>,
+) -> Result<super::order_service::OrderCommand, AppError> {
     let action = super::order_service::parse_action(action.trim()).ok_or_else(|| {
         AppError::validation("action", "must be one of pack, ship, send_out_for_delivery, deliver, cancel, request_refund, approve_refund, reject_refund")
     })?;
     let amount = match amount.map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
-        Some(a) => Some(crate::domain::money::Money::parse(a).map_err(|e| AppError::validation("amount", e.to_string()))?),
+        Some(a) => {
+            Some(crate::domain::money::Money::parse(a).map_err(|e| AppError::validation("amount", e.to_string()))?)
+        }
     };
     Ok(super::order_service::OrderCommand { action, reason, amount })
 }

@@ -70,7 +70,10 @@ pub(crate) fn view_of(rows: &[LineRow], rules: &PricingRules) -> CartView {
                 product_slug: r.product_slug.clone(),
                 variant_label: r.variant_label.clone(),
                 sku: r.sku.clone(),
-                image_url: r.image_path.clone().unwrap_or_else(|| format!("/images/categories/{}.svg", r.category_slug)),
+                image_url: r
+                    .image_path
+                    .clone()
+                    .unwrap_or_else(|| format!("/images/categories/{}.svg", r.category_slug)),
                 unit_price,
                 added_price: Money::from_decimal(r.added_price),
                 quantity: r.quantity as u32,
@@ -86,46 +89,66 @@ pub(crate) fn view_of(rows: &[LineRow], rules: &PricingRules) -> CartView {
 
 pub(crate) fn price_lines(rows: &[LineRow]) -> Vec<PriceLine> {
     rows.iter()
-        .map(|r| PriceLine { unit_price: Money::from_decimal(r.unit_price), quantity: r.quantity as u32, gst_percent: r.gst_percent })
+        .map(|r| PriceLine {
+            unit_price: Money::from_decimal(r.unit_price),
+            quantity: r.quantity as u32,
+            gst_percent: r.gst_percent,
+        })
         .collect()
 }
 
 /// The cart id for `owner`, creating the cart when `create`. For a person this also
 /// folds in the guest cart their browser carried. Returns `None` when there is no cart.
-async fn resolve(tx: &mut PgConnection, tenant: Uuid, owner: CartOwner, create: bool) -> Result<Option<Uuid>, AppError> {
+async fn resolve(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    owner: CartOwner,
+    create: bool,
+) -> Result<Option<Uuid>, AppError> {
     match owner {
         CartOwner::Guest(id) => {
             // A guest cookie never opens a person's cart.
             let existing = match id {
-                Some(id) => sqlx::query_scalar("SELECT id FROM carts WHERE tenant_id = $1 AND id = $2 AND user_id IS NULL")
-                    .bind(tenant)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?,
+                Some(id) => {
+                    sqlx::query_scalar("SELECT id FROM carts WHERE tenant_id = $1 AND id = $2 AND user_id IS NULL")
+                        .bind(tenant)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
                 None => None,
             };
             match existing {
                 Some(id) => Ok(Some(id)),
                 None if create => {
                     let id = Uuid::new_v4();
-                    sqlx::query("INSERT INTO carts (tenant_id, id) VALUES ($1, $2)").bind(tenant).bind(id).execute(&mut *tx).await?;
+                    sqlx::query("INSERT INTO carts (tenant_id, id) VALUES ($1, $2)")
+                        .bind(tenant)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                     Ok(Some(id))
                 }
                 None => Ok(None),
             }
         }
         CartOwner::Person { user, guest_cart } => {
-            let mine: Option<Uuid> = sqlx::query_scalar("SELECT id FROM carts WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE")
-                .bind(tenant)
-                .bind(user)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let mine: Option<Uuid> =
+                sqlx::query_scalar("SELECT id FROM carts WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE")
+                    .bind(tenant)
+                    .bind(user)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             let guest: Option<Uuid> = match guest_cart {
-                Some(g) => sqlx::query_scalar("SELECT id FROM carts WHERE tenant_id = $1 AND id = $2 AND user_id IS NULL FOR UPDATE")
+                Some(g) => {
+                    sqlx::query_scalar(
+                        "SELECT id FROM carts WHERE tenant_id = $1 AND id = $2 AND user_id IS NULL FOR UPDATE",
+                    )
                     .bind(tenant)
                     .bind(g)
                     .fetch_optional(&mut *tx)
-                    .await?,
+                    .await?
+                }
                 None => None,
             };
             let mine = match (mine, guest) {
@@ -168,7 +191,11 @@ async fn resolve(tx: &mut PgConnection, tenant: Uuid, owner: CartOwner, create: 
                 .bind(MAX_LINE_QUANTITY as i32)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("DELETE FROM carts WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(g).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM carts WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(g)
+                    .execute(&mut *tx)
+                    .await?;
             }
             Ok(mine)
         }
@@ -176,12 +203,21 @@ async fn resolve(tx: &mut PgConnection, tenant: Uuid, owner: CartOwner, create: 
 }
 
 /// The person's cart for checkout, locked, with any guest cart folded in.
-pub(crate) async fn resolve_for_checkout(tx: &mut PgConnection, tenant: Uuid, owner: CartOwner) -> Result<Option<Uuid>, AppError> {
+pub(crate) async fn resolve_for_checkout(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    owner: CartOwner,
+) -> Result<Option<Uuid>, AppError> {
     resolve(tx, tenant, owner, false).await
 }
 
 /// The cart as it stands. Returns the cart id too (for a guest's cookie).
-pub async fn view(pool: &PgPool, tenant: Uuid, owner: CartOwner, rules: &PricingRules) -> Result<(Option<Uuid>, CartView), AppError> {
+pub async fn view(
+    pool: &PgPool,
+    tenant: Uuid,
+    owner: CartOwner,
+    rules: &PricingRules,
+) -> Result<(Option<Uuid>, CartView), AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let cart = resolve(&mut tx, tenant, owner, false).await?;
     let rows = match cart {
@@ -227,14 +263,19 @@ pub async fn change(
             .execute(&mut *tx)
             .await?;
     } else {
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM cart_items WHERE tenant_id = $1 AND cart_id = $2 AND variant_id <> $3")
-            .bind(tenant)
-            .bind(cart)
-            .bind(change.variant_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM cart_items WHERE tenant_id = $1 AND cart_id = $2 AND variant_id <> $3",
+        )
+        .bind(tenant)
+        .bind(cart)
+        .bind(change.variant_id)
+        .fetch_one(&mut *tx)
+        .await?;
         if count as usize >= MAX_CART_LINES {
-            return Err(AppError::validation("variantId", format!("a cart holds at most {MAX_CART_LINES} different items")));
+            return Err(AppError::validation(
+                "variantId",
+                format!("a cart holds at most {MAX_CART_LINES} different items"),
+            ));
         }
         let quantity: i32 = sqlx::query_scalar(
             "INSERT INTO cart_items (tenant_id, cart_id, variant_id, quantity, unit_price)
@@ -257,7 +298,11 @@ pub async fn change(
         .ok_or_else(|| AppError::validation("quantity", format!("at most {MAX_LINE_QUANTITY} packs per item")))?;
         debug_assert!(quantity > 0);
     }
-    sqlx::query("UPDATE carts SET updated_at = now() WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(cart).execute(&mut *tx).await?;
+    sqlx::query("UPDATE carts SET updated_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(cart)
+        .execute(&mut *tx)
+        .await?;
     let rows = lines(&mut tx, tenant, cart).await?;
     tx.commit().await?;
     Ok((Some(cart), view_of(&rows, rules)))

@@ -18,7 +18,7 @@ use super::order_service::{actor_str, live_events_of};
 use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderState};
 use crate::domain::pricing::{self, PricingError, PricingRules, Quote};
-use crate::domain::reservation::{shortfalls, stock_needs, StockDraw, StockNeed};
+use crate::domain::reservation::{StockDraw, StockNeed, shortfalls, stock_needs};
 use crate::error::{AppError, FieldErrors};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
@@ -51,7 +51,8 @@ pub async fn place_order(
         tx.commit().await?;
     }
     for _ in 0..PLACING_ATTEMPTS {
-        let rows: Vec<LineRow> = sqlx::query_as("SELECT * FROM checkout_cart($1, $2)").bind(tenant).bind(customer).fetch_all(pool).await?;
+        let rows: Vec<LineRow> =
+            sqlx::query_as("SELECT * FROM checkout_cart($1, $2)").bind(tenant).bind(customer).fetch_all(pool).await?;
         if rows.is_empty() {
             return Err(AppError::validation("cart", "is empty"));
         }
@@ -85,11 +86,18 @@ pub async fn place_order(
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            return Err(AppError::CartChanged { message: "Some prices changed since you added the items; please review your cart".into(), fields: changed });
+            return Err(AppError::CartChanged {
+                message: "Some prices changed since you added the items; please review your cart".into(),
+                fields: changed,
+            });
         }
         let draws: Vec<StockDraw> = rows
             .iter()
-            .map(|r| StockDraw { stock_item: r.stock_item_id, quantity: r.quantity as u32, per_unit: r.stock_per_unit as u32 })
+            .map(|r| StockDraw {
+                stock_item: r.stock_item_id,
+                quantity: r.quantity as u32,
+                per_unit: r.stock_per_unit as u32,
+            })
             .collect();
         let needs = stock_needs(&draws);
         // Stock already short when the cart was read: the shopper is told now, rather
@@ -100,24 +108,48 @@ pub async fn place_order(
         if !short.is_empty() {
             return Err(out_of_stock(&rows, &short));
         }
-        let quote = pricing::quote(&cart_service::price_lines(&rows), settings.rules, request.coupon.as_deref()).map_err(|e| match e {
-            PricingError::Empty => AppError::validation("cart", "is empty"),
-            other => AppError::validation("coupon", other.to_string()),
-        })?;
+        let quote = pricing::quote(&cart_service::price_lines(&rows), settings.rules, request.coupon.as_deref())
+            .map_err(|e| match e {
+                PricingError::Empty => AppError::validation("cart", "is empty"),
+                other => AppError::validation("coupon", other.to_string()),
+            })?;
         let order_id = Uuid::now_v7();
         // Microseconds, as PostgreSQL keeps them: the live event says what the row says.
         let placed_at = Utc::now().trunc_subsecs(6);
         let reserved_until = placed_at + settings.reservation;
-        match place(pool, tenant, customer, order_id, &rows, &needs, &quote, request, settings, placed_at, reserved_until).await {
+        match place(
+            pool,
+            tenant,
+            customer,
+            order_id,
+            &rows,
+            &needs,
+            &quote,
+            request,
+            settings,
+            placed_at,
+            reserved_until,
+        )
+        .await
+        {
             Ok(number) => {
-                return Ok(PlacedOrder { order_id, number, total: quote.total, reserved_until, payment_url: format!("/orders/{order_id}/pay") });
+                return Ok(PlacedOrder {
+                    order_id,
+                    number,
+                    total: quote.total,
+                    reserved_until,
+                    payment_url: format!("/orders/{order_id}/pay"),
+                });
             }
             Err(Placing::CartChanged) => continue,
             Err(Placing::Short(short)) => return Err(out_of_stock(&rows, &short)),
             Err(Placing::Failed(e)) => return Err(e.into()),
         }
     }
-    Err(AppError::CartChanged { message: "Your cart changed while the order was being placed; please review it".into(), fields: FieldErrors::new() })
+    Err(AppError::CartChanged {
+        message: "Your cart changed while the order was being placed; please review it".into(),
+        fields: FieldErrors::new(),
+    })
 }
 
 /// Why `place` wrote nothing.
@@ -143,7 +175,8 @@ async fn place(
     placed_at: DateTime<Utc>,
     reserved_until: DateTime<Utc>,
 ) -> Result<i64, Placing> {
-    let address = serde_json::to_value(&request.address).map_err(|e| Placing::Failed(sqlx::Error::Encode(Box::new(e))))?;
+    let address =
+        serde_json::to_value(&request.address).map_err(|e| Placing::Failed(sqlx::Error::Encode(Box::new(e))))?;
     let event_data = serde_json::json!({ "total": quote.total, "reservedUntil": reserved_until });
     // The event's number is PostgreSQL's to give: `place_order` puts it in `event.seq`.
     let view = OrderEventView {
@@ -202,7 +235,8 @@ async fn place(
         match db.code().as_deref() {
             Some("MDCRT") => Placing::CartChanged,
             Some("MDSTK") => {
-                let detail = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().and_then(|p| p.detail()).unwrap_or("[]");
+                let detail =
+                    db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().and_then(|p| p.detail()).unwrap_or("[]");
                 match serde_json::from_str::<Vec<Shortfall>>(detail) {
                     Ok(short) => Placing::Short(short.into_iter().map(|s| (s.item, s.available)).collect()),
                     Err(_) => Placing::Failed(e),
@@ -234,7 +268,10 @@ fn out_of_stock(rows: &[LineRow], short: &[(Uuid, i64)]) -> AppError {
             Some((format!("items.{}", r.variant_id), msg))
         })
         .collect();
-    AppError::CartChanged { message: "Some items in your cart are no longer in stock in the quantity you chose".into(), fields }
+    AppError::CartChanged {
+        message: "Some items in your cart are no longer in stock in the quantity you chose".into(),
+        fields,
+    }
 }
 
 /// Locks stock rows in id order, the order every writer of stock takes them in first

@@ -73,7 +73,10 @@ impl CartChange {
         let quantity = match input.quantity.trim().parse::<i64>() {
             Ok(q) if q >= min && q <= i64::from(MAX_LINE_QUANTITY) => q as u32,
             Ok(q) if q < min => {
-                fields.insert("quantity".into(), if min == 0 { "cannot be negative".into() } else { "must be at least 1".into() });
+                fields.insert(
+                    "quantity".into(),
+                    if min == 0 { "cannot be negative".into() } else { "must be at least 1".into() },
+                );
                 0
             }
             Ok(_) => {
@@ -165,7 +168,9 @@ impl CheckoutRequest {
         let state = text("state", &input.state, 1, 60);
         let digits: String = input.phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let national = digits.strip_prefix("+91").or_else(|| digits.strip_prefix("0")).unwrap_or(&digits);
-        let phone_ok = national.len() == 10 && national.bytes().all(|b| b.is_ascii_digit()) && matches!(national.as_bytes()[0], b'6'..=b'9');
+        let phone_ok = national.len() == 10
+            && national.bytes().all(|b| b.is_ascii_digit())
+            && matches!(national.as_bytes()[0], b'6'..=b'9');
         if !phone_ok {
             fields.insert("phone".into(), "must be a 10-digit Indian mobile number".into());
         }
@@ -175,7 +180,11 @@ impl CheckoutRequest {
         }
         let slot = delivery_slot::find_slot(now, &input.slot);
         if slot.is_none() {
-            let msg = if input.slot.trim().is_empty() { "choose a delivery slot" } else { "is not an open delivery slot; choose another" };
+            let msg = if input.slot.trim().is_empty() {
+                "choose a delivery slot"
+            } else {
+                "is not an open delivery slot; choose another"
+            };
             fields.insert("slot".into(), msg.into());
         }
         let coupon = input.coupon.trim();
@@ -336,11 +345,21 @@ mod tests {
 
     #[test]
     fn cart_quantities_are_bounded() {
-        let change = |v: &str, q: &str, zero| CartChange::parse(&CartLineInput { variant_id: v.into(), quantity: q.into() }, zero);
+        let change = |v: &str, q: &str, zero| {
+            CartChange::parse(&CartLineInput { variant_id: v.into(), quantity: q.into() }, zero)
+        };
         let id = Uuid::now_v7().to_string();
         assert_eq!(change(&id, "3", false).unwrap().quantity, 3);
         assert_eq!(change(&id, "0", true).unwrap().quantity, 0);
-        for (q, zero) in [("0", false), ("-1", true), ("-1", false), ("100", false), ("1.5", false), ("", false), ("9999999999999", true)] {
+        for (q, zero) in [
+            ("0", false),
+            ("-1", true),
+            ("-1", false),
+            ("100", false),
+            ("1.5", false),
+            ("", false),
+            ("9999999999999", true),
+        ] {
             assert!(change(&id, q, zero).unwrap_err().fields().unwrap().contains_key("quantity"), "{q}");
         }
         assert!(change("not-a-uuid", "1", false).unwrap_err().fields().unwrap().contains_key("variantId"));

@@ -6,7 +6,7 @@ use super::checkout_service::lock_stock;
 use super::model::*;
 use crate::domain::delivery_slot::Slot;
 use crate::domain::money::Money;
-use crate::domain::order_state::{transition, Actor, OrderAction, OrderState};
+use crate::domain::order_state::{Actor, OrderAction, OrderState, transition};
 use crate::error::AppError;
 use crate::jobs::{self, NewJob, Queue};
 use crate::live::{self, Topic};
@@ -80,7 +80,12 @@ pub(crate) async fn record_event(
 
 /// Who hears of an order's event live (its customer and the store's operations), and
 /// what they hear.
-pub(crate) fn live_events_of(tenant: Uuid, customer: Uuid, order: Uuid, event: &OrderEventView) -> ([Topic; 2], serde_json::Value) {
+pub(crate) fn live_events_of(
+    tenant: Uuid,
+    customer: Uuid,
+    order: Uuid,
+    event: &OrderEventView,
+) -> ([Topic; 2], serde_json::Value) {
     let data = serde_json::json!({ "orderId": order, "state": event.to_state, "event": event });
     ([Topic::Person { user: customer }, Topic::Operations { tenant }], data)
 }
@@ -94,7 +99,11 @@ struct OrderHead {
     paid_payment_id: Option<String>,
 }
 
-async fn lock_order(tx: &mut PgConnection, tenant: Uuid, order: Uuid) -> Result<Option<(OrderHead, OrderState)>, AppError> {
+async fn lock_order(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    order: Uuid,
+) -> Result<Option<(OrderHead, OrderState)>, AppError> {
     let head: Option<OrderHead> = sqlx::query_as(
         "SELECT customer_id, state, total, refunded_amount, paid_payment_id FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
     )
@@ -199,7 +208,8 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
     .await?;
     let outcome = match why {
         None => {
-            let to = transition(state, OrderAction::ConfirmPayment, Actor::System).map_err(|e| AppError::internal("confirm", e))?;
+            let to = transition(state, OrderAction::ConfirmPayment, Actor::System)
+                .map_err(|e| AppError::internal("confirm", e))?;
             sqlx::query("UPDATE orders SET state = $3, paid_payment_id = $4, paid_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2")
                 .bind(tenant)
                 .bind(order)
@@ -207,35 +217,48 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
                 .bind(&p.gateway_payment_id)
                 .execute(&mut *tx)
                 .await?;
-            record_event(&mut tx, tenant, head.customer_id, order, EventInput {
-                from: Some(state),
-                to,
-                action: "confirm_payment",
-                actor: Actor::System,
-                actor_id: None,
-                reason: Some(format!("payment {} received ({})", p.gateway_payment_id, p.source)),
-                data: Some(serde_json::json!({ "paymentId": p.gateway_payment_id, "amount": amount })),
-            })
+            record_event(
+                &mut tx,
+                tenant,
+                head.customer_id,
+                order,
+                EventInput {
+                    from: Some(state),
+                    to,
+                    action: "confirm_payment",
+                    actor: Actor::System,
+                    actor_id: None,
+                    reason: Some(format!("payment {} received ({})", p.gateway_payment_id, p.source)),
+                    data: Some(serde_json::json!({ "paymentId": p.gateway_payment_id, "amount": amount })),
+                },
+            )
             .await?;
             Completion::Paid { tenant, order }
         }
         Some(why) => {
             let mut to = state;
             if state == OrderState::PendingPayment && why.starts_with("stock") {
-                to = transition(state, OrderAction::Cancel, Actor::System).map_err(|e| AppError::internal("cancel", e))?;
+                to = transition(state, OrderAction::Cancel, Actor::System)
+                    .map_err(|e| AppError::internal("cancel", e))?;
                 set_state(&mut tx, tenant, order, to).await?;
                 release_reservations(&mut tx, tenant, order).await?;
             }
             queue_refund(&mut tx, tenant, order, payment_id, amount, &format!("automatic: {why}"), None).await?;
-            record_event(&mut tx, tenant, head.customer_id, order, EventInput {
-                from: Some(state),
-                to,
-                action: if to == state { "refund_surplus_payment" } else { "cancel" },
-                actor: Actor::System,
-                actor_id: None,
-                reason: Some(format!("payment {} will be refunded in full: {why}", p.gateway_payment_id)),
-                data: Some(serde_json::json!({ "paymentId": p.gateway_payment_id, "amount": amount })),
-            })
+            record_event(
+                &mut tx,
+                tenant,
+                head.customer_id,
+                order,
+                EventInput {
+                    from: Some(state),
+                    to,
+                    action: if to == state { "refund_surplus_payment" } else { "cancel" },
+                    actor: Actor::System,
+                    actor_id: None,
+                    reason: Some(format!("payment {} will be refunded in full: {why}", p.gateway_payment_id)),
+                    data: Some(serde_json::json!({ "paymentId": p.gateway_payment_id, "amount": amount })),
+                },
+            )
             .await?;
             Completion::Refunding { tenant, order, why }
         }
@@ -248,11 +271,12 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
 /// (its own hold counts for it even past expiry, as long as nobody else took the
 /// stock). Returns the items that fell short; on a shortfall nothing changed.
 async fn sell_reserved_stock(tx: &mut PgConnection, tenant: Uuid, order: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
-    let items: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT stock_item_id FROM order_lines WHERE tenant_id = $1 AND order_id = $2")
-        .bind(tenant)
-        .bind(order)
-        .fetch_all(&mut *tx)
-        .await?;
+    let items: Vec<Uuid> =
+        sqlx::query_scalar("SELECT DISTINCT stock_item_id FROM order_lines WHERE tenant_id = $1 AND order_id = $2")
+            .bind(tenant)
+            .bind(order)
+            .fetch_all(&mut *tx)
+            .await?;
     lock_stock(tx, tenant, &items).await?;
     let short: Vec<Uuid> = sqlx::query_scalar(
         "WITH need AS (
@@ -285,17 +309,22 @@ async fn sell_reserved_stock(tx: &mut PgConnection, tenant: Uuid, order: Uuid) -
 }
 
 async fn release_reservations(tx: &mut PgConnection, tenant: Uuid, order: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM stock_reservations WHERE tenant_id = $1 AND order_id = $2").bind(tenant).bind(order).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM stock_reservations WHERE tenant_id = $1 AND order_id = $2")
+        .bind(tenant)
+        .bind(order)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
 /// Puts sold stock back (a paid order cancelled before packing).
 async fn restock(tx: &mut PgConnection, tenant: Uuid, order: Uuid, actor: Option<Uuid>) -> Result<(), sqlx::Error> {
-    let items: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT stock_item_id FROM order_lines WHERE tenant_id = $1 AND order_id = $2")
-        .bind(tenant)
-        .bind(order)
-        .fetch_all(&mut *tx)
-        .await?;
+    let items: Vec<Uuid> =
+        sqlx::query_scalar("SELECT DISTINCT stock_item_id FROM order_lines WHERE tenant_id = $1 AND order_id = $2")
+            .bind(tenant)
+            .bind(order)
+            .fetch_all(&mut *tx)
+            .await?;
     lock_stock(tx, tenant, &items).await?;
     sqlx::query(
         "WITH back AS (
@@ -339,7 +368,13 @@ async fn queue_refund(
     .bind(requested_by)
     .execute(&mut *tx)
     .await?;
-    jobs::enqueue(&mut *tx, NewJob::new(Queue::Payments, "payments.refund", serde_json::json!({ "refundId": id })).tenant(tenant).dedupe_key(format!("refund:{id}"))).await?;
+    jobs::enqueue(
+        &mut *tx,
+        NewJob::new(Queue::Payments, "payments.refund", serde_json::json!({ "refundId": id }))
+            .tenant(tenant)
+            .dedupe_key(format!("refund:{id}")),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -362,7 +397,13 @@ pub struct OrderCommand {
 
 /// Moves an order along: the pure transition decides, then its side effects (stock
 /// back, refunds) and its history row are written in one transaction.
-pub async fn act(pool: &PgPool, tenant: Uuid, order: Uuid, by: Acting, cmd: &OrderCommand) -> Result<OrderState, AppError> {
+pub async fn act(
+    pool: &PgPool,
+    tenant: Uuid,
+    order: Uuid,
+    by: Acting,
+    cmd: &OrderCommand,
+) -> Result<OrderState, AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let Some((head, state)) = lock_order(&mut tx, tenant, order).await? else {
         return Err(AppError::not_found("Order"));
@@ -389,7 +430,16 @@ pub async fn act(pool: &PgPool, tenant: Uuid, order: Uuid, by: Acting, cmd: &Ord
             restock(&mut tx, tenant, order, Some(by.user)).await?;
             let refundable = Money::from_decimal(head.total - head.refunded_amount);
             if let Some(payment) = captured_payment(&mut tx, tenant, order).await? {
-                let id = queue_refund(&mut tx, tenant, order, payment, refundable, "order cancelled before packing", Some(by.user)).await?;
+                let id = queue_refund(
+                    &mut tx,
+                    tenant,
+                    order,
+                    payment,
+                    refundable,
+                    "order cancelled before packing",
+                    Some(by.user),
+                )
+                .await?;
                 set_refunded(&mut tx, tenant, order, refundable).await?;
                 data = Some(serde_json::json!({ "refundId": id, "amount": refundable }));
             }
@@ -398,25 +448,45 @@ pub async fn act(pool: &PgPool, tenant: Uuid, order: Uuid, by: Acting, cmd: &Ord
             let left = Money::from_decimal(head.total - head.refunded_amount);
             let amount = cmd.amount.unwrap_or(left);
             if amount <= Money::ZERO || amount > left {
-                return Err(AppError::validation("amount", format!("must be more than ₹0 and at most {}", left.format_inr())));
+                return Err(AppError::validation(
+                    "amount",
+                    format!("must be more than ₹0 and at most {}", left.format_inr()),
+                ));
             }
-            let payment = captured_payment(&mut tx, tenant, order).await?.ok_or_else(|| AppError::conflict("This order has no captured payment to refund"))?;
-            let id = queue_refund(&mut tx, tenant, order, payment, amount, reason.as_deref().unwrap_or("refund approved"), Some(by.user)).await?;
+            let payment = captured_payment(&mut tx, tenant, order)
+                .await?
+                .ok_or_else(|| AppError::conflict("This order has no captured payment to refund"))?;
+            let id = queue_refund(
+                &mut tx,
+                tenant,
+                order,
+                payment,
+                amount,
+                reason.as_deref().unwrap_or("refund approved"),
+                Some(by.user),
+            )
+            .await?;
             set_refunded(&mut tx, tenant, order, amount).await?;
             data = Some(serde_json::json!({ "refundId": id, "amount": amount, "partial": amount < left }));
         }
         _ => {}
     }
     set_state(&mut tx, tenant, order, to).await?;
-    record_event(&mut tx, tenant, head.customer_id, order, EventInput {
-        from: Some(state),
-        to,
-        action: action_str(cmd.action),
-        actor: by.actor,
-        actor_id: Some(by.user),
-        reason,
-        data,
-    })
+    record_event(
+        &mut tx,
+        tenant,
+        head.customer_id,
+        order,
+        EventInput {
+            from: Some(state),
+            to,
+            action: action_str(cmd.action),
+            actor: by.actor,
+            actor_id: Some(by.user),
+            reason,
+            data,
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(to)
@@ -495,18 +565,25 @@ pub async fn expire_unpaid(pool: &PgPool, grace: chrono::Duration, batch: i64) -
         .fetch_optional(&mut *tx)
         .await?;
         let Some((customer, _)) = head else { continue };
-        let to = transition(OrderState::PendingPayment, OrderAction::Cancel, Actor::System).map_err(|e| AppError::internal("expire", e))?;
+        let to = transition(OrderState::PendingPayment, OrderAction::Cancel, Actor::System)
+            .map_err(|e| AppError::internal("expire", e))?;
         release_reservations(&mut tx, tenant, order).await?;
         set_state(&mut tx, tenant, order, to).await?;
-        record_event(&mut tx, tenant, customer, order, EventInput {
-            from: Some(OrderState::PendingPayment),
-            to,
-            action: "cancel",
-            actor: Actor::System,
-            actor_id: None,
-            reason: Some("payment was not received in time; the items went back on the shelf".into()),
-            data: None,
-        })
+        record_event(
+            &mut tx,
+            tenant,
+            customer,
+            order,
+            EventInput {
+                from: Some(OrderState::PendingPayment),
+                to,
+                action: "cancel",
+                actor: Actor::System,
+                actor_id: None,
+                reason: Some("payment was not received in time; the items went back on the shelf".into()),
+                data: None,
+            },
+        )
         .await?;
         tx.commit().await?;
         cancelled += 1;
@@ -554,7 +631,12 @@ pub struct Payable {
     pub reserved_until: DateTime<Utc>,
 }
 
-pub async fn attach_gateway_order(pool: &PgPool, tenant: Uuid, order: Uuid, gateway_order_id: &str) -> Result<String, AppError> {
+pub async fn attach_gateway_order(
+    pool: &PgPool,
+    tenant: Uuid,
+    order: Uuid,
+    gateway_order_id: &str,
+) -> Result<String, AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     // First writer wins: two tabs paying at once share one gateway order.
     let id: String = sqlx::query_scalar(
@@ -684,15 +766,17 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
         state: state_of(&row.state)?,
         lines: lines
             .into_iter()
-            .map(|(variant_id, product_name, product_slug, variant_label, sku, unit_price, quantity, line_total)| OrderLineView {
-                variant_id,
-                product_name,
-                product_slug,
-                variant_label,
-                sku,
-                unit_price: Money::from_decimal(unit_price),
-                quantity,
-                line_total: Money::from_decimal(line_total),
+            .map(|(variant_id, product_name, product_slug, variant_label, sku, unit_price, quantity, line_total)| {
+                OrderLineView {
+                    variant_id,
+                    product_name,
+                    product_slug,
+                    variant_label,
+                    sku,
+                    unit_price: Money::from_decimal(unit_price),
+                    quantity,
+                    line_total: Money::from_decimal(line_total),
+                }
             })
             .collect(),
         subtotal: Money::from_decimal(row.subtotal),
@@ -712,12 +796,23 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
         events,
         refunds: refunds
             .into_iter()
-            .map(|(id, amount, reason, status, created_at)| RefundView { id, amount: Money::from_decimal(amount), reason, status, created_at })
+            .map(|(id, amount, reason, status, created_at)| RefundView {
+                id,
+                amount: Money::from_decimal(amount),
+                reason,
+                status,
+                created_at,
+            })
             .collect(),
     })
 }
 
-async fn events_in(tx: &mut PgConnection, tenant: Uuid, order: Uuid, after: i64) -> Result<Vec<OrderEventView>, AppError> {
+async fn events_in(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    order: Uuid,
+    after: i64,
+) -> Result<Vec<OrderEventView>, AppError> {
     let rows: Vec<(i64, Option<String>, String, String, String, Option<String>, DateTime<Utc>)> = sqlx::query_as(
         "SELECT seq, from_state, to_state, action, actor, reason, created_at FROM order_events
          WHERE tenant_id = $1 AND order_id = $2 AND seq > $3 ORDER BY seq",
@@ -743,7 +838,13 @@ async fn events_in(tx: &mut PgConnection, tenant: Uuid, order: Uuid, after: i64)
 }
 
 /// The order's history after `after` (for polling clients and the API).
-pub async fn events(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<Uuid>, after: i64) -> Result<Vec<OrderEventView>, AppError> {
+pub async fn events(
+    pool: &PgPool,
+    tenant: Uuid,
+    order: Uuid,
+    customer: Option<Uuid>,
+    after: i64,
+) -> Result<Vec<OrderEventView>, AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orders WHERE tenant_id = $1 AND id = $2 AND ($3::uuid IS NULL OR customer_id = $3))")
         .bind(tenant)
@@ -761,29 +862,45 @@ pub async fn events(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
 
 /// Our (tenant, order) for a gateway order id.
 pub async fn order_by_gateway_order(pool: &PgPool, gateway_order_id: &str) -> Result<Option<(Uuid, Uuid)>, AppError> {
-    let tenant: Option<Uuid> = sqlx::query_scalar("SELECT order_tenant_by_gateway_order($1)").bind(gateway_order_id).fetch_one(pool).await?;
+    let tenant: Option<Uuid> =
+        sqlx::query_scalar("SELECT order_tenant_by_gateway_order($1)").bind(gateway_order_id).fetch_one(pool).await?;
     let Some(tenant) = tenant else { return Ok(None) };
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let order: Option<Uuid> = sqlx::query_scalar("SELECT id FROM orders WHERE tenant_id = $1 AND gateway_order_id = $2")
-        .bind(tenant)
-        .bind(gateway_order_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let order: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM orders WHERE tenant_id = $1 AND gateway_order_id = $2")
+            .bind(tenant)
+            .bind(gateway_order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     tx.commit().await?;
     Ok(order.map(|o| (tenant, o)))
 }
 
 /// A line on the order's timeline that is not a state change (a refund settling).
-pub async fn note(tx: &mut PgConnection, tenant: Uuid, customer: Uuid, order: Uuid, state: OrderState, action: &str, text: &str) -> Result<(), sqlx::Error> {
-    record_event(tx, tenant, customer, order, EventInput {
-        from: Some(state),
-        to: state,
-        action,
-        actor: Actor::System,
-        actor_id: None,
-        reason: Some(text.to_string()),
-        data: None,
-    })
+pub async fn note(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    customer: Uuid,
+    order: Uuid,
+    state: OrderState,
+    action: &str,
+    text: &str,
+) -> Result<(), sqlx::Error> {
+    record_event(
+        tx,
+        tenant,
+        customer,
+        order,
+        EventInput {
+            from: Some(state),
+            to: state,
+            action,
+            actor: Actor::System,
+            actor_id: None,
+            reason: Some(text.to_string()),
+            data: None,
+        },
+    )
     .await?;
     Ok(())
 }

@@ -158,7 +158,8 @@ fn CheckoutForm(options: CheckoutOptions) -> impl IntoView {
         }
     });
     let quote = options.cart.quote.clone();
-    let slots: Vec<(String, String)> = options.slots.iter().map(|s| s.key()).zip(options.slot_labels.iter().cloned()).collect();
+    let slots: Vec<(String, String)> =
+        options.slots.iter().map(|s| s.key()).zip(options.slot_labels.iter().cloned()).collect();
     let input = move |name: &'static str, label: &'static str, value: String, autocomplete: &'static str| {
         let err = field(name);
         view! {
@@ -283,7 +284,15 @@ pub fn OrderPage() -> impl IntoView {
 #[component]
 fn OrderView(order: OrderDetail, staff: bool) -> impl IntoView {
     let a = &order.address;
-    let address = format!("{}, {}{}, {} {}, {}", a.name, a.line1, if a.line2.is_empty() { String::new() } else { format!(", {}", a.line2) }, a.city, a.pincode, a.state);
+    let address = format!(
+        "{}, {}{}, {} {}, {}",
+        a.name,
+        a.line1,
+        if a.line2.is_empty() { String::new() } else { format!(", {}", a.line2) },
+        a.city,
+        a.pincode,
+        a.state
+    );
     view! {
         <Title text=format!("Order #{} · Mandi", order.number)/>
         <div class="mx-auto max-w-4xl px-4 py-6">
@@ -315,7 +324,13 @@ fn OrderView(order: OrderDetail, staff: bool) -> impl IntoView {
 /// The timeline, live: events arrive over the person's (or operations') event
 /// stream; if the stream fails, the page polls instead.
 #[island(lazy)]
-fn OrderTracking(id: String, initial_state: OrderState, events: Vec<OrderEventView>, staff: bool, pay_url: Option<String>) -> impl IntoView {
+fn OrderTracking(
+    id: String,
+    initial_state: OrderState,
+    events: Vec<OrderEventView>,
+    staff: bool,
+    pay_url: Option<String>,
+) -> impl IntoView {
     let hydrated = hydrated_flag();
     let state = RwSignal::new(initial_state);
     let events = RwSignal::new(events);

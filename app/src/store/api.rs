@@ -1,7 +1,9 @@
 //! Server functions of the storefront: the typed door from pages and islands to the
 //! catalogue service. They parse, call the service, and return its result.
 
-use super::catalog::{Category, FarmListing, FarmProfile, FilterOptions, ProductCard, ProductDetail, ProductQueryParams};
+use super::catalog::{
+    Category, FarmListing, FarmProfile, FilterOptions, ProductCard, ProductDetail, ProductQueryParams,
+};
 use crate::envelope::Page;
 use crate::error::AppError;
 use leptos::prelude::*;

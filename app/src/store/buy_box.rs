@@ -57,7 +57,10 @@ impl PackFacts {
     pub fn of(v: &VariantView) -> PackFacts {
         PackFacts {
             price: v.price.format_inr(),
-            was: v.mrp.filter(|m| *m > v.price).map(|m| (m.format_inr(), v.saving_percent().map(|p| format!("{p}% off")).unwrap_or_default())),
+            was: v
+                .mrp
+                .filter(|m| *m > v.price)
+                .map(|m| (m.format_inr(), v.saving_percent().map(|p| format!("{p}% off")).unwrap_or_default())),
             stock: v.stock_label(),
             tone: StockTone::of(v.available),
             sku: v.sku.clone(),
@@ -130,7 +133,12 @@ pub fn ProductBuyBox(variants: Vec<VariantView>) -> impl IntoView {
 fn BuyBox(children: Children) -> impl IntoView {
     let hydrated = hydrated_flag();
     #[cfg(feature = "hydrate")]
-    let initial = document().query_selector("input[name=variant_id]:checked").ok().flatten().map(|el| PackFacts::read(&el)).unwrap_or_default();
+    let initial = document()
+        .query_selector("input[name=variant_id]:checked")
+        .ok()
+        .flatten()
+        .map(|el| PackFacts::read(&el))
+        .unwrap_or_default();
     #[cfg(not(feature = "hydrate"))]
     let initial = use_context::<ChosenPack>().map(|c| c.0).unwrap_or_default();
     let chosen = RwSignal::new(initial);
@@ -151,7 +159,8 @@ fn BuyBox(children: Children) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        if let Some(form) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlFormElement>(t).ok()) {
+        if let Some(form) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlFormElement>(t).ok())
+        {
             busy.set(true);
             leptos::task::spawn_local(async move {
                 message.set(Some(add_to_cart(&form).await));
@@ -195,18 +204,25 @@ async fn add_to_cart(form: &web_sys::HtmlFormElement) -> (bool, String) {
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     let sent = async {
-        let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&web_sys::FormData::new_with_form(form)?.into())?;
+        let body =
+            web_sys::UrlSearchParams::new_with_str_sequence_sequence(&web_sys::FormData::new_with_form(form)?.into())?;
         let headers = js_sys::Object::new();
         js_sys::Reflect::set(&headers, &"Accept".into(), &"application/json".into())?;
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&body);
         init.set_headers(&headers);
-        let response: web_sys::Response = JsFuture::from(window().fetch_with_str_and_init(&form.action(), &init)).await?.dyn_into()?;
+        let response: web_sys::Response =
+            JsFuture::from(window().fetch_with_str_and_init(&form.action(), &init)).await?.dyn_into()?;
         let text = JsFuture::from(response.text()?).await?;
-        Ok::<_, JsValue>((response.ok(), js_sys::JSON::parse(&text.as_string().unwrap_or_default()).unwrap_or(JsValue::NULL)))
+        Ok::<_, JsValue>((
+            response.ok(),
+            js_sys::JSON::parse(&text.as_string().unwrap_or_default()).unwrap_or(JsValue::NULL),
+        ))
     };
-    let field = |v: &JsValue, name: &str| js_sys::Reflect::get(v, &name.into()).ok().filter(|x| !x.is_undefined() && !x.is_null());
+    let field = |v: &JsValue, name: &str| {
+        js_sys::Reflect::get(v, &name.into()).ok().filter(|x| !x.is_undefined() && !x.is_null())
+    };
     match sent.await {
         // A count, printed as an integer: formatting the float would bring float
         // printing into the bundle for nothing.
@@ -217,10 +233,17 @@ async fn add_to_cart(form: &web_sys::HtmlFormElement) -> (bool, String) {
         // The server's `AppError`: field messages when it names fields, else its message.
         Ok((false, error)) => {
             let fields: Vec<String> = field(&error, "fields")
-                .map(|f| js_sys::Object::values(f.unchecked_ref::<js_sys::Object>()).iter().filter_map(|m: JsValue| m.as_string()).collect())
+                .map(|f| {
+                    js_sys::Object::values(f.unchecked_ref::<js_sys::Object>())
+                        .iter()
+                        .filter_map(|m: JsValue| m.as_string())
+                        .collect()
+                })
                 .unwrap_or_default();
             let text = if fields.is_empty() {
-                field(&error, "message").and_then(|m| m.as_string()).unwrap_or_else(|| "Could not add this to your cart. Please try again.".into())
+                field(&error, "message")
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| "Could not add this to your cart. Please try again.".into())
             } else {
                 fields.join(" · ")
             };

@@ -399,7 +399,10 @@ pub fn farm_options(farms: &[FarmListing], chosen: Option<&str>, max: usize) -> 
     let mut offered: Vec<&FarmListing> = farms.iter().filter(|f| f.product_count > 0).collect();
     if offered.len() > max {
         offered.sort_by(|a, b| b.product_count.cmp(&a.product_count).then(a.name.cmp(&b.name)));
-        let chosen = chosen.and_then(|slug| offered.iter().position(|f| f.slug == slug)).filter(|&i| i >= max).map(|i| offered[i]);
+        let chosen = chosen
+            .and_then(|slug| offered.iter().position(|f| f.slug == slug))
+            .filter(|&i| i >= max)
+            .map(|i| offered[i]);
         offered.truncate(max);
         offered.extend(chosen);
         offered.sort_by(|a, b| a.name.cmp(&b.name).then(a.slug.cmp(&b.slug)));
@@ -431,7 +434,14 @@ pub struct FarmProfile {
 }
 
 /// A whole number in `min..=max` from an optional query value; a bad one is a field error.
-pub(crate) fn parse_bounded(raw: Option<&str>, default: u32, min: u32, max: u32, name: &str, fields: &mut FieldErrors) -> u32 {
+pub(crate) fn parse_bounded(
+    raw: Option<&str>,
+    default: u32,
+    min: u32,
+    max: u32,
+    name: &str,
+    fields: &mut FieldErrors,
+) -> u32 {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return default };
     match raw.parse::<u32>() {
         Ok(n) if (min..=max).contains(&n) => n,
@@ -448,7 +458,13 @@ mod tests {
 
     fn params(q: &str, category: &str, page: &str, limit: &str) -> ProductQueryParams {
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        ProductQueryParams { q: opt(q), category: opt(category), page: opt(page), limit: opt(limit), ..Default::default() }
+        ProductQueryParams {
+            q: opt(q),
+            category: opt(category),
+            page: opt(page),
+            limit: opt(limit),
+            ..Default::default()
+        }
     }
 
     fn farm(i: usize, products: i64) -> FarmListing {
@@ -531,8 +547,7 @@ mod tests {
 
     #[test]
     fn names_every_bad_field() {
-        let AppError::Validation { fields } =
-            ProductQuery::parse(&params("", "Tea & Co", "0", "1000")).unwrap_err()
+        let AppError::Validation { fields } = ProductQuery::parse(&params("", "Tea & Co", "0", "1000")).unwrap_err()
         else {
             panic!("expected validation error")
         };
@@ -551,8 +566,24 @@ mod tests {
     #[test]
     fn hostile_prices_are_refused_by_name() {
         for bad in [
-            "-1", "-0.01", "NaN", "nan", "inf", "-inf", "1e5", "0x10", "12.345", "1,000", "₹100", "abc",
-            "10000000.01", "99999999999999999999999", "1.", ".5", "+5", "5 5",
+            "-1",
+            "-0.01",
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "1e5",
+            "0x10",
+            "12.345",
+            "1,000",
+            "₹100",
+            "abc",
+            "10000000.01",
+            "99999999999999999999999",
+            "1.",
+            ".5",
+            "+5",
+            "5 5",
         ] {
             let encoded = super::super::super::components::search_href::encode_component(bad);
             assert_eq!(bad_fields(&format!("minPrice={encoded}")), ["minPrice"], "minPrice={bad}");
@@ -569,7 +600,11 @@ mod tests {
     #[test]
     fn unknown_sort_stock_flag_and_slugs_are_refused() {
         for bad in ["price-asc", "PRICE", "+price", "name", "-newest", "relevance;drop"] {
-            assert_eq!(bad_fields(&format!("sort={}", super::super::super::components::search_href::encode_component(bad))), ["sort"], "{bad}");
+            assert_eq!(
+                bad_fields(&format!("sort={}", super::super::super::components::search_href::encode_component(bad))),
+                ["sort"],
+                "{bad}"
+            );
         }
         for bad in ["maybe", "2", "yes please"] {
             assert_eq!(bad_fields(&format!("inStock={}", bad.replace(' ', "+"))), ["inStock"], "{bad}");

@@ -55,7 +55,12 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn CategoryChips(categories: Vec<Category>, current: Option<String>, q: Option<String>, #[prop(optional)] params: Option<ProductQueryParams>) -> impl IntoView {
+fn CategoryChips(
+    categories: Vec<Category>,
+    current: Option<String>,
+    q: Option<String>,
+    #[prop(optional)] params: Option<ProductQueryParams>,
+) -> impl IntoView {
     let chip = "rounded-full border px-4 py-1.5 text-sm font-medium whitespace-nowrap focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700";
     let active = "border-emerald-700 bg-emerald-700 text-white";
     let idle = "border-stone-300 bg-white text-stone-700 hover:border-emerald-600 hover:text-emerald-800";
@@ -104,7 +109,8 @@ pub fn SearchPage() -> impl IntoView {
         }
     };
     let data = Resource::new_blocking(params, |params| async move {
-        let (results, options) = futures::future::join(search_products(params.clone()), load_filter_options(params.farm.clone())).await;
+        let (results, options) =
+            futures::future::join(search_products(params.clone()), load_filter_options(params.farm.clone())).await;
         Ok::<_, crate::error::AppError>((params, results, options?))
     });
     view! {
@@ -163,14 +169,24 @@ fn field_error(errors: &FieldErrors, field: &'static str) -> (Option<&'static st
                 "inStock" => "filter-in-stock-error",
                 _ => "filter-sort-error",
             };
-            (Some(id), Some(view! { <p id=id class="mt-1 text-sm text-red-700" data-field-error=field>{why.clone()}</p> }.into_any()))
+            (
+                Some(id),
+                Some(
+                    view! { <p id=id class="mt-1 text-sm text-red-700" data-field-error=field>{why.clone()}</p> }
+                        .into_any(),
+                ),
+            )
         }
         None => (None, None),
     }
 }
 
 #[component]
-fn FilterForm(params: ProductQueryParams, options: FilterOptions, #[prop(optional)] errors: FieldErrors) -> impl IntoView {
+fn FilterForm(
+    params: ProductQueryParams,
+    options: FilterOptions,
+    #[prop(optional)] errors: FieldErrors,
+) -> impl IntoView {
     let (q_err, q_msg) = field_error(&errors, "q");
     let (category_err, category_msg) = field_error(&errors, "category");
     let (farm_err, farm_msg) = field_error(&errors, "farm");
@@ -273,13 +289,10 @@ fn SearchResults(params: ProductQueryParams, results: Page<ProductCard>, options
     let q = params.q.clone().filter(|q| !q.trim().is_empty());
     let category = params.category.clone().filter(|c| !c.is_empty());
     let cats = options.categories.clone();
-    let category_name = category
-        .as_ref()
-        .and_then(|slug| cats.iter().find(|c| &c.slug == slug).map(|c| c.name.clone()));
-    let farm_name = params
-        .farm
-        .as_ref()
-        .and_then(|slug| options.farms.iter().find(|f| &f.slug == slug).map(|f| f.name.clone()));
+    let category_name =
+        category.as_ref().and_then(|slug| cats.iter().find(|c| &c.slug == slug).map(|c| c.name.clone()));
+    let farm_name =
+        params.farm.as_ref().and_then(|slug| options.farms.iter().find(|f| &f.slug == slug).map(|f| f.name.clone()));
     let heading = match (&q, &category_name, &farm_name) {
         (Some(q), _, _) => format!("Results for “{q}”"),
         (None, Some(name), _) => name.clone(),
@@ -339,10 +352,7 @@ fn SearchResults(params: ProductQueryParams, results: Page<ProductCard>, options
 #[component]
 pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
-    let product = Resource::new_blocking(
-        move || params.read().get("slug").unwrap_or_default(),
-        product_by_slug,
-    );
+    let product = Resource::new_blocking(move || params.read().get("slug").unwrap_or_default(), product_by_slug);
     view! {
         <Suspense fallback=|| view! { <p class="mx-auto max-w-6xl px-4 py-8 text-stone-500">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -43,7 +43,12 @@ impl From<CardRow> for ProductCard {
             slug: r.slug,
             name: r.name,
             price,
-            farm: FarmRef { id: r.farm_id, slug: r.farm_slug, name: r.farm_name.clone(), region: r.farm_region.clone() },
+            farm: FarmRef {
+                id: r.farm_id,
+                slug: r.farm_slug,
+                name: r.farm_name.clone(),
+                region: r.farm_region.clone(),
+            },
             farm_name: r.farm_name,
             farm_region: r.farm_region,
             category_slug: r.category_slug,
@@ -83,7 +88,9 @@ fn push_filtered<'a>(
     matching: Matching,
     purpose: Purpose,
 ) {
-    qb.push(" FROM products p JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id WHERE p.tenant_id = ");
+    qb.push(
+        " FROM products p JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id WHERE p.tenant_id = ",
+    );
     qb.push_bind(tenant);
     qb.push(" AND p.active");
     if let (Some(ts), Some(text)) = (tsquery, query.text.as_deref()) {
@@ -235,8 +242,12 @@ impl CatalogCache {
             certifications: per_tenant(ttl),
             listings: (!listing_ttl.is_zero())
                 .then(|| moka::future::Cache::builder().max_capacity(LISTINGS_MAX).time_to_live(listing_ttl).build()),
-            counts: (!listing_ttl.is_zero())
-                .then(|| moka::future::Cache::builder().max_capacity(LISTINGS_MAX).time_to_live(COUNTS_TTL.max(listing_ttl)).build()),
+            counts: (!listing_ttl.is_zero()).then(|| {
+                moka::future::Cache::builder()
+                    .max_capacity(LISTINGS_MAX)
+                    .time_to_live(COUNTS_TTL.max(listing_ttl))
+                    .build()
+            }),
         }
     }
 
@@ -254,11 +265,17 @@ impl CatalogCache {
 
     /// The filter form's choices; a store with many farms offers its biggest ones
     /// (and always `chosen_farm`) and leaves the rest to `/farms`.
-    pub async fn filter_options(&self, pool: &PgPool, tenant: Uuid, chosen_farm: Option<&str>) -> Result<FilterOptions, AppError> {
+    pub async fn filter_options(
+        &self,
+        pool: &PgPool,
+        tenant: Uuid,
+        chosen_farm: Option<&str>,
+    ) -> Result<FilterOptions, AppError> {
         // Ranking 2,500 farms took a fifth of a search page's time; the usual choices
         // (no farm, or one of the offered ones) are ranked once per refresh.
         let farms = self.farms(pool, tenant).await?;
-        let offered = cached(&self.farm_choices, tenant, async { Ok(farm_options(&farms, None, FARM_OPTIONS)) }).await?;
+        let offered =
+            cached(&self.farm_choices, tenant, async { Ok(farm_options(&farms, None, FARM_OPTIONS)) }).await?;
         let farms = match chosen_farm {
             Some(slug) if !offered.iter().any(|f| f.slug == slug) => farm_options(&farms, Some(slug), FARM_OPTIONS),
             _ => offered.to_vec(),
@@ -295,7 +312,12 @@ const TYPO_THRESHOLD: &str = "SELECT set_config('pg_trgm.word_similarity_thresho
 
 /// How many products match a narrowed query, and whether names that merely look like
 /// the words typed were let in (few full-text hits: the words may be misspelt).
-async fn count_products(pool: &PgPool, tenant: Uuid, query: &ProductQuery, tsquery: Option<&str>) -> Result<(i64, bool), AppError> {
+async fn count_products(
+    pool: &PgPool,
+    tenant: Uuid,
+    query: &ProductQuery,
+    tsquery: Option<&str>,
+) -> Result<(i64, bool), AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let mut qb = QueryBuilder::new("SELECT count(*)");
     push_filtered(&mut qb, tenant, query, tsquery, Matching::Exact, Purpose::Count);
@@ -376,16 +398,25 @@ async fn read_products(
                 qb.push("0::real AS rank");
             }
         }
-        push_filtered(&mut qb, tenant, query, tsquery.as_deref(), if typos { Matching::Typos } else { Matching::Exact }, Purpose::Page);
+        push_filtered(
+            &mut qb,
+            tenant,
+            query,
+            tsquery.as_deref(),
+            if typos { Matching::Typos } else { Matching::Exact },
+            Purpose::Page,
+        );
         qb.push(" ORDER BY ");
         qb.push(order_products);
         qb.push(" LIMIT ");
         qb.push_bind(i64::from(query.limit));
         qb.push(" OFFSET ");
         qb.push_bind(query.offset());
-        qb.push(") SELECT page.id, page.slug, page.name, page.farm_id, f.slug AS farm_slug, f.name AS farm_name,
+        qb.push(
+            ") SELECT page.id, page.slug, page.name, page.farm_id, f.slug AS farm_slug, f.name AS farm_name,
                     f.region AS farm_region, page.category_slug, page.category_name, page.image_path,
-                    v.price AS price_from, v.label AS pack_from, page.created_at, ");
+                    v.price AS price_from, v.label AS pack_from, page.created_at, ",
+        );
         qb.push(in_stock_sql("page"));
         qb.push(
             " AS in_stock
@@ -459,7 +490,12 @@ pub async fn list_certification_schemes(pool: &PgPool, tenant: Uuid) -> Result<V
 }
 
 /// Which farm a storefront URL names: its slug or its id.
-pub async fn farm_profile(pool: &PgPool, cache: &CatalogCache, tenant: Uuid, key: &str) -> Result<FarmProfile, AppError> {
+pub async fn farm_profile(
+    pool: &PgPool,
+    cache: &CatalogCache,
+    tenant: Uuid,
+    key: &str,
+) -> Result<FarmProfile, AppError> {
     let id = Uuid::parse_str(key).ok();
     let slug = is_slug(key).then_some(key);
     if id.is_none() && slug.is_none() {
@@ -606,8 +642,5 @@ pub async fn list_categories(pool: &PgPool, tenant: Uuid) -> Result<Vec<Category
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(rows
-        .into_iter()
-        .map(|(slug, name, product_count)| Category { slug, name, product_count })
-        .collect())
+    Ok(rows.into_iter().map(|(slug, name, product_count)| Category { slug, name, product_count }).collect())
 }

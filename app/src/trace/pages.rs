@@ -44,7 +44,9 @@ fn LabResults(results: Vec<LabResultView>) -> impl IntoView {
     if results.is_empty() {
         return view! { <p class="text-sm text-stone-600">"No lab results on record."</p> }.into_any();
     }
-    let lab = results.first().map(|r| format!("Tested by {} on {} · report {}", r.lab, format_date(r.tested_on), r.report_number));
+    let lab = results
+        .first()
+        .map(|r| format!("Tested by {} on {} · report {}", r.lab, format_date(r.tested_on), r.report_number));
     view! {
         <div class="overflow-x-auto">
             <table class="w-full text-left text-sm" data-testid="lab-results">
@@ -192,9 +194,17 @@ fn TraceView(report: TraceReport) -> impl IntoView {
     let heading = format!("{} from {}", batch.crop, batch.farm.name);
     let summary = format!(
         "Lot {} of {}, harvested {} at {}. Sold by {}.",
-        batch.code, batch.crop, format_date(batch.harvested_on), batch.farm.name, seller
+        batch.code,
+        batch.crop,
+        format_date(batch.harvested_on),
+        batch.farm.name,
+        seller
     );
-    let verdict = if batch.all_tests_passed() { "All lab tests passed" } else { "A lab test failed: this lot is withdrawn from sale" };
+    let verdict = if batch.all_tests_passed() {
+        "All lab tests passed"
+    } else {
+        "A lab test failed: this lot is withdrawn from sale"
+    };
     let passed = batch.all_tests_passed();
     view! {
         <Title text=title/>

@@ -88,10 +88,15 @@ fn decimal(d: Decimal) -> String {
 
 const CERT_COLUMNS: &str = "c.farm_id, c.batch_id, c.scheme, c.scheme_slug, c.issuer, c.number,
     c.valid_from, c.valid_until, c.valid_until < current_date AS expired";
-const CERT_ORDER: &str = "ORDER BY c.valid_until < current_date, c.batch_id IS NULL, c.valid_until DESC, c.scheme, c.number";
+const CERT_ORDER: &str =
+    "ORDER BY c.valid_until < current_date, c.batch_id IS NULL, c.valid_until DESC, c.scheme, c.number";
 
 /// The certificates a farm holds, valid ones first.
-pub async fn farm_certifications(conn: &mut PgConnection, tenant: Uuid, farm: Uuid) -> Result<Vec<CertificationView>, AppError> {
+pub async fn farm_certifications(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    farm: Uuid,
+) -> Result<Vec<CertificationView>, AppError> {
     let rows: Vec<CertRow> = sqlx::query_as(&format!(
         "SELECT {CERT_COLUMNS} FROM certifications c WHERE c.tenant_id = $1 AND c.farm_id = $2 {CERT_ORDER}"
     ))
@@ -103,7 +108,11 @@ pub async fn farm_certifications(conn: &mut PgConnection, tenant: Uuid, farm: Uu
 }
 
 /// Fills in certificates, lab results and checkpoints for lots already read.
-async fn with_provenance(conn: &mut PgConnection, tenant: Uuid, rows: Vec<BatchRow>) -> Result<Vec<BatchTrace>, AppError> {
+async fn with_provenance(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    rows: Vec<BatchRow>,
+) -> Result<Vec<BatchTrace>, AppError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -189,7 +198,11 @@ async fn with_provenance(conn: &mut PgConnection, tenant: Uuid, rows: Vec<BatchR
 }
 
 /// The lots a product's packs are sold from, newest harvest first.
-pub async fn product_batches(conn: &mut PgConnection, tenant: Uuid, product: Uuid) -> Result<Vec<BatchTrace>, AppError> {
+pub async fn product_batches(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    product: Uuid,
+) -> Result<Vec<BatchTrace>, AppError> {
     let rows: Vec<BatchRow> = sqlx::query_as(&format!(
         "SELECT {BATCH_COLUMNS}
          FROM batches b
@@ -238,7 +251,8 @@ pub async fn trace(pool: &PgPool, store_tenant: Uuid, raw_code: &str) -> Result<
     .bind(batch_id)
     .fetch_all(&mut *tx)
     .await?;
-    let seller: String = sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1").bind(tenant).fetch_one(&mut *tx).await?;
+    let seller: String =
+        sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1").bind(tenant).fetch_one(&mut *tx).await?;
     tx.commit().await?;
     let linked = tenant == store_tenant;
     Ok(TraceReport {

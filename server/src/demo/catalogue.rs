@@ -38,8 +38,14 @@ pub const CATEGORIES: &[CategorySeed] = &[
         per_kg: (1400, 6500),
         grown_by: &[FarmKind::TeaEstate],
         products: &[
-            ("Darjeeling First Flush", "Spring's first plucking: bright, floral and brisk, with the green notes the hills are known for."),
-            ("Darjeeling Second Flush Muscatel", "Summer leaf with the prized muscatel character: ripe grape, honey and a long, soft finish."),
+            (
+                "Darjeeling First Flush",
+                "Spring's first plucking: bright, floral and brisk, with the green notes the hills are known for.",
+            ),
+            (
+                "Darjeeling Second Flush Muscatel",
+                "Summer leaf with the prized muscatel character: ripe grape, honey and a long, soft finish.",
+            ),
             ("Darjeeling Autumnal", "Late-season leaf, coppery in the cup, mellow and nutty."),
             ("Darjeeling Green Tea", "Pan-fired whole leaf with a clean, sweet, vegetal cup."),
             ("Himalayan White Tea", "Silver-tipped buds, withered slowly and barely rolled; delicate and sweet."),
@@ -119,18 +125,102 @@ pub const CATEGORIES: &[CategorySeed] = &[
 ];
 
 pub const FARMS: &[FarmSeed] = &[
-    FarmSeed { name: "Rungmook Heights Tea Estate", region: "Kurseong, Darjeeling", state: "West Bengal", kind: FarmKind::TeaEstate, acres: 420, story: "A 1,400-metre estate above Kurseong, farmed organically since 1994 and run by its third generation of pluckers' families." },
-    FarmSeed { name: "Lopchu Ridge Garden", region: "Peshok, Darjeeling", state: "West Bengal", kind: FarmKind::TeaEstate, acres: 310, story: "A ridge-top garden overlooking the Teesta, known for its brisk first flush." },
-    FarmSeed { name: "Mirik Mist Estate", region: "Mirik, Darjeeling", state: "West Bengal", kind: FarmKind::TeaEstate, acres: 265, story: "Small-leaf China bushes planted in the 1880s on terraced slopes around Mirik lake." },
-    FarmSeed { name: "Kotagiri Highland Estate", region: "Kotagiri, Nilgiris", state: "Tamil Nadu", kind: FarmKind::TeaEstate, acres: 380, story: "High-grown Nilgiri tea from slopes that see frost in January." },
-    FarmSeed { name: "Coonoor Spice Garden", region: "Coonoor, Nilgiris", state: "Tamil Nadu", kind: FarmKind::SpiceGarden, acres: 60, story: "Cardamom and pepper grown under shade trees, between two streams that never run dry." },
-    FarmSeed { name: "Gudalur Pepper Collective", region: "Gudalur, Nilgiris", state: "Tamil Nadu", kind: FarmKind::SpiceGarden, acres: 140, story: "Forty smallholder families pooling their pepper, cloves and nutmeg, certified organic as a group." },
-    FarmSeed { name: "Ketti Valley Farms", region: "Ketti, Nilgiris", state: "Tamil Nadu", kind: FarmKind::VegetableFarm, acres: 35, story: "Terraced hill vegetables — carrots, beans, potatoes, cabbage — watered by springs." },
-    FarmSeed { name: "Ooty Terrace Farms", region: "Ooty, Nilgiris", state: "Tamil Nadu", kind: FarmKind::VegetableFarm, acres: 28, story: "A women-led cooperative farming cool-weather greens on old Toda grazing land." },
-    FarmSeed { name: "Hosur Greens Cooperative", region: "Hosur, Krishnagiri", state: "Tamil Nadu", kind: FarmKind::VegetableFarm, acres: 90, story: "Plains vegetables grown with drip irrigation and composted mulch." },
-    FarmSeed { name: "Dindigul Sun Farms", region: "Oddanchatram, Dindigul", state: "Tamil Nadu", kind: FarmKind::VegetableFarm, acres: 55, story: "Supplying Oddanchatram market for three generations; organic since 2012." },
-    FarmSeed { name: "Sittong Orange Orchards", region: "Sittong, Kurseong", state: "West Bengal", kind: FarmKind::Orchard, acres: 40, story: "Mandarin groves on the slopes of Sittong, harvested from November to January." },
-    FarmSeed { name: "Kodanad Hill Orchard", region: "Kodanad, Nilgiris", state: "Tamil Nadu", kind: FarmKind::Orchard, acres: 48, story: "Plums, pears, avocados and passion fruit on a wind-sheltered hillside." },
+    FarmSeed {
+        name: "Rungmook Heights Tea Estate",
+        region: "Kurseong, Darjeeling",
+        state: "West Bengal",
+        kind: FarmKind::TeaEstate,
+        acres: 420,
+        story: "A 1,400-metre estate above Kurseong, farmed organically since 1994 and run by its third generation of pluckers' families.",
+    },
+    FarmSeed {
+        name: "Lopchu Ridge Garden",
+        region: "Peshok, Darjeeling",
+        state: "West Bengal",
+        kind: FarmKind::TeaEstate,
+        acres: 310,
+        story: "A ridge-top garden overlooking the Teesta, known for its brisk first flush.",
+    },
+    FarmSeed {
+        name: "Mirik Mist Estate",
+        region: "Mirik, Darjeeling",
+        state: "West Bengal",
+        kind: FarmKind::TeaEstate,
+        acres: 265,
+        story: "Small-leaf China bushes planted in the 1880s on terraced slopes around Mirik lake.",
+    },
+    FarmSeed {
+        name: "Kotagiri Highland Estate",
+        region: "Kotagiri, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::TeaEstate,
+        acres: 380,
+        story: "High-grown Nilgiri tea from slopes that see frost in January.",
+    },
+    FarmSeed {
+        name: "Coonoor Spice Garden",
+        region: "Coonoor, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::SpiceGarden,
+        acres: 60,
+        story: "Cardamom and pepper grown under shade trees, between two streams that never run dry.",
+    },
+    FarmSeed {
+        name: "Gudalur Pepper Collective",
+        region: "Gudalur, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::SpiceGarden,
+        acres: 140,
+        story: "Forty smallholder families pooling their pepper, cloves and nutmeg, certified organic as a group.",
+    },
+    FarmSeed {
+        name: "Ketti Valley Farms",
+        region: "Ketti, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::VegetableFarm,
+        acres: 35,
+        story: "Terraced hill vegetables — carrots, beans, potatoes, cabbage — watered by springs.",
+    },
+    FarmSeed {
+        name: "Ooty Terrace Farms",
+        region: "Ooty, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::VegetableFarm,
+        acres: 28,
+        story: "A women-led cooperative farming cool-weather greens on old Toda grazing land.",
+    },
+    FarmSeed {
+        name: "Hosur Greens Cooperative",
+        region: "Hosur, Krishnagiri",
+        state: "Tamil Nadu",
+        kind: FarmKind::VegetableFarm,
+        acres: 90,
+        story: "Plains vegetables grown with drip irrigation and composted mulch.",
+    },
+    FarmSeed {
+        name: "Dindigul Sun Farms",
+        region: "Oddanchatram, Dindigul",
+        state: "Tamil Nadu",
+        kind: FarmKind::VegetableFarm,
+        acres: 55,
+        story: "Supplying Oddanchatram market for three generations; organic since 2012.",
+    },
+    FarmSeed {
+        name: "Sittong Orange Orchards",
+        region: "Sittong, Kurseong",
+        state: "West Bengal",
+        kind: FarmKind::Orchard,
+        acres: 40,
+        story: "Mandarin groves on the slopes of Sittong, harvested from November to January.",
+    },
+    FarmSeed {
+        name: "Kodanad Hill Orchard",
+        region: "Kodanad, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::Orchard,
+        acres: 48,
+        story: "Plums, pears, avocados and passion fruit on a wind-sheltered hillside.",
+    },
 ];
 
 /// Places that lend their names to the extra farms generated at larger scales.
@@ -158,8 +248,16 @@ pub const FARM_SUFFIXES: &[(FarmKind, &[&str])] = &[
 
 /// Editions that distinguish products of the same kind at larger scales.
 pub const EDITIONS: &[&str] = &[
-    "Estate Reserve", "Single Origin", "Small Batch", "Heritage", "Hand-Sorted", "Monsoon Harvest",
-    "Winter Harvest", "Grower's Select", "Hill Grown", "Family Lot",
+    "Estate Reserve",
+    "Single Origin",
+    "Small Batch",
+    "Heritage",
+    "Hand-Sorted",
+    "Monsoon Harvest",
+    "Winter Harvest",
+    "Grower's Select",
+    "Hill Grown",
+    "Family Lot",
 ];
 
 pub struct PersonSeed {
@@ -215,8 +313,22 @@ pub const TENANTS: &[TenantSeed] = &[
 /// Darjberry's own estates and the few teas it sells: a second tenant's catalogue
 /// that the GreenHarvest storefront must never show.
 pub const DARJBERRY_FARMS: &[FarmSeed] = &[
-    FarmSeed { name: "Glenmora Tea Estate", region: "Rangbull, Darjeeling", state: "West Bengal", kind: FarmKind::TeaEstate, acres: 510, story: "An estate whose customers own shares of its sections, and watch them grow." },
-    FarmSeed { name: "Badamtam Slope Garden", region: "Badamtam, Darjeeling", state: "West Bengal", kind: FarmKind::TeaEstate, acres: 230, story: "Steep north-facing slopes above the Rangeet valley." },
+    FarmSeed {
+        name: "Glenmora Tea Estate",
+        region: "Rangbull, Darjeeling",
+        state: "West Bengal",
+        kind: FarmKind::TeaEstate,
+        acres: 510,
+        story: "An estate whose customers own shares of its sections, and watch them grow.",
+    },
+    FarmSeed {
+        name: "Badamtam Slope Garden",
+        region: "Badamtam, Darjeeling",
+        state: "West Bengal",
+        kind: FarmKind::TeaEstate,
+        acres: 230,
+        story: "Steep north-facing slopes above the Rangeet valley.",
+    },
 ];
 
 pub const DARJBERRY_PRODUCTS: &[(&str, &str)] = &[

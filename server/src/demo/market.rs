@@ -118,7 +118,11 @@ pub fn generate(world: &World, scale: DemoScale, seed: u64, now: DateTime<Utc>) 
     let (staff, admin, farmer_user) = (user("staff")?, user("admin")?, user("farmer")?);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6d61_6c61_72);
     let flowers: Vec<_> = FLOWERS.iter().map(|&(code, en, ta, base)| (new_id(&mut rng), code, en, ta, base)).collect();
-    let slots: Vec<_> = (OPENS_AT_HOUR as u32..CLOSES_AT_HOUR as u32).map(|h| (new_id(&mut rng), NaiveTime::from_hms_opt(h, 0, 0).unwrap(), NaiveTime::from_hms_opt(h + 1, 0, 0).unwrap())).collect();
+    let slots: Vec<_> = (OPENS_AT_HOUR as u32..CLOSES_AT_HOUR as u32)
+        .map(|h| {
+            (new_id(&mut rng), NaiveTime::from_hms_opt(h, 0, 0).unwrap(), NaiveTime::from_hms_opt(h + 1, 0, 0).unwrap())
+        })
+        .collect();
     let (farmer_count, entry_count) = counts(scale);
     let farmers: Vec<Farmer> = (0..farmer_count)
         .map(|i| {
@@ -166,7 +170,8 @@ pub fn generate(world: &World, scale: DemoScale, seed: u64, now: DateTime<Utc>) 
     let ist = FixedOffset::east_opt(5 * 3600 + 30 * 60).unwrap();
     let opens = OPENS_AT_HOUR as u64 * 3600;
     let closes = if market_slot::market_date(now) == day {
-        (market_slot::market_time(now).num_seconds_from_midnight() as u64).clamp(opens + 1, CLOSES_AT_HOUR as u64 * 3600)
+        (market_slot::market_time(now).num_seconds_from_midnight() as u64)
+            .clamp(opens + 1, CLOSES_AT_HOUR as u64 * 3600)
     } else {
         CLOSES_AT_HOUR as u64 * 3600
     };
@@ -199,7 +204,18 @@ pub fn generate(world: &World, scale: DemoScale, seed: u64, now: DateTime<Utc>) 
         });
     }
     let advances = vec![(new_id(&mut rng), farmers[0].id, day - Duration::days(10), Decimal::from(2_000))];
-    Some(Market { tenant_id: tenant.id, staff: staff.id, admin: admin.id, flowers, slots, rates, farmers, day, entries, advances })
+    Some(Market {
+        tenant_id: tenant.id,
+        staff: staff.id,
+        admin: admin.id,
+        flowers,
+        slots,
+        rates,
+        farmers,
+        day,
+        entries,
+        advances,
+    })
 }
 
 const CHUNK: usize = 10_000;
@@ -322,14 +338,21 @@ mod tests {
         let a = generate(&w, DemoScale::Small, 42, now).unwrap();
         let b = generate(&w, DemoScale::Small, 42, now).unwrap();
         assert_eq!(a.entries.len(), 300);
-        assert_eq!(a.entries.iter().map(|e| e.client_id).collect::<Vec<_>>(), b.entries.iter().map(|e| e.client_id).collect::<Vec<_>>());
+        assert_eq!(
+            a.entries.iter().map(|e| e.client_id).collect::<Vec<_>>(),
+            b.entries.iter().map(|e| e.client_id).collect::<Vec<_>>()
+        );
         assert!(a.farmers.iter().all(|f| !f.name_en.is_empty() && !f.name_ta.is_empty()));
-        assert_eq!(a.farmers.iter().map(|f| f.phone.as_str()).collect::<std::collections::HashSet<_>>().len(), a.farmers.len());
+        assert_eq!(
+            a.farmers.iter().map(|f| f.phone.as_str()).collect::<std::collections::HashSet<_>>().len(),
+            a.farmers.len()
+        );
         assert!(a.farmers[0].user_id.is_some());
         // Every entry is on the market day, inside its slot, priced at that slot's rate.
         for e in &a.entries {
             assert_eq!(market_slot::market_date(e.recorded_at), a.day);
-            let slots: Vec<market_slot::MarketSlot> = a.slots.iter().map(|s| market_slot::MarketSlot { id: s.0, starts_at: s.1, ends_at: s.2 }).collect();
+            let slots: Vec<market_slot::MarketSlot> =
+                a.slots.iter().map(|s| market_slot::MarketSlot { id: s.0, starts_at: s.1, ends_at: s.2 }).collect();
             assert_eq!(market_slot::slot_at(&slots, e.recorded_at).map(|s| s.id), Some(e.slot_id));
             assert!(e.quantity_kg > Decimal::ZERO && e.total > Decimal::ZERO);
         }
@@ -338,11 +361,18 @@ mod tests {
     #[test]
     fn no_entry_is_dated_after_the_moment_the_demo_is_loaded() {
         let w = super::super::world::generate(DemoScale::Small, 42);
-        let ist = |d, h, m| FixedOffset::east_opt(19_800).unwrap().with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap().with_timezone(&Utc);
+        let ist = |d, h, m| {
+            FixedOffset::east_opt(19_800).unwrap().with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap().with_timezone(&Utc)
+        };
         // Before the market opens: yesterday's whole morning.
         let night = generate(&w, DemoScale::Small, 42, ist(27, 2, 0)).unwrap();
         assert_eq!(night.day, NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
-        assert!(night.entries.iter().any(|e| market_slot::market_time(e.recorded_at) >= NaiveTime::from_hms_opt(8, 0, 0).unwrap()));
+        assert!(
+            night
+                .entries
+                .iter()
+                .any(|e| market_slot::market_time(e.recorded_at) >= NaiveTime::from_hms_opt(8, 0, 0).unwrap())
+        );
         // Mid-morning: today's entries so far, none later than now.
         let now = ist(27, 5, 45);
         let rush = generate(&w, DemoScale::Small, 42, now).unwrap();

@@ -74,12 +74,14 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
     .bind(&demo_hash)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[])")
-        .bind(w.users.iter().map(|u| u.tenant_id).collect::<Vec<_>>())
-        .bind(w.users.iter().map(|u| u.id).collect::<Vec<_>>())
-        .bind(w.users.iter().map(|u| u.role).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO memberships (tenant_id, user_id, role) SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[])",
+    )
+    .bind(w.users.iter().map(|u| u.tenant_id).collect::<Vec<_>>())
+    .bind(w.users.iter().map(|u| u.id).collect::<Vec<_>>())
+    .bind(w.users.iter().map(|u| u.role).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
     for farms in w.farms.chunks(CHUNK) {
         sqlx::query(
             "INSERT INTO farms (tenant_id, id, slug, name, region, state, description, area_acres)
@@ -108,10 +110,13 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
     .execute(&mut *tx)
     .await?;
     // Packaged tea, spices and pantry goods carry 5% GST; fresh produce none.
-    sqlx::query("UPDATE categories SET gst_percent = 5 WHERE slug IN ('tea', 'spices', 'pantry')").execute(&mut *tx).await?;
+    sqlx::query("UPDATE categories SET gst_percent = 5 WHERE slug IN ('tea', 'spices', 'pantry')")
+        .execute(&mut *tx)
+        .await?;
     // Listing dates spread over the year before the harvest epoch, in an order unlike
     // the alphabet's, so "newest first" is a real ordering (deterministic per world).
-    let listed = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date").and_hms_opt(6, 30, 0).expect("time").and_utc();
+    let listed =
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date").and_hms_opt(6, 30, 0).expect("time").and_utc();
     let created: Vec<chrono::DateTime<chrono::Utc>> =
         (0..w.products.len()).map(|i| listed - chrono::Duration::minutes(((i as i64) * 7919) % 525_600)).collect();
     for (products, created) in w.products.chunks(CHUNK).zip(created.chunks(CHUNK)) {

@@ -210,11 +210,8 @@ pub fn add_provenance(world: &mut World, seed: u64) {
         }
     }
 
-    let farms: HashMap<Uuid, (FarmKind, String, String, String)> = world
-        .farms
-        .iter()
-        .map(|f| (f.id, (f.kind, f.name.clone(), f.region.clone(), f.state.clone())))
-        .collect();
+    let farms: HashMap<Uuid, (FarmKind, String, String, String)> =
+        world.farms.iter().map(|f| (f.id, (f.kind, f.name.clone(), f.region.clone(), f.state.clone()))).collect();
     let stock_of: HashMap<Uuid, i64> = world.stock_items.iter().map(|s| (s.batch_id, s.on_hand_grams)).collect();
 
     for batch in &world.batches {
@@ -315,26 +312,80 @@ pub fn add_provenance(world: &mut World, seed: u64) {
         stops.push(("harvested", ist(harvest, picked), farm_place.clone(), r.celsius(12.0, 24.0), "Field supervisor"));
         if cold_chain {
             if r.0.random_bool(0.6) {
-                stops.push(("graded", ist(harvest, picked + 150), format!("Packhouse, {farm_name}"), r.celsius(10.0, 16.0), "Packhouse lead"));
+                stops.push((
+                    "graded",
+                    ist(harvest, picked + 150),
+                    format!("Packhouse, {farm_name}"),
+                    r.celsius(10.0, 16.0),
+                    "Packhouse lead",
+                ));
             }
             // 2–8 °C from the cold store on; now and then close to the top of the band.
             let near_top = r.0.random_bool(0.15);
             let cold = |r: &mut Rand| if near_top { r.celsius(7.2, 7.9) } else { r.celsius(2.5, 6.5) };
-            stops.push(("cold_store", ist(harvest, picked + 360), hub.to_string(), cold(&mut r), "Cold store operator"));
-            stops.push(("packed", ist(harvest + Days::new(1), 420), hub.to_string(), cold(&mut r), "Packing line supervisor"));
-            stops.push(("dispatched", ist(harvest + Days::new(1), 1_080), format!("Reefer truck from {hub}"), cold(&mut r), "Dispatch desk"));
+            stops.push((
+                "cold_store",
+                ist(harvest, picked + 360),
+                hub.to_string(),
+                cold(&mut r),
+                "Cold store operator",
+            ));
+            stops.push((
+                "packed",
+                ist(harvest + Days::new(1), 420),
+                hub.to_string(),
+                cold(&mut r),
+                "Packing line supervisor",
+            ));
+            stops.push((
+                "dispatched",
+                ist(harvest + Days::new(1), 1_080),
+                format!("Reefer truck from {hub}"),
+                cold(&mut r),
+                "Dispatch desk",
+            ));
             if r.0.random_bool(0.6) {
-                stops.push(("received", ist(harvest + Days::new(2), 300), destination.to_string(), cold(&mut r), "Receiving bay"));
+                stops.push((
+                    "received",
+                    ist(harvest + Days::new(2), 300),
+                    destination.to_string(),
+                    cold(&mut r),
+                    "Receiving bay",
+                ));
             }
         } else {
             let processed = r.0.random_range(1..3u64);
-            stops.push(("graded", ist(harvest + Days::new(processed), 600), format!("Factory, {farm_name}"), r.celsius(20.0, 28.0), "Factory sorting room"));
+            stops.push((
+                "graded",
+                ist(harvest + Days::new(processed), 600),
+                format!("Factory, {farm_name}"),
+                r.celsius(20.0, 28.0),
+                "Factory sorting room",
+            ));
             if r.0.random_bool(0.7) {
-                stops.push(("packed", ist(harvest + Days::new(processed + 2), 660), format!("Factory, {farm_name}"), r.celsius(20.0, 27.0), "Packing line supervisor"));
+                stops.push((
+                    "packed",
+                    ist(harvest + Days::new(processed + 2), 660),
+                    format!("Factory, {farm_name}"),
+                    r.celsius(20.0, 27.0),
+                    "Packing line supervisor",
+                ));
             }
-            stops.push(("dispatched", ist(harvest + Days::new(processed + 4), 900), format!("{farm_name} dispatch yard"), r.celsius(16.0, 30.0), "Dispatch desk"));
+            stops.push((
+                "dispatched",
+                ist(harvest + Days::new(processed + 4), 900),
+                format!("{farm_name} dispatch yard"),
+                r.celsius(16.0, 30.0),
+                "Dispatch desk",
+            ));
             if r.0.random_bool(0.5) {
-                stops.push(("received", ist(harvest + Days::new(processed + 6), 720), destination.to_string(), r.celsius(22.0, 29.0), "Receiving bay"));
+                stops.push((
+                    "received",
+                    ist(harvest + Days::new(processed + 6), 720),
+                    destination.to_string(),
+                    r.celsius(22.0, 29.0),
+                    "Receiving bay",
+                ));
             }
         }
         for (stage, occurred_at, place, temperature_c, recorded_by) in stops {
@@ -366,9 +417,9 @@ mod tests {
         for b in &w.batches {
             let labs: Vec<_> = w.lab_results.iter().filter(|l| l.batch_id == b.id).collect();
             assert!((2..=4).contains(&labs.len()), "{} has {} lab results", b.code, labs.len());
-            let failed = labs.iter().any(|l| {
-                if l.limit_kind == "max" { l.value > l.limit_value } else { l.value < l.limit_value }
-            });
+            let failed = labs
+                .iter()
+                .any(|l| if l.limit_kind == "max" { l.value > l.limit_value } else { l.value < l.limit_value });
             assert!(!failed || stock[&b.id] == 0, "{} failed a test but is on sale", b.code);
             let stops: Vec<_> = w.checkpoints.iter().filter(|c| c.batch_id == b.id).collect();
             assert!((3..=6).contains(&stops.len()), "{} has {} checkpoints", b.code, stops.len());
@@ -383,12 +434,18 @@ mod tests {
         // Every farm is certified organic; some certificates have lapsed.
         let epoch = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         for f in &w.farms {
-            assert!(w.certifications.iter().any(|c| c.farm_id == Some(f.id) && c.scheme_slug == "india-organic-npop" && c.valid_until >= epoch));
+            assert!(
+                w.certifications.iter().any(|c| c.farm_id == Some(f.id)
+                    && c.scheme_slug == "india-organic-npop"
+                    && c.valid_until >= epoch)
+            );
         }
         assert!(w.certifications.iter().any(|c| c.valid_until < epoch));
         let numbers: HashSet<_> = w.certifications.iter().map(|c| (c.tenant_id, c.issuer, &c.number)).collect();
         assert_eq!(numbers.len(), w.certifications.len(), "certificate numbers are unique per issuer");
-        assert!(w.lab_results.iter().any(|l| l.value > l.limit_value * Decimal::new(85, 2) && l.value <= l.limit_value));
+        assert!(
+            w.lab_results.iter().any(|l| l.value > l.limit_value * Decimal::new(85, 2) && l.value <= l.limit_value)
+        );
         // Same seed, same provenance.
         let again = generate(DemoScale::Small, 42);
         assert_eq!(

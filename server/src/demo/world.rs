@@ -110,7 +110,6 @@ pub struct World {
     pub checkpoints: Vec<Checkpoint>,
 }
 
-
 struct Gen {
     rng: ChaCha8Rng,
 }
@@ -175,7 +174,10 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
             tenant_id: store,
             id: g.id(),
             slug: slugify(&name),
-            description: format!("An organic {} near {place}, {district}, selling through GreenHarvest.", kind_noun(kind)),
+            description: format!(
+                "An organic {} near {place}, {district}, selling through GreenHarvest.",
+                kind_noun(kind)
+            ),
             name,
             region: format!("{place}, {district}"),
             state: state.to_string(),
@@ -186,15 +188,18 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
     }
 
     for (i, c) in CATEGORIES.iter().enumerate() {
-        world.categories.push(Category { tenant_id: store, id: g.id(), slug: c.slug, name: c.name, position: i as i32 });
+        world.categories.push(Category {
+            tenant_id: store,
+            id: g.id(),
+            slug: c.slug,
+            name: c.name,
+            position: i as i32,
+        });
     }
 
     // Every template once (round 0), then editions × farms until the target is met.
-    let templates: Vec<(usize, usize)> = CATEGORIES
-        .iter()
-        .enumerate()
-        .flat_map(|(ci, c)| (0..c.products.len()).map(move |pi| (ci, pi)))
-        .collect();
+    let templates: Vec<(usize, usize)> =
+        CATEGORIES.iter().enumerate().flat_map(|(ci, c)| (0..c.products.len()).map(move |pi| (ci, pi))).collect();
     let mut slugs = HashSet::new();
     let mut n = 0usize;
     while world.products.len() < product_target {
@@ -289,7 +294,14 @@ const HARVEST_EPOCH: (i32, u32, u32) = (2026, 11, 20);
 
 /// One lot per product, its stock in grams, and the product's pack sizes drawing on it.
 /// `sku_stem` is unique per product within its tenant; each pack appends its grams.
-fn add_stock(g: &mut Gen, world: &mut World, product: &Product, category: &CategorySeed, sku_stem: &str, code_prefix: &str) {
+fn add_stock(
+    g: &mut Gen,
+    world: &mut World,
+    product: &Product,
+    category: &CategorySeed,
+    sku_stem: &str,
+    code_prefix: &str,
+) {
     let epoch = NaiveDate::from_ymd_opt(HARVEST_EPOCH.0, HARVEST_EPOCH.1, HARVEST_EPOCH.2).expect("valid date");
     let smallest = i64::from(category.packs[0]);
     let roll: f64 = g.rng.random();
@@ -355,7 +367,10 @@ mod tests {
     fn same_seed_same_world() {
         let a = generate(DemoScale::Small, 7);
         let b = generate(DemoScale::Small, 7);
-        assert_eq!(a.products.iter().map(|p| p.id).collect::<Vec<_>>(), b.products.iter().map(|p| p.id).collect::<Vec<_>>());
+        assert_eq!(
+            a.products.iter().map(|p| p.id).collect::<Vec<_>>(),
+            b.products.iter().map(|p| p.id).collect::<Vec<_>>()
+        );
         let c = generate(DemoScale::Small, 8);
         assert_ne!(a.products[0].id, c.products[0].id);
     }

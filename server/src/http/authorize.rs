@@ -50,7 +50,11 @@ pub struct AuthorizeState {
     pub table: Arc<AccessTable>,
 }
 
-pub async fn authorize(State(AuthorizeState { app, table }): State<AuthorizeState>, request: Request, next: Next) -> Response {
+pub async fn authorize(
+    State(AuthorizeState { app, table }): State<AuthorizeState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
     let (rule, route) = if path.starts_with("/_fn/") {
         (server_fn_rule(path), path.to_string())

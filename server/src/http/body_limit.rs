@@ -10,10 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 pub async fn enveloped(request: Request, next: Next, limit: usize) -> Response {
     let response = next.run(request).await;
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
         return AppError::PayloadTooLarge { limit_bytes: limit as u64 }.into_response();
     }

@@ -30,9 +30,7 @@ const WINDOW_BITS: i32 = 18;
 /// Tiny bodies, images and event streams (a compressor would hold events back until
 /// its buffer fills) go as they are.
 pub fn worth_compressing() -> impl Predicate {
-    SizeAbove::new(1024)
-        .and(NotForContentType::IMAGES)
-        .and(NotForContentType::const_new("text/event-stream"))
+    SizeAbove::new(1024).and(NotForContentType::IMAGES).and(NotForContentType::const_new("text/event-stream"))
 }
 
 /// Gzip for clients that rate it above brotli or do not take brotli; `brotli` below

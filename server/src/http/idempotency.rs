@@ -4,16 +4,16 @@
 //! first is still running is `409 REQUEST_IN_PROGRESS`. Keys are scoped to the caller
 //! and purged after 24 hours.
 
+use app::account::session::Session;
 use app::error::AppError;
 use app::state::AppState;
 use axum::body::{Body, to_bytes};
-use app::account::session::Session;
 use axum::extract::{ConnectInfo, Request, State};
-use std::net::SocketAddr;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 pub static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -30,7 +30,10 @@ fn is_mutating(method: &Method) -> bool {
 fn parse_key(value: &HeaderValue) -> Result<String, AppError> {
     let s = value.to_str().unwrap_or("");
     if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::validation("Idempotency-Key", "must be 1–255 visible ASCII characters (a UUID is ideal)"));
+        return Err(AppError::validation(
+            "Idempotency-Key",
+            "must be 1–255 visible ASCII characters (a UUID is ideal)",
+        ));
     }
     Ok(s.to_string())
 }
@@ -112,7 +115,9 @@ async fn run(state: &AppState, request: Request, next: Next) -> Result<Response,
         .map_err(|e| AppError::from(e).into_response())?;
         return Err(match stored {
             Some(s) if s.request_hash != hash => AppError::IdempotencyKeyReused.into_response(),
-            Some(Stored { status: Some(status), content_type, body, .. }) => replay(status, content_type, body.unwrap_or_default()),
+            Some(Stored { status: Some(status), content_type, body, .. }) => {
+                replay(status, content_type, body.unwrap_or_default())
+            }
             Some(_) => AppError::RequestInProgress.into_response(),
             // Expired but not yet purged: treat as in progress until the purge runs.
             None => AppError::RequestInProgress.into_response(),

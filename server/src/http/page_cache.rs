@@ -107,16 +107,19 @@ impl PageCache {
 fn shared_key(request: &Request) -> Option<String> {
     let anonymous = request.extensions().get::<Session>().is_none();
     let path = request.uri().path();
-    (request.method() == Method::GET && anonymous && LISTING_PAGES.contains(&path)).then(|| match request.uri().query() {
-        Some(query) => format!("{path}?{query}"),
-        None => path.to_owned(),
+    (request.method() == Method::GET && anonymous && LISTING_PAGES.contains(&path)).then(|| {
+        match request.uri().query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path.to_owned(),
+        }
     })
 }
 
 /// Whether a rendered response may be kept: a whole 200 HTML page that sets no cookie.
 fn keepable(response: &Response) -> bool {
     let headers = response.headers();
-    let html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/html"));
+    let html =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/html"));
     let whole = !headers.contains_key(header::CONTENT_ENCODING) && !headers.contains_key(header::SET_COOKIE);
     response.status() == StatusCode::OK && html && whole
 }
@@ -198,7 +201,10 @@ async fn render((response, nonce): (Response, Option<String>)) -> (Option<Arc<Ke
             // The render failed part-way; the status line has not gone out yet, so
             // the visitor gets an honest error rather than half a page.
             tracing::warn!(error = %e, "a listing page's render failed part-way");
-            let failed = Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).body(Body::empty()).expect("static response");
+            let failed = Response::builder()
+                .status(StatusCode::INTERNAL_SERVER_ERROR)
+                .body(Body::empty())
+                .expect("static response");
             return (None, failed);
         }
     };
@@ -220,7 +226,8 @@ mod tests {
         let body = Bytes::from_static(b"<script nonce=\"OLD\">a</script><p>x</p><script nonce=\"OLD\">b</script>");
         let pieces = cut_at_nonce(&body, "OLD").unwrap();
         assert_eq!(pieces.len(), 3);
-        let page = KeptPage { headers: HeaderMap::new(), pieces, kept_at: Instant::now(), refreshing: AtomicBool::new(false) };
+        let page =
+            KeptPage { headers: HeaderMap::new(), pieces, kept_at: Instant::now(), refreshing: AtomicBool::new(false) };
         let first = page.answer();
         let second = page.answer();
         let nonce_of = |r: &Response| {
@@ -229,7 +236,8 @@ mod tests {
         };
         assert_ne!(nonce_of(&first), nonce_of(&second));
         assert_eq!(first.headers()[header::AGE], "0");
-        let expected = format!("<script nonce=\"{n}\">a</script><p>x</p><script nonce=\"{n}\">b</script>", n = nonce_of(&first));
+        let expected =
+            format!("<script nonce=\"{n}\">a</script><p>x</p><script nonce=\"{n}\">b</script>", n = nonce_of(&first));
         let body = axum::body::to_bytes(first.into_body(), usize::MAX).await.unwrap();
         assert_eq!(body, expected.as_bytes());
     }

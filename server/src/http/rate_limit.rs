@@ -4,9 +4,9 @@
 //! in each app process (GCRA buckets from `governor`), so N servers allow N times the
 //! rate: a ceiling against abuse, not an exact quota.
 
+use app::account::session::Session;
 use app::envelope::error_for_path;
 use app::error::AppError;
-use app::account::session::Session;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;

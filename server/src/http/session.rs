@@ -55,17 +55,19 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
                 match accounts::renew(&ctx, refresh_token, true).await {
                     Ok(Renewal::Rotated(tokens)) => {
                         set_cookies = cookies::session(&tokens.access_token, Some(&tokens.refresh_token), secure);
-                        found = state.keys.verify(&tokens.access_token).ok().map(|claims| Session {
-                            claims,
-                            refresh_token: Some(tokens.refresh_token.clone()),
-                        });
+                        found = state
+                            .keys
+                            .verify(&tokens.access_token)
+                            .ok()
+                            .map(|claims| Session { claims, refresh_token: Some(tokens.refresh_token.clone()) });
                     }
                     Ok(Renewal::AccessOnly { access_token }) => {
                         set_cookies = cookies::session(&access_token, None, secure);
-                        found = state.keys.verify(&access_token).ok().map(|claims| Session {
-                            claims,
-                            refresh_token: Some(refresh_token.clone()),
-                        });
+                        found = state
+                            .keys
+                            .verify(&access_token)
+                            .ok()
+                            .map(|claims| Session { claims, refresh_token: Some(refresh_token.clone()) });
                     }
                     Err(AppError::Unauthenticated) => set_cookies = cookies::cleared(secure),
                     Err(e) => return e.into_response(),

@@ -24,7 +24,8 @@ use tower_http::services::ServeDir;
 /// each would otherwise check, or with a lapsed access cookie renew, the session).
 pub fn is_site_file(method: &Method, path: &str) -> bool {
     (method == Method::GET || method == Method::HEAD)
-        && (["/pkg/", "/fonts/", "/icons/", "/images/"].iter().any(|dir| path.starts_with(dir)) || path == "/ledger/store.js")
+        && (["/pkg/", "/fonts/", "/icons/", "/images/"].iter().any(|dir| path.starts_with(dir))
+            || path == "/ledger/store.js")
 }
 
 pub fn service(

@@ -18,7 +18,10 @@ pub fn register(registry: Registry) -> Registry {
             ),
         )
         // Subscribers resume from at most three days back.
-        .register("maintenance.purge_live_events", Purge("DELETE FROM live_events WHERE created_at < now() - interval '3 days'"))
+        .register(
+            "maintenance.purge_live_events",
+            Purge("DELETE FROM live_events WHERE created_at < now() - interval '3 days'"),
+        )
         .register("maintenance.ledger_partitions", LedgerPartitions)
         .register("diagnostics.probe", Probe)
 }
@@ -130,7 +133,9 @@ impl Handler for Probe {
             match input.fail {
                 ProbeFailure::Always => return Err(JobError::Retry("probe told to fail".into())),
                 ProbeFailure::Panic => panic!("probe told to panic"),
-                ProbeFailure::Once if job.attempt == 1 => return Err(JobError::Retry("probe told to fail once".into())),
+                ProbeFailure::Once if job.attempt == 1 => {
+                    return Err(JobError::Retry("probe told to fail once".into()));
+                }
                 _ => {}
             }
             sqlx::query("INSERT INTO job_probes (job_id, label, worker) VALUES ($1, $2, $3)")

@@ -21,11 +21,36 @@ pub struct Schedule {
 /// The platform's own recurring work. Features add theirs (reservation expiry every
 /// minute, daily snapshots) next to their handlers.
 pub const PLATFORM: &[Schedule] = &[
-    Schedule { name: "purge-idempotency-keys", cron: "0 7 * * * *", queue: Queue::Maintenance, kind: "maintenance.purge_idempotency_keys" },
-    Schedule { name: "purge-expired-tokens", cron: "0 17 * * * *", queue: Queue::Maintenance, kind: "maintenance.purge_expired_tokens" },
-    Schedule { name: "purge-finished-jobs", cron: "0 30 3 * * *", queue: Queue::Maintenance, kind: "maintenance.purge_finished_jobs" },
-    Schedule { name: "purge-live-events", cron: "0 40 3 * * *", queue: Queue::Maintenance, kind: "maintenance.purge_live_events" },
-    Schedule { name: "ledger-partitions", cron: "0 15 2 * * *", queue: Queue::Maintenance, kind: "maintenance.ledger_partitions" },
+    Schedule {
+        name: "purge-idempotency-keys",
+        cron: "0 7 * * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.purge_idempotency_keys",
+    },
+    Schedule {
+        name: "purge-expired-tokens",
+        cron: "0 17 * * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.purge_expired_tokens",
+    },
+    Schedule {
+        name: "purge-finished-jobs",
+        cron: "0 30 3 * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.purge_finished_jobs",
+    },
+    Schedule {
+        name: "purge-live-events",
+        cron: "0 40 3 * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.purge_live_events",
+    },
+    Schedule {
+        name: "ledger-partitions",
+        cron: "0 15 2 * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.ledger_partitions",
+    },
 ];
 
 pub fn next_after(cron: &str, after: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -70,7 +95,10 @@ pub async fn tick(pool: &PgPool) -> Result<usize, sqlx::Error> {
     for (name, cron, queue, kind, payload, due_at) in due {
         let (Some(queue), Ok(next)) = (Queue::parse(&queue), next_after(&cron, now.max(due_at))) else {
             tracing::error!(schedule = %name, "schedule has an unknown queue or a bad cron expression; disabled");
-            sqlx::query("UPDATE job_schedules SET enabled = false WHERE name = $1").bind(&name).execute(&mut *tx).await?;
+            sqlx::query("UPDATE job_schedules SET enabled = false WHERE name = $1")
+                .bind(&name)
+                .execute(&mut *tx)
+                .await?;
             continue;
         };
         let mut job = NewJob::new(queue, kind, payload).dedupe_key(format!("schedule:{name}:{}", due_at.timestamp()));
@@ -115,8 +143,14 @@ mod tests {
             let next = next_after(s.cron, now).unwrap();
             assert!(next > now && next - now <= chrono::Duration::days(1), "{}", s.name);
         }
-        assert_eq!(next_after("0 30 3 * * *", now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 11, 27, 3, 30, 0).unwrap());
-        assert_eq!(next_after("0 * * * * *", now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 11, 26, 3, 36, 0).unwrap());
+        assert_eq!(
+            next_after("0 30 3 * * *", now).unwrap(),
+            chrono::Utc.with_ymd_and_hms(2026, 11, 27, 3, 30, 0).unwrap()
+        );
+        assert_eq!(
+            next_after("0 * * * * *", now).unwrap(),
+            chrono::Utc.with_ymd_and_hms(2026, 11, 26, 3, 36, 0).unwrap()
+        );
         assert!(next_after("every minute", now).is_err());
     }
 }

@@ -9,9 +9,16 @@ use uuid::Uuid;
 
 /// Claims up to `limit` ready jobs of `queues` for `worker`, highest priority first,
 /// then oldest. Rows other workers hold are skipped, never waited for.
-pub async fn claim(pool: &PgPool, queues: &[String], worker: Uuid, limit: i64, lease: Duration) -> Result<Vec<Job>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, serde_json::Value, Option<Uuid>, i32, i32, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "WITH picked AS (
+pub async fn claim(
+    pool: &PgPool,
+    queues: &[String],
+    worker: Uuid,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<Job>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, serde_json::Value, Option<Uuid>, i32, i32, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as(
+            "WITH picked AS (
              SELECT id FROM jobs
              WHERE status = 'queued' AND run_at <= now() AND queue = ANY($1)
              ORDER BY priority DESC, run_at, id
@@ -23,13 +30,13 @@ pub async fn claim(pool: &PgPool, queues: &[String], worker: Uuid, limit: i64, l
              lease_expires_at = now() + make_interval(secs => $4), started_at = now()
          FROM picked WHERE j.id = picked.id
          RETURNING j.id, j.queue, j.kind, j.payload, j.tenant_id, j.attempts, j.max_attempts, j.run_at",
-    )
-    .bind(queues)
-    .bind(worker)
-    .bind(limit)
-    .bind(lease.as_secs_f64())
-    .fetch_all(pool)
-    .await?;
+        )
+        .bind(queues)
+        .bind(worker)
+        .bind(limit)
+        .bind(lease.as_secs_f64())
+        .fetch_all(pool)
+        .await?;
     let mut jobs: Vec<Job> = rows
         .into_iter()
         .map(|(id, queue, kind, payload, tenant, attempt, max_attempts, run_at)| Job {
@@ -77,7 +84,13 @@ pub enum AfterFailure {
 
 /// Records a failed attempt: back to the queue after `delay`, or a dead letter when
 /// attempts are used up (or `fatal`).
-pub async fn fail(pool: &PgPool, job: &Job, error: &str, delay: Duration, fatal: bool) -> Result<AfterFailure, sqlx::Error> {
+pub async fn fail(
+    pool: &PgPool,
+    job: &Job,
+    error: &str,
+    delay: Duration,
+    fatal: bool,
+) -> Result<AfterFailure, sqlx::Error> {
     let status: Option<String> = sqlx::query_scalar(
         "UPDATE jobs SET
              status = CASE WHEN $5 OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END,

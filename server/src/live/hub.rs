@@ -104,7 +104,13 @@ impl Hub {
 
     /// Events on `topic` after `after` up to and including `until`, oldest first (at
     /// most `limit`): what a reconnecting subscriber missed.
-    pub async fn backlog(&self, topic: &str, after: i64, until: i64, limit: i64) -> Result<Vec<LiveEvent>, sqlx::Error> {
+    pub async fn backlog(
+        &self,
+        topic: &str,
+        after: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<LiveEvent>, sqlx::Error> {
         let mut tx = app::db::cross_tenant_tx(&self.pool).await?;
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT seq, topic, kind, data::text FROM live_events
@@ -133,13 +139,12 @@ impl Hub {
         // Subscribers of any tenant are served from here; access was checked per topic
         // when they subscribed.
         let mut tx = app::db::cross_tenant_tx(&self.pool).await?;
-        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT seq, topic, kind, data::text FROM live_events WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(cursor)
-        .bind(PAGE)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows: Vec<(i64, String, String, String)> =
+            sqlx::query_as("SELECT seq, topic, kind, data::text FROM live_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(cursor)
+                .bind(PAGE)
+                .fetch_all(&mut *tx)
+                .await?;
         tx.commit().await?;
         let full = rows.len() as i64 == PAGE;
         let mut state = self.state.lock().expect("hub lock");

@@ -52,8 +52,18 @@ impl Notifier {
                     phone_number_id: "100200300".into(),
                     token: sandbox::TOKEN.into(),
                 },
-                Gateway { name: "sms", client: client.clone(), url: format!("{app_base}/sandbox/sms"), token: sandbox::TOKEN.into() },
-                Gateway { name: "email", client, url: format!("{app_base}/sandbox/email"), token: sandbox::TOKEN.into() },
+                Gateway {
+                    name: "sms",
+                    client: client.clone(),
+                    url: format!("{app_base}/sandbox/sms"),
+                    token: sandbox::TOKEN.into(),
+                },
+                Gateway {
+                    name: "email",
+                    client,
+                    url: format!("{app_base}/sandbox/email"),
+                    token: sandbox::TOKEN.into(),
+                },
             ),
             NotifyProviders::Cloud {
                 whatsapp_api_base,
@@ -70,12 +80,20 @@ impl Notifier {
                     phone_number_id: whatsapp_phone_number_id.clone(),
                     token: whatsapp_token.clone(),
                 },
-                Gateway { name: "sms", client: client.clone(), url: sms_api_url.clone(), token: messaging_api_token.clone() },
+                Gateway {
+                    name: "sms",
+                    client: client.clone(),
+                    url: sms_api_url.clone(),
+                    token: messaging_api_token.clone(),
+                },
                 Gateway { name: "email", client, url: email_api_url.clone(), token: messaging_api_token.clone() },
             ),
         };
-        let providers: HashMap<Channel, Arc<dyn Provider>> =
-            HashMap::from([(Channel::Whatsapp, Arc::new(whatsapp) as Arc<dyn Provider>), (Channel::Sms, Arc::new(sms) as _), (Channel::Email, Arc::new(email) as _)]);
+        let providers: HashMap<Channel, Arc<dyn Provider>> = HashMap::from([
+            (Channel::Whatsapp, Arc::new(whatsapp) as Arc<dyn Provider>),
+            (Channel::Sms, Arc::new(sms) as _),
+            (Channel::Email, Arc::new(email) as _),
+        ]);
         let breakers = providers.keys().map(|c| (*c, Mutex::new(Breaker::new(BREAKER_THRESHOLD, cool_down)))).collect();
         Notifier { providers, breakers }
     }
@@ -175,7 +193,8 @@ impl Handler for SendHandler {
                 // Already delivered by an earlier attempt whose completion was lost.
                 return Ok(());
             }
-            let channel = Channel::parse(&channel).ok_or_else(|| JobError::Fatal(format!("unknown channel {channel}")))?;
+            let channel =
+                Channel::parse(&channel).ok_or_else(|| JobError::Fatal(format!("unknown channel {channel}")))?;
             if channel == Channel::InApp {
                 return deliver_in_app(tx, message_id, user, &template, &body).await;
             }
@@ -183,7 +202,9 @@ impl Handler for SendHandler {
             let reference = format!("{message_id}.{attempts}");
             let outgoing = Outgoing { id: message_id, reference, channel, recipient, template, language, body, params };
             match self.notifier.send(&outgoing).await {
-                Err(wait) => Err(JobError::Defer { delay: wait, reason: format!("{} circuit is open", channel.as_str()) }),
+                Err(wait) => {
+                    Err(JobError::Defer { delay: wait, reason: format!("{} circuit is open", channel.as_str()) })
+                }
                 Ok(Ok(provider_id)) => {
                     sqlx::query(
                         "UPDATE notification_outbox SET status = 'sent', provider_message_id = $2, sent_at = now(),
@@ -233,7 +254,13 @@ impl Handler for SendHandler {
 
 /// In-app messages are stored already; delivering one means telling the person's
 /// open pages (their live stream).
-async fn deliver_in_app(tx: &mut PgConnection, id: Uuid, user: Option<Uuid>, template: &str, body: &str) -> Result<(), JobError> {
+async fn deliver_in_app(
+    tx: &mut PgConnection,
+    id: Uuid,
+    user: Option<Uuid>,
+    template: &str,
+    body: &str,
+) -> Result<(), JobError> {
     let created_at: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
         "UPDATE notification_outbox SET status = 'delivered', sent_at = now(), delivered_at = now(),
                 attempts = attempts + 1, updated_at = now()
@@ -256,4 +283,3 @@ async fn deliver_in_app(tx: &mut PgConnection, id: Uuid, user: Option<Uuid>, tem
     }
     Ok(())
 }
-

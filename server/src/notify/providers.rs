@@ -81,7 +81,8 @@ pub struct WhatsAppCloud {
 }
 
 pub fn whatsapp_request(message: &Outgoing) -> serde_json::Value {
-    let parameters: Vec<serde_json::Value> = message.params.iter().map(|p| json!({ "type": "text", "text": p })).collect();
+    let parameters: Vec<serde_json::Value> =
+        message.params.iter().map(|p| json!({ "type": "text", "text": p })).collect();
     json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",

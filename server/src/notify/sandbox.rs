@@ -107,7 +107,9 @@ impl Sandbox {
             Mode::Fail => Some(
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({ "error": { "message": "sandbox told to fail", "type": "OAuthException", "code": 2 } })),
+                    Json(
+                        json!({ "error": { "message": "sandbox told to fail", "type": "OAuthException", "code": 2 } }),
+                    ),
                 )
                     .into_response(),
             ),
@@ -182,7 +184,12 @@ fn graph_error(status: StatusCode, message: &str, code: i64) -> Response {
     (status, Json(json!({ "error": { "message": message, "type": "OAuthException", "code": code } }))).into_response()
 }
 
-async fn whatsapp(State(sandbox): State<Arc<Sandbox>>, Path(_phone): Path<String>, headers: HeaderMap, body: Json<serde_json::Value>) -> Response {
+async fn whatsapp(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(_phone): Path<String>,
+    headers: HeaderMap,
+    body: Json<serde_json::Value>,
+) -> Response {
     if !authorized(&headers) {
         return graph_error(StatusCode::UNAUTHORIZED, "Invalid OAuth access token", 190);
     }
@@ -214,7 +221,12 @@ async fn whatsapp(State(sandbox): State<Arc<Sandbox>>, Path(_phone): Path<String
     .into_response()
 }
 
-async fn gateway(State(sandbox): State<Arc<Sandbox>>, uri: axum::http::Uri, headers: HeaderMap, body: Json<serde_json::Value>) -> Response {
+async fn gateway(
+    State(sandbox): State<Arc<Sandbox>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Json<serde_json::Value>,
+) -> Response {
     if !authorized(&headers) {
         return graph_error(StatusCode::UNAUTHORIZED, "bad token", 401);
     }

@@ -28,7 +28,9 @@ pub fn verify(secret: &str, body: &[u8], header: Option<&str>) -> bool {
     if hex.len() != 64 {
         return false;
     }
-    let Some(bytes) = (0..32).map(|i| u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()).collect::<Option<Vec<u8>>>() else {
+    let Some(bytes) =
+        (0..32).map(|i| u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()
+    else {
         return false;
     };
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
@@ -87,14 +89,19 @@ impl StatusUpdate {
             "failed" => "failed",
             other => return Err(format!("unknown status {other:?}")),
         };
-        let secs: i64 = self.timestamp.parse().map_err(|_| format!("timestamp {:?} is not Unix seconds", self.timestamp))?;
+        let secs: i64 =
+            self.timestamp.parse().map_err(|_| format!("timestamp {:?} is not Unix seconds", self.timestamp))?;
         let at = chrono::DateTime::from_timestamp(secs, 0).ok_or_else(|| "timestamp out of range".to_string())?;
         Ok((status, at))
     }
 
     fn error_text(&self) -> Option<String> {
         self.errors.first().map(|e| {
-            format!("{} ({})", e.title.clone().unwrap_or_else(|| "failed".into()), e.code.map(|c| c.to_string()).unwrap_or_default())
+            format!(
+                "{} ({})",
+                e.title.clone().unwrap_or_else(|| "failed".into()),
+                e.code.map(|c| c.to_string()).unwrap_or_default()
+            )
         })
     }
 }
@@ -168,7 +175,12 @@ mod tests {
 
     #[test]
     fn statuses_parse_or_say_why_not() {
-        let u = |status: &str, ts: &str| StatusUpdate { id: "wamid.1".into(), status: status.into(), timestamp: ts.into(), errors: vec![] };
+        let u = |status: &str, ts: &str| StatusUpdate {
+            id: "wamid.1".into(),
+            status: status.into(),
+            timestamp: ts.into(),
+            errors: vec![],
+        };
         assert_eq!(u("read", "1700000000").parse().unwrap().0, "read");
         assert!(u("deleted", "1700000000").parse().is_err());
         assert!(u("sent", "yesterday").parse().is_err());

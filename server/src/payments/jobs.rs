@@ -64,19 +64,43 @@ impl Handler for RefundHandler {
             match self.payments.gateway.refund(&gateway_payment, paise, &refund_id.to_string()).await {
                 Ok(done) => {
                     settle_refund(tx, tenant, refund_id, payment, amount, &done.id).await?;
-                    note_refund(tx, tenant, order, &format!("refund of {} processed ({})", app::domain::money::Money::from_decimal(amount).format_inr(), done.id)).await?;
+                    note_refund(
+                        tx,
+                        tenant,
+                        order,
+                        &format!(
+                            "refund of {} processed ({})",
+                            app::domain::money::Money::from_decimal(amount).format_inr(),
+                            done.id
+                        ),
+                    )
+                    .await?;
                     Ok(())
                 }
                 Err(GatewayError::Transient(why)) => Err(JobError::Retry(why)),
                 Err(GatewayError::Refused(why)) => {
-                    sqlx::query("UPDATE refunds SET status = 'failed', last_error = $3 WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant)
-                        .bind(refund_id)
-                        .bind(&why)
-                        .execute(&mut *tx)
-                        .await?;
-                    note_refund(tx, tenant, order, &format!("refund failed at the gateway: {why}; operations will follow up")).await?;
-                    app::live::publish(tx, &app::live::Topic::Operations { tenant }, "refund_failed", &serde_json::json!({ "refundId": refund_id, "orderId": order, "why": why })).await?;
+                    sqlx::query(
+                        "UPDATE refunds SET status = 'failed', last_error = $3 WHERE tenant_id = $1 AND id = $2",
+                    )
+                    .bind(tenant)
+                    .bind(refund_id)
+                    .bind(&why)
+                    .execute(&mut *tx)
+                    .await?;
+                    note_refund(
+                        tx,
+                        tenant,
+                        order,
+                        &format!("refund failed at the gateway: {why}; operations will follow up"),
+                    )
+                    .await?;
+                    app::live::publish(
+                        tx,
+                        &app::live::Topic::Operations { tenant },
+                        "refund_failed",
+                        &serde_json::json!({ "refundId": refund_id, "orderId": order, "why": why }),
+                    )
+                    .await?;
                     Ok(())
                 }
             }
@@ -84,7 +108,14 @@ impl Handler for RefundHandler {
     }
 }
 
-async fn settle_refund(tx: &mut PgConnection, tenant: Uuid, refund: Uuid, payment: Uuid, amount: Decimal, gateway_refund_id: &str) -> Result<bool, sqlx::Error> {
+async fn settle_refund(
+    tx: &mut PgConnection,
+    tenant: Uuid,
+    refund: Uuid,
+    payment: Uuid,
+    amount: Decimal,
+    gateway_refund_id: &str,
+) -> Result<bool, sqlx::Error> {
     let updated = sqlx::query(
         "UPDATE refunds SET status = 'processed', gateway_refund_id = $3, processed_at = now()
          WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
@@ -108,17 +139,22 @@ async fn settle_refund(tx: &mut PgConnection, tenant: Uuid, refund: Uuid, paymen
 
 /// A note on the order's timeline (its state does not change).
 async fn note_refund(tx: &mut PgConnection, tenant: Uuid, order: Uuid, note: &str) -> Result<(), sqlx::Error> {
-    let (customer, state): (Uuid, String) = sqlx::query_as("SELECT customer_id, state FROM orders WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(order)
-        .fetch_one(&mut *tx)
-        .await?;
+    let (customer, state): (Uuid, String) =
+        sqlx::query_as("SELECT customer_id, state FROM orders WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(order)
+            .fetch_one(&mut *tx)
+            .await?;
     let state: app::domain::order_state::OrderState = state.parse().map_err(|e: String| sqlx::Error::Protocol(e))?;
     order_service::note(tx, tenant, customer, order, state, "refund_processed", note).await
 }
 
 /// `refund.processed` from the gateway: the refund job usually got there first.
-pub async fn mark_refund_processed(pool: &PgPool, refund: Uuid, gateway_refund_id: &str) -> Result<String, sqlx::Error> {
+pub async fn mark_refund_processed(
+    pool: &PgPool,
+    refund: Uuid,
+    gateway_refund_id: &str,
+) -> Result<String, sqlx::Error> {
     let mut tx = app::db::cross_tenant_tx(pool).await?;
     let row: Option<(Uuid, Uuid, Decimal, Uuid)> =
         sqlx::query_as("SELECT tenant_id, payment_id, amount, order_id FROM refunds WHERE id = $1 FOR UPDATE")
@@ -146,7 +182,9 @@ impl Handler for ExpireHandler {
             // Each order is cancelled in its own transaction, so one slow order does
             // not hold the others; the sweep is safe to run twice.
             loop {
-                let n = order_service::expire_unpaid(&self.pool, PAYMENT_GRACE, 200).await.map_err(|e| JobError::Retry(e.to_string()))?;
+                let n = order_service::expire_unpaid(&self.pool, PAYMENT_GRACE, 200)
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
                 if n < 200 {
                     return Ok(());
                 }
@@ -163,7 +201,10 @@ pub struct ReconcileHandler {
 impl Handler for ReconcileHandler {
     fn run<'a>(&'a self, _job: &'a Job, _tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
-            reconcile(&self.pool, &self.payments, chrono::Duration::days(3)).await.map(|_| ()).map_err(|e| JobError::Retry(e.to_string()))
+            reconcile(&self.pool, &self.payments, chrono::Duration::days(3))
+                .await
+                .map(|_| ())
+                .map_err(|e| JobError::Retry(e.to_string()))
         })
     }
 }
@@ -198,12 +239,13 @@ pub async fn reconcile(pool: &PgPool, payments: &Payments, window: chrono::Durat
         let list = payments.gateway.order_payments(&gateway_order_id).await.map_err(|e| e.to_string())?;
         let known: Vec<String> = {
             let mut tx = app::db::tenant_tx(pool, tenant).await.map_err(|e| e.to_string())?;
-            let k = sqlx::query_scalar("SELECT gateway_payment_id FROM payments WHERE tenant_id = $1 AND order_id = $2")
-                .bind(tenant)
-                .bind(order)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(|e| e.to_string())?;
+            let k =
+                sqlx::query_scalar("SELECT gateway_payment_id FROM payments WHERE tenant_id = $1 AND order_id = $2")
+                    .bind(tenant)
+                    .bind(order)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(|e| e.to_string())?;
             tx.commit().await.map_err(|e| e.to_string())?;
             k
         };
@@ -225,10 +267,14 @@ pub async fn reconcile(pool: &PgPool, payments: &Payments, window: chrono::Durat
             let at_gateway = list.iter().find(|p| p.id == paid);
             let total_paise = app::domain::money::Money::from_decimal(total).paise();
             let finding = match at_gateway {
-                None => Some(("recorded_not_captured", serde_json::json!({ "paymentId": paid, "gatewayOrderId": gateway_order_id }))),
-                Some(p) if p.amount != total_paise => {
-                    Some(("amount_differs", serde_json::json!({ "paymentId": paid, "gatewayPaise": p.amount, "orderPaise": total_paise })))
-                }
+                None => Some((
+                    "recorded_not_captured",
+                    serde_json::json!({ "paymentId": paid, "gatewayOrderId": gateway_order_id }),
+                )),
+                Some(p) if p.amount != total_paise => Some((
+                    "amount_differs",
+                    serde_json::json!({ "paymentId": paid, "gatewayPaise": p.amount, "orderPaise": total_paise }),
+                )),
                 _ => None,
             };
             if let Some((kind, detail)) = finding {
@@ -241,7 +287,14 @@ pub async fn reconcile(pool: &PgPool, payments: &Payments, window: chrono::Durat
     Ok(report)
 }
 
-async fn flag(pool: &PgPool, tenant: Uuid, order: Uuid, kind: &str, reference: &str, detail: serde_json::Value) -> Result<bool, sqlx::Error> {
+async fn flag(
+    pool: &PgPool,
+    tenant: Uuid,
+    order: Uuid,
+    kind: &str,
+    reference: &str,
+    detail: serde_json::Value,
+) -> Result<bool, sqlx::Error> {
     let mut tx = app::db::tenant_tx(pool, tenant).await?;
     let new = sqlx::query(
         "INSERT INTO payment_mismatches (tenant_id, id, kind, reference, order_id, detail) VALUES ($1, $2, $3, $4, $5, $6)
@@ -259,7 +312,13 @@ async fn flag(pool: &PgPool, tenant: Uuid, order: Uuid, kind: &str, reference: &
         == 1;
     if new {
         tracing::warn!(%order, kind, "payment mismatch found by reconciliation");
-        app::live::publish(&mut tx, &app::live::Topic::Operations { tenant }, "payment_mismatch", &serde_json::json!({ "orderId": order, "kind": kind, "detail": detail })).await?;
+        app::live::publish(
+            &mut tx,
+            &app::live::Topic::Operations { tenant },
+            "payment_mismatch",
+            &serde_json::json!({ "orderId": order, "kind": kind, "detail": detail }),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(new)

@@ -36,7 +36,11 @@ impl Payments {
             key_secret: config.key_secret.clone(),
             webhook_secret: config.webhook_secret.clone(),
             app_base: app_base.to_string(),
-            checkout_base: if config.sandbox { format!("{app_base}/sandbox/razorpay/checkout") } else { format!("{api_base}/v1/checkout/embedded") },
+            checkout_base: if config.sandbox {
+                format!("{app_base}/sandbox/razorpay/checkout")
+            } else {
+                format!("{api_base}/v1/checkout/embedded")
+            },
             sandbox: config.sandbox,
         }
     }

@@ -30,7 +30,11 @@ async fn gateway_order(state: &AppState, payments: &Payments, payable: &Payable)
     }
     let created = payments
         .gateway
-        .create_order(payable.total.paise(), &payable.order.to_string(), serde_json::json!({ "orderNumber": payable.number }))
+        .create_order(
+            payable.total.paise(),
+            &payable.order.to_string(),
+            serde_json::json!({ "orderNumber": payable.number }),
+        )
         .await
         .map_err(|e| match e {
             GatewayError::Transient(why) => {
@@ -121,10 +125,16 @@ pub async fn callback(
         Some((_, order)) => Redirect::to(&format!("/orders/{order}{suffix}")).into_response(),
         None => Redirect::to("/orders").into_response(),
     };
-    let (Some(payment_id), Some(gateway_order_id), Some(sig)) = (get("razorpay_payment_id"), gateway_order_id.clone(), get("razorpay_signature")) else {
+    let (Some(payment_id), Some(gateway_order_id), Some(sig)) =
+        (get("razorpay_payment_id"), gateway_order_id.clone(), get("razorpay_signature"))
+    else {
         return order_page("?payment=failed");
     };
-    if !signature::verify(&payments.key_secret, &signature::callback_payload(&gateway_order_id, &payment_id), Some(&sig)) {
+    if !signature::verify(
+        &payments.key_secret,
+        &signature::callback_payload(&gateway_order_id, &payment_id),
+        Some(&sig),
+    ) {
         tracing::warn!(%gateway_order_id, "payment callback with a bad signature ignored");
         return order_page("?payment=unverified");
     }
@@ -150,7 +160,6 @@ pub async fn callback(
     }
     order_page("")
 }
-
 
 /// What a Razorpay SDK needs to open its checkout for an order.
 #[derive(serde::Serialize, utoipa::ToSchema)]

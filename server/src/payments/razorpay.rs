@@ -92,19 +92,30 @@ impl Razorpay {
     }
 
     /// `receipt` is our order id: Razorpay shows it, and it names the order in its books.
-    pub async fn create_order(&self, amount_paise: i64, receipt: &str, notes: serde_json::Value) -> Result<GatewayOrder, GatewayError> {
+    pub async fn create_order(
+        &self,
+        amount_paise: i64,
+        receipt: &str,
+        notes: serde_json::Value,
+    ) -> Result<GatewayOrder, GatewayError> {
         let body = serde_json::json!({ "amount": amount_paise, "currency": "INR", "receipt": receipt, "notes": notes });
         self.call(self.client.post(format!("{}/v1/orders", self.base)).json(&body)).await
     }
 
     pub async fn order_payments(&self, order_id: &str) -> Result<Vec<GatewayPayment>, GatewayError> {
-        let c: Collection<GatewayPayment> = self.call(self.client.get(format!("{}/v1/orders/{order_id}/payments", self.base))).await?;
+        let c: Collection<GatewayPayment> =
+            self.call(self.client.get(format!("{}/v1/orders/{order_id}/payments", self.base))).await?;
         Ok(c.items)
     }
 
     /// `receipt` is our refund id: a repeated call for the same refund returns the
     /// refund already made instead of paying out twice.
-    pub async fn refund(&self, payment_id: &str, amount_paise: i64, receipt: &str) -> Result<GatewayRefund, GatewayError> {
+    pub async fn refund(
+        &self,
+        payment_id: &str,
+        amount_paise: i64,
+        receipt: &str,
+    ) -> Result<GatewayRefund, GatewayError> {
         let body = serde_json::json!({ "amount": amount_paise, "receipt": receipt, "speed": "normal" });
         self.call(self.client.post(format!("{}/v1/payments/{payment_id}/refund", self.base)).json(&body)).await
     }

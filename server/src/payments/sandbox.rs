@@ -83,7 +83,11 @@ impl Sandbox {
     }
 
     /// Queues the webhooks of `events` (name, payload) as the behaviour says.
-    async fn send_webhooks(&self, tx: &mut sqlx::PgConnection, mut events: Vec<(&str, serde_json::Value)>) -> Result<(), sqlx::Error> {
+    async fn send_webhooks(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        mut events: Vec<(&str, serde_json::Value)>,
+    ) -> Result<(), sqlx::Error> {
         let b = self.behaviour();
         if b.drop_webhooks {
             return Ok(());
@@ -108,7 +112,9 @@ impl Sandbox {
                 let at = start + chrono::Duration::milliseconds(i as i64 * 150 + i64::from(copy) * 50);
                 app::jobs::enqueue(
                     &mut *tx,
-                    NewJob::new(Queue::Payments, WEBHOOK_JOB, json!({ "eventId": event_id, "body": body })).run_at(at).max_attempts(25),
+                    NewJob::new(Queue::Payments, WEBHOOK_JOB, json!({ "eventId": event_id, "body": body }))
+                        .run_at(at)
+                        .max_attempts(25),
                 )
                 .await?;
             }
@@ -150,7 +156,9 @@ async fn create_order(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: O
     if let Some(r) = guard(&s, &headers) {
         return r;
     }
-    let Some(Json(o)) = body else { return api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "invalid request body") };
+    let Some(Json(o)) = body else {
+        return api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "invalid request body");
+    };
     if o.amount < 100 || o.currency != "INR" {
         return api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "The amount must be atleast INR 1.00");
     }
@@ -201,34 +209,51 @@ struct RefundRequest {
     receipt: Option<String>,
 }
 
-async fn refund(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Path(payment_id): Path<String>, body: Option<Json<RefundRequest>>) -> Response {
+async fn refund(
+    State(s): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(payment_id): Path<String>,
+    body: Option<Json<RefundRequest>>,
+) -> Response {
     if let Some(r) = guard(&s, &headers) {
         return r;
     }
-    let Some(Json(req)) = body else { return api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "invalid request body") };
+    let Some(Json(req)) = body else {
+        return api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "invalid request body");
+    };
     let run = async {
         let mut tx = s.pool.begin().await?;
-        let payment: Option<(i64, i64, String)> =
-            sqlx::query_as("SELECT amount, amount_refunded, status FROM sandbox_gateway_payments WHERE id = $1 FOR UPDATE")
-                .bind(&payment_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let payment: Option<(i64, i64, String)> = sqlx::query_as(
+            "SELECT amount, amount_refunded, status FROM sandbox_gateway_payments WHERE id = $1 FOR UPDATE",
+        )
+        .bind(&payment_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some((amount, refunded, status)) = payment else {
-            return Ok::<_, sqlx::Error>(api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "The id provided does not exist"));
+            return Ok::<_, sqlx::Error>(api_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST_ERROR",
+                "The id provided does not exist",
+            ));
         };
         if let Some(receipt) = &req.receipt {
-            let existing: Option<(String, i64)> = sqlx::query_as("SELECT id, amount FROM sandbox_gateway_refunds WHERE payment_id = $1 AND receipt = $2")
-                .bind(&payment_id)
-                .bind(receipt)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let existing: Option<(String, i64)> =
+                sqlx::query_as("SELECT id, amount FROM sandbox_gateway_refunds WHERE payment_id = $1 AND receipt = $2")
+                    .bind(&payment_id)
+                    .bind(receipt)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some((id, amount)) = existing {
                 return Ok(Json(json!({ "id": id, "entity": "refund", "payment_id": payment_id, "amount": amount, "status": "processed" })).into_response());
             }
         }
         let want = req.amount.unwrap_or(amount - refunded);
         if status != "captured" || want <= 0 || want > amount - refunded {
-            return Ok(api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "The refund amount provided is greater than amount captured"));
+            return Ok(api_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST_ERROR",
+                "The refund amount provided is greater than amount captured",
+            ));
         }
         let id = format!("rfnd_{}", random_id());
         sqlx::query("INSERT INTO sandbox_gateway_refunds (id, payment_id, amount, receipt) VALUES ($1, $2, $3, $4)")
@@ -270,20 +295,29 @@ fn local_url(s: &Sandbox, url: Option<&str>, fallback: &str) -> String {
     }
 }
 
-async fn checkout_page(State(s): State<Arc<Sandbox>>, Path(order_id): Path<String>, Query(q): Query<CheckoutQuery>) -> Response {
-    let order: Option<(i64, String, Option<String>)> = sqlx::query_as("SELECT amount, status, receipt FROM sandbox_gateway_orders WHERE id = $1")
-        .bind(&order_id)
-        .fetch_optional(&s.pool)
-        .await
-        .ok()
-        .flatten();
+async fn checkout_page(
+    State(s): State<Arc<Sandbox>>,
+    Path(order_id): Path<String>,
+    Query(q): Query<CheckoutQuery>,
+) -> Response {
+    let order: Option<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT amount, status, receipt FROM sandbox_gateway_orders WHERE id = $1")
+            .bind(&order_id)
+            .fetch_optional(&s.pool)
+            .await
+            .ok()
+            .flatten();
     let Some((amount, status, _)) = order else {
         return (StatusCode::NOT_FOUND, Html("<h1>Unknown order</h1>".to_string())).into_response();
     };
     let callback = escape(&local_url(&s, q.callback_url.as_deref(), "/payments/callback"));
     let cancel = escape(&local_url(&s, q.cancel_url.as_deref(), "/orders"));
     let rupees = format!("₹{}.{:02}", amount / 100, amount % 100);
-    let paid_note = if status == "paid" { "<p class=note>This order is already paid; paying again creates a second payment (which the shop must refund).</p>" } else { "" };
+    let paid_note = if status == "paid" {
+        "<p class=note>This order is already paid; paying again creates a second payment (which the shop must refund).</p>"
+    } else {
+        ""
+    };
     let form = |outcome: &str, label: &str, class: &str| {
         format!(
             "<form method=post action=\"/sandbox/razorpay/checkout/{id}/{outcome}\"><input type=hidden name=callback_url value=\"{callback}\"><input type=hidden name=cancel_url value=\"{cancel}\"><button class={class}>{label}</button></form>",
@@ -310,7 +344,11 @@ struct OutcomeForm {
     cancel_url: Option<String>,
 }
 
-async fn checkout_outcome(State(s): State<Arc<Sandbox>>, Path((order_id, outcome)): Path<(String, String)>, Form(f): Form<OutcomeForm>) -> Response {
+async fn checkout_outcome(
+    State(s): State<Arc<Sandbox>>,
+    Path((order_id, outcome)): Path<(String, String)>,
+    Form(f): Form<OutcomeForm>,
+) -> Response {
     let callback = local_url(&s, f.callback_url.as_deref(), "/payments/callback");
     let cancel = local_url(&s, f.cancel_url.as_deref(), "/orders");
     match outcome.as_str() {
@@ -320,10 +358,11 @@ async fn checkout_outcome(State(s): State<Arc<Sandbox>>, Path((order_id, outcome
     }
     let run = async {
         let mut tx = s.pool.begin().await?;
-        let order: Option<i64> = sqlx::query_scalar("SELECT amount FROM sandbox_gateway_orders WHERE id = $1 FOR UPDATE")
-            .bind(&order_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let order: Option<i64> =
+            sqlx::query_scalar("SELECT amount FROM sandbox_gateway_orders WHERE id = $1 FOR UPDATE")
+                .bind(&order_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(amount) = order else { return Ok::<_, sqlx::Error>(StatusCode::NOT_FOUND.into_response()) };
         let payment_id = format!("pay_{}", random_id());
         let captured = outcome == "pay";
@@ -350,21 +389,32 @@ async fn checkout_outcome(State(s): State<Arc<Sandbox>>, Path((order_id, outcome
         let events = if captured {
             let mut paid = payment("captured");
             paid["order"] = json!({ "entity": { "id": order_id, "entity": "order", "amount": amount, "amount_paid": amount, "status": "paid" } });
-            vec![("payment.authorized", payment("authorized")), ("payment.captured", payment("captured")), ("order.paid", paid)]
+            vec![
+                ("payment.authorized", payment("authorized")),
+                ("payment.captured", payment("captured")),
+                ("order.paid", paid),
+            ]
         } else {
             vec![("payment.failed", payment("failed"))]
         };
         s.send_webhooks(&mut tx, events).await?;
         tx.commit().await?;
         if s.behaviour().skip_callback {
-            return Ok(Html("<p>Payment done. (The sandbox was told not to send you back to the shop.)</p>".to_string()).into_response());
+            return Ok(Html(
+                "<p>Payment done. (The sandbox was told not to send you back to the shop.)</p>".to_string(),
+            )
+            .into_response());
         }
         let sep = if callback.contains('?') { '&' } else { '?' };
         let target = if captured {
             let sig = signature::sign(&s.key_secret, &signature::callback_payload(&order_id, &payment_id));
-            format!("{callback}{sep}razorpay_payment_id={payment_id}&razorpay_order_id={order_id}&razorpay_signature={sig}")
+            format!(
+                "{callback}{sep}razorpay_payment_id={payment_id}&razorpay_order_id={order_id}&razorpay_signature={sig}"
+            )
         } else {
-            format!("{callback}{sep}error%5Bcode%5D=BAD_REQUEST_ERROR&error%5Bdescription%5D=Payment%20failed&error%5Bmetadata%5D%5Border_id%5D={order_id}&error%5Bmetadata%5D%5Bpayment_id%5D={payment_id}")
+            format!(
+                "{callback}{sep}error%5Bcode%5D=BAD_REQUEST_ERROR&error%5Bdescription%5D=Payment%20failed&error%5Bmetadata%5D%5Border_id%5D={order_id}&error%5Bmetadata%5D%5Bpayment_id%5D={payment_id}"
+            )
         };
         Ok(Redirect::to(&target).into_response())
     };
@@ -396,7 +446,11 @@ struct WebhookJob {
 }
 
 impl crate::jobs::Handler for WebhookDelivery {
-    fn run<'a>(&'a self, job: &'a crate::jobs::Job, _tx: &'a mut sqlx::PgConnection) -> crate::jobs::BoxFuture<'a, Result<(), crate::jobs::JobError>> {
+    fn run<'a>(
+        &'a self,
+        job: &'a crate::jobs::Job,
+        _tx: &'a mut sqlx::PgConnection,
+    ) -> crate::jobs::BoxFuture<'a, Result<(), crate::jobs::JobError>> {
         Box::pin(async move {
             let w: WebhookJob = job.payload()?;
             let response = self

@@ -20,7 +20,9 @@ pub fn sign(secret: &str, data: &[u8]) -> String {
 
 pub fn verify(secret: &str, data: &[u8], signature: Option<&str>) -> bool {
     let Some(hex) = signature.map(str::trim).filter(|h| h.len() == 64) else { return false };
-    let Some(bytes) = (0..32).map(|i| u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()).collect::<Option<Vec<u8>>>() else {
+    let Some(bytes) =
+        (0..32).map(|i| u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()
+    else {
         return false;
     };
     mac(secret, data).verify_slice(&bytes).is_ok()

@@ -63,7 +63,13 @@ pub async fn receive(
 }
 
 /// Stores the event (once) and applies it unless it was applied before.
-pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &str, event: &Value) -> Result<String, AppError> {
+pub async fn apply(
+    pool: &PgPool,
+    payments: &Payments,
+    event_id: &str,
+    name: &str,
+    event: &Value,
+) -> Result<String, AppError> {
     // Stored first, in its own statement: no connection is held while the event is
     // applied (applying takes connections of its own). Two deliveries of one event
     // may both apply it; applying is idempotent by payment and refund id.
@@ -93,13 +99,20 @@ pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &st
                 method: entity["method"].as_str().map(str::to_string),
                 source: "webhook",
             };
-            if captured.gateway_order_id.is_empty() || captured.gateway_payment_id.is_empty() || captured.amount_paise <= 0 {
+            if captured.gateway_order_id.is_empty()
+                || captured.gateway_payment_id.is_empty()
+                || captured.amount_paise <= 0
+            {
                 return Err(AppError::validation("payload.payment.entity", "needs id, order_id and a positive amount"));
             }
             match order_service::complete_payment(pool, &captured).await? {
                 Completion::Paid { tenant, order } => (format!("order {order} paid"), Some(tenant)),
-                Completion::AlreadyApplied { tenant, order } => (format!("order {order} already had this payment"), Some(tenant)),
-                Completion::Refunding { tenant, order, why } => (format!("order {order}: refunding ({why})"), Some(tenant)),
+                Completion::AlreadyApplied { tenant, order } => {
+                    (format!("order {order} already had this payment"), Some(tenant))
+                }
+                Completion::Refunding { tenant, order, why } => {
+                    (format!("order {order}: refunding ({why})"), Some(tenant))
+                }
                 Completion::UnknownOrder => {
                     record_unknown(pool, &captured).await?;
                     ("no order of ours has this gateway order; flagged for reconciliation".to_string(), None)
@@ -110,7 +123,10 @@ pub async fn apply(pool: &PgPool, payments: &Payments, event_id: &str, name: &st
             let refund = &event["payload"]["refund"]["entity"];
             let id = refund["receipt"].as_str().and_then(|r| uuid::Uuid::parse_str(r).ok());
             match id {
-                Some(id) => (super::jobs::mark_refund_processed(pool, id, refund["id"].as_str().unwrap_or_default()).await?, None),
+                Some(id) => (
+                    super::jobs::mark_refund_processed(pool, id, refund["id"].as_str().unwrap_or_default()).await?,
+                    None,
+                ),
                 None => ("refund without our receipt; ignored".to_string(), None),
             }
         }
@@ -135,7 +151,9 @@ async fn record_unknown(pool: &PgPool, p: &CapturedPayment) -> Result<(), sqlx::
     )
     .bind(uuid::Uuid::now_v7())
     .bind(&p.gateway_payment_id)
-    .bind(serde_json::json!({ "gatewayOrderId": p.gateway_order_id, "amountPaise": p.amount_paise, "source": p.source }))
+    .bind(
+        serde_json::json!({ "gatewayOrderId": p.gateway_order_id, "amountPaise": p.amount_paise, "source": p.source }),
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

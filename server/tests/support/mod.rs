@@ -82,10 +82,7 @@ impl TestApp {
         tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestApp { addr, client, pool, app_pool, stop: Some(stop) }
     }
 
@@ -111,7 +108,12 @@ impl TestApp {
         (status, body)
     }
 
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value, bearer: Option<&str>) -> (u16, serde_json::Value) {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        bearer: Option<&str>,
+    ) -> (u16, serde_json::Value) {
         let mut request = self.client.post(self.url(path)).json(body);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
@@ -119,7 +121,10 @@ impl TestApp {
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        (status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).expect("JSON body") })
+        (
+            status,
+            if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).expect("JSON body") },
+        )
     }
 
     pub async fn get_json_as(&self, path: &str, bearer: &str) -> (u16, serde_json::Value) {
@@ -161,7 +166,11 @@ pub async fn operator(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgre
 /// `SELECT count(*) FROM audit_log WHERE action = $1`, across tenants.
 pub async fn audit_count(pool: &PgPool, action: &str) -> i64 {
     let mut tx = operator(pool).await;
-    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1").bind(action).fetch_one(&mut *tx).await.unwrap()
+    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
 }
 
 /// The signing key the test app uses (generated once per test run in the data folder).
@@ -185,13 +194,15 @@ pub async fn person_with_roles(pool: &PgPool, slug: &str, roles: &[&str]) -> uui
         .await
         .unwrap();
     for role in roles {
-        sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) SELECT id, $2, $3 FROM tenants WHERE slug = $1")
-            .bind(slug)
-            .bind(id)
-            .bind(role)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO memberships (tenant_id, user_id, role) SELECT id, $2, $3 FROM tenants WHERE slug = $1",
+        )
+        .bind(slug)
+        .bind(id)
+        .bind(role)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
     id
@@ -226,7 +237,9 @@ pub const DEMO_PASSWORD: &str = "mandi-demo";
 
 /// Signs a demo person in over the API; returns their access token.
 pub async fn access_token(app: &TestApp, email: &str) -> String {
-    let (status, body) = app.post_json("/api/v1/auth/login", &serde_json::json!({ "email": email, "password": DEMO_PASSWORD }), None).await;
+    let (status, body) = app
+        .post_json("/api/v1/auth/login", &serde_json::json!({ "email": email, "password": DEMO_PASSWORD }), None)
+        .await;
     assert_eq!(status, 200, "{body}");
     body["data"]["accessToken"].as_str().expect("access token").to_string()
 }
@@ -262,7 +275,11 @@ pub struct SseClient {
 impl SseClient {
     /// Connects to `url` (with a bearer token and an optional `Last-Event-ID`) and waits
     /// until the server confirms the subscription. Err: the refusal's status and body.
-    pub async fn connect(url: &str, bearer: Option<&str>, last_event_id: Option<&str>) -> Result<SseClient, (u16, serde_json::Value)> {
+    pub async fn connect(
+        url: &str,
+        bearer: Option<&str>,
+        last_event_id: Option<&str>,
+    ) -> Result<SseClient, (u16, serde_json::Value)> {
         let mut request = reqwest::Client::new().get(url).header("accept", "text/event-stream");
         if let Some(token) = bearer {
             request = request.bearer_auth(token);

@@ -28,7 +28,11 @@ pub fn routes() -> Routes {
 #[utoipa::path(get, path = "/admin/users", operation_id = "listUsers",
     params(app::admin::model::MemberQueryParams),
     responses((status = 200, description = "A page of members", body = super::openapi::MemberPage)))]
-async fn list_users(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn list_users(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let query = parse_query::<MemberQueryParams>(raw.as_deref())?.parse()?;
     Ok(ok_page(service::list_members(&state.pool, &claims, &query).await?))
 }
@@ -57,7 +61,11 @@ async fn set_roles(
     params(app::admin::model::AuditQueryParams),
     responses((status = 200, description = "A page of the audit log, newest first", body = super::openapi::AuditRecordPage)))]
 /// An unbounded list: keyset pages with `pagination.nextCursor` (CONVENTIONS.md).
-async fn audit(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn audit(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let query = parse_query::<AuditQueryParams>(raw.as_deref())?.parse()?;
     let page = service::audit_log(&state.pool, &claims, &query).await?;
     Ok(Json(serde_json::json!({

@@ -4,9 +4,11 @@
 
 use super::routes::Routes;
 use super::{ApiJson, Authenticated, ClientIp};
-use app::account::credentials::{CodeRequest, CodeSignInRequest, LoginRequest, RefreshRequest, RegisterRequest, SwitchTenantRequest};
-use app::account::service::{self, AuthContext};
+use app::account::credentials::{
+    CodeRequest, CodeSignInRequest, LoginRequest, RefreshRequest, RegisterRequest, SwitchTenantRequest,
+};
 use app::account::one_time_codes;
+use app::account::service::{self, AuthContext};
 use app::domain::permissions::Access::{Public, SignedIn};
 use app::envelope::ok;
 use app::error::AppError;
@@ -44,8 +46,7 @@ fn created(data: impl serde::Serialize) -> Response {
 }
 
 fn refresh_token_of(raw: Option<String>) -> Result<String, AppError> {
-    raw.filter(|t| !t.is_empty() && t.len() <= 256)
-        .ok_or_else(|| AppError::validation("refreshToken", "is required"))
+    raw.filter(|t| !t.is_empty() && t.len() <= 256).ok_or_else(|| AppError::validation("refreshToken", "is required"))
 }
 
 /// A new account (e-mail or phone, and a password), signed in at once.
@@ -55,7 +56,11 @@ fn refresh_token_of(raw: Option<String>) -> Result<String, AppError> {
         (status = 201, description = "Registered and signed in", body = super::openapi::TokenEnvelope),
         (status = 409, description = "`CONFLICT`: the e-mail or phone already has an account", body = app::envelope::ErrorEnvelope),
     ))]
-async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<RegisterRequest>) -> Result<Response, AppError> {
+async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<Response, AppError> {
     let form = body.parse()?;
     Ok(created(service::register(&context(&state, ip), form).await?))
 }
@@ -67,7 +72,11 @@ async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson
         (status = 200, description = "Signed in", body = super::openapi::TokenEnvelope),
         (status = 401, response = super::openapi::Unauthenticated),
     ))]
-async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<LoginRequest>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Response, AppError> {
     let form = body.parse()?;
     Ok(ok(service::login(&context(&state, ip), form).await?))
 }
@@ -77,7 +86,11 @@ async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(bo
     responses((status = 202, description = "A code is on its way if the phone has an account", body = super::openapi::CodeSentEnvelope)))]
 /// `202`: a code is on its way if the phone has an account (the answer is the same
 /// either way, so the endpoint cannot be used to find out who has one).
-async fn request_code(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<CodeRequest>) -> Result<Response, AppError> {
+async fn request_code(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<CodeRequest>,
+) -> Result<Response, AppError> {
     let phone = body.parse()?;
     let sent = one_time_codes::request_code(&context(&state, ip), phone).await?;
     let mut response = ok(sent);
@@ -92,7 +105,11 @@ async fn request_code(State(state): State<AppState>, ClientIp(ip): ClientIp, Api
         (status = 200, description = "Signed in", body = super::openapi::TokenEnvelope),
         (status = 401, response = super::openapi::Unauthenticated),
     ))]
-async fn verify_code(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<CodeSignInRequest>) -> Result<Response, AppError> {
+async fn verify_code(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<CodeSignInRequest>,
+) -> Result<Response, AppError> {
     let form = body.parse()?;
     Ok(ok(one_time_codes::sign_in_with_code(&context(&state, ip), form).await?))
 }
@@ -104,7 +121,11 @@ async fn verify_code(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJ
         (status = 200, description = "New tokens", body = super::openapi::TokenEnvelope),
         (status = 401, response = super::openapi::Unauthenticated),
     ))]
-async fn refresh(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<RefreshRequest>) -> Result<Response, AppError> {
+async fn refresh(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<Response, AppError> {
     let token = refresh_token_of(body.refresh_token)?;
     Ok(ok(service::refresh(&context(&state, ip), &token).await?))
 }
@@ -157,7 +178,11 @@ async fn logout(
 /// Revoke every session of this person.
 #[utoipa::path(post, path = "/auth/logout-everywhere", operation_id = "logoutEverywhere",
     responses((status = 204, description = "Signed out everywhere")))]
-async fn logout_everywhere(State(state): State<AppState>, ClientIp(ip): ClientIp, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Authenticated(claims): Authenticated,
+) -> Result<Response, AppError> {
     service::logout_everywhere(&context(&state, ip), &claims).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -82,9 +82,18 @@ fn quantity_text(v: &serde_json::Value) -> String {
 #[utoipa::path(post, path = "/cart/items", operation_id = "addToCart",
     request_body = LineBody,
     responses((status = 200, description = "The cart after the change", body = super::openapi::CartEnvelope)))]
-async fn add(State(state): State<AppState>, Authenticated(claims): Authenticated, ApiJson(body): ApiJson<LineBody>) -> Result<Response, AppError> {
-    let change = CartChange::parse(&CartLineInput { variant_id: body.variant_id.unwrap_or_default(), quantity: quantity_text(&body.quantity) }, false)?;
-    let (_, view) = cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, true, &Default::default()).await?;
+async fn add(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ApiJson(body): ApiJson<LineBody>,
+) -> Result<Response, AppError> {
+    let change = CartChange::parse(
+        &CartLineInput { variant_id: body.variant_id.unwrap_or_default(), quantity: quantity_text(&body.quantity) },
+        false,
+    )?;
+    let (_, view) =
+        cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, true, &Default::default())
+            .await?;
     Ok(ok(view))
 }
 
@@ -107,8 +116,11 @@ async fn set(
     Path(variant): Path<String>,
     ApiJson(body): ApiJson<QuantityBody>,
 ) -> Result<Response, AppError> {
-    let change = CartChange::parse(&CartLineInput { variant_id: variant, quantity: quantity_text(&body.quantity) }, true)?;
-    let (_, view) = cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false, &Default::default()).await?;
+    let change =
+        CartChange::parse(&CartLineInput { variant_id: variant, quantity: quantity_text(&body.quantity) }, true)?;
+    let (_, view) =
+        cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false, &Default::default())
+            .await?;
     Ok(ok(view))
 }
 
@@ -116,8 +128,14 @@ async fn set(
 #[utoipa::path(delete, path = "/cart/items/{variantId}", operation_id = "removeCartItem",
     params(("variantId" = uuid::Uuid, Path, description = "The pack size's id")),
     responses((status = 200, description = "The cart after the change", body = super::openapi::CartEnvelope)))]
-async fn remove(State(state): State<AppState>, Authenticated(claims): Authenticated, Path(variant): Path<String>) -> Result<Response, AppError> {
+async fn remove(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    Path(variant): Path<String>,
+) -> Result<Response, AppError> {
     let change = CartChange::parse(&CartLineInput { variant_id: variant, quantity: "0".into() }, true)?;
-    let (_, view) = cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false, &Default::default()).await?;
+    let (_, view) =
+        cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false, &Default::default())
+            .await?;
     Ok(ok(view))
 }

@@ -1,10 +1,10 @@
 //! `GET /api/v1/categories`: the storefront's shelves with their product counts.
 
+use super::routes::Routes;
+use app::domain::permissions::Access::Public;
 use app::envelope::ok;
 use app::error::AppError;
 use app::state::AppState;
-use super::routes::Routes;
-use app::domain::permissions::Access::Public;
 use axum::extract::State;
 use axum::response::Response;
 

@@ -43,7 +43,8 @@ impl From<&Slot> for DeliverySlot {
 #[utoipa::path(get, path = "/checkout/slots", operation_id = "listDeliverySlots",
     responses((status = 200, description = "The open delivery slots", body = super::openapi::DeliverySlotsEnvelope)))]
 async fn slots() -> Response {
-    let slots: Vec<DeliverySlot> = delivery_slot::open_slots(chrono::Utc::now()).iter().map(DeliverySlot::from).collect();
+    let slots: Vec<DeliverySlot> =
+        delivery_slot::open_slots(chrono::Utc::now()).iter().map(DeliverySlot::from).collect();
     ok(slots)
 }
 
@@ -56,9 +57,21 @@ async fn slots() -> Response {
         (status = 201, description = "The order, waiting for payment", body = super::openapi::PlacedOrderEnvelope),
         (status = 409, response = super::openapi::CartChanged),
     ))]
-async fn place(State(state): State<AppState>, Authenticated(claims): Authenticated, ApiJson(input): ApiJson<CheckoutInput>) -> Result<Response, AppError> {
+async fn place(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ApiJson(input): ApiJson<CheckoutInput>,
+) -> Result<Response, AppError> {
     let request = CheckoutRequest::parse(&input, chrono::Utc::now())?;
-    let placed = app::orders::checkout_service::place_order(&state.pool, state.store_tenant, claims.sub, None, &request, &state.checkout_settings()).await?;
+    let placed = app::orders::checkout_service::place_order(
+        &state.pool,
+        state.store_tenant,
+        claims.sub,
+        None,
+        &request,
+        &state.checkout_settings(),
+    )
+    .await?;
     let mut response = ok(placed).into_response();
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)

@@ -75,7 +75,13 @@ pub async fn subscribe(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or(params.last_event_id)
-        .map(|v| v.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| AppError::validation("lastEventId", "must be an event id from this stream")))
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| AppError::validation("lastEventId", "must be an event id from this stream"))
+        })
         .transpose()?;
 
     let topic = topic.to_string();

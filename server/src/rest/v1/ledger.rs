@@ -60,7 +60,12 @@ async fn reference(State(state): State<AppState>, Authenticated(claims): Authent
         (status = 200, description = "What became of each mutation", body = super::openapi::LedgerSyncEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn sync(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(req): ApiJson<SyncRequest>) -> Result<Response, AppError> {
+async fn sync(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<SyncRequest>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(sync_service::push(&state.pool, &caller, &req, chrono::Utc::now(), ip.as_deref()).await?))
 }
@@ -77,11 +82,9 @@ struct ChangesQuery {
 fn number(raw: Option<&str>, field: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, AppError> {
     match raw.filter(|s| !s.is_empty()) {
         None => Ok(default),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| AppError::validation(field, format!("must be a whole number from {} to {}", range.start(), range.end()))),
+        Some(s) => s.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            AppError::validation(field, format!("must be a whole number from {} to {}", range.start(), range.end()))
+        }),
     }
 }
 
@@ -96,7 +99,11 @@ fn number(raw: Option<&str>, field: &str, default: i64, range: std::ops::RangeIn
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Default 500"),
     ),
     responses((status = 200, description = "A page of changes", body = super::openapi::LedgerChangesEnvelope)))]
-async fn changes(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn changes(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: ChangesQuery = parse_query(raw.as_deref())?;
     let device = q.device_id.as_deref().filter(|s| !s.is_empty()).map(|d| parse_id(d, "deviceId")).transpose()?;
     let since = number(q.since.as_deref(), "since", 0, 0..=i64::MAX)?;
@@ -127,7 +134,11 @@ struct EntriesParams {
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Default 200"),
     ),
     responses((status = 200, description = "A page of entries", body = super::openapi::LedgerEntryPage)))]
-async fn entries(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn entries(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let p: EntriesParams = parse_query(raw.as_deref())?;
     let limit = number(p.limit.as_deref(), "limit", 200, 1..=entry_service::MAX_PAGE)?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
@@ -144,7 +155,12 @@ async fn entries(State(state): State<AppState>, Authenticated(claims): Authentic
         (status = 201, description = "Recorded", body = super::openapi::LedgerItemEnvelope),
         (status = 200, description = "Already recorded (same clientId, same entry)", body = super::openapi::LedgerItemEnvelope),
     ))]
-async fn create_entry(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(entry): ApiJson<EntryInput>) -> Result<Response, AppError> {
+async fn create_entry(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(entry): ApiJson<EntryInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     let result = sync_service::save_direct(&state.pool, &caller, &entry, chrono::Utc::now(), ip.as_deref()).await?;
     let created = result.status == "applied";
@@ -160,7 +176,12 @@ async fn create_entry(State(state): State<AppState>, Authenticated(claims): Auth
 #[utoipa::path(put, path = "/ledger/rates", operation_id = "ledgerSaveRates",
     request_body = app::ledger::model::RatesInput,
     responses((status = 200, description = "Saved", body = super::openapi::LedgerRatesSavedEnvelope)))]
-async fn save_rates(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<RatesInput>) -> Result<Response, AppError> {
+async fn save_rates(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<RatesInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(reference_service::save_rates(&state.pool, &caller, &input, ip.as_deref()).await?))
 }
@@ -172,7 +193,12 @@ async fn save_rates(State(state): State<AppState>, Authenticated(claims): Authen
         (status = 200, description = "Acknowledged", body = super::openapi::LedgerAcknowledgedEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn acknowledge(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn acknowledge(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     sync_service::acknowledge_conflict(&state.pool, &caller, id, ip.as_deref()).await?;

@@ -20,8 +20,19 @@ use serde::Deserialize;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
-    farmers, create_farmer, update_farmer, flower_types, create_flower_type, update_flower_type, slots, create_slot, update_slot,
-    terms, save_terms, advances, give_advance
+    farmers,
+    create_farmer,
+    update_farmer,
+    flower_types,
+    create_flower_type,
+    update_flower_type,
+    slots,
+    create_slot,
+    update_slot,
+    terms,
+    save_terms,
+    advances,
+    give_advance
 ))]
 pub struct Api;
 
@@ -58,7 +69,11 @@ struct FarmersQuery {
 #[utoipa::path(get, path = "/ledger/farmers", operation_id = "ledgerFarmers",
     params(("q" = Option<String>, Query, description = "Finds by number, name (either script), village or phone")),
     responses((status = 200, description = "Growers", body = super::openapi::LedgerGrowersEnvelope)))]
-async fn farmers(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn farmers(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: FarmersQuery = parse_query(raw.as_deref())?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::list_growers(&state.pool, &caller, q.q.as_deref()).await?).into_response())
@@ -68,7 +83,12 @@ async fn farmers(State(state): State<AppState>, Authenticated(claims): Authentic
 #[utoipa::path(post, path = "/ledger/farmers", operation_id = "ledgerCreateFarmer",
     request_body = app::ledger::admin_model::GrowerInput,
     responses((status = 201, description = "The grower", body = super::openapi::LedgerGrowerEnvelope)))]
-async fn create_farmer(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<GrowerInput>) -> Result<Response, AppError> {
+async fn create_farmer(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<GrowerInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(created(admin_service::create_grower(&state.pool, &caller, &input, ip.as_deref()).await?))
 }
@@ -81,7 +101,13 @@ async fn create_farmer(State(state): State<AppState>, Authenticated(claims): Aut
         (status = 200, description = "The grower", body = super::openapi::LedgerGrowerEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn update_farmer(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, Path(id): Path<String>, ApiJson(input): ApiJson<GrowerInput>) -> Result<Response, AppError> {
+async fn update_farmer(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<GrowerInput>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::update_grower(&state.pool, &caller, id, &input, ip.as_deref()).await?).into_response())
@@ -90,7 +116,10 @@ async fn update_farmer(State(state): State<AppState>, Authenticated(claims): Aut
 /// The market's flower types, in tablet order, inactive ones too.
 #[utoipa::path(get, path = "/ledger/flower-types", operation_id = "ledgerFlowerTypes",
     responses((status = 200, description = "Flower types", body = super::openapi::LedgerFlowerTypesEnvelope)))]
-async fn flower_types(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
+async fn flower_types(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::list_flower_types(&state.pool, &caller).await?).into_response())
 }
@@ -99,7 +128,12 @@ async fn flower_types(State(state): State<AppState>, Authenticated(claims): Auth
 #[utoipa::path(post, path = "/ledger/flower-types", operation_id = "ledgerCreateFlowerType",
     request_body = app::ledger::admin_model::FlowerTypeInput,
     responses((status = 201, description = "The flower type", body = super::openapi::LedgerFlowerTypeEnvelope)))]
-async fn create_flower_type(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<FlowerTypeInput>) -> Result<Response, AppError> {
+async fn create_flower_type(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<FlowerTypeInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(created(admin_service::create_flower_type(&state.pool, &caller, &input, ip.as_deref()).await?))
 }
@@ -112,7 +146,13 @@ async fn create_flower_type(State(state): State<AppState>, Authenticated(claims)
         (status = 200, description = "The flower type", body = super::openapi::LedgerFlowerTypeEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn update_flower_type(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, Path(id): Path<String>, ApiJson(input): ApiJson<FlowerTypeInput>) -> Result<Response, AppError> {
+async fn update_flower_type(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<FlowerTypeInput>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::update_flower_type(&state.pool, &caller, id, &input, ip.as_deref()).await?).into_response())
@@ -130,7 +170,12 @@ async fn slots(State(state): State<AppState>, Authenticated(claims): Authenticat
 #[utoipa::path(post, path = "/ledger/slots", operation_id = "ledgerCreateSlot",
     request_body = app::ledger::admin_model::SlotInput,
     responses((status = 201, description = "The slot", body = super::openapi::LedgerSlotEnvelope)))]
-async fn create_slot(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<SlotInput>) -> Result<Response, AppError> {
+async fn create_slot(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<SlotInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(created(admin_service::create_slot(&state.pool, &caller, &input, ip.as_deref()).await?))
 }
@@ -143,7 +188,13 @@ async fn create_slot(State(state): State<AppState>, Authenticated(claims): Authe
         (status = 200, description = "The slot", body = super::openapi::LedgerSlotEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn update_slot(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, Path(id): Path<String>, ApiJson(input): ApiJson<SlotInput>) -> Result<Response, AppError> {
+async fn update_slot(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SlotInput>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::update_slot(&state.pool, &caller, id, &input, ip.as_deref()).await?).into_response())
@@ -161,7 +212,12 @@ async fn terms(State(state): State<AppState>, Authenticated(claims): Authenticat
 #[utoipa::path(put, path = "/ledger/terms", operation_id = "ledgerSaveTerms",
     request_body = app::ledger::admin_model::TermsInput,
     responses((status = 200, description = "The terms", body = super::openapi::LedgerTermsEnvelope)))]
-async fn save_terms(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<TermsInput>) -> Result<Response, AppError> {
+async fn save_terms(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<TermsInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::save_terms(&state.pool, &caller, &input, ip.as_deref()).await?).into_response())
 }
@@ -180,7 +236,11 @@ struct AdvancesQuery {
         ("owing" = Option<bool>, Query, description = "`true`: only those still owing"),
     ),
     responses((status = 200, description = "Advances", body = super::openapi::LedgerAdvancesEnvelope)))]
-async fn advances(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn advances(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: AdvancesQuery = parse_query(raw.as_deref())?;
     let farmer = q.farmer_id.as_deref().filter(|s| !s.is_empty()).map(|s| parse_id(s, "farmerId")).transpose()?;
     let owing = match q.owing.as_deref() {
@@ -196,7 +256,12 @@ async fn advances(State(state): State<AppState>, Authenticated(claims): Authenti
 #[utoipa::path(post, path = "/ledger/advances", operation_id = "ledgerGiveAdvance",
     request_body = app::ledger::admin_model::AdvanceInput,
     responses((status = 201, description = "The advance", body = super::openapi::LedgerAdvanceEnvelope)))]
-async fn give_advance(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<AdvanceInput>) -> Result<Response, AppError> {
+async fn give_advance(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<AdvanceInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(created(admin_service::give_advance(&state.pool, &caller, &input, chrono::Utc::now(), ip.as_deref()).await?))
 }

@@ -41,14 +41,21 @@ struct PeriodQuery {
 }
 
 fn required<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str, AppError> {
-    value.as_deref().filter(|v| !v.trim().is_empty()).ok_or_else(|| AppError::validation(field, "is required (YYYY-MM-DD)"))
+    value
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| AppError::validation(field, "is required (YYYY-MM-DD)"))
 }
 
 /// One market day: each grower's entries, kilograms and amount, and each flower's.
 #[utoipa::path(get, path = "/ledger/reports/day-book", operation_id = "ledgerDayBook",
     params(("date" = Option<String>, Query, description = "The market day, YYYY-MM-DD; today (IST) when omitted")),
     responses((status = 200, description = "The day book", body = super::openapi::LedgerDayBookEnvelope)))]
-async fn day_book(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn day_book(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: DayQuery = parse_query(raw.as_deref())?;
     let date = match q.date.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => parse_day(d, "date")?,
@@ -69,7 +76,11 @@ async fn day_book(State(state): State<AppState>, Authenticated(claims): Authenti
         (status = 200, description = "The statement", body = super::openapi::LedgerStatementEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn statement(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn statement(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: PeriodQuery = parse_query(raw.as_deref())?;
     let key = GrowerKey::parse(q.farmer_id.as_deref().unwrap_or(""), "farmerId")?;
     let (from, to) = report_service::parse_period(required(&q.from, "from")?, required(&q.to, "to")?)?;
@@ -84,7 +95,11 @@ async fn statement(State(state): State<AppState>, Authenticated(claims): Authent
         ("to" = String, Query, description = "Last market day, YYYY-MM-DD"),
     ),
     responses((status = 200, description = "The summary", body = super::openapi::LedgerFlowerSummaryEnvelope)))]
-async fn flowers(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn flowers(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: PeriodQuery = parse_query(raw.as_deref())?;
     if q.farmer_id.is_some() {
         return Err(AppError::validation("farmerId", "is not a filter of this report"));

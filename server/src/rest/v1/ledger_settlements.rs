@@ -39,7 +39,12 @@ pub fn routes() -> Routes {
 #[utoipa::path(post, path = "/ledger/settlements", operation_id = "ledgerGenerateSettlements",
     request_body = app::ledger::model::GenerateInput,
     responses((status = 201, description = "The settlements made (possibly none)", body = super::openapi::LedgerGenerateEnvelope)))]
-async fn generate(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<GenerateInput>) -> Result<Response, AppError> {
+async fn generate(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<GenerateInput>,
+) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     let outcome = settlement_service::generate(&state.pool, &caller, &input, chrono::Utc::now(), ip.as_deref()).await?;
     let mut response = ok(outcome).into_response();
@@ -61,11 +66,19 @@ struct ListQuery {
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Default 100"),
     ),
     responses((status = 200, description = "Settlements", body = super::openapi::LedgerSettlementsEnvelope)))]
-async fn list(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: ListQuery = parse_query(raw.as_deref())?;
     let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
         None => 100,
-        Some(l) => l.parse::<i64>().ok().filter(|n| (1..=500).contains(n)).ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 500"))?,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 500"))?,
     };
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(settlement_service::list(&state.pool, &caller, q.status.as_deref().filter(|s| !s.is_empty()), limit).await?))
@@ -78,7 +91,11 @@ async fn list(State(state): State<AppState>, Authenticated(claims): Authenticate
         (status = 200, description = "The slip", body = super::openapi::LedgerSlipEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn show(State(state): State<AppState>, Authenticated(claims): Authenticated, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn show(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(settlement_service::slip(&state.pool, &caller, id).await?))
@@ -93,7 +110,12 @@ async fn show(State(state): State<AppState>, Authenticated(claims): Authenticate
         (status = 404, response = super::openapi::NotFound),
         (status = 409, response = super::openapi::Conflict),
     ))]
-async fn approve(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn approve(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(settlement_service::approve(&state.pool, &caller, id, &state.config.public_base_url, ip.as_deref()).await?))
@@ -108,7 +130,13 @@ async fn approve(State(state): State<AppState>, Authenticated(claims): Authentic
         (status = 404, response = super::openapi::NotFound),
         (status = 409, response = super::openapi::Conflict),
     ))]
-async fn paid(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, Path(id): Path<String>, ApiJson(input): ApiJson<PaidInput>) -> Result<Response, AppError> {
+async fn paid(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PaidInput>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(settlement_service::mark_paid(&state.pool, &caller, id, &input, ip.as_deref()).await?))
@@ -122,7 +150,12 @@ async fn paid(State(state): State<AppState>, Authenticated(claims): Authenticate
         (status = 404, response = super::openapi::NotFound),
         (status = 409, response = super::openapi::Conflict),
     ))]
-async fn resend(State(state): State<AppState>, Authenticated(claims): Authenticated, ClientIp(ip): ClientIp, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn resend(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(settlement_service::resend(&state.pool, &caller, id, ip.as_deref()).await?))

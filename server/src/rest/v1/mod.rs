@@ -23,11 +23,11 @@ pub mod routes;
 pub mod trace;
 pub mod webhooks;
 
+use app::account::session::Session;
+use app::account::tokens::Claims;
 use app::error::AppError;
 use app::state::AppState;
 use axum::Router;
-use app::account::session::Session;
-use app::account::tokens::Claims;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -56,11 +56,9 @@ pub fn build() -> (Router<AppState>, Vec<crate::http::authorize::Rule>) {
         .merge(ledger_admin::routes())
         .merge(openapi::routes())
         .for_prefix("/api/v1");
-    let router = router
-        .fallback(|| async { AppError::not_found("API route") })
-        .method_not_allowed_fallback(|| async {
-            AppError::validation("method", "this route does not accept that HTTP method")
-        });
+    let router = router.fallback(|| async { AppError::not_found("API route") }).method_not_allowed_fallback(|| async {
+        AppError::validation("method", "this route does not accept that HTTP method")
+    });
     (Router::new().nest("/api/v1", router), rules)
 }
 
@@ -75,7 +73,11 @@ pub fn parse_query<T: DeserializeOwned + Default>(raw: Option<&str>) -> Result<T
 
 /// A keyset page from `limit + 1` rows fetched newest first: the extra row only says
 /// there is more, and the last row shown gives the next cursor (CONVENTIONS.md).
-pub fn keyset_page<T: serde::Serialize>(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> axum::response::Response {
+pub fn keyset_page<T: serde::Serialize>(
+    mut rows: Vec<T>,
+    limit: i64,
+    cursor_of: impl Fn(&T) -> String,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -125,11 +127,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        parts
-            .extensions
-            .get::<Session>()
-            .map(|s| Authenticated(s.claims.clone()))
-            .ok_or(AppError::Unauthenticated)
+        parts.extensions.get::<Session>().map(|s| Authenticated(s.claims.clone())).ok_or(AppError::Unauthenticated)
     }
 }
 

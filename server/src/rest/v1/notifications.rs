@@ -42,7 +42,10 @@ pub struct Preferences {
 /// How the person wants to be reached.
 #[utoipa::path(get, path = "/me/notification-preferences", operation_id = "getNotificationPreferences",
     responses((status = 200, description = "The preferences", body = super::openapi::PreferencesEnvelope)))]
-async fn preferences(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
+async fn preferences(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+) -> Result<Response, AppError> {
     let (channels, language): (Vec<String>, String) =
         sqlx::query_as("SELECT notification_channels, locale FROM users WHERE id = $1")
             .bind(claims.sub)
@@ -63,10 +66,16 @@ async fn set_preferences(
     let mut seen = Vec::new();
     for c in &body.channels {
         match Channel::parse(c) {
-            Some(Channel::InApp) => return Err(AppError::validation("channels", "in_app is always on; list whatsapp, sms or email")),
-            Some(_) if seen.contains(c) => return Err(AppError::validation("channels", format!("{c} is listed twice"))),
+            Some(Channel::InApp) => {
+                return Err(AppError::validation("channels", "in_app is always on; list whatsapp, sms or email"));
+            }
+            Some(_) if seen.contains(c) => {
+                return Err(AppError::validation("channels", format!("{c} is listed twice")));
+            }
             Some(_) => seen.push(c.clone()),
-            None => return Err(AppError::validation("channels", format!("{c:?} is not a channel (whatsapp, sms, email)"))),
+            None => {
+                return Err(AppError::validation("channels", format!("{c:?} is not a channel (whatsapp, sms, email)")));
+            }
         }
     }
     if !["en", "ta"].contains(&body.language.as_str()) {

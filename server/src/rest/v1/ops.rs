@@ -13,8 +13,8 @@ use app::domain::permissions::Action::{OperationsManage, OperationsView};
 use app::envelope::ok;
 use app::error::AppError;
 use app::state::AppState;
-use axum::extract::{Path, RawQuery, State};
 use axum::Extension;
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -42,7 +42,10 @@ pub struct OpsOverview {
 /// Queue depth per queue, and each messaging provider's circuit.
 #[utoipa::path(get, path = "/ops/jobs", operation_id = "opsOverview",
     responses((status = 200, description = "The overview", body = super::openapi::OpsOverviewEnvelope)))]
-async fn overview(State(state): State<AppState>, Extension(runtime): Extension<Arc<Runtime>>) -> Result<Response, AppError> {
+async fn overview(
+    State(state): State<AppState>,
+    Extension(runtime): Extension<Arc<Runtime>>,
+) -> Result<Response, AppError> {
     let queues = store::depth(&state.pool).await?;
     Ok(ok(OpsOverview { queues, providers: runtime.notifier.health() }))
 }
@@ -90,7 +93,11 @@ fn limit(raw: Option<&str>) -> Result<i64, AppError> {
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
     responses((status = 200, description = "A page of dead letters", body = super::openapi::JobRecordPage)))]
-async fn dead_letters(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn dead_letters(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let p: ListParams = parse_query(raw.as_deref())?;
     if let Some(q) = &p.queue {
         app::jobs::Queue::parse(q).ok_or_else(|| AppError::validation("queue", "is not a queue"))?;
@@ -100,7 +107,9 @@ async fn dead_letters(State(state): State<AppState>, Authenticated(claims): Auth
     }
     let before = match p.cursor.as_deref() {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?),
+        Some(c) => {
+            Some(c.parse::<i64>().map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?)
+        }
     };
     let limit = limit(p.limit.as_deref())?;
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
@@ -125,10 +134,8 @@ async fn retry_job(
     let id: i64 = id.parse().map_err(|_| AppError::validation("id", "must be a job id (a whole number)"))?;
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
     let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
-    let visible: Option<Option<Uuid>> = sqlx::query_scalar("SELECT tenant_id FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let visible: Option<Option<Uuid>> =
+        sqlx::query_scalar("SELECT tenant_id FROM jobs WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
     match visible {
         Some(t) if t.is_none() || t == Some(tenant) => {}
         _ => return Err(AppError::not_found("Job")),
@@ -136,7 +143,11 @@ async fn retry_job(
     if !store::retry_dead(&mut tx, id).await? {
         return Err(AppError::conflict("only a dead letter can be retried"));
     }
-    audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "job.retried", format!("job:{id}"), ip.as_deref())).await?;
+    audit::record(
+        &mut *tx,
+        Entry::event(Some(tenant), Some(claims.sub), "job.retried", format!("job:{id}"), ip.as_deref()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ok(JobRetried { id, status: "queued" }))
 }
@@ -165,7 +176,11 @@ pub struct MessageStatus {
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
     responses((status = 200, description = "A page of messages", body = super::openapi::MessageStatusPage)))]
-async fn notifications(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn notifications(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let p: ListParams = parse_query(raw.as_deref())?;
     if p.queue.is_some() {
         return Err(AppError::validation("queue", "is not a filter here"));
@@ -177,7 +192,9 @@ async fn notifications(State(state): State<AppState>, Authenticated(claims): Aut
     }
     let before = match p.cursor.as_deref() {
         None => None,
-        Some(c) => Some(Uuid::parse_str(c).map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?),
+        Some(c) => {
+            Some(Uuid::parse_str(c).map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?)
+        }
     };
     let limit = limit(p.limit.as_deref())?;
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
@@ -225,7 +242,11 @@ async fn retry_notification(
     if !app::outbox::retry_failed(&mut tx, id).await? {
         return Err(AppError::conflict("only a failed message can be retried"));
     }
-    audit::record(&mut *tx, Entry::event(Some(tenant), Some(claims.sub), "notification.retried", format!("message:{id}"), ip.as_deref())).await?;
+    audit::record(
+        &mut *tx,
+        Entry::event(Some(tenant), Some(claims.sub), "notification.retried", format!("message:{id}"), ip.as_deref()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ok(MessageRetried { id, status: "queued" }))
 }

@@ -8,11 +8,11 @@ use app::domain::permissions::Access::SignedIn;
 use app::envelope::ok;
 use app::error::AppError;
 use app::orders::api::door;
+use app::orders::model::OrderDetail;
 use app::orders::order_service;
 use app::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use app::orders::model::OrderDetail;
 use serde::{Deserialize, Serialize};
 
 #[derive(utoipa::OpenApi)]
@@ -50,11 +50,19 @@ struct ListQuery {
         (status = 200, description = "A page of orders", body = super::openapi::OrderSummaryPage),
         (status = 403, response = super::openapi::Forbidden),
     ))]
-async fn list(State(state): State<AppState>, Authenticated(claims): Authenticated, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let q: ListQuery = parse_query(raw.as_deref())?;
     let limit = match q.limit.as_deref() {
         None | Some("") => 20,
-        Some(l) => l.parse::<i64>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 100"))?,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 100"))?,
     };
     let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -69,13 +77,17 @@ async fn list(State(state): State<AppState>, Authenticated(claims): Authenticate
     let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => {
-            let (at, id) = c.split_once('_').ok_or_else(|| AppError::validation("cursor", "is not a cursor from this list"))?;
-            let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?;
+            let (at, id) =
+                c.split_once('_').ok_or_else(|| AppError::validation("cursor", "is not a cursor from this list"))?;
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?;
             Some((at.with_timezone(&chrono::Utc), parse_id(id, "cursor")?))
         }
     };
     let rows = order_service::list(&state.pool, state.store_tenant, customer, filter, before, limit + 1).await?;
-    Ok(keyset_page(rows, limit, |o| format!("{}_{}", o.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), o.id)))
+    Ok(keyset_page(rows, limit, |o| {
+        format!("{}_{}", o.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), o.id)
+    }))
 }
 
 fn scope(state: &AppState, claims: &app::account::tokens::Claims) -> Option<uuid::Uuid> {
@@ -110,7 +122,11 @@ const ORDER_ID: &str = "The order's id";
         (status = 200, description = "The order", body = super::openapi::OrderEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn show(State(state): State<AppState>, Authenticated(claims): Authenticated, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn show(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let detail = order_service::detail(&state.pool, state.store_tenant, id, scope(&state, &claims)).await?;
     let payment_url = detail.payment_url();
@@ -133,12 +149,21 @@ struct EventsQuery {
         (status = 200, description = "The events", body = super::openapi::OrderEventsEnvelope),
         (status = 404, response = super::openapi::NotFound),
     ))]
-async fn events(State(state): State<AppState>, Authenticated(claims): Authenticated, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+async fn events(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let q: EventsQuery = parse_query(raw.as_deref())?;
     let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
         None => 0,
-        Some(a) => a.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| AppError::validation("after", "must be an event sequence number"))?,
+        Some(a) => a
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::validation("after", "must be an event sequence number"))?,
     };
     Ok(ok(order_service::events(&state.pool, state.store_tenant, id, scope(&state, &claims), after).await?))
 }
@@ -161,7 +186,16 @@ pub struct ActionBody {
 fn action_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["pack", "ship", "send_out_for_delivery", "deliver", "cancel", "request_refund", "approve_refund", "reject_refund"]))
+        .enum_values(Some([
+            "pack",
+            "ship",
+            "send_out_for_delivery",
+            "deliver",
+            "cancel",
+            "request_refund",
+            "approve_refund",
+            "reject_refund",
+        ]))
         .build()
 }
 

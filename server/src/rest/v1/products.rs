@@ -1,13 +1,13 @@
 //! `GET /api/v1/products` and `GET /api/v1/products/{id}`.
 
+use super::routes::Routes;
 use super::{parse_id, parse_query};
+use app::domain::permissions::Access::Public;
 use app::envelope::{ok, ok_page};
 use app::error::AppError;
 use app::state::AppState;
 use app::store::catalog::{ProductQuery, ProductQueryParams};
 use app::store::service::{self, ProductKey};
-use super::routes::Routes;
-use app::domain::permissions::Access::Public;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 

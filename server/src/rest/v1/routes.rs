@@ -20,7 +20,13 @@ impl Routes {
         Routes::default()
     }
 
-    fn add(mut self, method: Method, path: &str, access: Access, route: axum::routing::MethodRouter<AppState>) -> Routes {
+    fn add(
+        mut self,
+        method: Method,
+        path: &str,
+        access: Access,
+        route: axum::routing::MethodRouter<AppState>,
+    ) -> Routes {
         self.router = self.router.route(path, route);
         self.rules.push(Rule { method, path: path.to_string(), access });
         self
@@ -54,11 +60,7 @@ impl Routes {
 
     /// The router (to be mounted under `prefix`) and its rules with full paths.
     pub fn for_prefix(self, prefix: &str) -> (Router<AppState>, Vec<Rule>) {
-        let rules = self
-            .rules
-            .into_iter()
-            .map(|r| Rule { path: format!("{prefix}{}", r.path), ..r })
-            .collect();
+        let rules = self.rules.into_iter().map(|r| Rule { path: format!("{prefix}{}", r.path), ..r }).collect();
         (self.router, rules)
     }
 }

@@ -83,8 +83,8 @@ async fn whatsapp_status(State(state): State<AppState>, headers: HeaderMap, body
         metrics::counter!("webhooks_rejected_total", "provider" => "whatsapp").increment(1);
         return Err(AppError::InvalidSignature);
     }
-    let webhook: status::Webhook =
-        serde_json::from_slice(&body).map_err(|e| AppError::validation("body", format!("is not a WhatsApp webhook: {e}")))?;
+    let webhook: status::Webhook = serde_json::from_slice(&body)
+        .map_err(|e| AppError::validation("body", format!("is not a WhatsApp webhook: {e}")))?;
     let updates: Vec<status::StatusUpdate> =
         webhook.entry.into_iter().flat_map(|e| e.changes).flat_map(|c| c.value.statuses).collect();
     for u in &updates {
