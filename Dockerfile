@@ -34,6 +34,8 @@ RUN apt-get update \
  && useradd --system --uid 10001 --no-create-home mandi
 WORKDIR /app
 COPY --from=build /src/target/release/server /app/server
+# The site's content-hashed file names: Leptos reads them from beside the binary.
+COPY --from=build /src/target/release/hash.txt /app/hash.txt
 COPY --from=build /src/target/site /app/site
 COPY --from=build /src/Leptos.toml /app/Leptos.toml
 # Migrations are embedded in the binary. DATABASE_URL, MANDI_JWT_PRIVATE_KEY_FILE (an

@@ -20,6 +20,19 @@ if [ -t 1 ]; then BOLD=$'\e[1m'; DIM=$'\e[2m'; GREEN=$'\e[32m'; RED=$'\e[31m'; R
 SECONDS=0
 step() { printf '%s==> %s%s %s(%dm%02ds)%s\n' "$BOLD" "$*" "$RESET" "$DIM" $((SECONDS / 60)) $((SECONDS % 60)) "$RESET"; }
 note() { printf '    %s\n' "$*"; }
+# Each phase's duration, printed together at the end so a slow phase stands out.
+PHASES=()
+PHASE_START=0
+phase_done() {
+  PHASES+=("$(printf '%-8s %3dm%02ds' "$1" $(((SECONDS - PHASE_START) / 60)) $(((SECONDS - PHASE_START) % 60)))")
+  note "$1 took $(((SECONDS - PHASE_START) / 60))m$(((SECONDS - PHASE_START) % 60))s"
+  PHASE_START=$SECONDS
+}
+print_phases() {
+  printf '\n%sTime per phase%s\n' "$BOLD" "$RESET"
+  local p
+  for p in "${PHASES[@]}"; do printf '    %s\n' "$p"; done
+}
 fail() { printf '%serror:%s %s\n' "$RED" "$RESET" "$*" >&2; exit 1; }
 
 as_root() {
@@ -67,6 +80,10 @@ ensure_rust() {
     step "Installing Rust $RUST_CHANNEL with rustup"
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain "$RUST_CHANNEL"
     export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    step "Adding rustfmt and clippy"
+    rustup component add rustfmt clippy
   fi
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     step "Adding the wasm32-unknown-unknown target"
@@ -205,6 +222,33 @@ wait_ready() {
     sleep 0.5
   done
   fail "the server was not ready after 5 minutes"
+}
+
+# A fingerprint of everything a build reads: sources, manifests, lockfiles, assets,
+# and the tools that build them.
+build_inputs_hash() {
+  (
+    cd "$ROOT"
+    find app frontend server style public migrations tools -type f -not -path '*/node_modules/*' -print0 | sort -z | xargs -0 sha256sum
+    sha256sum Cargo.toml Cargo.lock Leptos.toml package.json package-lock.json rust-toolchain.toml
+    rustc --version
+    cat "${CARGO_HOME:-$HOME/.cargo}/mandi-cargo-leptos.stamp" 2>/dev/null || true
+    echo "$CARGO_TARGET_DIR"
+  ) | sha256sum | cut -c1-32
+}
+
+# True when the release binary, its hash.txt and the site those hashes name are all
+# still there and were built from today's inputs (a test build rewrites the site with
+# other hashes, which sends this back to building).
+release_build_is_current() {
+  local stamp="$1" hashes="$CARGO_TARGET_DIR/release/hash.txt" kind ext hash
+  [ -x "$CARGO_TARGET_DIR/release/server" ] && [ -f "$hashes" ] && [ -f "$stamp" ] || return 1
+  [ "$(cat "$stamp")" = "$(build_inputs_hash)" ] || return 1
+  for kind in js wasm css; do
+    hash="$(sed -n "s/^$kind: *//p" "$hashes")"
+    ext="$kind"
+    [ -n "$hash" ] && [ -f "$ROOT/target/site/pkg/mandi.$hash.$ext" ] || return 1
+  done
 }
 
 node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }

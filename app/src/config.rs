@@ -321,7 +321,7 @@ impl Config {
         }
 
         let env = layers.get("env", Environment::Development, str::parse)?;
-        let config = Config {
+        let mut config = Config {
             env,
             database_url,
             db_max_connections: layers.get("db_max_connections", 10, |s| {
@@ -383,6 +383,7 @@ impl Config {
             })?,
             leptos,
         };
+        config.leptos.hash_files = hashed_site_names(&config.leptos, config.env)?;
         if config.env == Environment::Production && config.demo_autoload {
             return Err(ConfigError(
                 "MANDI_DEMO_AUTOLOAD must be false when MANDI_ENV=production (demo data and demo sign-ins never reach production)".into(),
@@ -408,6 +409,27 @@ impl Config {
 
     pub fn signing_key_path(&self) -> PathBuf {
         self.jwt_private_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("jwt-private.pem"))
+    }
+}
+
+/// Whether pages link the site's files by their hashed names. Leptos reads those names
+/// from the hash file cargo-leptos writes beside the server binary, and panics on the
+/// first page if it is missing; so a build without one serves the plain names (a test
+/// binary, a server built by plain `cargo`), except in production, where a missing
+/// file means a broken deployment and start-up stops.
+fn hashed_site_names(leptos: &LeptosOptions, env: Environment) -> Result<bool, ConfigError> {
+    if !leptos.hash_files {
+        return Ok(false);
+    }
+    let beside_binary =
+        std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(&*leptos.hash_file)));
+    match beside_binary {
+        Some(path) if path.is_file() => Ok(true),
+        _ if env == Environment::Production => Err(ConfigError(format!(
+            "hash-files is on but {} is not beside the server binary: deploy the {} cargo-leptos wrote with the binary, or set LEPTOS_HASH_FILES=false",
+            leptos.hash_file, leptos.hash_file
+        ))),
+        _ => Ok(false),
     }
 }
 

@@ -256,7 +256,8 @@ pub fn router(
         .merge(payment_sandbox.map(crate::payments::sandbox::Sandbox::router).unwrap_or_default())
         .layer(axum::Extension(runtime))
         .layer(axum::Extension(payments))
-        .layer(middleware::from_fn(http::security_headers::page_policy));
+        .layer(middleware::from_fn(http::security_headers::page_policy))
+        .layer(middleware::from_fn(http::site_files::cache_policy));
     for header in http::security_headers::layers(state.config.is_production()) {
         router = router.layer(header);
     }
