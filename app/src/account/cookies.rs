@@ -48,6 +48,16 @@ pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty() && v.len() <= 4096)
 }
 
+/// The guest cart's cookie: the cart id (random, unguessable), kept for 30 days.
+pub const CART_COOKIE: &str = "mandi_cart";
+
+pub fn cart(id: Option<uuid::Uuid>, secure: bool) -> HeaderValue {
+    match id {
+        Some(id) => build(CART_COOKIE, id.to_string(), 30 * 86_400, secure),
+        None => build(CART_COOKIE, String::new(), 0, secure),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,15 +81,5 @@ mod tests {
         assert_eq!(read(&headers, ACCESS_COOKIE).as_deref(), Some("tok"));
         assert_eq!(read(&headers, REFRESH_COOKIE), None);
         assert_eq!(read(&headers, "missing"), None);
-    }
-}
-
-/// The guest cart's cookie: the cart id (random, unguessable), kept for 30 days.
-pub const CART_COOKIE: &str = "mandi_cart";
-
-pub fn cart(id: Option<uuid::Uuid>, secure: bool) -> HeaderValue {
-    match id {
-        Some(id) => build(CART_COOKIE, id.to_string(), 30 * 86_400, secure),
-        None => build(CART_COOKIE, String::new(), 0, secure),
     }
 }

@@ -88,7 +88,7 @@ pub async fn request_code(ctx: &AuthContext<'_>, phone: Phone) -> Result<CodeSen
             _ => format!("Your Mandi sign-in code is {code}. It expires in 5 minutes. Do not share it with anyone."),
         };
         outbox::enqueue(
-            &mut *tx,
+            &mut tx,
             NewMessage {
                 tenant: None,
                 user: Some(user.id),

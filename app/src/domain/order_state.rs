@@ -287,12 +287,11 @@ mod tests {
 
         #[test]
         fn fulfilment_never_goes_backwards(state in any_state(), action in any_action(), actor in any_actor()) {
-            if let Ok(next) = transition(state, action, actor) {
-                if let (Some(a), Some(b)) = (state.fulfilment_step(), next.fulfilment_step()) {
+            if let Ok(next) = transition(state, action, actor)
+                && let (Some(a), Some(b)) = (state.fulfilment_step(), next.fulfilment_step()) {
                     // one step forward, or a rejected refund landing back on delivered
                     prop_assert!(b == a + 1 || (state == RefundRequested && next == Delivered));
                 }
-            }
         }
 
         /// Any sequence of requests from PendingPayment: an order is delivered only after

@@ -113,11 +113,10 @@ fn GenerateSettlements(lang: String) -> impl IntoView {
         None => None,
     };
     Effect::new(move |_| {
-        if let Some(Ok(outcome)) = generate.value().get() {
-            if !outcome.settlements.is_empty() {
+        if let Some(Ok(outcome)) = generate.value().get()
+            && !outcome.settlements.is_empty() {
                 go("/ledger/settlements");
             }
-        }
     });
     view! {
         <ActionForm action=generate attr:class="mt-4 grid gap-3 rounded-xl border border-stone-200 bg-white p-4 sm:grid-cols-4" attr:data-testid="generate-form" attr:data-hydrated=move || hydrated.get().then_some("true")>

@@ -185,11 +185,10 @@ async fn notifications(
     if p.queue.is_some() {
         return Err(AppError::validation("queue", "is not a filter here"));
     }
-    if let Some(s) = &p.status {
-        if !["queued", "sent", "delivered", "read", "failed"].contains(&s.as_str()) {
+    if let Some(s) = &p.status
+        && !["queued", "sent", "delivered", "read", "failed"].contains(&s.as_str()) {
             return Err(AppError::validation("status", "must be queued, sent, delivered, read or failed"));
         }
-    }
     let before = match p.cursor.as_deref() {
         None => None,
         Some(c) => {
