@@ -1,27 +1,15 @@
-//! The route → rule registry of server functions, and the one enforcement step that
-//! both doors use: the server's middleware for calls over HTTP, and each protected
-//! server function itself for calls made directly while a page renders on the server.
-//! A path with no rule is refused (deny by default). REST routes declare their rules
-//! where they are routed (`server/src/rest/v1`).
+//! The one enforcement step of server functions' access rules, that both doors use:
+//! the server's middleware for calls over HTTP, and each protected server function
+//! itself for calls made directly while a page renders on the server. A path with no
+//! rule is refused (deny by default). The rules themselves are declared beside the
+//! functions (each `api` module's `ACCESS`) and gathered in `server_fn_rules`; REST
+//! routes declare theirs where they are routed (`server/src/rest/v1`).
 
 use crate::domain::permissions::Access;
 
-/// Every server function's rule, by path.
-pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
-    crate::store::api::ACCESS
-        .iter()
-        .chain(crate::account::api::ACCESS)
-        .chain(crate::admin::api::ACCESS)
-        .chain(crate::orders::api::ACCESS)
-        .chain(crate::trace::api::ACCESS)
-        .chain(crate::ledger::api::ACCESS)
-        .chain(crate::ledger::report_api::ACCESS)
-        .chain(crate::ledger::admin_api::ACCESS)
-        .copied()
-}
-
-pub fn server_fn_rule(path: &str) -> Option<Access> {
-    server_fn_rules().find(|(p, _)| *p == path).map(|(_, a)| a)
+/// The rule of `path` in one table of rules.
+pub fn rule_in(rules: &[(&str, Access)], path: &str) -> Option<Access> {
+    rules.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
 }
 
 #[cfg(feature = "ssr")]
@@ -84,10 +72,12 @@ mod enforcement {
 
     /// For a server function called in-process during a page render (no middleware
     /// ran): the same rule, the same decision. Returns the session when there is one.
-    pub async fn check(path: &str) -> Result<Option<Session>, AppError> {
+    /// `rules` is the calling module's own `ACCESS`, where `path` is declared: this
+    /// module stays below the `api` modules that call it.
+    pub async fn check(rules: &[(&str, Access)], path: &str) -> Result<Option<Session>, AppError> {
         let state = crate::state::app_state()?;
         let current = session::current();
-        enforce(&state.pool, current.as_ref(), server_fn_rule(path), path, None).await?;
+        enforce(&state.pool, current.as_ref(), rule_in(rules, path), path, None).await?;
         Ok(current)
     }
 }

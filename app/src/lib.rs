@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod live;
 pub mod orders;
 pub mod outbox;
+pub mod server_fn_rules;
 pub mod store;
 pub mod trace;
 
@@ -116,7 +117,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("trace"), ParamSegment("code")) view=trace::pages::TracePage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("ledger") view=ledger::pages::LedgerPage/>
+                    <Route path=StaticSegment("ledger") view=ledger::entry_page::LedgerPage/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("rates")) view=ledger::rates_page::RatesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("settlements")) view=ledger::settlement_pages::SettlementsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("settlements"), ParamSegment("id")) view=ledger::settlement_pages::SettlementPage ssr=SsrMode::Async/>

@@ -23,7 +23,7 @@ fn targets() -> Vec<Target> {
         .into_iter()
         .map(|r| Target { method: r.method.to_string(), path: r.path, access: r.access, server_fn: false })
         .collect();
-    out.extend(app::access::server_fn_rules().map(|(path, access)| Target {
+    out.extend(app::server_fn_rules::server_fn_rules().map(|(path, access)| Target {
         method: "POST".into(),
         path: path.to_string(),
         access,
@@ -37,10 +37,13 @@ fn every_registered_server_function_has_a_rule() {
     // Server functions register themselves when the app is linked in.
     let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
     assert!(registered.len() >= 10, "server functions are registered: {registered:?}");
-    let missing: Vec<&String> = registered.iter().filter(|p| app::access::server_fn_rule(p).is_none()).collect();
+    let missing: Vec<&String> =
+        registered.iter().filter(|p| app::server_fn_rules::server_fn_rule(p).is_none()).collect();
     assert!(missing.is_empty(), "server functions without an access rule: {missing:?}");
-    let stale: Vec<&str> =
-        app::access::server_fn_rules().map(|(p, _)| p).filter(|p| !registered.iter().any(|r| r == p)).collect();
+    let stale: Vec<&str> = app::server_fn_rules::server_fn_rules()
+        .map(|(p, _)| p)
+        .filter(|p| !registered.iter().any(|r| r == p))
+        .collect();
     assert!(stale.is_empty(), "rules for server functions that do not exist: {stale:?}");
 }
 

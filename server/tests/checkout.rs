@@ -579,7 +579,7 @@ async fn unpaid_orders_expire_and_give_their_stock_back(pool: PgPool) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let n = app::orders::order_service::expire_unpaid(&pool, chrono::Duration::minutes(2), 100).await.unwrap();
+    let n = app::orders::expiry_service::expire_unpaid(&pool, chrono::Duration::minutes(2), 100).await.unwrap();
     assert_eq!(n, 1);
     assert_eq!(order_state(&app, &token, &order).await, "cancelled");
     assert_eq!(checkout(&app, &other).await.0, 201);

@@ -166,7 +166,7 @@ pub async fn me() -> Result<Option<Account>, AppError> {
 /// The signed-in person's newest in-app messages.
 #[server(prefix = "/_fn", endpoint = "account/inbox")]
 pub async fn inbox() -> Result<Vec<InAppMessage>, AppError> {
-    let session = crate::access::check("/_fn/account/inbox").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/account/inbox").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     Ok(crate::outbox::inbox(&state.pool, session.claims.sub, 20).await?)
 }

@@ -15,7 +15,7 @@ pub const ACCESS: &[(&str, Access)] = &[
 
 #[server(prefix = "/_fn", endpoint = "admin/members")]
 pub async fn members(params: MemberQueryParams) -> Result<Page<Member>, AppError> {
-    let session = crate::access::check("/_fn/admin/members").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/admin/members").await?.ok_or(AppError::Unauthenticated)?;
     let query = params.parse()?;
     let state = crate::state::app_state()?;
     super::service::list_members(&state.pool, &session.claims, &query).await
@@ -24,7 +24,7 @@ pub async fn members(params: MemberQueryParams) -> Result<Page<Member>, AppError
 /// `roles` is the full new set (checkbox values).
 #[server(prefix = "/_fn", endpoint = "admin/set_roles")]
 pub async fn set_roles(user_id: String, roles: Option<Vec<String>>) -> Result<Member, AppError> {
-    let session = crate::access::check("/_fn/admin/set_roles").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/admin/set_roles").await?.ok_or(AppError::Unauthenticated)?;
     let user = uuid::Uuid::parse_str(user_id.trim()).map_err(|_| AppError::validation("userId", "must be a UUID"))?;
     let roles = super::model::SetRolesRequest { roles: Some(roles.unwrap_or_default()) }.parse()?;
     let state = crate::state::app_state()?;
@@ -34,7 +34,7 @@ pub async fn set_roles(user_id: String, roles: Option<Vec<String>>) -> Result<Me
 
 #[server(prefix = "/_fn", endpoint = "admin/audit")]
 pub async fn audit(params: AuditQueryParams) -> Result<AuditPage, AppError> {
-    let session = crate::access::check("/_fn/admin/audit").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/admin/audit").await?.ok_or(AppError::Unauthenticated)?;
     let query = params.parse()?;
     let state = crate::state::app_state()?;
     super::service::audit_log(&state.pool, &session.claims, &query).await

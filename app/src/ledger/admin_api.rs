@@ -37,8 +37,11 @@ pub struct TermsScreen {
 }
 
 #[cfg(feature = "ssr")]
-async fn caller(path: &str) -> Result<(crate::state::AppState, super::context::LedgerCaller), AppError> {
-    let session = crate::access::check(path).await?.ok_or(AppError::Unauthenticated)?;
+async fn caller(
+    rules: &[(&str, Access)],
+    path: &str,
+) -> Result<(crate::state::AppState, super::context::LedgerCaller), AppError> {
+    let session = crate::access::check(rules, path).await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let caller = super::context::LedgerCaller::from_claims(&state.pool, &session.claims).await?;
     Ok((state, caller))
@@ -66,7 +69,7 @@ fn form_bool(raw: Option<&str>) -> Result<Option<bool>, AppError> {
 
 #[server(prefix = "/_fn", endpoint = "ledger/admin/growers")]
 pub async fn admin_growers(q: Option<String>) -> Result<AdminRows<GrowerView>, AppError> {
-    let (state, caller) = caller("/_fn/ledger/admin/growers").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/growers").await?;
     let rows = super::admin_service::list_growers(&state.pool, &caller, q.as_deref()).await?;
     Ok(AdminRows { rows, can_edit: caller.grant(Action::UsersManage).is_some() })
 }
@@ -95,7 +98,7 @@ pub async fn save_grower(
         language,
         active: form_bool(active.as_deref())?,
     };
-    let (state, caller) = caller("/_fn/ledger/admin/growers/save").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/growers/save").await?;
     match id {
         Some(id) => super::admin_service::update_grower(&state.pool, &caller, id, &input, None).await,
         None => super::admin_service::create_grower(&state.pool, &caller, &input, None).await,
@@ -104,7 +107,7 @@ pub async fn save_grower(
 
 #[server(prefix = "/_fn", endpoint = "ledger/admin/flowers")]
 pub async fn admin_flowers() -> Result<AdminRows<FlowerTypeView>, AppError> {
-    let (state, caller) = caller("/_fn/ledger/admin/flowers").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/flowers").await?;
     let rows = super::admin_service::list_flower_types(&state.pool, &caller).await?;
     Ok(AdminRows { rows, can_edit: caller.grant(Action::RatesConfigure).is_some() })
 }
@@ -120,7 +123,7 @@ pub async fn save_flower(
 ) -> Result<FlowerTypeView, AppError> {
     let id = form_id(id.as_deref())?;
     let input = FlowerTypeInput { code, name_en, name_ta, position, active: form_bool(active.as_deref())? };
-    let (state, caller) = caller("/_fn/ledger/admin/flowers/save").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/flowers/save").await?;
     match id {
         Some(id) => super::admin_service::update_flower_type(&state.pool, &caller, id, &input, None).await,
         None => super::admin_service::create_flower_type(&state.pool, &caller, &input, None).await,
@@ -129,7 +132,7 @@ pub async fn save_flower(
 
 #[server(prefix = "/_fn", endpoint = "ledger/admin/slots")]
 pub async fn admin_slots() -> Result<AdminRows<SlotView>, AppError> {
-    let (state, caller) = caller("/_fn/ledger/admin/slots").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/slots").await?;
     let rows = super::admin_service::list_slots(&state.pool, &caller).await?;
     Ok(AdminRows { rows, can_edit: caller.grant(Action::RatesConfigure).is_some() })
 }
@@ -143,7 +146,7 @@ pub async fn save_slot(
 ) -> Result<SlotView, AppError> {
     let id = form_id(id.as_deref())?;
     let input = SlotInput { starts_at, ends_at, active: form_bool(active.as_deref())? };
-    let (state, caller) = caller("/_fn/ledger/admin/slots/save").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/slots/save").await?;
     match id {
         Some(id) => super::admin_service::update_slot(&state.pool, &caller, id, &input, None).await,
         None => super::admin_service::create_slot(&state.pool, &caller, &input, None).await,
@@ -152,7 +155,7 @@ pub async fn save_slot(
 
 #[server(prefix = "/_fn", endpoint = "ledger/admin/terms")]
 pub async fn admin_terms() -> Result<TermsScreen, AppError> {
-    let (state, caller) = caller("/_fn/ledger/admin/terms").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/terms").await?;
     let terms = super::admin_service::terms(&state.pool, &caller).await?;
     Ok(TermsScreen { terms, can_edit: caller.grant(Action::UsersManage).is_some() })
 }
@@ -166,7 +169,7 @@ pub async fn save_market_terms(
     backdate_days: Option<String>,
 ) -> Result<TermsView, AppError> {
     let input = TermsInput { commission_percent, fee_per_entry, fee_per_kg, max_entry_kg, backdate_days };
-    let (state, caller) = caller("/_fn/ledger/admin/terms/save").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/terms/save").await?;
     super::admin_service::save_terms(&state.pool, &caller, &input, None).await
 }
 
@@ -174,7 +177,7 @@ pub async fn save_market_terms(
 pub async fn admin_advances(farmer_id: Option<String>) -> Result<AdminRows<AdvanceView>, AppError> {
     let farmer =
         form_id(farmer_id.as_deref()).map_err(|_| AppError::validation("farmerId", "must be a grower's id"))?;
-    let (state, caller) = caller("/_fn/ledger/admin/advances").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/advances").await?;
     let rows = super::admin_service::list_advances(&state.pool, &caller, farmer, false).await?;
     Ok(AdminRows { rows, can_edit: true })
 }
@@ -187,6 +190,6 @@ pub async fn give_grower_advance(
     note: Option<String>,
 ) -> Result<AdvanceView, AppError> {
     let input = AdvanceInput { farmer_id, given_on, amount, note };
-    let (state, caller) = caller("/_fn/ledger/admin/advances/give").await?;
+    let (state, caller) = caller(ACCESS, "/_fn/ledger/admin/advances/give").await?;
     super::admin_service::give_advance(&state.pool, &caller, &input, chrono::Utc::now(), None).await
 }

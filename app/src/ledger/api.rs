@@ -50,9 +50,10 @@ pub struct LedgerBoot {
 
 #[cfg(feature = "ssr")]
 pub(super) async fn caller(
+    rules: &[(&str, Access)],
     path: &str,
 ) -> Result<(crate::state::AppState, super::context::LedgerCaller, crate::account::session::Session), AppError> {
-    let session = crate::access::check(path).await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(rules, path).await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let caller = super::context::LedgerCaller::from_claims(&state.pool, &session.claims).await?;
     Ok((state, caller, session))
@@ -61,7 +62,7 @@ pub(super) async fn caller(
 /// The signed-in person and the market's reference data, cached by the tablet.
 #[server(prefix = "/_fn", endpoint = "ledger/boot", input = Json)]
 pub async fn open_ledger() -> Result<LedgerBoot, AppError> {
-    let (state, caller, session) = caller("/_fn/ledger/boot").await?;
+    let (state, caller, session) = caller(ACCESS, "/_fn/ledger/boot").await?;
     let (display_name, language): (String, String) =
         sqlx::query_as("SELECT display_name, locale FROM users WHERE id = $1")
             .bind(caller.user)
@@ -81,11 +82,11 @@ pub async fn open_ledger() -> Result<LedgerBoot, AppError> {
     })
 }
 
-/// Push a device's queued mutations (see `sync_service`).
+/// Push a device's queued mutations (see `sync_push`).
 #[server(prefix = "/_fn", endpoint = "ledger/sync", input = Json)]
 pub async fn ledger_sync(req: SyncRequest) -> Result<SyncResponse, AppError> {
-    let (state, caller, _) = caller("/_fn/ledger/sync").await?;
-    super::sync_service::push(&state.pool, &caller, &req, chrono::Utc::now(), None).await
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/sync").await?;
+    super::sync_push::push(&state.pool, &caller, &req, chrono::Utc::now(), None).await
 }
 
 /// Pull entries others changed since `since`.
@@ -95,8 +96,8 @@ pub async fn ledger_changes(device_id: String, since: i64, days: i64) -> Result<
     if since < 0 {
         return Err(AppError::validation("since", "must be 0 or more"));
     }
-    let (state, caller, _) = caller("/_fn/ledger/changes").await?;
-    super::sync_service::changes(
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/changes").await?;
+    super::sync_pull::changes(
         &state.pool,
         &caller,
         Some(device),
@@ -112,8 +113,8 @@ pub async fn ledger_changes(device_id: String, since: i64, days: i64) -> Result<
 #[server(prefix = "/_fn", endpoint = "ledger/conflicts/ack", input = Json)]
 pub async fn ledger_acknowledge(id: String) -> Result<(), AppError> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::validation("id", "must be a UUID"))?;
-    let (state, caller, _) = caller("/_fn/ledger/conflicts/ack").await?;
-    super::sync_service::acknowledge_conflict(&state.pool, &caller, id, None).await
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/conflicts/ack").await?;
+    super::sync_conflicts::acknowledge_conflict(&state.pool, &caller, id, None).await
 }
 
 /// The grid of one market day's rates, with the market's flower types and slots.
@@ -129,7 +130,7 @@ pub struct DayRates {
 
 #[server(prefix = "/_fn", endpoint = "ledger/rates/day")]
 pub async fn rates_day(date: String) -> Result<DayRates, AppError> {
-    let (state, caller, _) = caller("/_fn/ledger/rates/day").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/rates/day").await?;
     let now = chrono::Utc::now();
     let date = if date.trim().is_empty() {
         crate::domain::market_slot::market_date(now)
@@ -149,7 +150,7 @@ pub async fn rates_day(date: String) -> Result<DayRates, AppError> {
 
 #[server(prefix = "/_fn", endpoint = "ledger/rates/save", input = Json)]
 pub async fn save_rates(input: RatesInput) -> Result<RatesSaved, AppError> {
-    let (state, caller, _) = caller("/_fn/ledger/rates/save").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/rates/save").await?;
     super::reference_service::save_rates(&state.pool, &caller, &input, None).await
 }
 
@@ -157,13 +158,13 @@ pub async fn save_rates(input: RatesInput) -> Result<RatesSaved, AppError> {
 pub async fn copy_rates(from: String, to: String) -> Result<RatesSaved, AppError> {
     let from = super::reference_service::parse_day(&from, "from")?;
     let to = super::reference_service::parse_day(&to, "to")?;
-    let (state, caller, _) = caller("/_fn/ledger/rates/copy").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/rates/copy").await?;
     super::reference_service::copy_rates(&state.pool, &caller, from, to, None).await
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/settlements/list")]
 pub async fn list_settlements(status: Option<String>) -> Result<Vec<SettlementView>, AppError> {
-    let (state, caller, _) = caller("/_fn/ledger/settlements/list").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/settlements/list").await?;
     super::settlement_service::list(&state.pool, &caller, status.as_deref().filter(|s| !s.is_empty()), 200).await
 }
 
@@ -173,7 +174,7 @@ pub async fn generate_settlements(
     from: String,
     to: String,
 ) -> Result<GenerateOutcome, AppError> {
-    let (state, caller, _) = caller("/_fn/ledger/settlements/generate").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/settlements/generate").await?;
     super::settlement_service::generate(
         &state.pool,
         &caller,
@@ -192,14 +193,14 @@ fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
 #[server(prefix = "/_fn", endpoint = "ledger/settlements/slip")]
 pub async fn settlement_slip(id: String) -> Result<SlipView, AppError> {
     let id = parse_id(&id)?;
-    let (state, caller, _) = caller("/_fn/ledger/settlements/slip").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/settlements/slip").await?;
     super::settlement_service::slip(&state.pool, &caller, id).await
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/settlements/approve")]
 pub async fn approve_settlement(id: String) -> Result<SlipView, AppError> {
     let id = parse_id(&id)?;
-    let (state, caller, _) = caller("/_fn/ledger/settlements/approve").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/settlements/approve").await?;
     super::settlement_service::approve(&state.pool, &caller, id, &state.config.public_base_url, None).await
 }
 
@@ -210,14 +211,14 @@ pub async fn mark_settlement_paid(
     reference: Option<String>,
 ) -> Result<SettlementView, AppError> {
     let id = parse_id(&id)?;
-    let (state, caller, _) = caller("/_fn/ledger/settlements/paid").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/settlements/paid").await?;
     super::settlement_service::mark_paid(&state.pool, &caller, id, &PaidInput { method, reference }, None).await
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/settlements/resend")]
 pub async fn resend_slip(id: String) -> Result<SettlementView, AppError> {
     let id = parse_id(&id)?;
-    let (state, caller, _) = caller("/_fn/ledger/settlements/resend").await?;
+    let (state, caller, _) = caller(ACCESS, "/_fn/ledger/settlements/resend").await?;
     super::settlement_service::resend(&state.pool, &caller, id, None).await
 }
 
@@ -235,7 +236,7 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
     if lang != "en" && lang != "ta" {
         return Err(AppError::validation("lang", "must be en or ta"));
     }
-    let session = crate::access::check("/_fn/ledger/language").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/ledger/language").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     sqlx::query("UPDATE users SET locale = $2 WHERE id = $1")
         .bind(session.claims.sub)

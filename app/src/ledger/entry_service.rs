@@ -1,9 +1,9 @@
 //! Reading entries: a market day's book, a grower's entries, one entry by its id.
 
 use super::context::{LedgerCaller, own_farmer};
+use super::entry_rows::{ENTRY_COLUMNS, EntryRow};
 use super::model::*;
 use super::reference_service::parse_day;
-use super::sync_service::{ENTRY_COLUMNS, EntryRow};
 use crate::domain::market_slot;
 use crate::domain::permissions::Action;
 use crate::error::AppError;

@@ -11,10 +11,13 @@ pub mod api;
 pub mod client;
 #[cfg(feature = "ssr")]
 pub mod context;
+pub mod entry_page;
+#[cfg(feature = "ssr")]
+mod entry_rows;
+mod entry_screen_state;
 #[cfg(feature = "ssr")]
 pub mod entry_service;
 pub mod model;
-pub mod pages;
 pub mod rates_page;
 #[cfg(feature = "ssr")]
 pub mod reference_service;
@@ -29,4 +32,10 @@ pub mod settlement_pages;
 #[cfg(feature = "ssr")]
 pub mod settlement_service;
 #[cfg(feature = "ssr")]
-pub mod sync_service;
+pub mod sync_conflicts;
+#[cfg(feature = "ssr")]
+mod sync_decider;
+#[cfg(feature = "ssr")]
+pub mod sync_pull;
+#[cfg(feature = "ssr")]
+pub mod sync_push;

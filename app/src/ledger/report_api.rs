@@ -42,7 +42,7 @@ fn period_or(
 
 #[server(prefix = "/_fn", endpoint = "ledger/reports/day-book")]
 pub async fn day_book_report(date: String) -> Result<DayBook, AppError> {
-    let (state, caller, _) = super::api::caller("/_fn/ledger/reports/day-book").await?;
+    let (state, caller, _) = super::api::caller(ACCESS, "/_fn/ledger/reports/day-book").await?;
     let date = if date.trim().is_empty() {
         crate::domain::market_slot::market_date(chrono::Utc::now())
     } else {
@@ -57,14 +57,14 @@ pub async fn statement_report(farmer: String, from: String, to: String) -> Resul
     use chrono::Datelike;
     let key = super::report_service::GrowerKey::parse(&farmer, "farmer")?;
     let (from, to) = period_or(&from, &to, |d| d.with_day(1).unwrap_or(d))?;
-    let (state, caller, _) = super::api::caller("/_fn/ledger/reports/statement").await?;
+    let (state, caller, _) = super::api::caller(ACCESS, "/_fn/ledger/reports/statement").await?;
     super::report_service::farmer_statement(&state.pool, &caller, key, from, to).await
 }
 
 #[server(prefix = "/_fn", endpoint = "ledger/reports/flowers")]
 pub async fn flower_report(from: String, to: String, lang: String) -> Result<FlowerChartReport, AppError> {
     let (from, to) = period_or(&from, &to, |d| d - chrono::Days::new(6))?;
-    let (state, caller, _) = super::api::caller("/_fn/ledger/reports/flowers").await?;
+    let (state, caller, _) = super::api::caller(ACCESS, "/_fn/ledger/reports/flowers").await?;
     let summary = super::report_service::flower_summary(&state.pool, &caller, from, to).await?;
     let chart_svg = super::report_chart::flower_chart_svg(&summary, crate::language::locale_from(&lang))?;
     Ok(FlowerChartReport { summary, chart_svg })

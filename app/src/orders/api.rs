@@ -26,8 +26,8 @@ pub const ACCESS: &[(&str, Access)] = &[
 #[cfg(feature = "ssr")]
 pub mod door {
     //! Who is asking, in the terms the order services take.
+    use super::super::action_service::Acting;
     use super::super::cart_service::CartOwner;
-    use super::super::order_service::Acting;
     use crate::account::session::Session;
     use crate::account::tokens::Claims;
     use crate::domain::order_state::{Actor, OrderAction};
@@ -142,7 +142,7 @@ pub struct CheckoutOptions {
 
 #[server(prefix = "/_fn", endpoint = "checkout/options")]
 pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
-    let session = crate::access::check("/_fn/checkout/options").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/checkout/options").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let guest = door::guest_cart_cookie();
     let (_, cart) = super::cart_service::view(
@@ -172,7 +172,7 @@ pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
 #[server(prefix = "/_fn", endpoint = "checkout/place")]
 pub async fn place_order(input: CheckoutInput) -> Result<PlacedOrder, AppError> {
     let request = CheckoutRequest::parse(&input, chrono::Utc::now())?;
-    let session = crate::access::check("/_fn/checkout/place").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/checkout/place").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let guest = door::guest_cart_cookie();
     let placed = super::checkout_service::place_order(
@@ -192,29 +192,29 @@ pub async fn place_order(input: CheckoutInput) -> Result<PlacedOrder, AppError> 
 
 #[server(prefix = "/_fn", endpoint = "orders/mine")]
 pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
-    let session = crate::access::check("/_fn/orders/mine").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/orders/mine").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
-    super::order_service::list(&state.pool, state.store_tenant, Some(session.claims.sub), None, None, 50).await
+    super::order_queries::list(&state.pool, state.store_tenant, Some(session.claims.sub), None, None, 50).await
 }
 
 /// The order, for its customer or for the store's staff.
 #[server(prefix = "/_fn", endpoint = "orders/detail")]
 pub async fn load_order(id: String) -> Result<(OrderDetail, bool), AppError> {
-    let session = crate::access::check("/_fn/orders/detail").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/orders/detail").await?.ok_or(AppError::Unauthenticated)?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Order"))?;
     let state = crate::state::app_state()?;
     let staff = door::fulfils(&state, &session.claims);
     let scope = if staff { None } else { Some(session.claims.sub) };
-    Ok((super::order_service::detail(&state.pool, state.store_tenant, id, scope).await?, staff))
+    Ok((super::order_queries::detail(&state.pool, state.store_tenant, id, scope).await?, staff))
 }
 
 #[server(prefix = "/_fn", endpoint = "orders/events")]
 pub async fn order_events(id: String, after: i64) -> Result<Vec<OrderEventView>, AppError> {
-    let session = crate::access::check("/_fn/orders/events").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/orders/events").await?.ok_or(AppError::Unauthenticated)?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Order"))?;
     let state = crate::state::app_state()?;
     let scope = if door::fulfils(&state, &session.claims) { None } else { Some(session.claims.sub) };
-    super::order_service::events(&state.pool, state.store_tenant, id, scope, after.max(0)).await
+    super::order_queries::events(&state.pool, state.store_tenant, id, scope, after.max(0)).await
 }
 
 #[server(prefix = "/_fn", endpoint = "orders/act")]
@@ -224,12 +224,12 @@ pub async fn act_on_order(
     reason: Option<String>,
     amount: Option<String>,
 ) -> Result<OrderState, AppError> {
-    let session = crate::access::check("/_fn/orders/act").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/orders/act").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Order"))?;
     let cmd = parse_command(&action, reason, amount.as_deref())?;
     let acting = door::acting(&state, &session.claims, cmd.action)?;
-    super::order_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await
+    super::action_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await
 }
 
 #[cfg(feature = "ssr")]
@@ -237,8 +237,8 @@ pub fn parse_command(
     action: &str,
     reason: Option<String>,
     amount: Option<&str>,
-) -> Result<super::order_service::OrderCommand, AppError> {
-    let action = super::order_service::parse_action(action.trim()).ok_or_else(|| {
+) -> Result<super::action_service::OrderCommand, AppError> {
+    let action = super::action_service::parse_action(action.trim()).ok_or_else(|| {
         AppError::validation("action", "must be one of pack, ship, send_out_for_delivery, deliver, cancel, request_refund, approve_refund, reject_refund")
     })?;
     let amount = match amount.map(str::trim).filter(|a| !a.is_empty()) {
@@ -247,12 +247,12 @@ pub fn parse_command(
             Some(crate::domain::money::Money::parse(a).map_err(|e| AppError::validation("amount", e.to_string()))?)
         }
     };
-    Ok(super::order_service::OrderCommand { action, reason, amount })
+    Ok(super::action_service::OrderCommand { action, reason, amount })
 }
 
 #[server(prefix = "/_fn", endpoint = "orders/all")]
 pub async fn all_orders(state_filter: Option<String>) -> Result<Vec<OrderSummary>, AppError> {
-    let session = crate::access::check("/_fn/orders/all").await?.ok_or(AppError::Unauthenticated)?;
+    let session = crate::access::check(ACCESS, "/_fn/orders/all").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     if !door::fulfils(&state, &session.claims) {
         return Err(AppError::Forbidden);
@@ -261,5 +261,5 @@ pub async fn all_orders(state_filter: Option<String>) -> Result<Vec<OrderSummary
         None => None,
         Some(s) => Some(s.parse::<OrderState>().map_err(|e| AppError::validation("state", e))?),
     };
-    super::order_service::list(&state.pool, state.store_tenant, None, filter, None, 100).await
+    super::order_queries::list(&state.pool, state.store_tenant, None, filter, None, 100).await
 }

@@ -14,7 +14,7 @@
 
 use super::cart_service::{self, CartOwner, LineRow};
 use super::model::*;
-use super::order_service::{actor_str, live_events_of};
+use super::order_events::{actor_str, live_events_of};
 use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderState};
 use crate::domain::pricing::{self, PricingError, PricingRules, Quote};
@@ -22,7 +22,7 @@ use crate::domain::reservation::{StockDraw, StockNeed, shortfalls, stock_needs};
 use crate::error::{AppError, FieldErrors};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use uuid::Uuid;
 
@@ -117,21 +117,19 @@ pub async fn place_order(
         // Microseconds, as PostgreSQL keeps them: the live event says what the row says.
         let placed_at = Utc::now().trunc_subsecs(6);
         let reserved_until = placed_at + settings.reservation;
-        match place(
-            pool,
+        let placement = Placement {
             tenant,
             customer,
             order_id,
-            &rows,
-            &needs,
-            &quote,
+            rows: &rows,
+            needs: &needs,
+            quote: &quote,
             request,
             settings,
             placed_at,
             reserved_until,
-        )
-        .await
-        {
+        };
+        match place(pool, &placement).await {
             Ok(number) => {
                 return Ok(PlacedOrder {
                     order_id,
@@ -161,20 +159,23 @@ enum Placing {
     Failed(sqlx::Error),
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn place(
-    pool: &PgPool,
+/// Everything `place` writes, by name: three ids and two times of the same types
+/// cannot be passed in the wrong order.
+struct Placement<'a> {
     tenant: Uuid,
     customer: Uuid,
     order_id: Uuid,
-    rows: &[LineRow],
-    needs: &[StockNeed],
-    quote: &Quote,
-    request: &CheckoutRequest,
-    settings: &CheckoutSettings<'_>,
+    rows: &'a [LineRow],
+    needs: &'a [StockNeed],
+    quote: &'a Quote,
+    request: &'a CheckoutRequest,
+    settings: &'a CheckoutSettings<'a>,
     placed_at: DateTime<Utc>,
     reserved_until: DateTime<Utc>,
-) -> Result<i64, Placing> {
+}
+
+async fn place(pool: &PgPool, p: &Placement<'_>) -> Result<i64, Placing> {
+    let &Placement { tenant, customer, order_id, rows, needs, quote, request, settings, placed_at, reserved_until } = p;
     let address =
         serde_json::to_value(&request.address).map_err(|e| Placing::Failed(sqlx::Error::Encode(Box::new(e))))?;
     let event_data = serde_json::json!({ "total": quote.total, "reservedUntil": reserved_until });
@@ -272,15 +273,4 @@ fn out_of_stock(rows: &[LineRow], short: &[(Uuid, i64)]) -> AppError {
         message: "Some items in your cart are no longer in stock in the quantity you chose".into(),
         fields,
     }
-}
-
-/// Locks stock rows in id order, the order every writer of stock takes them in first
-/// (checkout's `reserve_stock` takes them the same way, inside PostgreSQL).
-pub(crate) async fn lock_stock(tx: &mut PgConnection, tenant: Uuid, items: &[Uuid]) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT id FROM stock_items WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE")
-        .bind(tenant)
-        .bind(items)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
 }

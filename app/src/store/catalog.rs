@@ -4,6 +4,7 @@
 use crate::domain::money::Money;
 use crate::domain::search_query::MAX_QUERY_CHARS;
 use crate::error::{AppError, FieldErrors};
+use crate::trace::model::{BatchTrace, CertificationView, FarmSummary};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -55,7 +56,7 @@ pub struct ProductDetail {
     pub farm: FarmSummary,
     pub variants: Vec<VariantView>,
     /// The lots the packs are sold from, newest harvest first, with their provenance.
-    pub batches: Vec<crate::trace::model::BatchTrace>,
+    pub batches: Vec<BatchTrace>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,17 +65,6 @@ pub struct ProductDetail {
 pub struct CategorySummary {
     pub slug: String,
     pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct FarmSummary {
-    pub id: Uuid,
-    pub slug: String,
-    pub name: String,
-    pub region: String,
-    pub description: String,
 }
 
 /// One pack size of a product, with what can be sold of it right now.
@@ -429,7 +419,7 @@ pub struct FarmProfile {
     /// A decimal string.
     #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub area_acres: Option<String>,
-    pub certifications: Vec<crate::trace::model::CertificationView>,
+    pub certifications: Vec<CertificationView>,
     pub products: crate::envelope::Page<ProductCard>,
 }
 

@@ -6,6 +6,7 @@ use crate::domain::money::Money;
 use crate::domain::search_query::prefix_tsquery;
 use crate::envelope::{Page, Pagination};
 use crate::error::AppError;
+use crate::trace::model::FarmSummary;
 use rust_decimal::Decimal;
 use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
 use std::sync::Arc;

@@ -1,9 +1,23 @@
 //! Provenance as its readers see it (product page, trace page, REST clients), and the
 //! pure rules about batch codes and how provenance is shown.
 
-use crate::store::catalog::FarmSummary;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The farm a lot came from, as the product page, a farm's storefront and the trace
+/// page name it. Here, below the storefront's catalogue, because provenance starts at the
+/// farm and the catalogue shows provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FarmSummary {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub region: String,
+    pub description: String,
+}
 
 /// A certificate behind a lot: its farm's (organic operation) or the lot's own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

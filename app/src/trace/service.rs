@@ -4,7 +4,6 @@
 
 use super::model::*;
 use crate::error::AppError;
-use crate::store::catalog::FarmSummary;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{FromRow, PgConnection, PgPool};

@@ -3,7 +3,7 @@
 //! Tamil and English names, an advance, and a morning of entries. `large` scale has
 //! 2,000 growers and 150,000 entries in one market day, for the settlement bench.
 
-use super::world::World;
+use super::model::World;
 use app::config::DemoScale;
 use app::domain::kilograms::Kg;
 use app::domain::market_slot;

@@ -3,13 +3,14 @@
 
 pub mod catalogue;
 pub mod market;
+pub mod model;
 pub mod provenance;
 pub mod world;
 
 use app::config::DemoScale;
+use model::World;
 use sqlx::PgPool;
 use std::time::Instant;
-use world::World;
 
 /// Password of every demo account (CONVENTIONS.md).
 pub const DEMO_PASSWORD: &str = "mandi-demo";

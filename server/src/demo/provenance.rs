@@ -6,52 +6,13 @@
 //! the rest of the world is the same with or without it; deterministic per seed.
 
 use super::catalogue::FarmKind;
-use super::world::World;
+use super::model::{Certification, Checkpoint, LabResult, World};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-pub struct Certification {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub scheme: &'static str,
-    pub scheme_slug: &'static str,
-    pub issuer: &'static str,
-    pub number: String,
-    pub farm_id: Option<Uuid>,
-    pub batch_id: Option<Uuid>,
-    pub valid_from: NaiveDate,
-    pub valid_until: NaiveDate,
-}
-
-pub struct LabResult {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub batch_id: Uuid,
-    pub test: &'static str,
-    pub analyte_group: &'static str,
-    pub value: Decimal,
-    pub unit: &'static str,
-    pub limit_value: Decimal,
-    pub limit_kind: &'static str,
-    pub lab_name: &'static str,
-    pub tested_on: NaiveDate,
-    pub report_number: String,
-}
-
-pub struct Checkpoint {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub batch_id: Uuid,
-    pub stage: &'static str,
-    pub occurred_at: DateTime<Utc>,
-    pub place: String,
-    pub temperature_c: Option<Decimal>,
-    pub recorded_by: &'static str,
-}
 
 /// The day the demo world is "today" for certificate validity (as harvests are).
 const EPOCH: (i32, u32, u32) = (2026, 11, 20);

@@ -2,7 +2,7 @@
 //! the same rows, ids included, on every machine.
 
 use super::catalogue::*;
-pub use super::provenance::{Certification, Checkpoint, LabResult};
+use super::model::*;
 use app::config::DemoScale;
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
@@ -10,105 +10,6 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 use uuid::Uuid;
-
-pub struct Tenant {
-    pub id: Uuid,
-    pub slug: &'static str,
-    pub name: &'static str,
-    pub kind: &'static str,
-}
-
-pub struct User {
-    pub id: Uuid,
-    pub email: String,
-    pub phone: String,
-    pub display_name: String,
-    pub locale: &'static str,
-    pub tenant_id: Uuid,
-    pub role: &'static str,
-}
-
-pub struct Farm {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub slug: String,
-    pub name: String,
-    pub region: String,
-    pub state: String,
-    pub description: String,
-    pub acres: Decimal,
-    pub kind: FarmKind,
-}
-
-pub struct Category {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub slug: &'static str,
-    pub name: &'static str,
-    pub position: i32,
-}
-
-pub struct Product {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub farm_id: Uuid,
-    pub category_id: Uuid,
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-}
-
-pub struct Variant {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub product_id: Uuid,
-    pub sku: String,
-    pub label: String,
-    pub net_grams: i32,
-    pub price: Decimal,
-    pub mrp: Decimal,
-    pub position: i32,
-    pub stock_item_id: Uuid,
-    /// Grams of the stock item one pack takes.
-    pub stock_per_unit: i32,
-}
-
-/// The lot a product is sold from.
-pub struct Batch {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub code: String,
-    pub farm_id: Uuid,
-    pub crop: String,
-    pub harvested_on: NaiveDate,
-    pub quantity_kg: Decimal,
-    /// Slug of the category the lot is sold under (what the lab tests for follows it).
-    pub category: &'static str,
-}
-
-/// Loose stock of one lot, in grams, shared by the product's pack sizes.
-pub struct StockItem {
-    pub tenant_id: Uuid,
-    pub id: Uuid,
-    pub sku: String,
-    pub batch_id: Uuid,
-    pub on_hand_grams: i64,
-}
-
-#[derive(Default)]
-pub struct World {
-    pub tenants: Vec<Tenant>,
-    pub users: Vec<User>,
-    pub farms: Vec<Farm>,
-    pub categories: Vec<Category>,
-    pub products: Vec<Product>,
-    pub variants: Vec<Variant>,
-    pub batches: Vec<Batch>,
-    pub stock_items: Vec<StockItem>,
-    pub certifications: Vec<Certification>,
-    pub lab_results: Vec<LabResult>,
-    pub checkpoints: Vec<Checkpoint>,
-}
 
 struct Gen {
     rng: ChaCha8Rng,

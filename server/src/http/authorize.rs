@@ -1,12 +1,13 @@
 //! Deny-by-default authorization at the door: every REST route and server function
 //! has a declared rule (REST: where it is routed, `rest::v1::Routes`; server
-//! functions: `app::access`), consulted here for every call before its handler runs.
+//! functions: `app::server_fn_rules`), consulted here for every call before its handler runs.
 //! A matched route with no rule is refused, so a new endpoint cannot ship open.
 
-use app::access::{enforce, server_fn_rule};
+use app::access::enforce;
 use app::account::session::Session;
 use app::domain::permissions::Access;
 use app::envelope::error_for_path;
+use app::server_fn_rules::server_fn_rule;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::Method;

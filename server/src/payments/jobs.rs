@@ -6,7 +6,8 @@ use super::razorpay::GatewayError;
 use crate::jobs::schedules::Schedule;
 use crate::jobs::{BoxFuture, Handler, Job, JobError};
 use app::jobs::Queue;
-use app::orders::order_service::{self, CapturedPayment};
+use app::orders::payment_service::{self, CapturedPayment};
+use app::orders::{expiry_service, order_events};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sqlx::{PgConnection, PgPool};
@@ -146,7 +147,7 @@ async fn note_refund(tx: &mut PgConnection, tenant: Uuid, order: Uuid, note: &st
             .fetch_one(&mut *tx)
             .await?;
     let state: app::domain::order_state::OrderState = state.parse().map_err(|e: String| sqlx::Error::Protocol(e))?;
-    order_service::note(tx, tenant, customer, order, state, "refund_processed", note).await
+    order_events::note(tx, tenant, customer, order, state, "refund_processed", note).await
 }
 
 /// `refund.processed` from the gateway: the refund job usually got there first.
@@ -182,7 +183,7 @@ impl Handler for ExpireHandler {
             // Each order is cancelled in its own transaction, so one slow order does
             // not hold the others; the sweep is safe to run twice.
             loop {
-                let n = order_service::expire_unpaid(&self.pool, PAYMENT_GRACE, 200)
+                let n = expiry_service::expire_unpaid(&self.pool, PAYMENT_GRACE, 200)
                     .await
                     .map_err(|e| JobError::Retry(e.to_string()))?;
                 if n < 200 {
@@ -259,7 +260,7 @@ pub async fn reconcile(pool: &PgPool, payments: &Payments, window: chrono::Durat
                     method: p.method.clone(),
                     source: "reconciliation",
                 };
-                order_service::complete_payment(pool, &captured).await.map_err(|e| e.to_string())?;
+                payment_service::complete_payment(pool, &captured).await.map_err(|e| e.to_string())?;
                 report.completed += 1;
             }
         }

@@ -14,7 +14,7 @@ use super::signature;
 use app::account::session::Session;
 use app::envelope::ok;
 use app::error::AppError;
-use app::orders::order_service::{self, CapturedPayment, Payable};
+use app::orders::payment_service::{self, CapturedPayment, Payable};
 use app::state::AppState;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -43,7 +43,7 @@ async fn gateway_order(state: &AppState, payments: &Payments, payable: &Payable)
             }
             GatewayError::Refused(why) => AppError::internal("gateway refused an order", why),
         })?;
-    order_service::attach_gateway_order(&state.pool, state.store_tenant, payable.order, &created.id).await
+    payment_service::attach_gateway_order(&state.pool, state.store_tenant, payable.order, &created.id).await
 }
 
 pub async fn start(
@@ -56,7 +56,7 @@ pub async fn start(
     let Some(Extension(session)) = session else {
         return Redirect::to(&format!("/login?next=/orders/{order}/pay")).into_response();
     };
-    let payable = match order_service::payable(&state.pool, state.store_tenant, order, session.claims.sub).await {
+    let payable = match payment_service::payable(&state.pool, state.store_tenant, order, session.claims.sub).await {
         Ok(p) => p,
         Err(AppError::NotFound { .. }) => return Redirect::to("/orders").into_response(),
         Err(_) => return Redirect::to(&format!("/orders/{order}")).into_response(),
@@ -118,7 +118,7 @@ pub async fn callback(
     let get = |k: &str| fields.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let gateway_order_id = get("razorpay_order_id").or_else(|| get("error[metadata][order_id]"));
     let ours = match &gateway_order_id {
-        Some(g) => order_service::order_by_gateway_order(&state.pool, g).await.ok().flatten(),
+        Some(g) => payment_service::order_by_gateway_order(&state.pool, g).await.ok().flatten(),
         None => None,
     };
     let order_page = |suffix: &str| match ours {
@@ -151,7 +151,7 @@ pub async fn callback(
                     method: p.method,
                     source: "callback",
                 };
-                if let Err(e) = order_service::complete_payment(&state.pool, &captured).await {
+                if let Err(e) = payment_service::complete_payment(&state.pool, &captured).await {
                     tracing::error!(error = %e, "completing a payment from its callback failed; the webhook or reconciliation will");
                 }
             }
@@ -185,24 +185,28 @@ pub struct PaymentStart {
     callback_url: String,
 }
 
+crate::rest::v1::responses::envelope! {
+    PaymentStartEnvelope(PaymentStart);
+}
+
 /// `POST /api/v1/orders/{id}/payment`: the gateway order for a mobile SDK.
 #[utoipa::path(post, path = "/orders/{id}/payment", operation_id = "startPayment",
     params(("id" = Uuid, Path, description = "The order's id")),
     responses(
-        (status = 200, description = "The gateway order to pay", body = crate::rest::v1::openapi::PaymentStartEnvelope),
-        (status = 404, response = crate::rest::v1::openapi::NotFound),
+        (status = 200, description = "The gateway order to pay", body = PaymentStartEnvelope),
+        (status = 404, response = crate::rest::v1::responses::NotFound),
         (status = 409, description = "`CONFLICT`: the order is no longer waiting for payment (paid, or cancelled); \
             or `REQUEST_IN_PROGRESS` while a request with the same `Idempotency-Key` runs", body = app::envelope::ErrorEnvelope),
-        (status = 503, response = crate::rest::v1::openapi::Unavailable),
+        (status = 503, response = crate::rest::v1::responses::Unavailable),
     ))]
 pub async fn for_mobile(
     State(state): State<AppState>,
     Extension(payments): Extension<Payments>,
-    crate::rest::v1::Authenticated(claims): crate::rest::v1::Authenticated,
+    crate::rest::v1::extract::Authenticated(claims): crate::rest::v1::extract::Authenticated,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let order = crate::rest::v1::parse_id(&id, "id")?;
-    let payable = order_service::payable(&state.pool, state.store_tenant, order, claims.sub).await?;
+    let order = crate::rest::v1::extract::parse_id(&id, "id")?;
+    let payable = payment_service::payable(&state.pool, state.store_tenant, order, claims.sub).await?;
     let gateway_order_id = gateway_order(&state, &payments, &payable).await?;
     Ok(ok(PaymentStart {
         order_id: order,

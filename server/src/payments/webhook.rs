@@ -7,7 +7,7 @@ use super::Payments;
 use super::signature::{self, WEBHOOK_EVENT_ID_HEADER, WEBHOOK_SIGNATURE_HEADER};
 use app::envelope::ok;
 use app::error::AppError;
-use app::orders::order_service::{self, CapturedPayment, Completion};
+use app::orders::payment_service::{self, CapturedPayment, Completion};
 use app::state::AppState;
 use axum::Extension;
 use axum::body::Bytes;
@@ -28,6 +28,10 @@ pub struct PaymentWebhookReceipt {
     outcome: String,
 }
 
+crate::rest::v1::responses::envelope! {
+    PaymentWebhookReceiptEnvelope(PaymentWebhookReceipt);
+}
+
 /// Razorpay's payment webhooks (`payment.captured`, `order.paid`, `refund.processed`;
 /// other events are stored and ignored). Safe to deliver more than once.
 #[utoipa::path(post, path = "/webhooks/payments", operation_id = "razorpayWebhook",
@@ -37,8 +41,8 @@ pub struct PaymentWebhookReceipt {
     ),
     request_body(content = serde_json::Value, description = "A Razorpay webhook event (`event`, `payload.payment.entity` or `payload.refund.entity`)"),
     responses(
-        (status = 200, description = "Stored, and applied unless it had been", body = crate::rest::v1::openapi::PaymentWebhookReceiptEnvelope),
-        (status = 401, response = crate::rest::v1::openapi::InvalidSignature),
+        (status = 200, description = "Stored, and applied unless it had been", body = PaymentWebhookReceiptEnvelope),
+        (status = 401, response = crate::rest::v1::responses::InvalidSignature),
     ))]
 pub async fn receive(
     State(state): State<AppState>,
@@ -105,7 +109,7 @@ pub async fn apply(
             {
                 return Err(AppError::validation("payload.payment.entity", "needs id, order_id and a positive amount"));
             }
-            match order_service::complete_payment(pool, &captured).await? {
+            match payment_service::complete_payment(pool, &captured).await? {
                 Completion::Paid { tenant, order } => (format!("order {order} paid"), Some(tenant)),
                 Completion::AlreadyApplied { tenant, order } => {
                     (format!("order {order} already had this payment"), Some(tenant))

@@ -1,7 +1,7 @@
 //! `/api/v1/admin/*`: the tenant's people and roles, and its audit log.
 
+use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
 use super::routes::Routes;
-use super::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
 use app::admin::model::{AuditQueryParams, MemberQueryParams, SetRolesRequest};
 use app::admin::service;
 use app::domain::permissions::Access::Requires;
@@ -27,7 +27,7 @@ pub fn routes() -> Routes {
 /// The tenant's people and their roles.
 #[utoipa::path(get, path = "/admin/users", operation_id = "listUsers",
     params(app::admin::model::MemberQueryParams),
-    responses((status = 200, description = "A page of members", body = super::openapi::MemberPage)))]
+    responses((status = 200, description = "A page of members", body = super::responses::MemberPage)))]
 async fn list_users(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -42,8 +42,8 @@ async fn list_users(
     params(("id" = uuid::Uuid, Path, description = "The member's user id")),
     request_body = app::admin::model::SetRolesRequest,
     responses(
-        (status = 200, description = "The member with their new roles", body = super::openapi::MemberEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The member with their new roles", body = super::responses::MemberEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn set_roles(
     State(state): State<AppState>,
@@ -59,7 +59,7 @@ async fn set_roles(
 
 #[utoipa::path(get, path = "/admin/audit", operation_id = "listAuditLog",
     params(app::admin::model::AuditQueryParams),
-    responses((status = 200, description = "A page of the audit log, newest first", body = super::openapi::AuditRecordPage)))]
+    responses((status = 200, description = "A page of the audit log, newest first", body = super::responses::AuditRecordPage)))]
 /// An unbounded list: keyset pages with `pagination.nextCursor` (CONVENTIONS.md).
 async fn audit(
     State(state): State<AppState>,

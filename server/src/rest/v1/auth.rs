@@ -2,8 +2,8 @@
 //! switch, logout (here or everywhere), me. Thin: parse, call the account service,
 //! answer in the envelope.
 
+use super::extract::{ApiJson, Authenticated, ClientIp};
 use super::routes::Routes;
-use super::{ApiJson, Authenticated, ClientIp};
 use app::account::credentials::{
     CodeRequest, CodeSignInRequest, LoginRequest, RefreshRequest, RegisterRequest, SwitchTenantRequest,
 };
@@ -53,7 +53,7 @@ fn refresh_token_of(raw: Option<String>) -> Result<String, AppError> {
 #[utoipa::path(post, path = "/auth/register", operation_id = "register",
     request_body = app::account::credentials::RegisterRequest,
     responses(
-        (status = 201, description = "Registered and signed in", body = super::openapi::TokenEnvelope),
+        (status = 201, description = "Registered and signed in", body = super::responses::TokenEnvelope),
         (status = 409, description = "`CONFLICT`: the e-mail or phone already has an account", body = app::envelope::ErrorEnvelope),
     ))]
 async fn register(
@@ -69,8 +69,8 @@ async fn register(
 #[utoipa::path(post, path = "/auth/login", operation_id = "login",
     request_body = app::account::credentials::LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = super::openapi::TokenEnvelope),
-        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 200, description = "Signed in", body = super::responses::TokenEnvelope),
+        (status = 401, response = super::responses::Unauthenticated),
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -83,7 +83,7 @@ async fn login(
 
 #[utoipa::path(post, path = "/auth/otp/request", operation_id = "requestCode",
     request_body = app::account::credentials::CodeRequest,
-    responses((status = 202, description = "A code is on its way if the phone has an account", body = super::openapi::CodeSentEnvelope)))]
+    responses((status = 202, description = "A code is on its way if the phone has an account", body = super::responses::CodeSentEnvelope)))]
 /// `202`: a code is on its way if the phone has an account (the answer is the same
 /// either way, so the endpoint cannot be used to find out who has one).
 async fn request_code(
@@ -102,8 +102,8 @@ async fn request_code(
 #[utoipa::path(post, path = "/auth/otp/verify", operation_id = "verifyCode",
     request_body = app::account::credentials::CodeSignInRequest,
     responses(
-        (status = 200, description = "Signed in", body = super::openapi::TokenEnvelope),
-        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 200, description = "Signed in", body = super::responses::TokenEnvelope),
+        (status = 401, response = super::responses::Unauthenticated),
     ))]
 async fn verify_code(
     State(state): State<AppState>,
@@ -118,8 +118,8 @@ async fn verify_code(
 #[utoipa::path(post, path = "/auth/refresh", operation_id = "refresh",
     request_body = app::account::credentials::RefreshRequest,
     responses(
-        (status = 200, description = "New tokens", body = super::openapi::TokenEnvelope),
-        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 200, description = "New tokens", body = super::responses::TokenEnvelope),
+        (status = 401, response = super::responses::Unauthenticated),
     ))]
 async fn refresh(
     State(state): State<AppState>,
@@ -134,8 +134,8 @@ async fn refresh(
 #[utoipa::path(post, path = "/auth/switch-tenant", operation_id = "switchTenant",
     request_body = app::account::credentials::SwitchTenantRequest,
     responses(
-        (status = 200, description = "Tokens for the other tenant", body = super::openapi::TokenEnvelope),
-        (status = 403, response = super::openapi::Forbidden),
+        (status = 200, description = "Tokens for the other tenant", body = super::responses::TokenEnvelope),
+        (status = 403, response = super::responses::Forbidden),
     ))]
 async fn switch_tenant(
     State(state): State<AppState>,
@@ -189,7 +189,7 @@ async fn logout_everywhere(
 
 /// Who is signed in, in which tenant, and which other tenants they belong to.
 #[utoipa::path(get, path = "/auth/me", operation_id = "me",
-    responses((status = 200, description = "The account", body = super::openapi::AccountEnvelope)))]
+    responses((status = 200, description = "The account", body = super::responses::AccountEnvelope)))]
 async fn me(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     Ok(ok(service::me(&state.pool, &claims).await?))
 }

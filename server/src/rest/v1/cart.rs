@@ -1,8 +1,8 @@
 //! `/api/v1/cart`: the signed-in person's cart (mobile clients sign in first; guests'
 //! carts live in the browser's cookie).
 
+use super::extract::{ApiJson, Authenticated};
 use super::routes::Routes;
-use super::{ApiJson, Authenticated};
 use app::domain::permissions::Access::SignedIn;
 use app::envelope::ok;
 use app::error::AppError;
@@ -32,7 +32,7 @@ fn owner(user: uuid::Uuid) -> CartOwner {
 /// The signed-in person's cart, priced today (a guest cart from the browser is folded
 /// in when they sign in there).
 #[utoipa::path(get, path = "/cart", operation_id = "getCart",
-    responses((status = 200, description = "The cart; `quote` is `null` when it is empty", body = super::openapi::CartEnvelope)))]
+    responses((status = 200, description = "The cart; `quote` is `null` when it is empty", body = super::responses::CartEnvelope)))]
 async fn show(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     let (_, view) = cart_service::view(&state.pool, state.store_tenant, owner(claims.sub), &Default::default()).await?;
     Ok(ok(view))
@@ -81,7 +81,7 @@ fn quantity_text(v: &serde_json::Value) -> String {
 /// Add packs of one pack size (to its line, if the cart has one).
 #[utoipa::path(post, path = "/cart/items", operation_id = "addToCart",
     request_body = LineBody,
-    responses((status = 200, description = "The cart after the change", body = super::openapi::CartEnvelope)))]
+    responses((status = 200, description = "The cart after the change", body = super::responses::CartEnvelope)))]
 async fn add(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -109,7 +109,7 @@ pub struct QuantityBody {
 #[utoipa::path(put, path = "/cart/items/{variantId}", operation_id = "setCartItem",
     params(("variantId" = uuid::Uuid, Path, description = "The pack size's id")),
     request_body = QuantityBody,
-    responses((status = 200, description = "The cart after the change", body = super::openapi::CartEnvelope)))]
+    responses((status = 200, description = "The cart after the change", body = super::responses::CartEnvelope)))]
 async fn set(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -127,7 +127,7 @@ async fn set(
 /// Remove a line (removing one that is not there changes nothing).
 #[utoipa::path(delete, path = "/cart/items/{variantId}", operation_id = "removeCartItem",
     params(("variantId" = uuid::Uuid, Path, description = "The pack size's id")),
-    responses((status = 200, description = "The cart after the change", body = super::openapi::CartEnvelope)))]
+    responses((status = 200, description = "The cart after the change", body = super::responses::CartEnvelope)))]
 async fn remove(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,

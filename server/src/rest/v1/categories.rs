@@ -18,7 +18,7 @@ pub fn routes() -> Routes {
 
 /// Every category with how many products it has.
 #[utoipa::path(get, path = "/categories", operation_id = "listCategories",
-    responses((status = 200, description = "The categories", body = super::openapi::CategoriesEnvelope)))]
+    responses((status = 200, description = "The categories", body = super::responses::CategoriesEnvelope)))]
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(ok(state.catalog.categories(&state.pool, state.store_tenant).await?.to_vec()))
 }

@@ -1,8 +1,8 @@
 //! `POST /api/v1/checkout` (the cart becomes an order holding its stock) and
 //! `GET /api/v1/checkout/slots` (delivery windows open now).
 
+use super::extract::{ApiJson, Authenticated};
 use super::routes::Routes;
-use super::{ApiJson, Authenticated};
 use app::domain::delivery_slot::{self, Slot};
 use app::domain::permissions::Access::{Public, SignedIn};
 use app::envelope::ok;
@@ -33,6 +33,10 @@ pub struct DeliverySlot {
     ends_at: chrono::DateTime<chrono::Utc>,
 }
 
+super::responses::envelope! {
+    DeliverySlotsEnvelope(Vec<DeliverySlot>);
+}
+
 impl From<&Slot> for DeliverySlot {
     fn from(s: &Slot) -> DeliverySlot {
         DeliverySlot { key: s.key(), label: s.label(), starts_at: s.starts_at, ends_at: s.ends_at }
@@ -41,7 +45,7 @@ impl From<&Slot> for DeliverySlot {
 
 /// The delivery windows open now, earliest first.
 #[utoipa::path(get, path = "/checkout/slots", operation_id = "listDeliverySlots",
-    responses((status = 200, description = "The open delivery slots", body = super::openapi::DeliverySlotsEnvelope)))]
+    responses((status = 200, description = "The open delivery slots", body = DeliverySlotsEnvelope)))]
 async fn slots() -> Response {
     let slots: Vec<DeliverySlot> =
         delivery_slot::open_slots(chrono::Utc::now()).iter().map(DeliverySlot::from).collect();
@@ -54,8 +58,8 @@ async fn slots() -> Response {
 #[utoipa::path(post, path = "/checkout", operation_id = "placeOrder",
     request_body = app::orders::model::CheckoutInput,
     responses(
-        (status = 201, description = "The order, waiting for payment", body = super::openapi::PlacedOrderEnvelope),
-        (status = 409, response = super::openapi::CartChanged),
+        (status = 201, description = "The order, waiting for payment", body = super::responses::PlacedOrderEnvelope),
+        (status = 409, response = super::responses::CartChanged),
     ))]
 async fn place(
     State(state): State<AppState>,

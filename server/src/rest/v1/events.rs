@@ -49,7 +49,7 @@ struct Params {
     responses(
         (status = 200, description = "Server-Sent Events: `id` is the event's sequence number, `event` its kind, `data` JSON. \
             The stream ends when the access token expires; reconnect with a fresh one.", content_type = "text/event-stream", body = String),
-        (status = 403, response = super::openapi::Forbidden),
+        (status = 403, response = super::responses::Forbidden),
     ))]
 /// Also mounted outside `/api` for pages (cookie sessions), where a missing session is
 /// answered here rather than by the API's authorization layer.
@@ -62,7 +62,7 @@ pub async fn subscribe(
 ) -> Result<Response, AppError> {
     let Some(Extension(session)) = session else { return Err(AppError::Unauthenticated) };
     let claims = session.claims;
-    let params: Params = super::parse_query(raw.as_deref())?;
+    let params: Params = super::extract::parse_query(raw.as_deref())?;
     let text = params.topic.ok_or_else(|| AppError::validation("topic", "is required (ops, me, ...)"))?;
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
     let topic = Topic::parse(&text, tenant, claims.sub).map_err(|why| AppError::validation("topic", why))?;

@@ -19,7 +19,7 @@ pub fn routes() -> Routes {
 
 /// The store's farms, by name, with their product counts and certificates valid today.
 #[utoipa::path(get, path = "/farms", operation_id = "listFarms",
-    responses((status = 200, description = "The farms", body = super::openapi::FarmsEnvelope)))]
+    responses((status = 200, description = "The farms", body = super::responses::FarmsEnvelope)))]
 async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(ok(state.catalog.farms(&state.pool, state.store_tenant).await?.to_vec()))
 }
@@ -28,8 +28,8 @@ async fn list(State(state): State<AppState>) -> Result<Response, AppError> {
 #[utoipa::path(get, path = "/farms/{id}", operation_id = "getFarm",
     params(("id" = String, Path, description = "The farm's id or slug (`ketti-valley-farms`)")),
     responses(
-        (status = 200, description = "The farm", body = super::openapi::FarmProfileEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The farm", body = super::responses::FarmProfileEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     Ok(ok(app::store::service::farm_profile(&state.pool, &state.catalog, state.store_tenant, &id).await?))

@@ -2,15 +2,16 @@
 //! its entries and rates. Rules by the Malar permission matrix; growers (farmers) read
 //! only their own entries.
 
+use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
+use super::responses::keyset_page;
 use super::routes::Routes;
-use super::{ApiJson, Authenticated, ClientIp, keyset_page, parse_id, parse_query};
 use app::domain::permissions::Access::Requires;
 use app::domain::permissions::Action::{LedgerCreateEntry, RatesConfigure, ReportsView};
 use app::envelope::ok;
 use app::error::AppError;
 use app::ledger::context::LedgerCaller;
 use app::ledger::model::*;
-use app::ledger::{entry_service, reference_service, sync_service};
+use app::ledger::{entry_service, reference_service, sync_conflicts, sync_pull, sync_push};
 use app::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -37,8 +38,8 @@ pub fn routes() -> Routes {
 /// tomorrow. Fetch again when `referenceVersion` moves (`GET changes` reports it).
 #[utoipa::path(get, path = "/ledger/reference", operation_id = "ledgerReference",
     responses(
-        (status = 200, description = "The reference data", body = super::openapi::LedgerReferenceEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The reference data", body = super::responses::LedgerReferenceEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn reference(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
@@ -57,8 +58,8 @@ async fn reference(State(state): State<AppState>, Authenticated(claims): Authent
 #[utoipa::path(post, path = "/ledger/sync", operation_id = "ledgerSync",
     request_body = app::ledger::model::SyncRequest,
     responses(
-        (status = 200, description = "What became of each mutation", body = super::openapi::LedgerSyncEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "What became of each mutation", body = super::responses::LedgerSyncEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn sync(
     State(state): State<AppState>,
@@ -67,7 +68,7 @@ async fn sync(
     ApiJson(req): ApiJson<SyncRequest>,
 ) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
-    Ok(ok(sync_service::push(&state.pool, &caller, &req, chrono::Utc::now(), ip.as_deref()).await?))
+    Ok(ok(sync_push::push(&state.pool, &caller, &req, chrono::Utc::now(), ip.as_deref()).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -98,7 +99,7 @@ fn number(raw: Option<&str>, field: &str, default: i64, range: std::ops::RangeIn
         ("days" = Option<u32>, Query, minimum = 1, maximum = 31, description = "Market days back, today included; default 1"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Default 500"),
     ),
-    responses((status = 200, description = "A page of changes", body = super::openapi::LedgerChangesEnvelope)))]
+    responses((status = 200, description = "A page of changes", body = super::responses::LedgerChangesEnvelope)))]
 async fn changes(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -110,7 +111,7 @@ async fn changes(
     let days = number(q.days.as_deref(), "days", 1, 1..=31)?;
     let limit = number(q.limit.as_deref(), "limit", 500, 1..=MAX_CHANGES_PER_PULL)?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
-    Ok(ok(sync_service::changes(&state.pool, &caller, device, since, days, limit, chrono::Utc::now()).await?))
+    Ok(ok(sync_pull::changes(&state.pool, &caller, device, since, days, limit, chrono::Utc::now()).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -133,7 +134,7 @@ struct EntriesParams {
         ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Default 200"),
     ),
-    responses((status = 200, description = "A page of entries", body = super::openapi::LedgerEntryPage)))]
+    responses((status = 200, description = "A page of entries", body = super::responses::LedgerEntryPage)))]
 async fn entries(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -152,8 +153,8 @@ async fn entries(
 #[utoipa::path(post, path = "/ledger/entries", operation_id = "ledgerCreateEntry",
     request_body = app::ledger::model::EntryInput,
     responses(
-        (status = 201, description = "Recorded", body = super::openapi::LedgerItemEnvelope),
-        (status = 200, description = "Already recorded (same clientId, same entry)", body = super::openapi::LedgerItemEnvelope),
+        (status = 201, description = "Recorded", body = super::responses::LedgerItemEnvelope),
+        (status = 200, description = "Already recorded (same clientId, same entry)", body = super::responses::LedgerItemEnvelope),
     ))]
 async fn create_entry(
     State(state): State<AppState>,
@@ -162,7 +163,7 @@ async fn create_entry(
     ApiJson(entry): ApiJson<EntryInput>,
 ) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
-    let result = sync_service::save_direct(&state.pool, &caller, &entry, chrono::Utc::now(), ip.as_deref()).await?;
+    let result = sync_push::save_direct(&state.pool, &caller, &entry, chrono::Utc::now(), ip.as_deref()).await?;
     let created = result.status == "applied";
     let mut response = ok(result).into_response();
     if created {
@@ -175,7 +176,7 @@ async fn create_entry(
 /// of that day that were waiting for one of these rates are priced now.
 #[utoipa::path(put, path = "/ledger/rates", operation_id = "ledgerSaveRates",
     request_body = app::ledger::model::RatesInput,
-    responses((status = 200, description = "Saved", body = super::openapi::LedgerRatesSavedEnvelope)))]
+    responses((status = 200, description = "Saved", body = super::responses::LedgerRatesSavedEnvelope)))]
 async fn save_rates(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -190,8 +191,8 @@ async fn save_rates(
 #[utoipa::path(post, path = "/ledger/conflicts/{id}/ack", operation_id = "ledgerAcknowledgeConflict",
     params(("id" = uuid::Uuid, Path, description = "The conflict's id")),
     responses(
-        (status = 200, description = "Acknowledged", body = super::openapi::LedgerAcknowledgedEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "Acknowledged", body = LedgerAcknowledgedEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn acknowledge(
     State(state): State<AppState>,
@@ -201,7 +202,7 @@ async fn acknowledge(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
-    sync_service::acknowledge_conflict(&state.pool, &caller, id, ip.as_deref()).await?;
+    sync_conflicts::acknowledge_conflict(&state.pool, &caller, id, ip.as_deref()).await?;
     Ok(ok(Acknowledged { id, acknowledged: true }))
 }
 
@@ -209,4 +210,8 @@ async fn acknowledge(
 pub struct Acknowledged {
     pub id: uuid::Uuid,
     pub acknowledged: bool,
+}
+
+super::responses::envelope! {
+    LedgerAcknowledgedEnvelope(Acknowledged);
 }

@@ -3,8 +3,8 @@
 //! growers, terms and advances are changed by admins (`UsersManage`), flower types and
 //! slots too (`RatesConfigure`). Every change moves `referenceVersion` and is audited.
 
+use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
 use super::routes::Routes;
-use super::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
 use app::domain::permissions::Access::Requires;
 use app::domain::permissions::Action::{LedgerCreateEntry, RatesConfigure, UsersManage};
 use app::envelope::ok;
@@ -68,7 +68,7 @@ struct FarmersQuery {
 /// The market's growers by number, inactive ones too.
 #[utoipa::path(get, path = "/ledger/farmers", operation_id = "ledgerFarmers",
     params(("q" = Option<String>, Query, description = "Finds by number, name (either script), village or phone")),
-    responses((status = 200, description = "Growers", body = super::openapi::LedgerGrowersEnvelope)))]
+    responses((status = 200, description = "Growers", body = super::responses::LedgerGrowersEnvelope)))]
 async fn farmers(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -82,7 +82,7 @@ async fn farmers(
 /// Add a grower. `farmerNo` is the next free number when left out.
 #[utoipa::path(post, path = "/ledger/farmers", operation_id = "ledgerCreateFarmer",
     request_body = app::ledger::admin_model::GrowerInput,
-    responses((status = 201, description = "The grower", body = super::openapi::LedgerGrowerEnvelope)))]
+    responses((status = 201, description = "The grower", body = super::responses::LedgerGrowerEnvelope)))]
 async fn create_farmer(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -98,8 +98,8 @@ async fn create_farmer(
     params(("id" = uuid::Uuid, Path, description = "The grower's id")),
     request_body = app::ledger::admin_model::GrowerInput,
     responses(
-        (status = 200, description = "The grower", body = super::openapi::LedgerGrowerEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The grower", body = super::responses::LedgerGrowerEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn update_farmer(
     State(state): State<AppState>,
@@ -115,7 +115,7 @@ async fn update_farmer(
 
 /// The market's flower types, in tablet order, inactive ones too.
 #[utoipa::path(get, path = "/ledger/flower-types", operation_id = "ledgerFlowerTypes",
-    responses((status = 200, description = "Flower types", body = super::openapi::LedgerFlowerTypesEnvelope)))]
+    responses((status = 200, description = "Flower types", body = super::responses::LedgerFlowerTypesEnvelope)))]
 async fn flower_types(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -127,7 +127,7 @@ async fn flower_types(
 /// Add a flower type.
 #[utoipa::path(post, path = "/ledger/flower-types", operation_id = "ledgerCreateFlowerType",
     request_body = app::ledger::admin_model::FlowerTypeInput,
-    responses((status = 201, description = "The flower type", body = super::openapi::LedgerFlowerTypeEnvelope)))]
+    responses((status = 201, description = "The flower type", body = super::responses::LedgerFlowerTypeEnvelope)))]
 async fn create_flower_type(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -143,8 +143,8 @@ async fn create_flower_type(
     params(("id" = uuid::Uuid, Path, description = "The flower type's id")),
     request_body = app::ledger::admin_model::FlowerTypeInput,
     responses(
-        (status = 200, description = "The flower type", body = super::openapi::LedgerFlowerTypeEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The flower type", body = super::responses::LedgerFlowerTypeEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn update_flower_type(
     State(state): State<AppState>,
@@ -160,7 +160,7 @@ async fn update_flower_type(
 
 /// The market's time slots by start, inactive ones too.
 #[utoipa::path(get, path = "/ledger/slots", operation_id = "ledgerSlots",
-    responses((status = 200, description = "Time slots", body = super::openapi::LedgerSlotsEnvelope)))]
+    responses((status = 200, description = "Time slots", body = super::responses::LedgerSlotsEnvelope)))]
 async fn slots(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::list_slots(&state.pool, &caller).await?).into_response())
@@ -169,7 +169,7 @@ async fn slots(State(state): State<AppState>, Authenticated(claims): Authenticat
 /// Add a time slot; one that overlaps an active slot is a conflict.
 #[utoipa::path(post, path = "/ledger/slots", operation_id = "ledgerCreateSlot",
     request_body = app::ledger::admin_model::SlotInput,
-    responses((status = 201, description = "The slot", body = super::openapi::LedgerSlotEnvelope)))]
+    responses((status = 201, description = "The slot", body = super::responses::LedgerSlotEnvelope)))]
 async fn create_slot(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -185,8 +185,8 @@ async fn create_slot(
     params(("id" = uuid::Uuid, Path, description = "The slot's id")),
     request_body = app::ledger::admin_model::SlotInput,
     responses(
-        (status = 200, description = "The slot", body = super::openapi::LedgerSlotEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The slot", body = super::responses::LedgerSlotEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn update_slot(
     State(state): State<AppState>,
@@ -202,7 +202,7 @@ async fn update_slot(
 
 /// The market's terms: commission, fees and the tablet's limits.
 #[utoipa::path(get, path = "/ledger/terms", operation_id = "ledgerTerms",
-    responses((status = 200, description = "The terms", body = super::openapi::LedgerTermsEnvelope)))]
+    responses((status = 200, description = "The terms", body = super::responses::LedgerTermsEnvelope)))]
 async fn terms(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(admin_service::terms(&state.pool, &caller).await?).into_response())
@@ -211,7 +211,7 @@ async fn terms(State(state): State<AppState>, Authenticated(claims): Authenticat
 /// Set the market's terms; fields left out stay as they are.
 #[utoipa::path(put, path = "/ledger/terms", operation_id = "ledgerSaveTerms",
     request_body = app::ledger::admin_model::TermsInput,
-    responses((status = 200, description = "The terms", body = super::openapi::LedgerTermsEnvelope)))]
+    responses((status = 200, description = "The terms", body = super::responses::LedgerTermsEnvelope)))]
 async fn save_terms(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -235,7 +235,7 @@ struct AdvancesQuery {
         ("farmerId" = Option<uuid::Uuid>, Query, description = "One grower's"),
         ("owing" = Option<bool>, Query, description = "`true`: only those still owing"),
     ),
-    responses((status = 200, description = "Advances", body = super::openapi::LedgerAdvancesEnvelope)))]
+    responses((status = 200, description = "Advances", body = super::responses::LedgerAdvancesEnvelope)))]
 async fn advances(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -255,7 +255,7 @@ async fn advances(
 /// Give a grower an advance; later settlements recover it, oldest first.
 #[utoipa::path(post, path = "/ledger/advances", operation_id = "ledgerGiveAdvance",
     request_body = app::ledger::admin_model::AdvanceInput,
-    responses((status = 201, description = "The advance", body = super::openapi::LedgerAdvanceEnvelope)))]
+    responses((status = 201, description = "The advance", body = super::responses::LedgerAdvanceEnvelope)))]
 async fn give_advance(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,

@@ -1,8 +1,8 @@
 //! `/api/v1/ledger/reports/…`: the day book, a grower's statement and the flower-wise
 //! summary, for staff and admins; growers get their own figures only.
 
+use super::extract::{Authenticated, parse_query};
 use super::routes::Routes;
-use super::{Authenticated, parse_query};
 use app::domain::permissions::Access::Requires;
 use app::domain::permissions::Action::ReportsView;
 use app::envelope::ok;
@@ -50,7 +50,7 @@ fn required<'a>(value: &'a Option<String>, field: &str) -> Result<&'a str, AppEr
 /// One market day: each grower's entries, kilograms and amount, and each flower's.
 #[utoipa::path(get, path = "/ledger/reports/day-book", operation_id = "ledgerDayBook",
     params(("date" = Option<String>, Query, description = "The market day, YYYY-MM-DD; today (IST) when omitted")),
-    responses((status = 200, description = "The day book", body = super::openapi::LedgerDayBookEnvelope)))]
+    responses((status = 200, description = "The day book", body = super::responses::LedgerDayBookEnvelope)))]
 async fn day_book(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -73,8 +73,8 @@ async fn day_book(
         ("to" = String, Query, description = "Last market day, YYYY-MM-DD"),
     ),
     responses(
-        (status = 200, description = "The statement", body = super::openapi::LedgerStatementEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The statement", body = super::responses::LedgerStatementEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn statement(
     State(state): State<AppState>,
@@ -94,7 +94,7 @@ async fn statement(
         ("from" = String, Query, description = "First market day, YYYY-MM-DD"),
         ("to" = String, Query, description = "Last market day, YYYY-MM-DD"),
     ),
-    responses((status = 200, description = "The summary", body = super::openapi::LedgerFlowerSummaryEnvelope)))]
+    responses((status = 200, description = "The summary", body = super::responses::LedgerFlowerSummaryEnvelope)))]
 async fn flowers(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,

@@ -3,8 +3,8 @@
 //! paid, send a failed message again; and `/api/v1/ledger/slips/{token}`, the slip
 //! behind a WhatsApp link, for whoever holds the link.
 
+use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
 use super::routes::Routes;
-use super::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
 use app::domain::permissions::Access::{Public, Requires};
 use app::domain::permissions::Action::{ReportsView, SettlementApprove, SettlementGenerate};
 use app::envelope::ok;
@@ -38,7 +38,7 @@ pub fn routes() -> Routes {
 /// skipped and listed in `skipped`.
 #[utoipa::path(post, path = "/ledger/settlements", operation_id = "ledgerGenerateSettlements",
     request_body = app::ledger::model::GenerateInput,
-    responses((status = 201, description = "The settlements made (possibly none)", body = super::openapi::LedgerGenerateEnvelope)))]
+    responses((status = 201, description = "The settlements made (possibly none)", body = super::responses::LedgerGenerateEnvelope)))]
 async fn generate(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -65,7 +65,7 @@ struct ListQuery {
         ("status" = Option<String>, Query, description = "`generated`, `approved`, `paid` or `cancelled`"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Default 100"),
     ),
-    responses((status = 200, description = "Settlements", body = super::openapi::LedgerSettlementsEnvelope)))]
+    responses((status = 200, description = "Settlements", body = super::responses::LedgerSettlementsEnvelope)))]
 async fn list(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -88,8 +88,8 @@ async fn list(
 #[utoipa::path(get, path = "/ledger/settlements/{id}", operation_id = "ledgerSlip",
     params(("id" = uuid::Uuid, Path, description = "The settlement's id")),
     responses(
-        (status = 200, description = "The slip", body = super::openapi::LedgerSlipEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The slip", body = super::responses::LedgerSlipEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn show(
     State(state): State<AppState>,
@@ -106,9 +106,9 @@ async fn show(
 #[utoipa::path(post, path = "/ledger/settlements/{id}/approve", operation_id = "ledgerApproveSettlement",
     params(("id" = uuid::Uuid, Path, description = "The settlement's id")),
     responses(
-        (status = 200, description = "The slip, approved", body = super::openapi::LedgerSlipEnvelope),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 409, response = super::openapi::Conflict),
+        (status = 200, description = "The slip, approved", body = super::responses::LedgerSlipEnvelope),
+        (status = 404, response = super::responses::NotFound),
+        (status = 409, response = super::responses::Conflict),
     ))]
 async fn approve(
     State(state): State<AppState>,
@@ -126,9 +126,9 @@ async fn approve(
     params(("id" = uuid::Uuid, Path, description = "The settlement's id")),
     request_body = app::ledger::model::PaidInput,
     responses(
-        (status = 200, description = "Paid", body = super::openapi::LedgerSettlementEnvelope),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 409, response = super::openapi::Conflict),
+        (status = 200, description = "Paid", body = super::responses::LedgerSettlementEnvelope),
+        (status = 404, response = super::responses::NotFound),
+        (status = 409, response = super::responses::Conflict),
     ))]
 async fn paid(
     State(state): State<AppState>,
@@ -146,9 +146,9 @@ async fn paid(
 #[utoipa::path(post, path = "/ledger/settlements/{id}/resend", operation_id = "ledgerResendSlip",
     params(("id" = uuid::Uuid, Path, description = "The settlement's id")),
     responses(
-        (status = 200, description = "Queued again", body = super::openapi::LedgerSettlementEnvelope),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 409, response = super::openapi::Conflict),
+        (status = 200, description = "Queued again", body = super::responses::LedgerSettlementEnvelope),
+        (status = 404, response = super::responses::NotFound),
+        (status = 409, response = super::responses::Conflict),
     ))]
 async fn resend(
     State(state): State<AppState>,
@@ -165,8 +165,8 @@ async fn resend(
 #[utoipa::path(get, path = "/ledger/slips/{token}", operation_id = "ledgerSlipByLink",
     params(("token" = String, Path, description = "The token of the link")),
     responses(
-        (status = 200, description = "The slip", body = super::openapi::LedgerSlipEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The slip", body = super::responses::LedgerSlipEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn by_token(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
     Ok(ok(settlement_service::slip_by_token(&state.pool, &token, chrono::Utc::now()).await?))

@@ -1,8 +1,8 @@
 //! `/api/v1/me/notifications`: a person's in-app messages, and how they want to be
 //! reached (channels in order of preference, and language).
 
+use super::extract::{ApiJson, Authenticated};
 use super::routes::Routes;
-use super::{ApiJson, Authenticated};
 use app::domain::permissions::Access::SignedIn;
 use app::envelope::ok;
 use app::error::AppError;
@@ -24,7 +24,7 @@ pub fn routes() -> Routes {
 }
 
 #[utoipa::path(get, path = "/me/notifications", operation_id = "listMyNotifications",
-    responses((status = 200, description = "The newest in-app messages", body = super::openapi::InboxEnvelope)))]
+    responses((status = 200, description = "The newest in-app messages", body = super::responses::InboxEnvelope)))]
 /// The newest 50 in-app messages (across the tenants the person belongs to).
 async fn inbox(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
     Ok(ok(app::outbox::inbox(&state.pool, claims.sub, 50).await?))
@@ -39,9 +39,13 @@ pub struct Preferences {
     language: String,
 }
 
+super::responses::envelope! {
+    PreferencesEnvelope(Preferences);
+}
+
 /// How the person wants to be reached.
 #[utoipa::path(get, path = "/me/notification-preferences", operation_id = "getNotificationPreferences",
-    responses((status = 200, description = "The preferences", body = super::openapi::PreferencesEnvelope)))]
+    responses((status = 200, description = "The preferences", body = PreferencesEnvelope)))]
 async fn preferences(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -57,7 +61,7 @@ async fn preferences(
 /// Replace how the person wants to be reached.
 #[utoipa::path(put, path = "/me/notification-preferences", operation_id = "setNotificationPreferences",
     request_body = Preferences,
-    responses((status = 200, description = "The preferences as saved", body = super::openapi::PreferencesEnvelope)))]
+    responses((status = 200, description = "The preferences as saved", body = PreferencesEnvelope)))]
 async fn set_preferences(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,

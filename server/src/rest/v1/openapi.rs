@@ -12,21 +12,21 @@
 //!   409/422 on every mutating method, 429 where the rate limits apply, 400 wherever
 //!   there is input.
 //!
-//! `server/tests/openapi.rs` fails when a route of `rest::v1::build()` is not here.
+//! `server/tests/openapi.rs` fails when a route of `rest::v1::build()` is not here. The
+//! answers handlers name (`body = ThingEnvelope`, `response = NotFound`) are declared in
+//! `responses` and beside their payloads, below the handlers, so that nothing a handler
+//! uses depends on this list of every handler.
 
 use super::routes::Routes;
 use crate::http::authorize::Rule;
 use app::domain::permissions::Access;
-use app::envelope::{Meta, Pagination};
 use axum::http::{Method, header};
 use axum::response::IntoResponse;
 use std::sync::LazyLock;
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{
-    Components, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Type,
-};
+use utoipa::openapi::{Components, ObjectBuilder, Ref, RefOr, Required, Type};
 
 /// To document a new resource module: give it an `Api` (see `products.rs`) and add
 /// one line here.
@@ -67,179 +67,12 @@ pub fn routes() -> Routes {
     Routes::new().get("/openapi.json", Access::Public, serve)
 }
 
-static DOCUMENT: LazyLock<String> =
-    LazyLock::new(|| document(&super::build().1).to_json().expect("the OpenAPI document serialises"));
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    document(&super::resources::routes().for_prefix("/api/v1").1).to_json().expect("the OpenAPI document serialises")
+});
 
 async fn serve() -> axum::response::Response {
     ([(header::CONTENT_TYPE, "application/json")], DOCUMENT.as_str()).into_response()
-}
-
-/// Success envelopes, one per kind of `data`. A handler answers `body = ThingEnvelope`.
-macro_rules! envelope {
-    ($($(#[$doc:meta])* $name:ident($data:ty);)*) => {$(
-        $(#[$doc])*
-        #[derive(utoipa::ToSchema)]
-        #[allow(dead_code)]
-        pub struct $name {
-            /// Always `true` on success.
-            success: bool,
-            data: $data,
-            meta: Meta,
-        }
-    )*};
-}
-
-/// Pages of a list that can be counted: `pagination` has `page`, `limit`, `total`, `hasMore`.
-macro_rules! paged {
-    ($($(#[$doc:meta])* $name:ident($item:ty);)*) => {$(
-        $(#[$doc])*
-        #[derive(utoipa::ToSchema)]
-        #[allow(dead_code)]
-        pub struct $name {
-            /// Always `true` on success.
-            success: bool,
-            data: Vec<$item>,
-            meta: Meta,
-            pagination: Pagination,
-        }
-    )*};
-}
-
-/// Pages of an unbounded list, newest first: `pagination.nextCursor` asks for the next.
-macro_rules! keyset {
-    ($($(#[$doc:meta])* $name:ident($item:ty);)*) => {$(
-        $(#[$doc])*
-        #[derive(utoipa::ToSchema)]
-        #[allow(dead_code)]
-        pub struct $name {
-            /// Always `true` on success.
-            success: bool,
-            data: Vec<$item>,
-            meta: Meta,
-            pagination: Cursor,
-        }
-    )*};
-}
-
-/// The `pagination` of a keyset page (`super::keyset_page`, the audit log).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct Cursor {
-    pub limit: i64,
-    pub has_more: bool,
-    /// Pass as `cursor` for the next page; `null` on the last.
-    pub next_cursor: Option<String>,
-}
-
-envelope! {
-    ProductDetailEnvelope(app::store::catalog::ProductDetail);
-    CategoriesEnvelope(Vec<app::store::catalog::Category>);
-    TokenEnvelope(app::account::credentials::TokenResponse);
-    CodeSentEnvelope(app::account::credentials::CodeSent);
-    AccountEnvelope(app::account::credentials::Account);
-    MemberEnvelope(app::admin::model::Member);
-    OpsOverviewEnvelope(super::ops::OpsOverview);
-    JobRetriedEnvelope(super::ops::JobRetried);
-    MessageRetriedEnvelope(super::ops::MessageRetried);
-    InboxEnvelope(Vec<app::outbox::InAppMessage>);
-    PreferencesEnvelope(super::notifications::Preferences);
-    WebhookReceiptEnvelope(super::webhooks::WebhookReceipt);
-    FarmsEnvelope(Vec<app::store::catalog::FarmListing>);
-    FarmProfileEnvelope(app::store::catalog::FarmProfile);
-    TraceReportEnvelope(app::trace::model::TraceReport);
-    CartEnvelope(app::orders::model::CartView);
-    DeliverySlotsEnvelope(Vec<super::checkout::DeliverySlot>);
-    PlacedOrderEnvelope(app::orders::model::PlacedOrder);
-    OrderEnvelope(super::orders::OrderWithPayment);
-    OrderEventsEnvelope(Vec<app::orders::model::OrderEventView>);
-    OrderMovedEnvelope(super::orders::OrderMoved);
-    PaymentStartEnvelope(crate::payments::pay::PaymentStart);
-    PaymentWebhookReceiptEnvelope(crate::payments::webhook::PaymentWebhookReceipt);
-    LedgerReferenceEnvelope(app::ledger::model::ReferenceData);
-    LedgerSyncEnvelope(app::ledger::model::SyncResponse);
-    LedgerChangesEnvelope(app::ledger::model::ChangesPage);
-    LedgerItemEnvelope(app::ledger::model::ItemResult);
-    LedgerRatesSavedEnvelope(app::ledger::model::RatesSaved);
-    LedgerAcknowledgedEnvelope(super::ledger::Acknowledged);
-    LedgerGenerateEnvelope(app::ledger::model::GenerateOutcome);
-    LedgerSettlementsEnvelope(Vec<app::ledger::model::SettlementView>);
-    LedgerSettlementEnvelope(app::ledger::model::SettlementView);
-    LedgerSlipEnvelope(app::ledger::model::SlipView);
-    LedgerDayBookEnvelope(app::ledger::report_model::DayBook);
-    LedgerStatementEnvelope(app::ledger::report_model::FarmerStatement);
-    LedgerFlowerSummaryEnvelope(app::ledger::report_model::FlowerSummary);
-    LedgerGrowersEnvelope(Vec<app::ledger::admin_model::GrowerView>);
-    LedgerGrowerEnvelope(app::ledger::admin_model::GrowerView);
-    LedgerFlowerTypesEnvelope(Vec<app::ledger::admin_model::FlowerTypeView>);
-    LedgerFlowerTypeEnvelope(app::ledger::admin_model::FlowerTypeView);
-    LedgerSlotsEnvelope(Vec<app::ledger::admin_model::SlotView>);
-    LedgerSlotEnvelope(app::ledger::admin_model::SlotView);
-    LedgerTermsEnvelope(app::ledger::admin_model::TermsView);
-    LedgerAdvancesEnvelope(Vec<app::ledger::admin_model::AdvanceView>);
-    LedgerAdvanceEnvelope(app::ledger::admin_model::AdvanceView);
-}
-
-paged! {
-    ProductCardPage(app::store::catalog::ProductCard);
-    MemberPage(app::admin::model::Member);
-}
-
-keyset! {
-    AuditRecordPage(app::admin::model::AuditRecord);
-    JobRecordPage(crate::jobs::store::JobRecord);
-    MessageStatusPage(super::ops::MessageStatus);
-    OrderSummaryPage(app::orders::model::OrderSummary);
-    LedgerEntryPage(app::ledger::model::EntryView);
-}
-
-/// The shared failure answers, `#/components/responses/NAME`. A handler names the ones
-/// only it gives: `(status = 404, response = openapi::NotFound)`.
-macro_rules! failures {
-    ($($name:ident $status:literal $description:literal;)*) => {
-        $(
-            pub struct $name;
-            impl<'s> utoipa::ToResponse<'s> for $name {
-                fn response() -> (&'s str, RefOr<utoipa::openapi::Response>) {
-                    (stringify!($name), failure_response($status, $description))
-                }
-            }
-        )*
-        fn failures() -> Vec<(&'static str, RefOr<utoipa::openapi::Response>)> {
-            vec![$((stringify!($name), failure_response($status, $description))),*]
-        }
-    };
-}
-
-failures! {
-    ValidationFailed 400 "`VALIDATION_FAILED`: `error.fields` names each bad field (query, path, body or header).";
-    Unauthenticated 401 "`UNAUTHENTICATED`: no valid bearer token (or wrong credentials or code).";
-    InvalidSignature 401 "`INVALID_SIGNATURE`: the webhook's signature header is missing or does not match its body; nothing was stored.";
-    Forbidden 403 "`FORBIDDEN`: signed in, but no role here grants this.";
-    NotFound 404 "`NOT_FOUND`.";
-    Conflict 409 "`CONFLICT`, or `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running.";
-    CartChanged 409 "`CART_CHANGED`: the cart no longer matches the shelf. `error.fields` has one entry per affected line, keyed `items.<variantId>`, saying what changed (a new price, which the cart now shows, or only N left). Review the cart and check out again. Also `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running.";
-    PayloadTooLarge 413 "`PAYLOAD_TOO_LARGE`: the body is over the server's limit.";
-    IdempotencyKeyReused 422 "`IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request.";
-    RateLimited 429 "`RATE_LIMITED` (retryable): wait `Retry-After` seconds.";
-    Unavailable 503 "`UNAVAILABLE` (retryable): a service behind this one (the payment gateway) did not answer; try again after `Retry-After` seconds.";
-}
-
-fn failure_response(status: u16, description: &str) -> RefOr<utoipa::openapi::Response> {
-    let mut response = ResponseBuilder::new().description(description).content(
-        "application/json",
-        ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build(),
-    );
-    if matches!(status, 409 | 429 | 503) {
-        response = response.header(
-            "Retry-After",
-            HeaderBuilder::new()
-                .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
-                .description(Some("Seconds to wait before sending it again."))
-                .build(),
-        );
-    }
-    RefOr::T(response.build())
 }
 
 fn failure(name: &str) -> RefOr<utoipa::openapi::Response> {
@@ -260,7 +93,7 @@ pub fn document(rules: &[Rule]) -> utoipa::openapi::OpenApi {
                 .build(),
         ),
     );
-    for (name, response) in failures() {
+    for (name, response) in super::responses::failures() {
         components.responses.insert(name.to_string(), response);
     }
     for rule in rules {

@@ -3,8 +3,9 @@
 //! health. Jobs and messages are shown for the caller's tenant plus platform-wide ones
 //! (no tenant); message bodies are never shown here (one-time codes travel in them).
 
+use super::extract::{Authenticated, ClientIp, parse_query};
+use super::responses::keyset_page;
 use super::routes::Routes;
-use super::{Authenticated, ClientIp, keyset_page, parse_query};
 use crate::jobs::store;
 use crate::runtime::Runtime;
 use app::audit::{self, Entry};
@@ -39,9 +40,13 @@ pub struct OpsOverview {
     providers: Vec<crate::notify::ProviderHealth>,
 }
 
+super::responses::envelope! {
+    OpsOverviewEnvelope(OpsOverview);
+}
+
 /// Queue depth per queue, and each messaging provider's circuit.
 #[utoipa::path(get, path = "/ops/jobs", operation_id = "opsOverview",
-    responses((status = 200, description = "The overview", body = super::openapi::OpsOverviewEnvelope)))]
+    responses((status = 200, description = "The overview", body = OpsOverviewEnvelope)))]
 async fn overview(
     State(state): State<AppState>,
     Extension(runtime): Extension<Arc<Runtime>>,
@@ -58,11 +63,19 @@ pub struct JobRetried {
     status: &'static str,
 }
 
+super::responses::envelope! {
+    JobRetriedEnvelope(JobRetried);
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MessageRetried {
     id: Uuid,
     /// `queued`.
     status: &'static str,
+}
+
+super::responses::envelope! {
+    MessageRetriedEnvelope(MessageRetried);
 }
 
 #[derive(Deserialize, Default)]
@@ -92,7 +105,7 @@ fn limit(raw: Option<&str>) -> Result<i64, AppError> {
         ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
-    responses((status = 200, description = "A page of dead letters", body = super::openapi::JobRecordPage)))]
+    responses((status = 200, description = "A page of dead letters", body = super::responses::JobRecordPage)))]
 async fn dead_letters(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -121,8 +134,8 @@ async fn dead_letters(
 #[utoipa::path(post, path = "/ops/jobs/{id}/retry", operation_id = "retryJob",
     params(("id" = i64, Path, description = "The job's id")),
     responses(
-        (status = 200, description = "Queued again", body = super::openapi::JobRetriedEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "Queued again", body = JobRetriedEnvelope),
+        (status = 404, response = super::responses::NotFound),
         (status = 409, description = "`CONFLICT`: only a dead letter can be retried", body = app::envelope::ErrorEnvelope),
     ))]
 async fn retry_job(
@@ -168,6 +181,10 @@ pub struct MessageStatus {
     read_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+super::responses::keyset! {
+    MessageStatusPage(MessageStatus);
+}
+
 /// Outgoing messages and how far each got (bodies are never shown).
 #[utoipa::path(get, path = "/ops/notifications", operation_id = "listMessages",
     params(
@@ -175,7 +192,7 @@ pub struct MessageStatus {
         ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
-    responses((status = 200, description = "A page of messages", body = super::openapi::MessageStatusPage)))]
+    responses((status = 200, description = "A page of messages", body = MessageStatusPage)))]
 async fn notifications(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
@@ -218,8 +235,8 @@ async fn notifications(
 #[utoipa::path(post, path = "/ops/notifications/{id}/retry", operation_id = "retryMessage",
     params(("id" = uuid::Uuid, Path, description = "The message's id")),
     responses(
-        (status = 200, description = "Queued again", body = super::openapi::MessageRetriedEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "Queued again", body = MessageRetriedEnvelope),
+        (status = 404, response = super::responses::NotFound),
         (status = 409, description = "`CONFLICT`: only a failed message can be retried", body = app::envelope::ErrorEnvelope),
     ))]
 async fn retry_notification(
@@ -228,7 +245,7 @@ async fn retry_notification(
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = super::parse_id(&id, "id")?;
+    let id = super::extract::parse_id(&id, "id")?;
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
     let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM notification_outbox WHERE id = $1)")

@@ -1,15 +1,16 @@
 //! `/api/v1/orders`: a customer's orders (staff of the store see every order), one
 //! order, its history, actions on it, and starting its payment.
 
+use super::extract::{ApiJson, Authenticated, parse_id, parse_query};
+use super::responses::keyset_page;
 use super::routes::Routes;
-use super::{ApiJson, Authenticated, keyset_page, parse_id, parse_query};
 use app::domain::order_state::OrderState;
 use app::domain::permissions::Access::SignedIn;
 use app::envelope::ok;
 use app::error::AppError;
 use app::orders::api::door;
 use app::orders::model::OrderDetail;
-use app::orders::order_service;
+use app::orders::{action_service, order_queries};
 use app::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -47,8 +48,8 @@ struct ListQuery {
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Default 20"),
     ),
     responses(
-        (status = 200, description = "A page of orders", body = super::openapi::OrderSummaryPage),
-        (status = 403, response = super::openapi::Forbidden),
+        (status = 200, description = "A page of orders", body = super::responses::OrderSummaryPage),
+        (status = 403, response = super::responses::Forbidden),
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -84,7 +85,7 @@ async fn list(
             Some((at.with_timezone(&chrono::Utc), parse_id(id, "cursor")?))
         }
     };
-    let rows = order_service::list(&state.pool, state.store_tenant, customer, filter, before, limit + 1).await?;
+    let rows = order_queries::list(&state.pool, state.store_tenant, customer, filter, before, limit + 1).await?;
     Ok(keyset_page(rows, limit, |o| {
         format!("{}_{}", o.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), o.id)
     }))
@@ -104,12 +105,20 @@ pub struct OrderWithPayment {
     payment_url: Option<String>,
 }
 
+super::responses::envelope! {
+    OrderEnvelope(OrderWithPayment);
+}
+
 /// The order's state after an action.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderMoved {
     order_id: uuid::Uuid,
     state: OrderState,
+}
+
+super::responses::envelope! {
+    OrderMovedEnvelope(OrderMoved);
 }
 
 const ORDER_ID: &str = "The order's id";
@@ -119,8 +128,8 @@ const ORDER_ID: &str = "The order's id";
 #[utoipa::path(get, path = "/orders/{id}", operation_id = "getOrder",
     params(("id" = uuid::Uuid, Path, description = ORDER_ID)),
     responses(
-        (status = 200, description = "The order", body = super::openapi::OrderEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The order", body = OrderEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn show(
     State(state): State<AppState>,
@@ -128,7 +137,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
-    let detail = order_service::detail(&state.pool, state.store_tenant, id, scope(&state, &claims)).await?;
+    let detail = order_queries::detail(&state.pool, state.store_tenant, id, scope(&state, &claims)).await?;
     let payment_url = detail.payment_url();
     Ok(ok(OrderWithPayment { detail, payment_url }))
 }
@@ -146,8 +155,8 @@ struct EventsQuery {
         ("after" = Option<i64>, Query, minimum = 0, description = "Only events with a greater `seq` (default 0: all)"),
     ),
     responses(
-        (status = 200, description = "The events", body = super::openapi::OrderEventsEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The events", body = super::responses::OrderEventsEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn events(
     State(state): State<AppState>,
@@ -165,7 +174,7 @@ async fn events(
             .filter(|n| *n >= 0)
             .ok_or_else(|| AppError::validation("after", "must be an event sequence number"))?,
     };
-    Ok(ok(order_service::events(&state.pool, state.store_tenant, id, scope(&state, &claims), after).await?))
+    Ok(ok(order_queries::events(&state.pool, state.store_tenant, id, scope(&state, &claims), after).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -206,9 +215,9 @@ fn action_schema() -> utoipa::openapi::Object {
     params(("id" = uuid::Uuid, Path, description = ORDER_ID)),
     request_body = ActionBody,
     responses(
-        (status = 200, description = "The order's new state", body = super::openapi::OrderMovedEnvelope),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The order's new state", body = OrderMovedEnvelope),
+        (status = 403, response = super::responses::Forbidden),
+        (status = 404, response = super::responses::NotFound),
         (status = 409, description = "`CONFLICT`: the order's state does not allow the action (or there is no captured payment to refund); \
             or `REQUEST_IN_PROGRESS` while a request with the same `Idempotency-Key` runs", body = app::envelope::ErrorEnvelope),
     ))]
@@ -221,6 +230,6 @@ async fn act(
     let id = parse_id(&id, "id")?;
     let cmd = app::orders::api::parse_command(&body.action, body.reason, body.amount.as_deref())?;
     let acting = door::acting(&state, &claims, cmd.action)?;
-    let to = order_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await?;
+    let to = action_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await?;
     Ok(ok(OrderMoved { order_id: id, state: to }))
 }

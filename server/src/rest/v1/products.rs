@@ -1,7 +1,7 @@
 //! `GET /api/v1/products` and `GET /api/v1/products/{id}`.
 
+use super::extract::{parse_id, parse_query};
 use super::routes::Routes;
-use super::{parse_id, parse_query};
 use app::domain::permissions::Access::Public;
 use app::envelope::{ok, ok_page};
 use app::error::AppError;
@@ -22,7 +22,7 @@ pub fn routes() -> Routes {
 /// The catalogue, alphabetical, or by relevance to `q`.
 #[utoipa::path(get, path = "/products", operation_id = "listProducts",
     params(app::store::catalog::ProductQueryParams),
-    responses((status = 200, description = "A page of products", body = super::openapi::ProductCardPage)))]
+    responses((status = 200, description = "A page of products", body = super::responses::ProductCardPage)))]
 async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let params: ProductQueryParams = parse_query(raw.as_deref())?;
     let query = ProductQuery::parse(&params)?;
@@ -33,8 +33,8 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<
 #[utoipa::path(get, path = "/products/{id}", operation_id = "getProduct",
     params(("id" = uuid::Uuid, Path, description = "The product's id")),
     responses(
-        (status = 200, description = "The product", body = super::openapi::ProductDetailEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The product", body = super::responses::ProductDetailEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;

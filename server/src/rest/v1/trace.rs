@@ -23,8 +23,8 @@ pub fn routes() -> Routes {
 #[utoipa::path(get, path = "/trace/{code}", operation_id = "traceBatch",
     params(("code" = String, Path, description = "The batch code printed on the pack (`GH-TEA-000001`; any case)")),
     responses(
-        (status = 200, description = "The batch's provenance", body = super::openapi::TraceReportEnvelope),
-        (status = 404, response = super::openapi::NotFound),
+        (status = 200, description = "The batch's provenance", body = super::responses::TraceReportEnvelope),
+        (status = 404, response = super::responses::NotFound),
     ))]
 async fn show(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
     Ok(ok(app::trace::service::trace(&state.pool, state.store_tenant, &code).await?))

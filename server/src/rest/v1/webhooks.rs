@@ -30,6 +30,10 @@ pub struct WebhookReceipt {
     applied: usize,
 }
 
+super::responses::envelope! {
+    WebhookReceiptEnvelope(WebhookReceipt);
+}
+
 #[derive(serde::Deserialize, Default)]
 struct Subscribe {
     #[serde(rename = "hub.mode")]
@@ -48,11 +52,11 @@ struct Subscribe {
     ),
     responses(
         (status = 200, description = "The challenge, as plain text", content_type = "text/plain", body = String),
-        (status = 403, response = super::openapi::Forbidden),
+        (status = 403, response = super::responses::Forbidden),
     ))]
 /// Meta's registration handshake: echo `hub.challenge` when `hub.verify_token` is ours.
 async fn whatsapp_subscribe(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
-    let q: Subscribe = super::parse_query(raw.as_deref())?;
+    let q: Subscribe = super::extract::parse_query(raw.as_deref())?;
     let (Some(mode), Some(token), Some(challenge)) = (q.mode, q.verify_token, q.challenge) else {
         return Err(AppError::validation("hub.mode", "hub.mode, hub.verify_token and hub.challenge are required"));
     };
@@ -71,8 +75,8 @@ async fn whatsapp_subscribe(State(state): State<AppState>, RawQuery(raw): RawQue
     params(("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC of the raw body under the app secret>`")),
     request_body(content = serde_json::Value, description = "WhatsApp Cloud API webhook (`entry[].changes[].value.statuses[]`)"),
     responses(
-        (status = 200, description = "Statuses received and applied", body = super::openapi::WebhookReceiptEnvelope),
-        (status = 401, response = super::openapi::InvalidSignature),
+        (status = 200, description = "Statuses received and applied", body = WebhookReceiptEnvelope),
+        (status = 401, response = super::responses::InvalidSignature),
     ))]
 /// WhatsApp delivery statuses (`X-Hub-Signature-256`). A forged body is a 401 and
 /// changes nothing; a replayed or duplicated one is accepted and changes nothing.

@@ -1,19 +1,17 @@
-//! The ledger's screens. `/ledger` is the tablet's entry screen: an island that works
+//! `/ledger`, the tablet's entry screen: an island that works
 //! from the tablet's own store, so it opens and takes entries with no network; the
 //! page around it holds nothing personal, so the service worker can keep it.
 
-use super::api::LedgerMe;
-use super::model::{ConflictView, ReferenceData};
+use super::entry_screen_state::*;
 use crate::components::island_support::hydrated_flag;
 use crate::domain::kilograms::Kg;
 use crate::domain::ledger_entry::{self, FarmerKey, RateSource, farmer_match, price_entry};
-use crate::domain::market_slot::{self, MarketSlot};
+use crate::domain::market_slot;
 use crate::domain::money::Money;
 use crate::language::{Locale, td_string};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -27,213 +25,14 @@ pub fn LedgerPage() -> impl IntoView {
     }
 }
 
-/// The newest entries listed on screen; totals cover all of them. A tablet that
-/// queued thousands during an outage stays quick to redraw.
-const VISIBLE_ENTRIES: usize = 500;
-
 /// The User Timing name of one entry's save.
 #[cfg(feature = "hydrate")]
 const SAVE_MEASURE: &str = "mandi-ledger-save";
-
-fn newest(all: &[LocalEntry]) -> Vec<LocalEntry> {
-    all.iter().take(VISIBLE_ENTRIES).cloned().collect()
-}
-
-/// Everything the screen shows comes from the tablet's store.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Snapshot {
-    #[serde(default)]
-    entries: Vec<LocalEntry>,
-    #[serde(default)]
-    pending: u32,
-    #[serde(default)]
-    conflicts: Vec<ConflictView>,
-    #[serde(default)]
-    sync: SyncState,
-    /// Growers, flowers or rates changed on the server since the screen opened.
-    #[serde(default)]
-    reference: Option<ReferenceData>,
-}
-
-/// A read of what changed: entries and conflicts only when something other than this
-/// screen's saves wrote them.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-struct StoreChanges {
-    entries: Option<Vec<LocalEntry>>,
-    #[serde(default)]
-    pending: u32,
-    conflicts: Option<Vec<ConflictView>>,
-    #[serde(default)]
-    sync: SyncState,
-    reference: Option<ReferenceData>,
-}
-
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-impl Snapshot {
-    fn apply(&mut self, c: StoreChanges) {
-        if let Some(entries) = c.entries {
-            self.entries = entries;
-        }
-        if let Some(conflicts) = c.conflicts {
-            self.conflicts = conflicts;
-        }
-        self.pending = c.pending;
-        self.sync = c.sync;
-    }
-
-    /// A save stored on this tablet: the entry as it now stands and one more change waiting.
-    fn saved(&mut self, entry: LocalEntry) {
-        match self.entries.iter_mut().find(|e| e.client_id == entry.client_id) {
-            Some(e) => *e = entry,
-            None => self.entries.push(entry),
-        }
-        self.pending += 1;
-    }
-}
-
-/// The screen's reads of the store: one at a time, with at most one more asked for.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-struct Reads {
-    busy: bool,
-    again: bool,
-    /// The next read must carry entries and conflicts whatever the store thinks changed.
-    full: bool,
-}
-
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-impl Reads {
-    /// A read was thrown away because a save finished during it.
-    fn dropped(&mut self, had_entries: bool) {
-        self.again = true;
-        self.full |= had_entries;
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SyncState {
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    failures: u32,
-    message: Option<String>,
-    retry_at: Option<String>,
-    #[serde(default)]
-    sign_in: bool,
-    #[serde(default)]
-    outdated: bool,
-    /// A new version of the app took over; this page still runs the old one.
-    #[serde(default)]
-    update_ready: bool,
-    last_sync_at: Option<String>,
-    #[serde(default)]
-    online: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LocalEntry {
-    client_id: Uuid,
-    farmer_id: Uuid,
-    flower_type_id: Uuid,
-    quantity_kg: String,
-    recorded_at: DateTime<Utc>,
-    market_date: NaiveDate,
-    rate: Option<String>,
-    total: Option<String>,
-    rate_source: String,
-    status: String,
-    entered_by: Uuid,
-    #[serde(default)]
-    sync_status: String,
-    reason: Option<String>,
-    message: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-struct Boot {
-    me: LedgerMe,
-    reference: ReferenceData,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-struct BootError {
-    error: String,
-}
-
-/// What the screen knows after opening the store, for the rules.
-#[derive(Debug, Clone, PartialEq)]
-struct Market {
-    me: LedgerMe,
-    reference: ReferenceData,
-    slots: Vec<MarketSlot>,
-    rates: BTreeMap<(NaiveDate, Uuid, Uuid), Money>,
-}
-
-impl Market {
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    fn new(boot: Boot) -> Market {
-        let slots = boot
-            .reference
-            .slots
-            .iter()
-            .filter_map(|s| {
-                Some(MarketSlot {
-                    id: s.id,
-                    starts_at: NaiveTime::parse_from_str(&s.starts_at, "%H:%M").ok()?,
-                    ends_at: NaiveTime::parse_from_str(&s.ends_at, "%H:%M").ok()?,
-                })
-            })
-            .collect();
-        let rates = boot.reference.rates.iter().map(|r| ((r.date, r.flower_type_id, r.slot_id), r.rate)).collect();
-        Market { me: boot.me, reference: boot.reference, slots, rates }
-    }
-
-    fn farmer_name(&self, l: Locale, id: Uuid) -> String {
-        self.reference
-            .farmers
-            .iter()
-            .find(|f| f.id == id)
-            .map(|f| {
-                let (first, second) = if l == Locale::ta { (&f.name_ta, &f.name_en) } else { (&f.name_en, &f.name_ta) };
-                format!("{} · {}", f.farmer_no, if first.is_empty() { second } else { first })
-            })
-            .unwrap_or_else(|| "?".into())
-    }
-
-    fn flower_name(&self, l: Locale, id: Uuid) -> String {
-        self.reference
-            .flower_types
-            .iter()
-            .find(|f| f.id == id)
-            .map(|f| if l == Locale::ta { f.name_ta.clone() } else { f.name_en.clone() })
-            .unwrap_or_else(|| "?".into())
-    }
-
-    fn limits(&self) -> ledger_entry::EntryLimits {
-        ledger_entry::EntryLimits {
-            max_kg: self.reference.settings.max_entry_kg,
-            backdate_days: i64::from(self.reference.settings.backdate_days),
-            future_skew: chrono::Duration::minutes(10),
-        }
-    }
-}
 
 const BIG_BUTTON: &str = "min-h-14 rounded-xl bg-emerald-700 px-6 text-lg font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-4 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
 const FIELD: &str = "mt-1 min-h-14 w-full rounded-xl border border-stone-300 px-4 text-lg focus:border-emerald-600 focus:outline-none focus:ring-4 focus:ring-emerald-600/30";
 const SMALL_BUTTON: &str =
     "min-h-11 rounded-lg border border-stone-300 bg-white px-3 text-sm font-medium hover:bg-stone-100";
-
-fn rejected(s: &Snapshot) -> Vec<LocalEntry> {
-    s.entries.iter().filter(|e| e.sync_status == "rejected").cloned().collect()
-}
 
 fn status_badge(l: Locale, status: &str) -> (String, &'static str) {
     match status {
@@ -849,57 +648,5 @@ pub fn LedgerApp() -> impl IntoView {
                 </section>
             </div>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(id: u128, kg: &str) -> LocalEntry {
-        serde_json::from_value(serde_json::json!({
-            "clientId": Uuid::from_u128(id), "farmerId": Uuid::from_u128(100), "flowerTypeId": Uuid::from_u128(200),
-            "quantityKg": kg, "recordedAt": "2026-11-27T04:10:00Z", "marketDate": "2026-11-27",
-            "rate": "80.00", "total": null, "rateSource": "slot", "status": "recorded",
-            "enteredBy": Uuid::from_u128(300), "syncStatus": "pending",
-        }))
-        .unwrap()
-    }
-
-    #[test]
-    fn a_save_replaces_its_entry_or_adds_it_and_counts_one_more_change_waiting() {
-        let mut s = Snapshot { entries: vec![entry(1, "5"), entry(2, "6")], pending: 3, ..Snapshot::default() };
-        s.saved(entry(2, "7.5"));
-        assert_eq!(s.entries.iter().map(|e| e.quantity_kg.as_str()).collect::<Vec<_>>(), ["5", "7.5"]);
-        assert_eq!(s.pending, 4);
-        s.saved(entry(3, "1"));
-        assert_eq!(s.entries.len(), 3);
-        assert_eq!(s.pending, 5);
-    }
-
-    #[test]
-    fn a_read_without_entries_keeps_the_merged_ones_and_takes_the_queue_and_engine() {
-        let mut s = Snapshot { entries: vec![entry(1, "5")], pending: 9, ..Snapshot::default() };
-        let status: StoreChanges =
-            serde_json::from_str(r#"{"pending":2,"sync":{"state":"waiting","failures":1,"online":false}}"#).unwrap();
-        s.apply(status);
-        assert_eq!(s.entries, vec![entry(1, "5")]);
-        assert_eq!((s.pending, s.sync.state.as_str(), s.sync.failures), (2, "waiting", 1));
-
-        let full =
-            StoreChanges { entries: Some(vec![entry(4, "2")]), conflicts: Some(Vec::new()), ..StoreChanges::default() };
-        s.apply(full);
-        assert_eq!(s.entries, vec![entry(4, "2")]);
-        assert_eq!(s.pending, 0);
-    }
-
-    #[test]
-    fn a_dropped_read_asks_for_another_and_keeps_asking_for_the_entries_it_took() {
-        let mut r = Reads { busy: true, ..Reads::default() };
-        r.dropped(false);
-        assert_eq!(r, Reads { busy: true, again: true, full: false });
-        r.dropped(true);
-        r.dropped(false);
-        assert_eq!(r, Reads { busy: true, again: true, full: true });
     }
 }

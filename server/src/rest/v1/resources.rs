@@ -1,0 +1,25 @@
+//! Every resource's routes, with the access rule of each: all of `/api/v1` but the
+//! document that describes them, which reads this list (`openapi`).
+
+use super::routes::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .merge(super::products::routes())
+        .merge(super::categories::routes())
+        .merge(super::farms::routes())
+        .merge(super::trace::routes())
+        .merge(super::auth::routes())
+        .merge(super::admin::routes())
+        .merge(super::ops::routes())
+        .merge(super::events::routes())
+        .merge(super::notifications::routes())
+        .merge(super::webhooks::routes())
+        .merge(super::cart::routes())
+        .merge(super::checkout::routes())
+        .merge(super::orders::routes())
+        .merge(super::ledger::routes())
+        .merge(super::ledger_settlements::routes())
+        .merge(super::ledger_reports::routes())
+        .merge(super::ledger_admin::routes())
+}
