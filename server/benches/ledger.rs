@@ -5,6 +5,7 @@
 //! - one tablet pushing 10,000 queued entries in batches of 500
 //!   (`POST /api/v1/ledger/sync`), then again with every batch sent twice, as a
 //!   tablet that lost the answers would; both end with each entry stored once.
+//!
 //! Run by `bench/run`; plain timing, no harness.
 
 use serde_json::{Value, json};

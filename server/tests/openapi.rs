@@ -331,7 +331,7 @@ fn conforms(doc: &Value, value: &Value, schema: &Value, at: &str, problems: &mut
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    if !types.is_empty() && !types.contains(&kind) && !(kind == "integer" && types.contains(&"number")) {
+    if !(types.is_empty() || types.contains(&kind) || kind == "integer" && types.contains(&"number")) {
         problems.push(format!("{at}: {kind} where the document says {types:?}"));
         return;
     }

@@ -53,9 +53,10 @@ async fn serves_then_drains_and_exits_cleanly_on_sigterm(pool: PgPool) {
     let started = Instant::now();
     loop {
         if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await
-            && r.status() == 200 {
-                break;
-            }
+            && r.status() == 200
+        {
+            break;
+        }
         assert!(started.elapsed() < Duration::from_secs(60), "server never became ready");
         assert!(child.try_wait().unwrap().is_none(), "server exited early");
         tokio::time::sleep(Duration::from_millis(100)).await;

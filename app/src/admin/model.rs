@@ -167,9 +167,10 @@ impl AuditQueryParams {
         let from = date(&self.from, "from");
         let to = date(&self.to, "to");
         if let (Some(f), Some(t)) = (from, to)
-            && f > t {
-                fields.insert("to".into(), "must not be before from".into());
-            }
+            && f > t
+        {
+            fields.insert("to".into(), "must not be before from".into());
+        }
         let before_id = trimmed(&self.cursor).and_then(|c| {
             c.parse::<i64>().ok().filter(|n| *n > 0).or_else(|| {
                 fields.insert("cursor".into(), "is not a cursor this list gave".into());

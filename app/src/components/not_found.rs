@@ -5,9 +5,10 @@ use leptos_meta::Title;
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-        && let Ok(status) = axum::http::StatusCode::from_u16(code) {
-            response.set_status(status);
-        }
+        && let Ok(status) = axum::http::StatusCode::from_u16(code)
+    {
+        response.set_status(status);
+    }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
 }

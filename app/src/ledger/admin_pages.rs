@@ -43,13 +43,8 @@ fn yes_no(l: Locale, v: bool) -> String {
 }
 
 fn grower_name(l: Locale, en: &str, ta: &str) -> String {
-    let name = if l == Locale::ta && !ta.is_empty() {
-        ta
-    } else if en.is_empty() {
-        ta
-    } else {
-        en
-    };
+    // Tamil when asked for and known; otherwise English, unless only Tamil is known.
+    let name = if (l == Locale::ta && !ta.is_empty()) || en.is_empty() { ta } else { en };
     name.to_string()
 }
 

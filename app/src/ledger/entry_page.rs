@@ -215,7 +215,7 @@ pub fn LedgerApp() -> impl IntoView {
         let day = market_slot::market_date(at);
         let mut list: Vec<LocalEntry> =
             snap.with(|s| s.entries.iter().filter(|e| e.market_date == day).cloned().collect());
-        list.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+        list.sort_by_key(|e| std::cmp::Reverse(e.recorded_at));
         list
     });
 

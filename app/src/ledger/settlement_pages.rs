@@ -45,13 +45,8 @@ fn message_label(l: Locale, status: Option<&str>) -> String {
 }
 
 fn grower(l: Locale, no: i32, en: &str, ta: &str) -> String {
-    let name = if l == Locale::ta && !ta.is_empty() {
-        ta
-    } else if en.is_empty() {
-        ta
-    } else {
-        en
-    };
+    // Tamil when asked for and known; otherwise English, unless only Tamil is known.
+    let name = if (l == Locale::ta && !ta.is_empty()) || en.is_empty() { ta } else { en };
     format!("{no} · {name}")
 }
 
@@ -114,9 +109,10 @@ fn GenerateSettlements(lang: String) -> impl IntoView {
     };
     Effect::new(move |_| {
         if let Some(Ok(outcome)) = generate.value().get()
-            && !outcome.settlements.is_empty() {
-                go("/ledger/settlements");
-            }
+            && !outcome.settlements.is_empty()
+        {
+            go("/ledger/settlements");
+        }
     });
     view! {
         <ActionForm action=generate attr:class="mt-4 grid gap-3 rounded-xl border border-stone-200 bg-white p-4 sm:grid-cols-4" attr:data-testid="generate-form" attr:data-hydrated=move || hydrated.get().then_some("true")>

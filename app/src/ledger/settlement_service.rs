@@ -371,9 +371,10 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<SettlementView>, AppError> {
     if let Some(s) = status
-        && !["generated", "approved", "paid", "cancelled"].contains(&s) {
-            return Err(AppError::validation("status", "must be generated, approved, paid or cancelled"));
-        }
+        && !["generated", "approved", "paid", "cancelled"].contains(&s)
+    {
+        return Err(AppError::validation("status", "must be generated, approved, paid or cancelled"));
+    }
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let own = if caller.only_own(Action::ReportsView) {
         Some(own_farmer(&mut tx, caller).await?.unwrap_or(Uuid::nil()))

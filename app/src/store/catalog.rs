@@ -300,10 +300,10 @@ impl ProductQuery {
         let certification = parse_slug(&params.certification, "certification", "india-organic-npop", &mut fields);
         let min_price = parse_price(&params.min_price, "minPrice", &mut fields);
         let max_price = parse_price(&params.max_price, "maxPrice", &mut fields);
-        if let (Some(min), Some(max)) = (min_price, max_price) {
-            if min > max {
-                fields.insert("minPrice".into(), "must not be more than maxPrice".into());
-            }
+        if let (Some(min), Some(max)) = (min_price, max_price)
+            && min > max
+        {
+            fields.insert("minPrice".into(), "must not be more than maxPrice".into());
         }
         let in_stock = match non_empty(&params.in_stock).map(str::to_ascii_lowercase).as_deref() {
             None | Some("false" | "0" | "no" | "off") => false,

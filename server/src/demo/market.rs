@@ -116,7 +116,7 @@ pub fn generate(world: &World, scale: DemoScale, seed: u64, now: DateTime<Utc>) 
     let tenant = world.tenants.iter().find(|t| t.slug == "malar")?;
     let user = |role: &str| world.users.iter().find(|u| u.tenant_id == tenant.id && u.role == role);
     let (staff, admin, farmer_user) = (user("staff")?, user("admin")?, user("farmer")?);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6d61_6c61_72);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x006d_616c_6172);
     let flowers: Vec<_> = FLOWERS.iter().map(|&(code, en, ta, base)| (new_id(&mut rng), code, en, ta, base)).collect();
     let slots: Vec<_> = (OPENS_AT_HOUR as u32..CLOSES_AT_HOUR as u32)
         .map(|h| {

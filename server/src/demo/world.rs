@@ -34,7 +34,7 @@ pub fn slugify(text: &str) -> String {
 }
 
 pub fn pack_label(grams: u32) -> String {
-    if grams >= 1000 && grams % 1000 == 0 { format!("{} kg", grams / 1000) } else { format!("{grams} g") }
+    if grams >= 1000 && grams.is_multiple_of(1000) { format!("{} kg", grams / 1000) } else { format!("{grams} g") }
 }
 
 pub fn generate(scale: DemoScale, seed: u64) -> World {

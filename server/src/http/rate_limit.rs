@@ -67,18 +67,20 @@ fn refused(path: &str, not_until: governor::NotUntil<governor::clock::QuantaInst
 pub async fn enforce(State(limits): State<Arc<Limits>>, request: Request, next: Next) -> Response {
     if is_sign_in(request.method(), request.uri().path())
         && let Some(ConnectInfo(addr)) = request.extensions().get::<ConnectInfo<SocketAddr>>()
-            && let Err(not_until) = limits.sign_in_per_ip.check_key(&addr.ip()) {
-                tracing::warn!(ip = %addr.ip(), "sign-in rate limit reached");
-                return refused(request.uri().path(), not_until);
-            }
+        && let Err(not_until) = limits.sign_in_per_ip.check_key(&addr.ip())
+    {
+        tracing::warn!(ip = %addr.ip(), "sign-in rate limit reached");
+        return refused(request.uri().path(), not_until);
+    }
     if super::site_files::is_site_file(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
     let user = request.extensions().get::<Session>().map(|s| s.claims.sub);
     if let Some(user) = user
-        && let Err(not_until) = limits.per_user.check_key(&user) {
-            return refused(request.uri().path(), not_until);
-        }
+        && let Err(not_until) = limits.per_user.check_key(&user)
+    {
+        return refused(request.uri().path(), not_until);
+    }
     next.run(request).await
 }
 

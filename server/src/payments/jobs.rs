@@ -279,9 +279,10 @@ pub async fn reconcile(pool: &PgPool, payments: &Payments, window: chrono::Durat
                 _ => None,
             };
             if let Some((kind, detail)) = finding
-                && flag(pool, tenant, order, kind, &paid, detail).await.map_err(|e| e.to_string())? {
-                    report.mismatches += 1;
-                }
+                && flag(pool, tenant, order, kind, &paid, detail).await.map_err(|e| e.to_string())?
+            {
+                report.mismatches += 1;
+            }
         }
     }
     Ok(report)

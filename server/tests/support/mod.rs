@@ -393,9 +393,10 @@ impl ServerProcess {
         let started = std::time::Instant::now();
         loop {
             if let Ok(r) = client.get(process.url("/readyz")).send().await
-                && r.status() == 200 {
-                    return process;
-                }
+                && r.status() == 200
+            {
+                return process;
+            }
             assert!(started.elapsed() < std::time::Duration::from_secs(60), "server never became ready");
             assert!(process.child.try_wait().unwrap().is_none(), "server exited early");
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;

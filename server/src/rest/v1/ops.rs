@@ -203,9 +203,10 @@ async fn notifications(
         return Err(AppError::validation("queue", "is not a filter here"));
     }
     if let Some(s) = &p.status
-        && !["queued", "sent", "delivered", "read", "failed"].contains(&s.as_str()) {
-            return Err(AppError::validation("status", "must be queued, sent, delivered, read or failed"));
-        }
+        && !["queued", "sent", "delivered", "read", "failed"].contains(&s.as_str())
+    {
+        return Err(AppError::validation("status", "must be queued, sent, delivered, read or failed"));
+    }
     let before = match p.cursor.as_deref() {
         None => None,
         Some(c) => {
