@@ -1,13 +1,30 @@
 //! Connection pool and migrations.
 
-use sqlx::migrate::Migrator;
+pub mod functions;
+
+use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
+use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
 
 /// The migrations of `migrations/`, embedded in the binary at compile time.
+/// Only the top-level files are migrations: sqlx skips the `functions/` folder.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// Brings the database up to this binary: the migrations, then the functions of
+/// `migrations/functions/` ([`functions`]). Both under one lock, so a server starting
+/// alongside another applies its functions after the other's migrations, never between.
+pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
+    // A connection of its own, closed at the end, even on an error (dropped): a
+    // session-level lock must not go back to the pool still held.
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(functions::LOCK_KEY).execute(&mut conn).await?;
+    MIGRATOR.run(&mut conn).await?;
+    functions::apply(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}
 
 pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(database_url)?

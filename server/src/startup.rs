@@ -56,7 +56,7 @@ impl Application {
     }
 
     pub async fn with_pool(config: Config, pool: PgPool) -> Result<Application, StartError> {
-        db::MIGRATOR.run(&pool).await?;
+        db::migrate(&pool).await?;
         let (role, bypasses): (String, bool) = sqlx::query_as(
             "SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
         )

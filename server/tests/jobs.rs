@@ -16,7 +16,7 @@ use support::wait_for;
 use tokio::sync::watch;
 
 async fn migrated(pool: &PgPool) {
-    server::db::MIGRATOR.run(pool).await.unwrap();
+    server::db::migrate(pool).await.unwrap();
 }
 
 fn config(concurrency: usize) -> WorkerConfig {

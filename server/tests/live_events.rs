@@ -43,7 +43,7 @@ async fn number(pool: &PgPool) -> i64 {
 /// numbered last, and nothing is numbered, or readable, before it commits.
 #[sqlx::test(migrations = false)]
 async fn events_are_numbered_once_committed_and_publishers_do_not_queue(pool: PgPool) {
-    server::db::MIGRATOR.run(&pool).await.unwrap();
+    server::db::migrate(&pool).await.unwrap();
     let topic = Topic::Person { user: uuid::Uuid::now_v7() };
     let mut early = operator(&pool).await;
     publish(&mut early, &topic, "tick", &json!({ "n": "written first" })).await.unwrap();
@@ -83,7 +83,7 @@ async fn events_are_numbered_once_committed_and_publishers_do_not_queue(pool: Pg
 /// numbers have no gaps, and each publisher's events keep their order.
 #[sqlx::test(migrations = false)]
 async fn concurrent_publishers_and_numberers_give_each_event_one_number_in_order(pool: PgPool) {
-    server::db::MIGRATOR.run(&pool).await.unwrap();
+    server::db::migrate(&pool).await.unwrap();
     let topic = Topic::Person { user: uuid::Uuid::now_v7() };
     let publishers: Vec<_> = (0..8)
         .map(|p| {
@@ -255,7 +255,7 @@ async fn events_arrive_even_when_the_notification_is_lost_or_the_connections_are
 
 #[sqlx::test(migrations = false)]
 async fn a_subscriber_that_does_not_read_is_dropped_not_buffered_forever(pool: PgPool) {
-    server::db::MIGRATOR.run(&pool).await.unwrap();
+    server::db::migrate(&pool).await.unwrap();
     let hub = Hub::start(pool.clone(), 4).await.unwrap();
     let topic = Topic::Person { user: uuid::Uuid::now_v7() };
     let mut stalled = hub.subscribe(&topic.to_string());

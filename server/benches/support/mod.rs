@@ -12,6 +12,6 @@ pub async fn scratch_database(name: &str) -> (PgPool, String) {
     let query = if query.is_empty() { String::new() } else { format!("?{query}") };
     let url = format!("{}/{name}{query}", server_part.rsplit_once('/').unwrap().0);
     let pool = server::db::connect(&url, 40).await.unwrap();
-    server::db::MIGRATOR.run(&pool).await.unwrap();
+    server::db::migrate(&pool).await.unwrap();
     (pool, url)
 }
