@@ -74,7 +74,6 @@ pub async fn admin_growers(q: Option<String>) -> Result<AdminRows<GrowerView>, A
     Ok(AdminRows { rows, can_edit: caller.grant(Action::UsersManage).is_some() })
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/_fn", endpoint = "ledger/admin/growers/save")]
 pub async fn save_grower(
     id: Option<String>,

@@ -92,26 +92,26 @@ pub fn LedgerApp() -> impl IntoView {
                     let saves_before = saves.get_value();
                     let full = reading.get_value().full;
                     reading.update_value(|r| r.full = false);
-                    if let Ok(text) = client::read_changes(full).await {
-                        if let Ok(mut c) = serde_json::from_str::<StoreChanges>(&text) {
-                            if let Some(reference) = c.reference.take() {
-                                market.update(|m| {
-                                    if let Some(current) = m.take() {
-                                        *m = Some(Market::new(Boot { me: current.me, reference }));
-                                    }
-                                });
-                            }
-                            if saves.get_value() == saves_before {
-                                snap.update(|s| s.apply(c));
-                            } else {
-                                // A save finished during the read, which may not hold it.
-                                // The store asks for another read only if the save committed
-                                // while the read was still under way, so ask here too; and if
-                                // this read took the entries the store had marked changed,
-                                // the next one must carry them.
-                                let had_entries = c.entries.is_some();
-                                reading.update_value(|r| r.dropped(had_entries));
-                            }
+                    if let Ok(text) = client::read_changes(full).await
+                        && let Ok(mut c) = serde_json::from_str::<StoreChanges>(&text)
+                    {
+                        if let Some(reference) = c.reference.take() {
+                            market.update(|m| {
+                                if let Some(current) = m.take() {
+                                    *m = Some(Market::new(Boot { me: current.me, reference }));
+                                }
+                            });
+                        }
+                        if saves.get_value() == saves_before {
+                            snap.update(|s| s.apply(c));
+                        } else {
+                            // A save finished during the read, which may not hold it.
+                            // The store asks for another read only if the save committed
+                            // while the read was still under way, so ask here too; and if
+                            // this read took the entries the store had marked changed,
+                            // the next one must carry them.
+                            let had_entries = c.entries.is_some();
+                            reading.update_value(|r| r.dropped(had_entries));
                         }
                     }
                     let again = reading.get_value().again;

@@ -148,10 +148,10 @@ fn BuyBox(children: Children) -> impl IntoView {
     // The radio buttons are the server's; their changes bubble up to here.
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        if let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()) {
-            if input.get_attribute("name").as_deref() == Some("variant_id") {
-                chosen.set(PackFacts::read(&input));
-            }
+        if let Some(input) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            && input.get_attribute("name").as_deref() == Some("variant_id")
+        {
+            chosen.set(PackFacts::read(&input));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
