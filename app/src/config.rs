@@ -537,6 +537,27 @@ demo_autoload = true
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://mandi@127.0.0.1/mandi");
 
     #[test]
+    fn hashed_names_need_the_hash_file_beside_the_binary() {
+        let hashed = |name: &str| {
+            LeptosOptions::builder().output_name("mandi").hash_files(true).hash_file(std::sync::Arc::from(name)).build()
+        };
+        // A test binary has no hash file beside it: plain names, except in production.
+        let missing = hashed("no-such-hash-file.txt");
+        assert_eq!(hashed_site_names(&missing, Environment::Development), Ok(false));
+        let refused = hashed_site_names(&missing, Environment::Production).unwrap_err();
+        assert!(refused.0.contains("no-such-hash-file.txt"), "{refused:?}");
+        let exe = std::env::current_exe().unwrap();
+        let beside = format!("mandi-test-hash-{}.txt", std::process::id());
+        let path = exe.parent().unwrap().join(&beside);
+        std::fs::write(&path, "js: a\nwasm: b\ncss: c\n").unwrap();
+        let found = hashed_site_names(&hashed(&beside), Environment::Production);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(found, Ok(true));
+        let plain = LeptosOptions::builder().output_name("mandi").build();
+        assert_eq!(hashed_site_names(&plain, Environment::Production), Ok(false));
+    }
+
+    #[test]
     fn file_then_environment() {
         let c = load(FILE, &[DB]).unwrap();
         assert_eq!(c.db_max_connections, 5);

@@ -27,6 +27,8 @@ pub fn config_with(vars: &[(&str, &str)]) -> Config {
     let text = leptos_toml();
     let mut leptos = leptos::config::get_config_from_str(&text).expect("leptos section");
     leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+    // No built site beside a test binary: pages link the plain file names.
+    leptos.hash_files = false;
     if let Some((_, root)) = vars.iter().find(|(k, _)| *k == "LEPTOS_SITE_ROOT") {
         leptos.site_root = (*root).into();
     }
