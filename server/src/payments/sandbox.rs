@@ -42,7 +42,9 @@ pub struct Sandbox {
     pool: PgPool,
     key_id: String,
     key_secret: String,
-    app_base: String,
+    /// The app's own addresses (the listener's, and the public one): a return address
+    /// under either is one of our pages.
+    own_bases: Vec<String>,
     behaviour: Mutex<Behaviour>,
 }
 
@@ -52,7 +54,7 @@ impl Sandbox {
             pool,
             key_id: payments.key_id.clone(),
             key_secret: payments.key_secret.clone(),
-            app_base: payments.app_base.clone(),
+            own_bases: vec![payments.app_base.clone(), payments.public_base.clone()],
             behaviour: Mutex::new(Behaviour::default()),
         })
     }
@@ -290,8 +292,14 @@ fn escape(s: &str) -> String {
 fn local_url(s: &Sandbox, url: Option<&str>, fallback: &str) -> String {
     match url {
         Some(u) if u.starts_with('/') && !u.starts_with("//") => u.to_string(),
-        Some(u) if u.starts_with(&format!("{}/", s.app_base)) => u[s.app_base.len()..].to_string(),
-        _ => fallback.to_string(),
+        Some(u) => s
+            .own_bases
+            .iter()
+            .find_map(|base| {
+                u.strip_prefix(base.as_str()).filter(|path| path.starts_with('/') && !path.starts_with("//"))
+            })
+            .map_or_else(|| fallback.to_string(), str::to_string),
+        None => fallback.to_string(),
     }
 }
 
