@@ -693,6 +693,50 @@ async fn payment_urls_use_the_public_base_url(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn reconciliation_does_not_sell_a_refunded_payment(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let shop = shop(&pool).await;
+    let (item, v) = stocked(&pool, &shop, 5, &[(1, "300.00")]).await;
+    let (_, token) = customer(&pool).await;
+    add(&app, &token, v[0], json!(1)).await;
+    let (_, placed) = checkout(&app, &token).await;
+    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
+    // Paid at the gateway, unheard of by the shop, then refunded in full from the
+    // gateway's dashboard: the money went back, so no stock may go.
+    behave(&app, json!({ "dropWebhooks": true, "skipCallback": true })).await;
+    let gateway_order = pay(&app, &token, &order, false).await;
+    let config = support::config_with(&[]);
+    let payments = server::payments::Payments::from_config(&config.payments, &format!("http://{}", app.addr));
+    let paid = payments.gateway.order_payments(&gateway_order).await.unwrap();
+    payments.gateway.refund(&paid[0].id, paid[0].amount, "dashboard").await.unwrap();
+    let at_gateway = payments.gateway.order_payments(&gateway_order).await.unwrap();
+    assert_eq!((at_gateway.len(), at_gateway[0].status.as_str()), (1, "refunded"));
+
+    let report = server::payments::jobs::reconcile(&pool, &payments, chrono::Duration::days(1)).await.unwrap();
+    assert_eq!((report.completed, report.mismatches), (0, 0));
+    assert_eq!(order_state(&app, &token, &order).await, "pending_payment");
+    assert_eq!(on_hand(&pool, item).await, 5, "nothing sold");
+    let mut tx = support::operator(&pool).await;
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE gateway_order_id = $1")
+        .bind(&gateway_order)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 0);
+    // As after a failed payment, the hold then runs out and the order is cancelled.
+    sqlx::query("UPDATE orders SET reserved_until = now() - interval '10 minutes'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '10 minutes'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let n = app::orders::expiry_service::expire_unpaid(&pool, chrono::Duration::minutes(2), 100).await.unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(order_state(&app, &token, &order).await, "cancelled");
+    assert_eq!(on_hand(&pool, item).await, 5);
+}
+
+#[sqlx::test(migrations = false)]
 async fn the_lifecycle_with_its_permissions_and_refunds(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let shop = shop(&pool).await;

@@ -265,11 +265,16 @@ async fn refund(
             .bind(&req.receipt)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE sandbox_gateway_payments SET amount_refunded = amount_refunded + $2 WHERE id = $1")
-            .bind(&payment_id)
-            .bind(want)
-            .execute(&mut *tx)
-            .await?;
+        // As at Razorpay, a payment refunded in full is `refunded`; in part, still `captured`.
+        sqlx::query(
+            "UPDATE sandbox_gateway_payments SET amount_refunded = amount_refunded + $2,
+                    status = CASE WHEN amount_refunded + $2 = amount THEN 'refunded' ELSE status END
+             WHERE id = $1",
+        )
+        .bind(&payment_id)
+        .bind(want)
+        .execute(&mut *tx)
+        .await?;
         let refund = json!({ "id": id, "entity": "refund", "payment_id": payment_id, "amount": want, "status": "processed", "receipt": req.receipt });
         s.send_webhooks(&mut tx, vec![("refund.processed", json!({ "refund": { "entity": refund } }))]).await?;
         tx.commit().await?;
