@@ -41,7 +41,9 @@ COPY --from=build /src/Leptos.toml /app/Leptos.toml
 # Migrations are embedded in the binary. DATABASE_URL, MANDI_JWT_PRIVATE_KEY_FILE (an
 # RSA private key in PEM, e.g. a mounted secret) and the notification providers
 # (MANDI_WHATSAPP_PHONE_NUMBER_ID, _TOKEN, _APP_SECRET, MANDI_SMS_API_URL,
-# MANDI_EMAIL_API_URL, MANDI_MESSAGING_API_TOKEN) must be supplied at run time.
+# MANDI_EMAIL_API_URL, MANDI_MESSAGING_API_TOKEN) must be supplied at run time, and
+# MANDI_PUBLIC_BASE_URL: the address shoppers reach the shop at (the payment gateway
+# sends them back there; 0.0.0.0:8080 reaches nobody).
 ENV MANDI_CONFIG=/app/Leptos.toml \
     LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_ADDR=0.0.0.0:8080 \

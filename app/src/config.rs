@@ -81,8 +81,10 @@ pub struct Config {
     /// Stock shown on a listing may be that stale; the product page and checkout
     /// always read it fresh.
     pub catalog_listing_cache_ms: u32,
-    /// Where people reach this app from outside, for links sent in messages (a
-    /// settlement slip on WhatsApp). Unset: `http://<site address>`.
+    /// Where people and outside providers reach this app: the payment gateway's return
+    /// and cancel addresses, links sent in messages (a settlement slip on WhatsApp).
+    /// Required in production, where the listener's address (`0.0.0.0:8080` behind a
+    /// proxy) reaches nobody; unset elsewhere, the listener's own address.
     pub public_base_url: String,
     pub leptos: LeptosOptions,
 }
@@ -321,6 +323,14 @@ impl Config {
         }
 
         let env = layers.get("env", Environment::Development, str::parse)?;
+        let public_base_url = layers.get("public_base_url", None, |s| {
+            let s = s.trim_end_matches('/');
+            let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(Some(s.to_string())),
+                _ => Err("must be an http:// or https:// address such as https://ledger.example.in".into()),
+            }
+        })?;
         let mut config = Config {
             env,
             database_url,
@@ -373,14 +383,7 @@ impl Config {
                         .and_then(|n| if n <= 60_000 { Ok(n) } else { Err("at most 60000 (a minute)".into()) })
                 },
             )?,
-            public_base_url: layers.get("public_base_url", format!("http://{}", leptos.site_addr), |s| {
-                let s = s.trim_end_matches('/');
-                let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-                match rest {
-                    Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(s.to_string()),
-                    _ => Err("must be an http:// or https:// address such as https://ledger.example.in".into()),
-                }
-            })?,
+            public_base_url: public_base_url.clone().unwrap_or_else(|| format!("http://{}", leptos.site_addr)),
             leptos,
         };
         config.leptos.hash_files = hashed_site_names(&config.leptos, config.env)?;
@@ -398,6 +401,13 @@ impl Config {
         if config.env == Environment::Production && config.payments.sandbox {
             return Err(ConfigError(
                 "MANDI_PAYMENT_GATEWAY must be razorpay when MANDI_ENV=production (the sandbox gateway takes no real money)".into(),
+            ));
+        }
+        if config.env == Environment::Production && public_base_url.is_none() {
+            return Err(ConfigError(
+                "MANDI_PUBLIC_BASE_URL is required when MANDI_ENV=production: the address shoppers reach the shop at, \
+                 such as https://shop.example.in (the payment gateway sends them back there)"
+                    .into(),
             ));
         }
         Ok(config)
@@ -624,9 +634,33 @@ demo_autoload = true
             ("MANDI_RAZORPAY_KEY_SECRET", "k"),
             ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w"),
         ]);
+        let e = load(FILE, &vars).unwrap_err();
+        assert!(e.0.starts_with("MANDI_PUBLIC_BASE_URL is required"), "{e}");
+        vars.push(("MANDI_PUBLIC_BASE_URL", "https://shop.example.in"));
         let c = load(FILE, &vars).unwrap();
         assert_eq!(c.payments.api_base.as_deref(), Some("https://api.razorpay.com"));
         assert!(!c.payments.sandbox);
+    }
+
+    #[test]
+    fn production_requires_the_public_base_url() {
+        let mut vars = vec![
+            DB,
+            ("MANDI_ENV", "production"),
+            ("MANDI_DEMO_AUTOLOAD", "false"),
+            ("MANDI_PAYMENT_GATEWAY", "razorpay"),
+            ("MANDI_RAZORPAY_KEY_ID", "rzp_live_x"),
+            ("MANDI_RAZORPAY_KEY_SECRET", "k"),
+            ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w"),
+        ];
+        vars.extend(CLOUD);
+        let e = load(FILE, &vars).unwrap_err();
+        assert!(e.0.starts_with("MANDI_PUBLIC_BASE_URL is required when MANDI_ENV=production"), "{e}");
+        vars.push(("MANDI_PUBLIC_BASE_URL", "https://shop.example/"));
+        assert_eq!(load(FILE, &vars).unwrap().public_base_url, "https://shop.example");
+        // Elsewhere it may be left out: the listener's address stands in.
+        let c = load(FILE, &[DB, ("MANDI_ENV", "test")]).unwrap();
+        assert_eq!(c.public_base_url, format!("http://{}", c.leptos.site_addr));
     }
 
     const CLOUD: [(&str, &str); 7] = [

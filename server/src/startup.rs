@@ -55,7 +55,7 @@ impl Application {
         Application::with_pool(config, pool).await
     }
 
-    pub async fn with_pool(config: Config, pool: PgPool) -> Result<Application, StartError> {
+    pub async fn with_pool(mut config: Config, pool: PgPool) -> Result<Application, StartError> {
         db::migrate(&pool).await?;
         let (role, bypasses): (String, bool) = sqlx::query_as(
             "SELECT current_user::text, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
@@ -81,7 +81,12 @@ impl Application {
         let keys = SigningKeys::load_or_generate(&config.signing_key_path(), !config.is_production())?;
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
-        let app_base = format!("http://{}", listener.local_addr().map_err(|source| StartError::Bind { addr, source })?);
+        let bound = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
+        // Two addresses: the listener's, for this process calling itself (the sandboxes'
+        // APIs and their webhooks); the public one, for every address a person or an
+        // outside provider is given (payment return pages, slip links).
+        let app_base = format!("http://{bound}");
+        config.public_base_url = public_base(&config.public_base_url, addr, bound);
         let cool_down = std::time::Duration::from_secs(config.notify_circuit_cool_down_secs.into());
         let notifier = Arc::new(Notifier::from_config(&config.notify, &app_base, cool_down));
         let sandbox = match &config.notify {
@@ -91,7 +96,8 @@ impl Application {
         let hub = live::hub::Hub::start(pool.clone(), 256).await.map_err(StartError::Database)?;
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let runtime = Arc::new(Runtime { hub, notifier: notifier.clone(), closing: closing_rx });
-        let payments = crate::payments::Payments::from_config(&config.payments, &app_base);
+        let payments =
+            crate::payments::Payments::from_config(&config.payments, &app_base).reached_at(&config.public_base_url);
         let payment_sandbox = payments.sandbox.then(|| crate::payments::sandbox::Sandbox::new(pool.clone(), &payments));
         let mut registry = jobs::maintenance::register(jobs::Registry::new())
             .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
@@ -215,6 +221,13 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The public address, once the listener is bound: left at its default (the configured
+/// site address, which production refuses), it is the address actually bound, as port 0
+/// only becomes a port then.
+fn public_base(configured: &str, site_addr: SocketAddr, bound: SocketAddr) -> String {
+    if configured == format!("http://{site_addr}") { format!("http://{bound}") } else { configured.to_string() }
 }
 
 pub fn router(

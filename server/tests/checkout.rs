@@ -611,6 +611,132 @@ async fn a_lost_confirmation_is_recovered_by_reconciliation(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn payment_urls_use_the_public_base_url(pool: PgPool) {
+    // The listener is 127.0.0.1:<random>; shoppers reach the shop at https://shop.example.
+    let public = ("MANDI_PUBLIC_BASE_URL", "https://shop.example");
+    let app = TestApp::spawn_with(pool.clone(), &[public]).await;
+    let shop = shop(&pool).await;
+    let (_, v) = stocked(&pool, &shop, 5, &[(1, "300.00")]).await;
+    let (_, token) = customer(&pool).await;
+    add(&app, &token, v[0], json!(1)).await;
+    let (_, placed) = checkout(&app, &token).await;
+    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
+
+    let (status, body) = app.post_json(&format!("/api/v1/orders/{order}/payment"), &json!({}), Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["callbackUrl"], "https://shop.example/payments/callback", "{body}");
+    let gateway_order = body["data"]["gatewayOrderId"].as_str().unwrap().to_string();
+    assert_eq!(
+        body["data"]["checkoutUrl"].as_str().unwrap(),
+        format!("https://shop.example/sandbox/razorpay/checkout/{gateway_order}")
+    );
+
+    // The browser is sent to the checkout with the public callback.
+    let cookie = format!("mandi_session={token}");
+    let to_checkout = app
+        .client
+        .get(app.url(&format!("/orders/{order}/pay")))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    let location = to_checkout.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("https://shop.example/sandbox/razorpay/checkout/"), "{location}");
+    assert!(location.contains("callback_url=https%3A%2F%2Fshop.example%2Fpayments%2Fcallback"), "{location}");
+    // The sandbox takes its own public address as its own, and still sends nobody elsewhere.
+    let page = app.get(&location["https://shop.example".len()..]).await.text().await.unwrap();
+    assert!(page.contains("value=\"/payments/callback\""), "{page}");
+    let page = app
+        .get(&format!("/sandbox/razorpay/checkout/{gateway_order}?callback_url=https%3A%2F%2Fevil.example%2Fx"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("evil.example"), "{page}");
+
+    // Razorpay's hosted checkout is given the public callback and cancel addresses.
+    let razorpay = TestApp::spawn_with(
+        pool.clone(),
+        &[
+            public,
+            ("MANDI_PAYMENT_GATEWAY", "razorpay"),
+            ("MANDI_RAZORPAY_API_BASE", "http://127.0.0.1:9"),
+            ("MANDI_RAZORPAY_KEY_ID", "rzp_test_x"),
+            ("MANDI_RAZORPAY_KEY_SECRET", "k"),
+            ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w"),
+            ("MANDI_JOBS_CONCURRENCY", "0"),
+        ],
+    )
+    .await;
+    let form = razorpay
+        .client
+        .get(razorpay.url(&format!("/orders/{order}/pay")))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("name=callback_url value=\"https://shop.example/payments/callback\""), "{form}");
+    assert!(
+        form.contains(&format!("name=cancel_url value=\"https://shop.example/orders/{order}?payment=cancelled\"")),
+        "{form}"
+    );
+    assert!(!form.contains(&razorpay.addr.to_string()), "the listener's address is no one's: {form}");
+
+    // Unset outside production, the address is the listener's own (never port 0).
+    let local = TestApp::spawn_with(pool.clone(), &[("MANDI_JOBS_CONCURRENCY", "0")]).await;
+    let (status, body) = local.post_json(&format!("/api/v1/orders/{order}/payment"), &json!({}), Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["callbackUrl"], local.url("/payments/callback"), "{body}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn reconciliation_does_not_sell_a_refunded_payment(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let shop = shop(&pool).await;
+    let (item, v) = stocked(&pool, &shop, 5, &[(1, "300.00")]).await;
+    let (_, token) = customer(&pool).await;
+    add(&app, &token, v[0], json!(1)).await;
+    let (_, placed) = checkout(&app, &token).await;
+    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
+    // Paid at the gateway, unheard of by the shop, then refunded in full from the
+    // gateway's dashboard: the money went back, so no stock may go.
+    behave(&app, json!({ "dropWebhooks": true, "skipCallback": true })).await;
+    let gateway_order = pay(&app, &token, &order, false).await;
+    let config = support::config_with(&[]);
+    let payments = server::payments::Payments::from_config(&config.payments, &format!("http://{}", app.addr));
+    let paid = payments.gateway.order_payments(&gateway_order).await.unwrap();
+    payments.gateway.refund(&paid[0].id, paid[0].amount, "dashboard").await.unwrap();
+    let at_gateway = payments.gateway.order_payments(&gateway_order).await.unwrap();
+    assert_eq!((at_gateway.len(), at_gateway[0].status.as_str()), (1, "refunded"));
+
+    let report = server::payments::jobs::reconcile(&pool, &payments, chrono::Duration::days(1)).await.unwrap();
+    assert_eq!((report.completed, report.mismatches), (0, 0));
+    assert_eq!(order_state(&app, &token, &order).await, "pending_payment");
+    assert_eq!(on_hand(&pool, item).await, 5, "nothing sold");
+    let mut tx = support::operator(&pool).await;
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE gateway_order_id = $1")
+        .bind(&gateway_order)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 0);
+    // As after a failed payment, the hold then runs out and the order is cancelled.
+    sqlx::query("UPDATE orders SET reserved_until = now() - interval '10 minutes'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '10 minutes'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let n = app::orders::expiry_service::expire_unpaid(&pool, chrono::Duration::minutes(2), 100).await.unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(order_state(&app, &token, &order).await, "cancelled");
+    assert_eq!(on_hand(&pool, item).await, 5);
+}
+
+#[sqlx::test(migrations = false)]
 async fn the_lifecycle_with_its_permissions_and_refunds(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let shop = shop(&pool).await;

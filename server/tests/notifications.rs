@@ -355,6 +355,58 @@ async fn operators_see_failures_and_retry_them(pool: PgPool) {
     }
 }
 
+/// A WhatsApp Cloud API stand-in whose first answer is lost: it takes the message and
+/// answers 503, then accepts. Records the reference every call carries.
+async fn whatsapp_losing_its_first_answer() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::http::StatusCode;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let calls = seen.clone();
+    let router = axum::Router::new().route(
+        "/v21.0/{phone}/messages",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let calls = calls.clone();
+            async move {
+                let mut calls = calls.lock().unwrap();
+                calls.push(body["biz_opaque_callback_data"].as_str().unwrap_or_default().to_string());
+                if calls.len() == 1 {
+                    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({ "error": { "message": "try again" } })))
+                } else {
+                    (StatusCode::OK, axum::Json(json!({ "messages": [{ "id": "wamid.stand-in.1" }] })))
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("http://{addr}/v21.0"), seen)
+}
+
+#[sqlx::test(migrations = false)]
+async fn retried_message_keeps_its_provider_reference(pool: PgPool) {
+    let (api_base, calls) = whatsapp_losing_its_first_answer().await;
+    let mut vars = FAST.to_vec();
+    vars.extend([
+        ("MANDI_NOTIFY_PROVIDER", "cloud"),
+        ("MANDI_WHATSAPP_API_BASE", api_base.as_str()),
+        ("MANDI_WHATSAPP_PHONE_NUMBER_ID", "1"),
+        ("MANDI_WHATSAPP_TOKEN", "t"),
+        ("MANDI_WHATSAPP_APP_SECRET", "s"),
+        ("MANDI_SMS_API_URL", "http://127.0.0.1:9/sms"),
+        ("MANDI_EMAIL_API_URL", "http://127.0.0.1:9/email"),
+        ("MANDI_MESSAGING_API_TOKEN", "m"),
+    ]);
+    let app = TestApp::spawn_with(pool.clone(), &vars).await;
+    let (whatsapp, _) = notify(&app, "farmer@malar.demo").await;
+    wait_for("sent after a retry", Duration::from_secs(15), async || status_is(&pool, whatsapp, "sent").await).await;
+    let (channel, _, attempts, _, provider_id) = message(&pool, whatsapp).await;
+    assert_eq!((channel.as_str(), attempts, provider_id.as_deref()), ("whatsapp", 2, Some("wamid.stand-in.1")));
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[0].starts_with(&whatsapp.to_string()), "{calls:?}");
+    assert_eq!(calls[0], calls[1], "the provider can tell the retry is the same message");
+}
+
 #[sqlx::test(migrations = false)]
 async fn the_webhook_registration_handshake_echoes_the_challenge_only_for_our_token(pool: PgPool) {
     let token = "a-verify-token-of-some-length";

@@ -173,20 +173,20 @@ struct SendInput {
     message_id: Uuid,
 }
 
-type MessageRow = (String, String, String, String, String, serde_json::Value, String, Option<Uuid>, i16);
+type MessageRow = (String, String, String, String, String, serde_json::Value, String, Option<Uuid>);
 
 impl Handler for SendHandler {
     fn run<'a>(&'a self, job: &'a Job, tx: &'a mut PgConnection) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
             let SendInput { message_id } = job.payload()?;
             let row: Option<MessageRow> = sqlx::query_as(
-                "SELECT channel, recipient, template, language, body, params, status, user_id, attempts
+                "SELECT channel, recipient, template, language, body, params, status, user_id
                  FROM notification_outbox WHERE id = $1",
             )
             .bind(message_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((channel, recipient, template, language, body, params, status, user, attempts)) = row else {
+            let Some((channel, recipient, template, language, body, params, status, user)) = row else {
                 return Err(JobError::Fatal(format!("message {message_id} does not exist")));
             };
             if status != "queued" {
@@ -199,7 +199,10 @@ impl Handler for SendHandler {
                 return deliver_in_app(tx, message_id, user, &template, &body).await;
             }
             let params: Vec<String> = serde_json::from_value(params).unwrap_or_default();
-            let reference = format!("{message_id}.{attempts}");
+            // One reference per delivery job, the same on each of its retries: a provider
+            // that took the message but whose answer was lost recognises the retry and
+            // does not send it twice. An operator's re-send is a new job, so a new message.
+            let reference = format!("{message_id}.{}", job.id);
             let outgoing = Outgoing { id: message_id, reference, channel, recipient, template, language, body, params };
             match self.notifier.send(&outgoing).await {
                 Err(wait) => {

@@ -12,8 +12,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: Uuid,
-    /// Unique per delivery attempt of the message, stable across a retried attempt
-    /// whose outcome was lost, so the provider side can deduplicate it.
+    /// The idempotency key the provider sees: one per delivery job of the message, the
+    /// same on each of that job's retries, so the provider can deduplicate them.
     pub reference: String,
     pub channel: Channel,
     pub recipient: String,

@@ -250,7 +250,10 @@ pub async fn reconcile(pool: &PgPool, payments: &Payments, window: chrono::Durat
             tx.commit().await.map_err(|e| e.to_string())?;
             k
         };
-        for p in list.iter().filter(|p| p.status == "captured" || p.status == "refunded") {
+        // Only money the gateway still holds pays for an order: a payment refunded at the
+        // gateway (its dashboard) before we heard of it is, for the order, like a failed
+        // one: nothing to apply, and the hold runs out as for any unpaid order.
+        for p in list.iter().filter(|p| p.status == "captured") {
             if !known.contains(&p.id) {
                 let captured = CapturedPayment {
                     gateway: payments.name.to_string(),

@@ -19,14 +19,18 @@ pub struct Payments {
     pub key_id: String,
     pub key_secret: String,
     pub webhook_secret: String,
-    /// The app's own address, for the callback URL given to the gateway.
+    /// The listener's own address: the sandbox gateway's API, called by this process.
     pub app_base: String,
+    /// Where people and the gateway reach the app (`MANDI_PUBLIC_BASE_URL`): the return
+    /// and cancel addresses given to the gateway and the shopper's browser.
+    pub public_base: String,
     /// Where a browser goes to pay: the sandbox's checkout page, or Razorpay's hosted one.
     pub checkout_base: String,
     pub sandbox: bool,
 }
 
 impl Payments {
+    /// Reached at `app_base` from outside too, until `reached_at` says otherwise.
     pub fn from_config(config: &app::config::PaymentGatewayConfig, app_base: &str) -> Payments {
         let api_base = config.api_base.clone().unwrap_or_else(|| format!("{app_base}/sandbox/razorpay"));
         Payments {
@@ -36,6 +40,7 @@ impl Payments {
             key_secret: config.key_secret.clone(),
             webhook_secret: config.webhook_secret.clone(),
             app_base: app_base.to_string(),
+            public_base: app_base.to_string(),
             checkout_base: if config.sandbox {
                 format!("{app_base}/sandbox/razorpay/checkout")
             } else {
@@ -43,5 +48,15 @@ impl Payments {
             },
             sandbox: config.sandbox,
         }
+    }
+
+    /// The address people and the gateway reach the app at (behind a proxy, not the
+    /// listener's). The sandbox's checkout page is a page the shopper opens, so it moves too.
+    pub fn reached_at(mut self, public_base: &str) -> Payments {
+        self.public_base = public_base.trim_end_matches('/').to_string();
+        if self.sandbox {
+            self.checkout_base = format!("{}/sandbox/razorpay/checkout", self.public_base);
+        }
+        self
     }
 }

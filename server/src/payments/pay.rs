@@ -65,7 +65,7 @@ pub async fn start(
         Ok(id) => id,
         Err(_) => return Redirect::to(&format!("/orders/{order}?payment=unavailable")).into_response(),
     };
-    let callback = format!("{}/payments/callback", payments.app_base);
+    let callback = format!("{}/payments/callback", payments.public_base);
     let cancel = format!("/orders/{order}?payment=cancelled");
     if payments.sandbox {
         let url = format!(
@@ -89,7 +89,7 @@ pub async fn start(
         key = esc(&payments.key_id),
         oid = esc(&gateway_order_id),
         cb = esc(&callback),
-        cancel = esc(&format!("{}{cancel}", payments.app_base)),
+        cancel = esc(&format!("{}{cancel}", payments.public_base)),
         amount = payable.total.format_inr(),
     ))
     .into_response()
@@ -217,7 +217,7 @@ pub async fn for_mobile(
         currency: "INR",
         reserved_until: payable.reserved_until,
         checkout_url: payments.sandbox.then(|| format!("{}/{gateway_order_id}", payments.checkout_base)),
-        callback_url: format!("{}/payments/callback", payments.app_base),
+        callback_url: format!("{}/payments/callback", payments.public_base),
         gateway_order_id,
     }))
 }

@@ -42,7 +42,9 @@ pub struct Sandbox {
     pool: PgPool,
     key_id: String,
     key_secret: String,
-    app_base: String,
+    /// The app's own addresses (the listener's, and the public one): a return address
+    /// under either is one of our pages.
+    own_bases: Vec<String>,
     behaviour: Mutex<Behaviour>,
 }
 
@@ -52,7 +54,7 @@ impl Sandbox {
             pool,
             key_id: payments.key_id.clone(),
             key_secret: payments.key_secret.clone(),
-            app_base: payments.app_base.clone(),
+            own_bases: vec![payments.app_base.clone(), payments.public_base.clone()],
             behaviour: Mutex::new(Behaviour::default()),
         })
     }
@@ -263,11 +265,16 @@ async fn refund(
             .bind(&req.receipt)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE sandbox_gateway_payments SET amount_refunded = amount_refunded + $2 WHERE id = $1")
-            .bind(&payment_id)
-            .bind(want)
-            .execute(&mut *tx)
-            .await?;
+        // As at Razorpay, a payment refunded in full is `refunded`; in part, still `captured`.
+        sqlx::query(
+            "UPDATE sandbox_gateway_payments SET amount_refunded = amount_refunded + $2,
+                    status = CASE WHEN amount_refunded + $2 = amount THEN 'refunded' ELSE status END
+             WHERE id = $1",
+        )
+        .bind(&payment_id)
+        .bind(want)
+        .execute(&mut *tx)
+        .await?;
         let refund = json!({ "id": id, "entity": "refund", "payment_id": payment_id, "amount": want, "status": "processed", "receipt": req.receipt });
         s.send_webhooks(&mut tx, vec![("refund.processed", json!({ "refund": { "entity": refund } }))]).await?;
         tx.commit().await?;
@@ -290,8 +297,14 @@ fn escape(s: &str) -> String {
 fn local_url(s: &Sandbox, url: Option<&str>, fallback: &str) -> String {
     match url {
         Some(u) if u.starts_with('/') && !u.starts_with("//") => u.to_string(),
-        Some(u) if u.starts_with(&format!("{}/", s.app_base)) => u[s.app_base.len()..].to_string(),
-        _ => fallback.to_string(),
+        Some(u) => s
+            .own_bases
+            .iter()
+            .find_map(|base| {
+                u.strip_prefix(base.as_str()).filter(|path| path.starts_with('/') && !path.starts_with("//"))
+            })
+            .map_or_else(|| fallback.to_string(), str::to_string),
+        None => fallback.to_string(),
     }
 }
 

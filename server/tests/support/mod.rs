@@ -45,7 +45,7 @@ pub fn config_with(vars: &[(&str, &str)]) -> Config {
     Config::from_parts(&text, "Leptos.toml", leptos, &move |k| env.get(k).cloned()).expect("test config")
 }
 
-/// Notification settings production requires (pointing nowhere reachable).
+/// Notification, payment and address settings production requires (pointing nowhere reachable).
 pub const CLOUD_NOTIFY: &[(&str, &str)] = &[
     ("MANDI_NOTIFY_PROVIDER", "cloud"),
     ("MANDI_WHATSAPP_API_BASE", "http://127.0.0.1:9/v21.0"),
@@ -60,6 +60,7 @@ pub const CLOUD_NOTIFY: &[(&str, &str)] = &[
     ("MANDI_RAZORPAY_KEY_ID", "rzp_live_test"),
     ("MANDI_RAZORPAY_KEY_SECRET", "k"),
     ("MANDI_RAZORPAY_WEBHOOK_SECRET", "w"),
+    ("MANDI_PUBLIC_BASE_URL", "https://shop.test.example"),
 ];
 
 impl TestApp {
