@@ -32,7 +32,7 @@ pub mod state;
 use components::layout::{Footer, Header};
 use components::not_found::NotFound;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
@@ -98,6 +98,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
+        // Every page's <Title text=…/> goes through this: leptos_meta writes the title
+        // into the page unescaped.
+        <Title formatter=components::markup::title_text/>
         <Stylesheet id="leptos" href="/pkg/mandi.css"/>
         <Link rel="icon" href="/icons/icon.svg" type_="image/svg+xml"/>
         <Meta name="theme-color" content="#047857"/>

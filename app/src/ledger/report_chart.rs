@@ -69,4 +69,29 @@ mod tests {
         let empty = FlowerSummary { flowers: vec![], ..summary };
         assert_eq!(flower_chart_svg(&empty, Locale::en).unwrap(), None);
     }
+
+    #[test]
+    fn chart_labels_are_escaped() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let summary = FlowerSummary {
+            from: day,
+            to: day,
+            flowers: vec![
+                flower("<b>&", "<i>", 1_000),
+                flower("</svg><script>x</script>", "a", 2_000),
+                flower("x\" onmouseover=\"y", "b", 3_000),
+            ],
+            total: Tally::ZERO,
+            own_only: false,
+        };
+        let en = flower_chart_svg(&summary, Locale::en).unwrap().unwrap();
+        assert!(en.contains("&lt;b&gt;&amp;"), "the name is shown as text: {en}");
+        assert!(!en.contains("<b>") && !en.contains("<script") && en.matches("</svg>").count() == 1, "{en}");
+        assert!(
+            en.contains("data-category=\"x&quot; onmouseover=&quot;y\""),
+            "a quote does not end an attribute: {en}"
+        );
+        let ta = flower_chart_svg(&summary, Locale::ta).unwrap().unwrap();
+        assert!(ta.contains("&lt;i&gt;") && !ta.contains("<i>"), "{ta}");
+    }
 }
