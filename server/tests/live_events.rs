@@ -227,6 +227,54 @@ async fn last_event_id_resumes_without_gaps_or_repeats(pool: PgPool) {
     assert_eq!(n(&e), 2);
 }
 
+/// A resume from the start over more events than one read of the table takes: every
+/// missed event once, in order, then the live ones (the replay is read page by page,
+/// `hub::tests::sse_resume_streams_in_pages`).
+#[sqlx::test(migrations = false)]
+async fn sse_resume_over_more_than_a_page_delivers_all_in_order(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ops = access_token(&app, "ops@greenharvest.demo").await;
+    let (greenharvest, darjberry) = (tenant(&pool, "greenharvest").await, tenant(&pool, "darjberry").await);
+    let missed = server::live::hub::RESUME_PAGE * 2 + 201;
+    let (mine, theirs) = (Topic::Operations { tenant: greenharvest }, Topic::Operations { tenant: darjberry });
+    let data: Vec<serde_json::Value> = (1..=missed).map(|n| json!({ "n": n })).collect();
+    // Another tenant's events interleaved: numbers with gaps, never sent here.
+    let batch: Vec<(&Topic, &str, &serde_json::Value)> =
+        data.iter().flat_map(|d| [(&mine, "order.changed", d), (&theirs, "order.changed", d)]).collect();
+    // The demo world's own events come first.
+    number(&pool).await;
+    let earlier: i64 = sqlx::query_scalar("SELECT count(*) FROM live_events WHERE topic = $1 AND seq IS NOT NULL")
+        .bind(mine.to_string())
+        .fetch_one(&mut *operator(&pool).await)
+        .await
+        .unwrap();
+    let mut tx = operator(&pool).await;
+    app::live::publish_all(&mut tx, &batch).await.unwrap();
+    tx.commit().await.unwrap();
+    number(&pool).await;
+
+    let url = app.url("/api/v1/events?topic=ops");
+    let mut client = SseClient::connect(&url, Some(&ops), Some("0")).await.unwrap();
+    let mut last_id = 0;
+    for _ in 0..earlier {
+        let e = client.next(WAIT).await.expect("the demo's events");
+        last_id = e.id.as_deref().unwrap().parse().unwrap();
+    }
+    let mut seen = Vec::new();
+    for _ in 0..missed {
+        let e = client.next(WAIT).await.expect("every missed event");
+        let id: i64 = e.id.as_deref().unwrap().parse().unwrap();
+        assert!(id > last_id, "ids increase");
+        last_id = id;
+        seen.push(n(&e));
+    }
+    assert_eq!(seen, (1..=missed).collect::<Vec<_>>());
+    let live = publish_ops(&pool, greenharvest, missed + 1).await;
+    let e = client.next(WAIT).await.expect("the live event after the backlog");
+    assert_eq!((e.id.clone(), n(&e)), (Some(live.to_string()), missed + 1));
+    assert!(client.next(Duration::from_millis(500)).await.is_none(), "nothing repeated, nothing foreign");
+}
+
 #[sqlx::test(migrations = false)]
 async fn events_arrive_even_when_the_notification_is_lost_or_the_connections_are_cut(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;

@@ -1,12 +1,13 @@
-//! The platform's own job handlers: retention purges run on schedules, and the probe
-//! operators (and the benchmark) use to check the pipeline end to end.
+//! The platform's own job handlers: retention purges run on schedules (those of
+//! records that belong to tenants are in `retention`), and the probe operators (and
+//! the benchmark) use to check the pipeline end to end.
 
 use super::{BoxFuture, Handler, Job, JobError, Registry};
 use sqlx::PgConnection;
 
 /// Every platform handler, for `Registry` building.
 pub fn register(registry: Registry) -> Registry {
-    registry
+    let registry = registry
         .register("maintenance.purge_idempotency_keys", PurgeIdempotencyKeys)
         .register("maintenance.purge_expired_tokens", PurgeTokens)
         .register(
@@ -17,13 +18,10 @@ pub fn register(registry: Registry) -> Registry {
                                      OR (status = 'dead' AND finished_at < now() - interval '90 days')",
             ),
         )
-        // Subscribers resume from at most three days back.
-        .register(
-            "maintenance.purge_live_events",
-            Purge("DELETE FROM live_events WHERE created_at < now() - interval '3 days'"),
-        )
         .register("maintenance.ledger_partitions", LedgerPartitions)
-        .register("diagnostics.probe", Probe)
+        .register("diagnostics.probe", Probe);
+    // Live events, the outbox, webhooks and guest carts, across tenants (`retention`).
+    super::retention::ALL.iter().fold(registry, |registry, r| registry.register(r.kind, *r))
 }
 
 /// Ledger entries are partitioned by month: keep a year of partitions ready ahead, so

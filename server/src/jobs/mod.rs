@@ -11,6 +11,7 @@
 
 pub mod backoff;
 pub mod maintenance;
+pub mod retention;
 pub mod schedules;
 pub mod store;
 pub mod worker;

@@ -46,6 +46,24 @@ pub const PLATFORM: &[Schedule] = &[
         kind: "maintenance.purge_live_events",
     },
     Schedule {
+        name: "purge-notification-outbox",
+        cron: "0 50 3 * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.purge_notification_outbox",
+    },
+    Schedule {
+        name: "purge-payment-webhook-events",
+        cron: "0 0 4 * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.purge_payment_webhook_events",
+    },
+    Schedule {
+        name: "purge-guest-carts",
+        cron: "0 10 4 * * *",
+        queue: Queue::Maintenance,
+        kind: "maintenance.purge_guest_carts",
+    },
+    Schedule {
         name: "ledger-partitions",
         cron: "0 15 2 * * *",
         queue: Queue::Maintenance,

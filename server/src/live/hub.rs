@@ -126,6 +126,22 @@ impl Hub {
         Ok(rows.into_iter().map(|(seq, topic, kind, data)| LiveEvent { seq, topic, kind, data: data.into() }).collect())
     }
 
+    /// Events on `topic` after `after` up to and including `until`, oldest first, read
+    /// [`RESUME_PAGE`] at a time as the stream is consumed: a resume from `0` over days
+    /// of a busy tenant's events holds one page in memory, never the whole backlog.
+    pub fn replay(
+        self: &Arc<Hub>,
+        topic: &str,
+        after: i64,
+        until: i64,
+    ) -> impl futures::Stream<Item = LiveEvent> + Send + 'static {
+        let (hub, topic) = (self.clone(), topic.to_string());
+        paged(after, RESUME_PAGE, move |cursor, limit| {
+            let (hub, topic) = (hub.clone(), topic.clone());
+            async move { hub.backlog(&topic, cursor, until, limit).await }
+        })
+    }
+
     /// Numbers the committed events that have none yet; how many it numbered.
     async fn number(&self) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT number_live_events()").fetch_one(&self.pool).await
@@ -172,6 +188,37 @@ impl Hub {
         metrics::gauge!("live_subscribers").set(state.count as f64);
         Ok(full)
     }
+}
+
+/// Events a resuming subscriber is sent per read of the table.
+pub const RESUME_PAGE: i64 = 500;
+
+/// The events `fetch(after, limit)` yields page after page, each page read only once
+/// the previous one was taken, until a short page. A read that fails ends the stream:
+/// the client reconnects from the last event it got, so nothing is skipped.
+pub fn paged<F, Fut>(after: i64, page: i64, fetch: F) -> impl futures::Stream<Item = LiveEvent> + Send + 'static
+where
+    F: FnMut(i64, i64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Vec<LiveEvent>, sqlx::Error>> + Send + 'static,
+{
+    use futures::StreamExt;
+    futures::stream::unfold(Some((after, fetch)), move |state| async move {
+        let (cursor, mut fetch) = state?;
+        match fetch(cursor, page).await {
+            Ok(events) => {
+                let next = match events.last() {
+                    Some(last) if events.len() as i64 >= page => Some((last.seq, fetch)),
+                    _ => None,
+                };
+                Some((events, next))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a subscriber's missed events failed; the stream ends");
+                None
+            }
+        }
+    })
+    .flat_map(futures::stream::iter)
 }
 
 /// How often a hub numbers what was published: the longest a published event waits
@@ -235,5 +282,65 @@ async fn dispatch(hub: std::sync::Weak<Hub>) {
                 true
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn event(seq: i64) -> LiveEvent {
+        LiveEvent { seq, topic: "t".into(), kind: "k".into(), data: "{}".into() }
+    }
+
+    /// A table of `n` events numbered 3, 6, 9, ... (numbers have gaps: other topics),
+    /// read as `Hub::backlog` reads it, counting the reads.
+    fn table(
+        n: i64,
+    ) -> (Arc<AtomicUsize>, impl FnMut(i64, i64) -> futures::future::Ready<Result<Vec<LiveEvent>, sqlx::Error>>) {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let counted = reads.clone();
+        let fetch = move |after: i64, limit: i64| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let rows = (1..=n).map(|i| i * 3).filter(|s| *s > after).take(limit as usize).map(event).collect();
+            futures::future::ready(Ok(rows))
+        };
+        (reads, fetch)
+    }
+
+    #[tokio::test]
+    async fn sse_resume_streams_in_pages() {
+        let (reads, fetch) = table(1_201);
+        let mut stream = Box::pin(paged(0, RESUME_PAGE, fetch));
+        assert_eq!(stream.next().await.map(|e| e.seq), Some(3));
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "one page read for the first event, not the whole backlog");
+        let rest: Vec<i64> = stream.map(|e| e.seq).collect().await;
+        assert_eq!(rest, (2..=1_201).map(|i| i * 3).collect::<Vec<_>>(), "all, in order, once");
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+
+        // Exactly full pages: one more read finds the end.
+        let (reads, fetch) = table(1_000);
+        assert_eq!(paged(0, RESUME_PAGE, fetch).count().await, 1_000);
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+
+        // Resuming part way.
+        let (_, fetch) = table(10);
+        let seqs: Vec<i64> = paged(15, 4, fetch).map(|e| e.seq).collect().await;
+        assert_eq!(seqs, [18, 21, 24, 27, 30]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_ends_the_replay_after_what_was_sent() {
+        let mut calls = 0;
+        let fetch = move |after: i64, _limit: i64| {
+            calls += 1;
+            let result =
+                if calls == 1 { Ok(vec![event(after + 1), event(after + 2)]) } else { Err(sqlx::Error::PoolTimedOut) };
+            futures::future::ready(result)
+        };
+        let seqs: Vec<i64> = paged(0, 2, fetch).map(|e| e.seq).collect().await;
+        assert_eq!(seqs, [1, 2]);
     }
 }

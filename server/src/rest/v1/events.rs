@@ -86,23 +86,14 @@ pub async fn subscribe(
 
     let topic = topic.to_string();
     let subscription = runtime.hub.subscribe(&topic);
-    let mut backlog = Vec::new();
-    if let Some(after) = last_seen {
-        let mut cursor = after;
-        loop {
-            let page = runtime.hub.backlog(&topic, cursor, subscription.from_seq, 1000).await?;
-            let Some(last) = page.last() else { break };
-            cursor = last.seq;
-            let full = page.len() == 1000;
-            backlog.extend(page);
-            if !full {
-                break;
-            }
-        }
-    }
+    // What the client missed, read a page at a time as it is sent (not gathered first).
+    let backlog = match last_seen {
+        Some(after) => runtime.hub.replay(&topic, after, subscription.from_seq).left_stream(),
+        None => futures::stream::empty().right_stream(),
+    };
     let hello = futures::stream::iter([Event::default().retry(Duration::from_secs(2)).comment("subscribed")]);
     let live = futures::stream::unfold(subscription, |mut s| async move { s.events.recv().await.map(|e| (e, s)) });
-    let events = futures::stream::iter(backlog).chain(live).map(to_sse);
+    let events = backlog.chain(live).map(to_sse);
     // The stream ends when the process shuts down, and when the access token it was
     // opened with expires: the client reconnects (EventSource does so by itself, the
     // session renewing its token) and access is decided again, so a revoked role or
