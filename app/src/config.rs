@@ -64,6 +64,10 @@ pub struct Config {
     pub jobs_lease_secs: u32,
     /// First retry delay of a failed job; each later one doubles (with jitter).
     pub jobs_retry_base_ms: u32,
+    /// How long a request's claim on its `Idempotency-Key` holds while it has not
+    /// answered; after that the claim counts as abandoned (its process died) and a
+    /// retry may take it over. Longer than any request should take.
+    pub idempotency_lease_secs: u32,
     pub notify: NotifyProviders,
     /// How long a provider's circuit stays open before a probe is let through.
     pub notify_circuit_cool_down_secs: u32,
@@ -271,6 +275,7 @@ const KNOWN_KEYS: &[&str] = &[
     "jobs_concurrency",
     "jobs_lease_secs",
     "jobs_retry_base_ms",
+    "idempotency_lease_secs",
     "notify_circuit_cool_down_secs",
     "whatsapp_verify_token",
     "notify_provider",
@@ -355,6 +360,9 @@ impl Config {
                     .ok_or_else(|| "expected a whole number from 0 to 256".to_string())
             })?,
             jobs_lease_secs: layers.get("jobs_lease_secs", 30, |s| {
+                positive::<u32>(s).and_then(|n| if n <= 3600 { Ok(n) } else { Err("at most 3600".into()) })
+            })?,
+            idempotency_lease_secs: layers.get("idempotency_lease_secs", 60, |s| {
                 positive::<u32>(s).and_then(|n| if n <= 3600 { Ok(n) } else { Err("at most 3600".into()) })
             })?,
             jobs_retry_base_ms: layers.get("jobs_retry_base_ms", 2000, |s| {
@@ -687,5 +695,8 @@ demo_autoload = true
         assert!(load(FILE, &[DB, ("MANDI_JOBS_CONCURRENCY", "0")]).is_ok());
         assert!(load(FILE, &[DB, ("MANDI_JOBS_CONCURRENCY", "-1")]).is_err());
         assert!(load(FILE, &[DB, ("MANDI_JOBS_LEASE_SECS", "0")]).is_err());
+        assert_eq!(c.idempotency_lease_secs, 60);
+        assert_eq!(load(FILE, &[DB, ("MANDI_IDEMPOTENCY_LEASE_SECS", "15")]).unwrap().idempotency_lease_secs, 15);
+        assert!(load(FILE, &[DB, ("MANDI_IDEMPOTENCY_LEASE_SECS", "0")]).is_err());
     }
 }

@@ -49,6 +49,13 @@ pub enum AppError {
     PayloadTooLarge { limit_bytes: u64 },
     #[error("This idempotency key was already used with a different request")]
     IdempotencyKeyReused,
+    /// The first request with this idempotency key succeeded, and its answer held
+    /// credentials, which are never stored; so it cannot be replayed, and running it
+    /// again (a spent refresh token, say) would do harm.
+    #[error(
+        "A request with this idempotency key already succeeded; its answer held credentials, which are never kept, so sign in again or send a new key"
+    )]
+    ResponseNotReplayable,
     #[error("Too many requests; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// Details are logged with the request id on the server, never sent.
@@ -86,7 +93,10 @@ impl AppError {
             | AppError::InvalidSignature => 401,
             AppError::Forbidden => 403,
             AppError::NotFound { .. } => 404,
-            AppError::Conflict { .. } | AppError::CartChanged { .. } | AppError::RequestInProgress => 409,
+            AppError::Conflict { .. }
+            | AppError::CartChanged { .. }
+            | AppError::RequestInProgress
+            | AppError::ResponseNotReplayable => 409,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::IdempotencyKeyReused => 422,
             AppError::RateLimited { .. } => 429,
@@ -107,6 +117,7 @@ impl AppError {
             AppError::RequestInProgress => "REQUEST_IN_PROGRESS",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            AppError::ResponseNotReplayable => "RESPONSE_NOT_REPLAYABLE",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Internal => "INTERNAL",
             AppError::Unavailable { .. } => "UNAVAILABLE",
@@ -199,6 +210,7 @@ mod tests {
             AppError::RequestInProgress,
             AppError::PayloadTooLarge { limit_bytes: 10 },
             AppError::IdempotencyKeyReused,
+            AppError::ResponseNotReplayable,
             AppError::RateLimited { retry_after_secs: 30 },
             AppError::Internal,
             AppError::Unavailable { retry_after_secs: None },
@@ -211,7 +223,8 @@ mod tests {
             assert!((400..600).contains(&e.status()));
             assert_eq!(
                 e.retryable(),
-                matches!(e.status(), 409 | 429 | 503) && !["CONFLICT", "CART_CHANGED"].contains(&e.code())
+                matches!(e.status(), 409 | 429 | 503)
+                    && !["CONFLICT", "CART_CHANGED", "RESPONSE_NOT_REPLAYABLE"].contains(&e.code())
             );
         }
     }

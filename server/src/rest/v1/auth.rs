@@ -5,7 +5,7 @@
 use super::extract::{ApiJson, Authenticated, ClientIp};
 use super::routes::Routes;
 use app::account::credentials::{
-    CodeRequest, CodeSignInRequest, LoginRequest, RefreshRequest, RegisterRequest, SwitchTenantRequest,
+    CodeRequest, CodeSignInRequest, LoginRequest, RefreshRequest, RegisterRequest, SwitchTenantRequest, TokenResponse,
 };
 use app::account::one_time_codes;
 use app::account::service::{self, AuthContext};
@@ -15,7 +15,7 @@ use app::error::AppError;
 use app::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 #[derive(utoipa::OpenApi)]
@@ -39,9 +39,12 @@ pub fn context(state: &AppState, ip: Option<String>) -> AuthContext<'_> {
     AuthContext::new(state, ip)
 }
 
-fn created(data: impl serde::Serialize) -> Response {
-    let mut response = ok(data);
-    *response.status_mut() = StatusCode::CREATED;
+/// An answer holding fresh tokens: `Cache-Control: no-store` keeps it out of every
+/// cache (RFC 6749 §5.1), the idempotency keys' included.
+fn tokens(status: StatusCode, issued: TokenResponse) -> Response {
+    let mut response = ok(issued);
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -54,7 +57,7 @@ fn refresh_token_of(raw: Option<String>) -> Result<String, AppError> {
     request_body = app::account::credentials::RegisterRequest,
     responses(
         (status = 201, description = "Registered and signed in", body = super::responses::TokenEnvelope),
-        (status = 409, description = "`CONFLICT`: the e-mail or phone already has an account", body = app::envelope::ErrorEnvelope),
+        (status = 409, description = "`CONFLICT`: the e-mail or phone already has an account; `RESPONSE_NOT_REPLAYABLE`: a retry with the `Idempotency-Key` of a sign-up that succeeded (its tokens are never kept)", body = app::envelope::ErrorEnvelope),
     ))]
 async fn register(
     State(state): State<AppState>,
@@ -62,7 +65,7 @@ async fn register(
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<Response, AppError> {
     let form = body.parse()?;
-    Ok(created(service::register(&context(&state, ip), form).await?))
+    Ok(tokens(StatusCode::CREATED, service::register(&context(&state, ip), form).await?))
 }
 
 /// Sign in with e-mail or phone and password.
@@ -78,7 +81,7 @@ async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     let form = body.parse()?;
-    Ok(ok(service::login(&context(&state, ip), form).await?))
+    Ok(tokens(StatusCode::OK, service::login(&context(&state, ip), form).await?))
 }
 
 #[utoipa::path(post, path = "/auth/otp/request", operation_id = "requestCode",
@@ -111,7 +114,7 @@ async fn verify_code(
     ApiJson(body): ApiJson<CodeSignInRequest>,
 ) -> Result<Response, AppError> {
     let form = body.parse()?;
-    Ok(ok(one_time_codes::sign_in_with_code(&context(&state, ip), form).await?))
+    Ok(tokens(StatusCode::OK, one_time_codes::sign_in_with_code(&context(&state, ip), form).await?))
 }
 
 /// A new access token (and a new refresh token: each is used once).
@@ -127,7 +130,7 @@ async fn refresh(
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<Response, AppError> {
     let token = refresh_token_of(body.refresh_token)?;
-    Ok(ok(service::refresh(&context(&state, ip), &token).await?))
+    Ok(tokens(StatusCode::OK, service::refresh(&context(&state, ip), &token).await?))
 }
 
 /// Tokens for acting in another tenant the person belongs to.
@@ -150,7 +153,7 @@ async fn switch_tenant(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| AppError::validation("tenant", "is required"))?;
     let refresh = body.refresh_token.map(|t| refresh_token_of(Some(t))).transpose()?;
-    Ok(ok(service::switch_tenant(&context(&state, ip), &claims, tenant, refresh.as_deref()).await?))
+    Ok(tokens(StatusCode::OK, service::switch_tenant(&context(&state, ip), &claims, tenant, refresh.as_deref()).await?))
 }
 
 /// Sign out this session (its refresh token, if sent, is revoked too). The body is optional.

@@ -159,7 +159,7 @@ failures! {
     InvalidSignature 401 "`INVALID_SIGNATURE`: the webhook's signature header is missing or does not match its body; nothing was stored.";
     Forbidden 403 "`FORBIDDEN`: signed in, but no role here grants this.";
     NotFound 404 "`NOT_FOUND`.";
-    Conflict 409 "`CONFLICT`, or `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running.";
+    Conflict 409 "`CONFLICT`, or `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running, or `RESPONSE_NOT_REPLAYABLE` when it succeeded with credentials in its answer, which are never kept for a replay.";
     CartChanged 409 "`CART_CHANGED`: the cart no longer matches the shelf. `error.fields` has one entry per affected line, keyed `items.<variantId>`, saying what changed (a new price, which the cart now shows, or only N left). Review the cart and check out again. Also `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running.";
     PayloadTooLarge 413 "`PAYLOAD_TOO_LARGE`: the body is over the server's limit.";
     IdempotencyKeyReused 422 "`IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request.";
