@@ -708,7 +708,7 @@ async fn reconciliation_does_not_sell_a_refunded_payment(pool: PgPool) {
     let config = support::config_with(&[]);
     let payments = server::payments::Payments::from_config(&config.payments, &format!("http://{}", app.addr));
     let paid = payments.gateway.order_payments(&gateway_order).await.unwrap();
-    payments.gateway.refund(&paid[0].id, paid[0].amount, "dashboard").await.unwrap();
+    payments.gateway.refund(&paid[0].id, paid[0].amount, "dashboard-refund").await.unwrap();
     let at_gateway = payments.gateway.order_payments(&gateway_order).await.unwrap();
     assert_eq!((at_gateway.len(), at_gateway[0].status.as_str()), (1, "refunded"));
 
@@ -967,4 +967,32 @@ async fn plans_made_on_small_tables_read_by_key_once_they_are_large(pool: PgPool
     // the events no hub has numbered yet. A whole table, or every hold or lot of the
     // tenant, would be thousands.
     assert!(read.iter().all(|&n| n < 200), "rows read from {tables:?}: {read:?}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn refund_calls_carry_the_gateway_idempotency_key(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let shop = shop(&pool).await;
+    let (_, v) = stocked(&pool, &shop, 5, &[(1, "300.00")]).await;
+    let (_, token) = customer(&pool).await;
+    add(&app, &token, v[0], json!(1)).await;
+    let (_, placed) = checkout(&app, &token).await;
+    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
+    behave(&app, json!({ "dropWebhooks": true, "skipCallback": true })).await;
+    let gateway_order = pay(&app, &token, &order, false).await;
+    let config = support::config_with(&[]);
+    let payments = server::payments::Payments::from_config(&config.payments, &format!("http://{}", app.addr));
+    let paid = payments.gateway.order_payments(&gateway_order).await.unwrap();
+    // The answer to the first call is lost; the refund job asks again with the same id.
+    let refund_id = Uuid::now_v7().to_string();
+    let first = payments.gateway.refund(&paid[0].id, paid[0].amount, &refund_id).await.unwrap();
+    let again = payments.gateway.refund(&paid[0].id, paid[0].amount, &refund_id).await.unwrap();
+    assert_eq!(first.id, again.id, "the gateway recognised the retry by its idempotency key");
+    let stored: Vec<(i64, Option<String>)> =
+        sqlx::query_as("SELECT amount, idempotency_key FROM sandbox_gateway_refunds WHERE payment_id = $1")
+            .bind(&paid[0].id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, vec![(paid[0].amount, Some(refund_id.clone()))], "one refund, paid out once");
 }

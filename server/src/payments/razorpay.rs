@@ -5,6 +5,10 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// Razorpay's idempotency header for refunds (at least 10 characters of letters,
+/// digits, `-` and `_`; the same key with another body is refused).
+pub const REFUND_IDEMPOTENCY: &str = "X-Refund-Idempotency";
+
 pub struct Razorpay {
     base: String,
     key_id: String,
@@ -108,15 +112,22 @@ impl Razorpay {
         Ok(c.items)
     }
 
-    /// `receipt` is our refund id: a repeated call for the same refund returns the
-    /// refund already made instead of paying out twice.
+    /// `refund_id` is our refund's id, sent as its `receipt` and as Razorpay's
+    /// `X-Refund-Idempotency` key: a retry after a lost answer returns the refund
+    /// already made instead of paying out twice.
     pub async fn refund(
         &self,
         payment_id: &str,
         amount_paise: i64,
-        receipt: &str,
+        refund_id: &str,
     ) -> Result<GatewayRefund, GatewayError> {
-        let body = serde_json::json!({ "amount": amount_paise, "receipt": receipt, "speed": "normal" });
-        self.call(self.client.post(format!("{}/v1/payments/{payment_id}/refund", self.base)).json(&body)).await
+        let body = serde_json::json!({ "amount": amount_paise, "receipt": refund_id, "speed": "normal" });
+        self.call(
+            self.client
+                .post(format!("{}/v1/payments/{payment_id}/refund", self.base))
+                .header(REFUND_IDEMPOTENCY, refund_id)
+                .json(&body),
+        )
+        .await
     }
 }

@@ -223,6 +223,18 @@ async fn refund(
     let Some(Json(req)) = body else {
         return api_error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", "invalid request body");
     };
+    // As Razorpay: a refund without the key is made each time it is asked for; with
+    // one, a repeat returns the first, and the key with another amount is refused.
+    let key = headers.get(super::razorpay::REFUND_IDEMPOTENCY).map(|v| v.to_str().unwrap_or_default().to_string());
+    if let Some(key) = &key
+        && (key.len() < 10 || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST_ERROR",
+            "The idempotency key must be at least 10 characters of letters, digits, hyphens and underscores",
+        );
+    }
     let run = async {
         let mut tx = s.pool.begin().await?;
         let payment: Option<(i64, i64, String)> = sqlx::query_as(
@@ -238,14 +250,22 @@ async fn refund(
                 "The id provided does not exist",
             ));
         };
-        if let Some(receipt) = &req.receipt {
-            let existing: Option<(String, i64)> =
-                sqlx::query_as("SELECT id, amount FROM sandbox_gateway_refunds WHERE payment_id = $1 AND receipt = $2")
-                    .bind(&payment_id)
-                    .bind(receipt)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+        if let Some(key) = &key {
+            let existing: Option<(String, i64)> = sqlx::query_as(
+                "SELECT id, amount FROM sandbox_gateway_refunds WHERE payment_id = $1 AND idempotency_key = $2",
+            )
+            .bind(&payment_id)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
             if let Some((id, amount)) = existing {
+                if req.amount.is_some_and(|asked| asked != amount) {
+                    return Ok(api_error(
+                        StatusCode::BAD_REQUEST,
+                        "BAD_REQUEST_ERROR",
+                        "Different request with the same idempotency key has already been processed.",
+                    ));
+                }
                 return Ok(Json(json!({ "id": id, "entity": "refund", "payment_id": payment_id, "amount": amount, "status": "processed" })).into_response());
             }
         }
@@ -258,13 +278,16 @@ async fn refund(
             ));
         }
         let id = format!("rfnd_{}", random_id());
-        sqlx::query("INSERT INTO sandbox_gateway_refunds (id, payment_id, amount, receipt) VALUES ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(&payment_id)
-            .bind(want)
-            .bind(&req.receipt)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sandbox_gateway_refunds (id, payment_id, amount, receipt, idempotency_key) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(&payment_id)
+        .bind(want)
+        .bind(&req.receipt)
+        .bind(&key)
+        .execute(&mut *tx)
+        .await?;
         // As at Razorpay, a payment refunded in full is `refunded`; in part, still `captured`.
         sqlx::query(
             "UPDATE sandbox_gateway_payments SET amount_refunded = amount_refunded + $2,
