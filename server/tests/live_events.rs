@@ -252,6 +252,13 @@ async fn sse_resume_over_more_than_a_page_delivers_all_in_order(pool: PgPool) {
     app::live::publish_all(&mut tx, &batch).await.unwrap();
     tx.commit().await.unwrap();
     number(&pool).await;
+    // The backlog must come from the replay, not from the hub's next pump: a
+    // subscriber handed 1,200 live events while it replays falls behind by more than
+    // the hub lets it and is dropped (to reconnect), which is not what this tests.
+    let last: i64 =
+        sqlx::query_scalar("SELECT max(seq) FROM live_events").fetch_one(&mut *operator(&pool).await).await.unwrap();
+    let hub = app.runtime.hub.clone();
+    support::wait_for("the hub to pass the backlog", WAIT, async || hub.cursor() >= last).await;
 
     let url = app.url("/api/v1/events?topic=ops");
     let mut client = SseClient::connect(&url, Some(&ops), Some("0")).await.unwrap();

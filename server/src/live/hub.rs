@@ -98,6 +98,11 @@ impl Hub {
         metrics::gauge!("live_subscribers").set(state.count as f64);
     }
 
+    /// The last event number handed to subscribers.
+    pub fn cursor(&self) -> i64 {
+        self.state.lock().expect("hub lock").cursor
+    }
+
     pub fn subscriber_count(&self) -> usize {
         self.state.lock().expect("hub lock").count
     }

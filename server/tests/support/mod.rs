@@ -15,6 +15,8 @@ pub struct TestApp {
     pub pool: PgPool,
     /// The app's own pool (closing it is the database going away, for the app).
     pub app_pool: PgPool,
+    /// The app's live-event hub and providers, for tests that wait on them.
+    pub runtime: std::sync::Arc<server::runtime::Runtime>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -81,12 +83,13 @@ impl TestApp {
             .expect("app pool");
         let app = Application::with_pool(config, app_pool.clone()).await.expect("app builds");
         let addr = app.local_addr();
+        let runtime = app.runtime.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { addr, client, pool, app_pool, stop: Some(stop) }
+        TestApp { addr, client, pool, app_pool, runtime, stop: Some(stop) }
     }
 
     pub fn url(&self, path: &str) -> String {
