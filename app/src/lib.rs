@@ -32,7 +32,7 @@ pub mod state;
 use components::layout::{Footer, Header};
 use components::not_found::NotFound;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
@@ -84,6 +84,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // fetch. The buy box stays in the main module, and lean (no props to
                 // decode, no server-function client): a product page is most visitors'
                 // first, and made lazy too it fetched 150 small chunks.
+                // The stylesheet by its content-hashed name (from hash.txt beside the
+                // binary), so browsers may keep it for a year.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
@@ -101,7 +104,6 @@ pub fn App() -> impl IntoView {
         // Every page's <Title text=…/> goes through this: leptos_meta writes the title
         // into the page unescaped.
         <Title formatter=components::markup::title_text/>
-        <Stylesheet id="leptos" href="/pkg/mandi.css"/>
         <Link rel="icon" href="/icons/icon.svg" type_="image/svg+xml"/>
         <Meta name="theme-color" content="#047857"/>
         <Router>
