@@ -692,22 +692,38 @@ async fn payment_urls_use_the_public_base_url(pool: PgPool) {
     assert_eq!(body["data"]["callbackUrl"], local.url("/payments/callback"), "{body}");
 }
 
-#[sqlx::test(migrations = false)]
-async fn reconciliation_does_not_sell_a_refunded_payment(pool: PgPool) {
-    let app = TestApp::spawn(pool.clone()).await;
-    let shop = shop(&pool).await;
-    let (item, v) = stocked(&pool, &shop, 5, &[(1, "300.00")]).await;
-    let (_, token) = customer(&pool).await;
-    add(&app, &token, v[0], json!(1)).await;
-    let (_, placed) = checkout(&app, &token).await;
+/// One 300.00 pack of a lot of 5, ordered and paid at the sandbox gateway while the shop
+/// heard nothing (no webhook, no callback): the gateway's client holds the payment.
+struct PaidUnheard {
+    item: Uuid,
+    token: String,
+    order: String,
+    gateway_order: String,
+    payments: server::payments::Payments,
+    paid: Vec<server::payments::razorpay::GatewayPayment>,
+}
+
+async fn paid_unheard(app: &TestApp, pool: &PgPool) -> PaidUnheard {
+    let shop = shop(pool).await;
+    let (item, v) = stocked(pool, &shop, 5, &[(1, "300.00")]).await;
+    let (_, token) = customer(pool).await;
+    add(app, &token, v[0], json!(1)).await;
+    let (_, placed) = checkout(app, &token).await;
     let order = placed["data"]["orderId"].as_str().unwrap().to_string();
-    // Paid at the gateway, unheard of by the shop, then refunded in full from the
-    // gateway's dashboard: the money went back, so no stock may go.
-    behave(&app, json!({ "dropWebhooks": true, "skipCallback": true })).await;
-    let gateway_order = pay(&app, &token, &order, false).await;
+    behave(app, json!({ "dropWebhooks": true, "skipCallback": true })).await;
+    let gateway_order = pay(app, &token, &order, false).await;
     let config = support::config_with(&[]);
     let payments = server::payments::Payments::from_config(&config.payments, &format!("http://{}", app.addr));
     let paid = payments.gateway.order_payments(&gateway_order).await.unwrap();
+    PaidUnheard { item, token, order, gateway_order, payments, paid }
+}
+
+#[sqlx::test(migrations = false)]
+async fn reconciliation_does_not_sell_a_refunded_payment(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    // Paid at the gateway, unheard of by the shop, then refunded in full from the
+    // gateway's dashboard: the money went back, so no stock may go.
+    let PaidUnheard { item, token, order, gateway_order, payments, paid } = paid_unheard(&app, &pool).await;
     payments.gateway.refund(&paid[0].id, paid[0].amount, "dashboard-refund").await.unwrap();
     let at_gateway = payments.gateway.order_payments(&gateway_order).await.unwrap();
     assert_eq!((at_gateway.len(), at_gateway[0].status.as_str()), (1, "refunded"));
@@ -972,17 +988,7 @@ async fn plans_made_on_small_tables_read_by_key_once_they_are_large(pool: PgPool
 #[sqlx::test(migrations = false)]
 async fn refund_calls_carry_the_gateway_idempotency_key(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let shop = shop(&pool).await;
-    let (_, v) = stocked(&pool, &shop, 5, &[(1, "300.00")]).await;
-    let (_, token) = customer(&pool).await;
-    add(&app, &token, v[0], json!(1)).await;
-    let (_, placed) = checkout(&app, &token).await;
-    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
-    behave(&app, json!({ "dropWebhooks": true, "skipCallback": true })).await;
-    let gateway_order = pay(&app, &token, &order, false).await;
-    let config = support::config_with(&[]);
-    let payments = server::payments::Payments::from_config(&config.payments, &format!("http://{}", app.addr));
-    let paid = payments.gateway.order_payments(&gateway_order).await.unwrap();
+    let PaidUnheard { payments, paid, .. } = paid_unheard(&app, &pool).await;
     // The answer to the first call is lost; the refund job asks again with the same id.
     let refund_id = Uuid::now_v7().to_string();
     let first = payments.gateway.refund(&paid[0].id, paid[0].amount, &refund_id).await.unwrap();
