@@ -50,7 +50,7 @@ pub async fn list(
     };
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     if caller.only_own(Action::ReportsView) {
-        let own = own_farmer(&mut tx, caller).await?.unwrap_or(Uuid::nil());
+        let own = own_farmer(&mut tx, caller).await?.unwrap_or_default();
         if farmer.is_some_and(|f| f != own) {
             return Err(AppError::Forbidden);
         }

@@ -38,7 +38,7 @@ pub fn parse_period(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppE
 async fn own_scope(tx: &mut PgConnection, caller: &LedgerCaller) -> Result<Option<Uuid>, AppError> {
     if caller.only_own(Action::ReportsView) {
         // A farmer without a grower record here sees nothing, not everything.
-        Ok(Some(own_farmer(tx, caller).await?.unwrap_or(Uuid::nil())))
+        Ok(Some(own_farmer(tx, caller).await?.unwrap_or_default()))
     } else {
         Ok(None)
     }

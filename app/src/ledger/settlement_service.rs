@@ -377,7 +377,7 @@ pub async fn list(
     }
     let mut tx = crate::db::tenant_tx(pool, caller.tenant).await?;
     let own = if caller.only_own(Action::ReportsView) {
-        Some(own_farmer(&mut tx, caller).await?.unwrap_or(Uuid::nil()))
+        Some(own_farmer(&mut tx, caller).await?.unwrap_or_default())
     } else {
         None
     };

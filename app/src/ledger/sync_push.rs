@@ -129,7 +129,7 @@ async fn write(tx: &mut PgConnection, d: &Decider<'_>, ip: Option<&str>) -> Resu
         .bind(c.view.id)
         .bind(c.market_date)
         .bind(c.view.client_id)
-        .bind(d.device.unwrap_or(Uuid::nil()))
+        .bind(d.device.unwrap_or_default())
         .bind(c.view.mutation_id)
         .bind(d.caller.user)
         .bind(c.view.base_version)

@@ -2,7 +2,7 @@
 //! pages and server functions see the person; a lapsed access cookie is renewed
 //! silently from the refresh cookie; tampered cookies make a visitor anonymous.
 
-mod support;
+use crate::support;
 
 use sqlx::PgPool;
 use support::{TestApp, audit_count, cookie_value, set_cookie};

@@ -2,7 +2,7 @@
 //! acts in; with the hostile cases (other tenants' people, unknown roles, locking
 //! oneself out, malformed filters) and the 401/403 split.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;

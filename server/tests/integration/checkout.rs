@@ -1,7 +1,7 @@
 //! Cart → checkout → payment → order, against the real app, the real database and the
 //! sandbox gateway (webhooks delivered over HTTP by the job worker).
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;

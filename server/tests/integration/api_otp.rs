@@ -2,7 +2,7 @@
 //! through the outbox, and every hostile case (wrong, expired, exhausted, reused,
 //! flooded, malformed, unknown phone) is refused without giving anything away.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;

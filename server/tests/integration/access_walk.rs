@@ -4,7 +4,7 @@
 //! registered server function must have a rule, and every REST route has one by
 //! construction (`rest::v1::Routes`), so a new endpoint cannot ship without a rule.
 
-mod support;
+use crate::support;
 
 use app::domain::permissions::{Access, Decision, Role, decide};
 use sqlx::PgPool;

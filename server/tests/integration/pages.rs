@@ -1,6 +1,6 @@
 //! Server-rendered pages: what a visitor (or a crawler) gets before any WASM runs.
 
-mod support;
+use crate::support;
 
 use sqlx::PgPool;
 use support::TestApp;

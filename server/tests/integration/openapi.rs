@@ -1,7 +1,7 @@
 //! `GET /api/v1/openapi.json`: a document a client generator can consume, that lists
 //! every `/api/v1` route of the router, and that describes what the server really sends.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;

@@ -2,7 +2,7 @@
 //! every page that takes a parameter gets hostile values in each of them and must echo
 //! them only escaped (in `<title>`, in `<meta>`, in attributes and in the body).
 
-mod support;
+use crate::support;
 
 use app::components::search_href::encode_component;
 use sqlx::PgPool;

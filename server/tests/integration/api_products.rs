@@ -1,6 +1,6 @@
 //! `/api/v1/products` and `/api/v1/categories` against the real server and database.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use sqlx::PgPool;

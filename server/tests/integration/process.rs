@@ -1,6 +1,6 @@
 //! The real `server` binary: configuration errors at start, and a clean stop on SIGTERM.
 
-mod support;
+use crate::support;
 
 use sqlx::PgPool;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! delivery of changes, resuming with Last-Event-ID without gaps or repeats, recovery
 //! of cut connections, and dropping a subscriber that does not read.
 
-mod support;
+use crate::support;
 
 use app::live::{Topic, publish};
 use serde_json::json;

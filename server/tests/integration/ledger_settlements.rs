@@ -4,7 +4,7 @@
 //! (delivered by the sandbox), the link opens the slip without signing in, payment is
 //! recorded; growers see and approve only their own.
 
-mod support;
+use crate::support;
 
 use app::domain::kilograms::Kg;
 use app::domain::money::Money;

@@ -2,7 +2,7 @@
 //! whose connection is cut half way, the same batch sent twice at once. Each ends with
 //! every entry stored exactly once.
 
-mod support;
+use crate::support;
 
 use chrono::{Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 use serde_json::{Value, json};

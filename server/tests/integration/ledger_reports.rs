@@ -2,7 +2,7 @@
 //! the entries in the database, growers see only their own, a statement follows the
 //! advance from given to recovered, and bad questions are named field by field.
 
-mod support;
+use crate::support;
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};

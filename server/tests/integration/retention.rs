@@ -2,7 +2,7 @@
 //! worker, on the app's ordinary role, so row-level security applies. Each must remove
 //! what aged out of every tenant (and of none), and keep what is recent or still needed.
 
-mod support;
+use crate::support;
 
 use app::jobs::{NewJob, Queue, enqueue};
 use serde_json::json;

@@ -4,7 +4,7 @@
 //! every bad field is named, taken numbers, codes and times are conflicts, and another
 //! market's growers are out of sight.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;

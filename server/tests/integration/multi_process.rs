@@ -2,7 +2,7 @@
 //! reaches a live subscriber of another, and a worker process killed with SIGKILL in
 //! the middle of a batch loses no job and duplicates no effect.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use sqlx::PgPool;

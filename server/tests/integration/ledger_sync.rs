@@ -3,7 +3,7 @@
 //! two tablets editing one entry offline merged by the Malar rules, pending rates
 //! priced later, pulls that miss nothing, and who may do what.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! duplicates harmless, out-of-order ones never moving a message back), the circuit
 //! breaker while the provider is down, permanent failures and operator retries.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use server::notify::status::sign;

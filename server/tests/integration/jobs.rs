@@ -3,7 +3,7 @@
 //! vanishes, graceful shutdown, two workers sharing a queue, schedules firing once,
 //! and the database dropping every connection under the workers.
 
-mod support;
+use crate::support;
 
 use app::jobs::{NewJob, Queue, enqueue};
 use serde_json::json;

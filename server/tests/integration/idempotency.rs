@@ -1,6 +1,6 @@
 //! Idempotency keys on mutating requests, against the real server and database.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;

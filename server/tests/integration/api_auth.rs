@@ -2,7 +2,7 @@
 //! including the hostile cases: forged, tampered, replayed and revoked tokens, and
 //! malformed bodies.
 
-mod support;
+use crate::support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,6 +1,6 @@
 //! Rate limits per route group: sign-in per IP, everything else per signed-in person.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use sqlx::PgPool;

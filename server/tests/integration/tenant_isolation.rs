@@ -1,7 +1,7 @@
 //! Row-level security: PostgreSQL itself keeps tenants apart, even from a query that
 //! forgets its `WHERE tenant_id`.
 
-mod support;
+use crate::support;
 
 use sqlx::PgPool;
 use support::TestApp;

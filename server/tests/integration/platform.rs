@@ -1,6 +1,6 @@
 //! Health, readiness, metrics, request ids, headers, compression and limits.
 
-mod support;
+use crate::support;
 
 use sqlx::PgPool;
 use support::TestApp;

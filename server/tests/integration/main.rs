@@ -1,0 +1,31 @@
+//! Every integration test of the server in one binary: one link instead of one per
+//! file, and `support` compiled once. nextest still runs each test in its own process.
+
+mod support;
+
+mod access_walk;
+mod admin;
+mod api_auth;
+mod api_otp;
+mod api_products;
+mod checkout;
+mod idempotency;
+mod jobs;
+mod ledger_admin;
+mod ledger_faults;
+mod ledger_reports;
+mod ledger_settlements;
+mod ledger_sync;
+mod live_events;
+mod markup_escaping;
+mod multi_process;
+mod notifications;
+mod openapi;
+mod pages;
+mod platform;
+mod process;
+mod rate_limits;
+mod retention;
+mod sql_functions;
+mod tenant_isolation;
+mod web_sessions;
