@@ -18,3 +18,11 @@ pub async fn cross_tenant_tx(pool: &PgPool) -> Result<Transaction<'static, Postg
     sqlx::query("SELECT set_config('mandi.cross_tenant', 'on', true)").execute(&mut *tx).await?;
     Ok(tx)
 }
+
+/// A transaction for an owner's own pages: `tenant`'s rows, narrowed further by the
+/// ownership policies to the agreements, payouts and farms of `owner`.
+pub async fn owner_tx(pool: &PgPool, tenant: Uuid, owner: Uuid) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = tenant_tx(pool, tenant).await?;
+    sqlx::query("SELECT set_config('mandi.owner_id', $1, true)").bind(owner.to_string()).execute(&mut *tx).await?;
+    Ok(tx)
+}

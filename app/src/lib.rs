@@ -11,6 +11,7 @@ pub mod components;
 pub mod domain;
 pub mod envelope;
 pub mod error;
+pub mod farms;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 pub mod language;
@@ -143,6 +144,14 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("account") view=account::pages::AccountPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=admin::pages::UsersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=admin::pages::AuditPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("my"), StaticSegment("farms")) view=farms::owner_pages::MyFarmsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("my"), StaticSegment("farms"), ParamSegment("slug")) view=farms::owner_pages::MyFarmPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("my"), StaticSegment("statements"), ParamSegment("id")) view=farms::owner_pages::StatementPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("my"), StaticSegment("statements"), StaticSegment("annual"), ParamSegment("year")) view=farms::owner_pages::AnnualStatementPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("farms")) view=farms::admin_pages::AdminFarmsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("farms"), ParamSegment("slug")) view=farms::admin_pages::AdminFarmPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("distributions")) view=farms::admin_pages::DistributionsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("distributions"), ParamSegment("id")) view=farms::admin_pages::DistributionPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("outbox")) view=account::pages::DevOutboxPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>

@@ -14,6 +14,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::ledger::api::ACCESS)
         .chain(crate::ledger::report_api::ACCESS)
         .chain(crate::ledger::admin_api::ACCESS)
+        .chain(crate::farms::api::ACCESS)
         .copied()
 }
 

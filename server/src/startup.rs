@@ -99,7 +99,7 @@ impl Application {
         let payments =
             crate::payments::Payments::from_config(&config.payments, &app_base).reached_at(&config.public_base_url);
         let payment_sandbox = payments.sandbox.then(|| crate::payments::sandbox::Sandbox::new(pool.clone(), &payments));
-        let mut registry = jobs::maintenance::register(jobs::Registry::new())
+        let mut registry = jobs::farm_jobs::register(jobs::maintenance::register(jobs::Registry::new()))
             .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
             .register(
                 crate::payments::jobs::REFUND_JOB,
@@ -125,6 +125,7 @@ impl Application {
         }
         jobs::schedules::install(&pool, jobs::schedules::PLATFORM).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, crate::payments::jobs::SCHEDULES).await.map_err(StartError::Database)?;
+        jobs::schedules::install(&pool, jobs::farm_jobs::SCHEDULES).await.map_err(StartError::Database)?;
         let worker = (config.jobs_concurrency > 0).then(|| {
             let mut worker = jobs::worker::WorkerConfig::new(
                 config.jobs_concurrency as usize,
@@ -260,6 +261,8 @@ pub fn router(
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/live/events", get(rest::v1::events::subscribe))
         .route("/orders/{id}/pay", get(crate::payments::pay::start))
+        .route("/my/statements/{id}/pdf", get(crate::statements::download::site_statement))
+        .route("/my/statements/annual/{year}/pdf", get(crate::statements::download::site_annual))
         .route("/payments/callback", get(crate::payments::pay::callback).post(crate::payments::pay::callback))
         .merge(api)
         .leptos_routes(&state, routes, move || shell(options.clone()))

@@ -187,14 +187,21 @@ fn AccountView(account: Account, messages: Vec<InAppMessage>) -> impl IntoView {
                 <h2 class="text-lg font-semibold">"Administration"</h2>
                 <ul class="mt-3 space-y-2 text-emerald-800">
                     {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/users">"People and roles"</a></li> })}
+                    {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/farms">"Farms, owners and distributions"</a></li> })}
                     <li><a class="hover:underline" href="/admin/audit">"Audit log"</a></li>
                 </ul>
             </section>
         }
     });
+    let owner_link = is("customer").then(|| {
+        view! {
+            <p class="mt-4"><a class="font-medium text-emerald-700 hover:underline" href="/my/farms" data-testid="my-farms-link">"My farms: shares, health and statements →"</a></p>
+        }
+    });
     view! {
         <section class="mx-auto max-w-2xl px-4 py-10">
             <h1 class="text-2xl font-bold text-stone-900" data-testid="account-name">{user.display_name.clone()}</h1>
+            {owner_link}
             <dl class="mt-4 grid grid-cols-[8rem_1fr] gap-y-2 text-sm">
                 <dt class="text-stone-500">"E-mail"</dt><dd>{user.email.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt class="text-stone-500">"Phone"</dt><dd>{user.phone.clone().unwrap_or_else(|| "—".into())}</dd>

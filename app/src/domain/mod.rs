@@ -4,7 +4,9 @@
 
 pub mod decimal_text;
 pub mod delivery_slot;
+pub mod distribution;
 pub mod entry_merge;
+pub mod health_score;
 pub mod kilograms;
 pub mod ledger_entry;
 pub mod ledger_reference;

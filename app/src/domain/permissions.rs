@@ -42,6 +42,11 @@ pub enum Action {
     OrdersFulfil,
     /// Approve or reject refunds, full or partial.
     RefundsApprove,
+    /// See the farms one holds shares in, their payouts and statements.
+    HoldingsView,
+    /// Run farm ownership: farms' profiles and units, agreements, revenue and costs,
+    /// distributions and payouts.
+    FarmsManage,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -80,7 +85,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -95,6 +100,8 @@ impl Action {
         Action::OperationsManage,
         Action::OrdersFulfil,
         Action::RefundsApprove,
+        Action::HoldingsView,
+        Action::FarmsManage,
     ];
 }
 
@@ -138,6 +145,9 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (Staff, OrdersFulfil, Any),
     (Ops, OrdersFulfil, Any),
     (Admin, RefundsApprove, Any),
+    // Farm ownership: owners are customers holding shares; the estate's admin runs it.
+    (Customer, HoldingsView, Own),
+    (Admin, FarmsManage, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.

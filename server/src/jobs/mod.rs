@@ -10,6 +10,7 @@
 //! the few hundred lines below.
 
 pub mod backoff;
+pub mod farm_jobs;
 pub mod maintenance;
 pub mod retention;
 pub mod schedules;

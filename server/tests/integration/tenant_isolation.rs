@@ -36,6 +36,14 @@ async fn a_tenant_sees_and_touches_only_its_own_rows(pool: PgPool) {
         "batches",
         "categories",
         "product_variants",
+        "ownership_settings",
+        "ownership_agreements",
+        "plant_counts",
+        "farm_revenue",
+        "farm_costs",
+        "distribution_runs",
+        "payouts",
+        "farm_health_snapshots",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "{table} without a tenant");

@@ -58,6 +58,9 @@ use utoipa::openapi::{Components, ObjectBuilder, Ref, RefOr, Required, Type};
         (path = "/api/v1", api = super::ledger_settlements::Api, tags = ["ledger"]),
         (path = "/api/v1", api = super::ledger_reports::Api, tags = ["ledger"]),
         (path = "/api/v1", api = super::ledger_admin::Api, tags = ["ledger"]),
+        (path = "/api/v1", api = super::my_farms::Api, tags = ["farm owners"]),
+        (path = "/api/v1", api = super::farm_admin::Api, tags = ["farm admin"]),
+        (path = "/api/v1", api = super::distributions::Api, tags = ["distributions"]),
     ),
     components(schemas(app::envelope::ErrorEnvelope))
 )]

@@ -22,4 +22,7 @@ pub fn routes() -> Routes {
         .merge(super::ledger_settlements::routes())
         .merge(super::ledger_reports::routes())
         .merge(super::ledger_admin::routes())
+        .merge(super::my_farms::routes())
+        .merge(super::farm_admin::routes())
+        .merge(super::distributions::routes())
 }

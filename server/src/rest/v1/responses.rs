@@ -121,6 +121,21 @@ envelope! {
     LedgerTermsEnvelope(app::ledger::admin_model::TermsView);
     LedgerAdvancesEnvelope(Vec<app::ledger::admin_model::AdvanceView>);
     LedgerAdvanceEnvelope(app::ledger::admin_model::AdvanceView);
+    OwnedFarmsEnvelope(Vec<app::farms::model::OwnedFarm>);
+    OwnedFarmEnvelope(app::farms::model::OwnedFarmDetail);
+    StatementEnvelope(app::farms::model::Statement);
+    AnnualStatementEnvelope(app::farms::model::AnnualStatement);
+    AdminFarmsEnvelope(Vec<app::farms::model::AdminFarm>);
+    AdminFarmEnvelope(app::farms::model::AdminFarm);
+    AgreementsEnvelope(Vec<app::farms::model::Agreement>);
+    AgreementEnvelope(app::farms::model::Agreement);
+    MoneyLinesEnvelope(Vec<app::farms::model::MoneyLine>);
+    MoneyLineEnvelope(app::farms::model::MoneyLine);
+    ImportResultEnvelope(app::farms::model::ImportResult);
+    OwnershipSettingsEnvelope(app::farms::model::OwnershipSettings);
+    DistributionRunsEnvelope(Vec<app::farms::model::DistributionRun>);
+    DistributionRunEnvelope(app::farms::model::DistributionRun);
+    PayoutLineEnvelope(app::farms::model::PayoutLine);
 }
 
 paged! {

@@ -1,0 +1,106 @@
+//! Farms' health scores: the inputs gathered from the farm's records as of a day, the
+//! score of `domain::health_score`, and the daily snapshot that makes the trend a
+//! cheap read.
+
+use crate::domain::health_score::{HealthInputs, HealthScore, health_score};
+use chrono::NaiveDate;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Planted and alive: each crop's latest count on or before the day, summed over crops.
+/// Visits, tasks and sensor readings are recorded by field operations; a farm without
+/// them has them counted as missing (the score's breakdown says so).
+const INPUTS: &str = "
+    SELECT f.tenant_id, f.id,
+           coalesce(sum(pc.planted), 0)::bigint AS planted,
+           coalesce(sum(pc.alive), 0)::bigint AS alive
+    FROM farms f
+    JOIN tenants t ON t.id = f.tenant_id AND t.kind = 'estate'
+    LEFT JOIN LATERAL (
+        SELECT DISTINCT ON (p.crop) p.planted, p.alive
+        FROM plant_counts p
+        WHERE p.tenant_id = f.tenant_id AND p.farm_id = f.id AND p.counted_on <= $1
+        ORDER BY p.crop, p.counted_on DESC
+    ) pc ON true
+    WHERE ($2::uuid IS NULL OR f.id = $2)
+    GROUP BY f.tenant_id, f.id";
+
+/// Every estate farm's inputs as of `day` (those the transaction may see), or one farm's.
+pub async fn inputs_as_of(
+    conn: &mut PgConnection,
+    day: NaiveDate,
+    farm: Option<Uuid>,
+) -> Result<Vec<(Uuid, Uuid, HealthInputs)>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid, i64, i64)> = sqlx::query_as(INPUTS).bind(day).bind(farm).fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(tenant, farm, planted, alive)| {
+            let inputs = HealthInputs {
+                planted: planted.max(0) as u64,
+                alive: alive.max(0) as u64,
+                days_since_visit: None,
+                open_tasks: 0,
+                overdue_tasks: 0,
+                readings: 0,
+                readings_in_range: 0,
+            };
+            (tenant, farm, inputs)
+        })
+        .collect())
+}
+
+/// One farm's score as of `day`.
+pub async fn score_as_of(conn: &mut PgConnection, farm: Uuid, day: NaiveDate) -> Result<HealthScore, sqlx::Error> {
+    let inputs = inputs_as_of(conn, day, Some(farm)).await?.into_iter().next().map(|(_, _, i)| i).unwrap_or_default();
+    Ok(health_score(inputs))
+}
+
+/// Writes every visible estate farm's score for `day` (again, if it was written), in
+/// one statement. Returns how many farms were scored.
+pub async fn snapshot_day(conn: &mut PgConnection, day: NaiveDate) -> Result<usize, sqlx::Error> {
+    let inputs = inputs_as_of(conn, day, None).await?;
+    let mut tenants = Vec::with_capacity(inputs.len());
+    let mut farms = Vec::with_capacity(inputs.len());
+    let mut scores = Vec::with_capacity(inputs.len());
+    let mut breakdowns = Vec::with_capacity(inputs.len());
+    for (tenant, farm, i) in inputs {
+        let score = health_score(i);
+        tenants.push(tenant);
+        farms.push(farm);
+        scores.push(i16::from(score.score));
+        breakdowns.push(serde_json::to_value(score).expect("a score serialises"));
+    }
+    sqlx::query(
+        "INSERT INTO farm_health_snapshots (tenant_id, farm_id, day, score, breakdown)
+         SELECT t, f, $3, s, b FROM unnest($1::uuid[], $2::uuid[], $4::smallint[], $5::jsonb[]) AS x(t, f, s, b)
+         ON CONFLICT (tenant_id, farm_id, day) DO UPDATE SET score = EXCLUDED.score, breakdown = EXCLUDED.breakdown",
+    )
+    .bind(&tenants)
+    .bind(&farms)
+    .bind(day)
+    .bind(&scores)
+    .bind(&breakdowns)
+    .execute(&mut *conn)
+    .await?;
+    Ok(farms.len())
+}
+
+/// Days of history the trend shows.
+pub const TREND_DAYS: i64 = 90;
+
+pub async fn trend(
+    conn: &mut PgConnection,
+    farm: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<super::model::TrendPoint>, sqlx::Error> {
+    let rows: Vec<(NaiveDate, i16)> = sqlx::query_as(
+        "SELECT day, score FROM farm_health_snapshots
+         WHERE farm_id = $1 AND day > $2::date - $3::int AND day <= $2 ORDER BY day",
+    )
+    .bind(farm)
+    .bind(today)
+    .bind(TREND_DAYS as i32)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(day, score)| super::model::TrendPoint { day, score: score.clamp(0, 100) as u8 }).collect())
+}

@@ -1,0 +1,80 @@
+import { test, expect, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { signIn } from './ledger-support';
+import { pdfText } from './support/pdf-text';
+
+// A farm owner on a phone: their farms, a farm's score with its breakdown and chart,
+// and a statement downloaded as a PDF whose text is read back. The estate's admin
+// previews and approves a distribution whose payouts add up to the paisa.
+
+// A demo owner whose language is Tamil (server/src/demo/ownership.rs: every fourth from the third).
+const TAMIL_OWNER = 'owner03@darjberry.demo';
+
+async function downloadFirstStatement(page: Page): Promise<string> {
+  await page.getByTestId('owned-farm').first().getByRole('link', { name: /Open farm|பண்ணையைத் திற/ }).click();
+  await expect(page.getByTestId('health-score')).toBeVisible();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('statement-pdf').first().click(),
+  ]);
+  const path = await download.path();
+  return pdfText(await readFile(path));
+}
+
+test('an owner sees their farms, a farm\'s health and downloads a statement', async ({ page }, info) => {
+  test.skip(info.project.name !== 'phone', 'the owners\' pages are phone first');
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(String(err)));
+  await signIn(page, 'customer@darjberry.demo', '/my/farms');
+  await expect(page.getByTestId('owned-farm')).toHaveCount(2);
+  await expect(page.getByTestId('health-breakdown').first()).toContainText('Plant survival');
+  await expect(page.getByTestId('health-trend').first().locator('svg')).toBeVisible();
+
+  const text = await downloadFirstStatement(page);
+  await expect(page.getByTestId('farm-name')).toBeVisible();
+  await expect(page.getByTestId('plants')).toBeVisible();
+  await expect(page.getByTestId('visits-none')).toContainText('No field visits');
+  expect(text).toContain('Revenue statement');
+  expect(text).toContain('Sneha Kapoor');
+  expect(text).toMatch(/Net payout\s*₹[\d,]+\.\d\d/);
+  expect(problems).toEqual([]);
+});
+
+test('a Tamil-speaking owner\'s statement is in Tamil, in the PDF too', async ({ page }, info) => {
+  test.skip(info.project.name !== 'phone', 'the owners\' pages are phone first');
+  await signIn(page, TAMIL_OWNER, '/my/farms');
+  const text = await downloadFirstStatement(page);
+  expect(text).toContain('வருவாய் அறிக்கை');
+  expect(text).toContain('நிகர வழங்கல்');
+});
+
+test('the estate admin previews and approves a distribution that adds up to the paisa', async ({ page }, info) => {
+  test.skip(info.project.name !== 'phone', 'one approval per run of the suite');
+  await signIn(page, 'admin@darjberry.demo', '/admin/distributions');
+  const form = page.getByTestId('preview-form');
+  await expect(form).toHaveAttribute('data-hydrated', 'true');
+  // The demo distributed the last three months; the fourth back is still open.
+  const month = monthsBack(4);
+  await page.getByLabel('Month (YYYY-MM)').fill(month);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page).toHaveURL(/\/admin\/distributions\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('run-status')).toHaveText('Preview');
+  const distributable = await page.getByTestId('distributable').innerText();
+  await expect(page.getByTestId('total-gross')).toHaveText(distributable);
+
+  await expect(page.getByTestId('approve-form')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Approve and create payouts' }).click();
+  await expect(page.getByTestId('run-status')).toHaveText('Approved');
+  await expect(page.getByTestId('total-gross')).toHaveText(distributable);
+  const shares = await page.getByTestId('payout-gross').allInnerTexts();
+  expect(shares.length).toBeGreaterThan(0);
+  const paise = shares.map((s) => Number(s.replace(/[₹,]/g, '').replace('.', ''))).reduce((a, b) => a + b, 0);
+  expect(paise).toBe(Number(distributable.replace(/[₹,]/g, '').replace('.', '')));
+});
+
+// `YYYY-MM` of the month `n` months before this one, in India.
+function monthsBack(n: number): string {
+  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date()).split('-').map(Number);
+  const index = y * 12 + (m - 1) - n;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
