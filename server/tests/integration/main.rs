@@ -9,6 +9,7 @@ mod api_auth;
 mod api_otp;
 mod api_products;
 mod checkout;
+mod demo_ownership;
 mod idempotency;
 mod jobs;
 mod ledger_admin;
