@@ -1,6 +1,8 @@
 //! The raw material of the demo world: real places, plausible farms, and produce with
 //! the pack sizes and price ranges an Indian organic store would list.
 
+use chrono::Weekday;
+
 pub struct CategorySeed {
     pub slug: &'static str,
     pub name: &'static str,
@@ -311,7 +313,8 @@ pub const TENANTS: &[TenantSeed] = &[
 ];
 
 /// Darjberry's own estates and the few teas it sells: a second tenant's catalogue
-/// that the GreenHarvest storefront must never show.
+/// that the GreenHarvest storefront must never show. Customers own share units of
+/// these estates (`DARJBERRY_ESTATES`, `ownership.rs`).
 pub const DARJBERRY_FARMS: &[FarmSeed] = &[
     FarmSeed {
         name: "Glenmora Tea Estate",
@@ -329,10 +332,166 @@ pub const DARJBERRY_FARMS: &[FarmSeed] = &[
         acres: 230,
         story: "Steep north-facing slopes above the Rangeet valley.",
     },
+    FarmSeed {
+        name: "Nedugula Ridge Estate",
+        region: "Nedugula, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::TeaEstate,
+        acres: 340,
+        story: "High-grown Nilgiri tea above Kotagiri, plucked through the year and best in the frost weeks of January.",
+    },
+    FarmSeed {
+        name: "Devala Pepper and Coffee Estate",
+        region: "Devala, Nilgiris",
+        state: "Tamil Nadu",
+        kind: FarmKind::SpiceGarden,
+        acres: 150,
+        story: "Pepper vines climbing the shade trees over arabica coffee, on the wet western slopes towards Kerala.",
+    },
 ];
 
-pub const DARJBERRY_PRODUCTS: &[(&str, &str)] = &[
-    ("Glenmora Owners' Reserve", "The owners' share of the first flush, bottled by section."),
-    ("Badamtam Clonal Muscatel", "A clonal second flush with a pronounced muscatel note."),
-    ("Rangbull Breakfast Blend", "A robust blend of autumnal leaf for the morning cup."),
+/// What share ownership needs of a Darjberry estate beyond its `FarmSeed`.
+pub struct EstateSeed {
+    /// The `FarmSeed::name` this belongs to.
+    pub farm: &'static str,
+    /// Millionths of a degree: the columns are numeric(9, 6), and integers keep it exact.
+    pub latitude_e6: i64,
+    pub longitude_e6: i64,
+    pub total_units: i32,
+    pub infrastructure: &'static str,
+    pub crops: &'static [CropSeed],
+    /// Rupees a share unit sells for today; earlier buyers paid a little less.
+    pub unit_price: i64,
+    /// Rupees the owned sections take in an ordinary month.
+    pub monthly_revenue: i64,
+    /// Units owners ask for, in thousandths of `total_units`: above 1,000 some are
+    /// turned away, and the estate is sold out on some days.
+    pub demand_per_mille: i64,
+    /// The days of the week its lots go under the hammer.
+    pub sale_days: &'static [Weekday],
+}
+
+pub struct CropSeed {
+    pub name: &'static str,
+    /// Bushes, clumps or vines standing when the counts begin.
+    pub plants: i32,
+    /// What a lot fetches, rupees per kilogram.
+    pub per_kg: (i64, i64),
+    /// Percent of the estate's lots.
+    pub share: u32,
+    /// Where its lots are sold.
+    pub market: &'static str,
+    /// Thousandths of the plants lost in one bad week of the counts (hail, a slip), or 0.
+    pub storm_loss_per_mille: i32,
+}
+
+pub const DARJBERRY_ESTATES: &[EstateSeed] = &[
+    EstateSeed {
+        farm: "Glenmora Tea Estate",
+        latitude_e6: 26_990_600,
+        longitude_e6: 88_252_100,
+        total_units: 4_000,
+        infrastructure: "Orthodox factory with eight withering troughs, four rollers and a fluid-bed dryer; \
+            6 km of estate roads; two spring-fed reservoirs; drip lines in the young sections; a dispensary \
+            and a crèche by the workers' lines.",
+        crops: &[CropSeed {
+            name: "tea",
+            plants: 1_530_000,
+            per_kg: (420, 1_150),
+            share: 100,
+            market: "Kolkata auction",
+            storm_loss_per_mille: 0,
+        }],
+        unit_price: 3_400,
+        monthly_revenue: 450_000,
+        demand_per_mille: 1_000,
+        sale_days: &[Weekday::Mon, Weekday::Tue, Weekday::Thu],
+    },
+    EstateSeed {
+        farm: "Badamtam Slope Garden",
+        latitude_e6: 27_074_400,
+        longitude_e6: 88_283_600,
+        total_units: 2_000,
+        infrastructure: "A two-roller orthodox factory; a 3 km ropeway down to the valley road; wood-fired \
+            bhattis for drying large cardamom; rainwater tanks on every terrace block.",
+        crops: &[
+            CropSeed {
+                name: "tea",
+                plants: 632_000,
+                per_kg: (380, 950),
+                share: 80,
+                market: "Kolkata auction",
+                storm_loss_per_mille: 0,
+            },
+            CropSeed {
+                name: "cardamom",
+                plants: 15_000,
+                per_kg: (1_300, 1_900),
+                share: 20,
+                market: "Siliguri spice market",
+                storm_loss_per_mille: 32,
+            },
+        ],
+        unit_price: 2_600,
+        monthly_revenue: 200_000,
+        demand_per_mille: 1_300,
+        sale_days: &[Weekday::Mon, Weekday::Wed, Weekday::Fri],
+    },
+    EstateSeed {
+        farm: "Nedugula Ridge Estate",
+        latitude_e6: 11_447_200,
+        longitude_e6: 76_889_300,
+        total_units: 2_500,
+        infrastructure: "A 1930s factory with orthodox and CTC lines; a weather station for frost warnings; \
+            4 km of estate road; check dams on two streams; a leaf-collection shed in each division.",
+        crops: &[CropSeed {
+            name: "tea",
+            plants: 1_215_000,
+            per_kg: (150, 380),
+            share: 100,
+            market: "Coonoor auction",
+            storm_loss_per_mille: 0,
+        }],
+        unit_price: 2_200,
+        monthly_revenue: 215_000,
+        demand_per_mille: 950,
+        sale_days: &[Weekday::Tue, Weekday::Thu, Weekday::Fri],
+    },
+    EstateSeed {
+        farm: "Devala Pepper and Coffee Estate",
+        latitude_e6: 11_473_100,
+        longitude_e6: 76_385_600,
+        total_units: 1_200,
+        infrastructure: "A coffee pulping unit and drying yards; a pepper threshing and blanching shed; drip \
+            irrigation over 40 acres; a two-tonne godown; a solar fence against elephants.",
+        crops: &[
+            CropSeed {
+                name: "pepper",
+                plants: 48_000,
+                per_kg: (620, 720),
+                share: 55,
+                market: "Kochi pepper auction",
+                storm_loss_per_mille: 0,
+            },
+            CropSeed {
+                name: "coffee",
+                plants: 110_000,
+                per_kg: (420, 520),
+                share: 45,
+                market: "Kalpetta coffee traders",
+                storm_loss_per_mille: 0,
+            },
+        ],
+        unit_price: 1_800,
+        monthly_revenue: 85_000,
+        demand_per_mille: 800,
+        sale_days: &[Weekday::Mon, Weekday::Wed, Weekday::Sat],
+    },
+];
+
+/// (name, blurb, the `DARJBERRY_FARMS` name of the estate that grows it).
+pub const DARJBERRY_PRODUCTS: &[(&str, &str, &str)] = &[
+    ("Glenmora Owners' Reserve", "The owners' share of the first flush, bottled by section.", "Glenmora Tea Estate"),
+    ("Badamtam Clonal Muscatel", "A clonal second flush with a pronounced muscatel note.", "Badamtam Slope Garden"),
+    ("Rangbull Breakfast Blend", "A robust blend of autumnal leaf for the morning cup.", "Glenmora Tea Estate"),
 ];

@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod market;
 pub mod model;
+pub mod ownership;
 pub mod provenance;
 pub mod world;
 
@@ -33,9 +34,12 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
     let started = Instant::now();
     let world = world::generate(scale, seed);
     insert(&mut tx, &world).await?;
-    if let Some(market) = market::generate(&world, scale, seed, chrono::Utc::now()) {
+    let now = chrono::Utc::now();
+    if let Some(market) = market::generate(&world, scale, seed, now) {
         market::insert(&mut tx, &market).await?;
     }
+    let ownership = ownership::generate(&world, scale, seed, app::domain::market_slot::market_date(now));
+    ownership::insert(&mut tx, &ownership).await?;
     tx.commit().await?;
     // Fresh statistics, so the first queries are planned for the data just loaded
     // rather than for empty tables (autovacuum would take a minute to get there).
@@ -44,6 +48,7 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
         products = world.products.len(),
         variants = world.variants.len(),
         farms = world.farms.len(),
+        owners = ownership.owners.len() + 1,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "demo world loaded"
     );

@@ -146,12 +146,17 @@ pub fn generate(scale: DemoScale, seed: u64) -> World {
     add_farms(&mut g, &mut world, darjberry, DARJBERRY_FARMS);
     let dj_category = g.id();
     world.categories.push(Category { tenant_id: darjberry, id: dj_category, slug: "tea", name: "Tea", position: 0 });
-    let dj_farms: Vec<Uuid> = world.farms.iter().filter(|f| f.tenant_id == darjberry).map(|f| f.id).collect();
-    for (i, (name, blurb)) in DARJBERRY_PRODUCTS.iter().enumerate() {
+    for (i, (name, blurb, grown_at)) in DARJBERRY_PRODUCTS.iter().enumerate() {
+        let farm_id = world
+            .farms
+            .iter()
+            .find(|f| f.tenant_id == darjberry && f.name == *grown_at)
+            .map(|f| f.id)
+            .expect("each Darjberry product names one of its estates");
         let product = Product {
             tenant_id: darjberry,
             id: g.id(),
-            farm_id: dj_farms[i % dj_farms.len()],
+            farm_id,
             category_id: dj_category,
             slug: slugify(name),
             name: name.to_string(),

@@ -10,6 +10,7 @@ mod api_otp;
 mod api_products;
 mod checkout;
 mod farm_ownership;
+mod demo_ownership;
 mod idempotency;
 mod jobs;
 mod ledger_admin;
