@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod market;
 pub mod model;
 pub mod ownership;
+pub mod ownership_history;
 pub mod provenance;
 pub mod world;
 
@@ -40,6 +41,7 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
     }
     let ownership = ownership::generate(&world, scale, seed, app::domain::market_slot::market_date(now));
     ownership::insert(&mut tx, &ownership).await?;
+    ownership_history::settle(&mut tx, ownership.tenant_id, ownership.admin, ownership.today).await?;
     tx.commit().await?;
     // Fresh statistics, so the first queries are planned for the data just loaded
     // rather than for empty tables (autovacuum would take a minute to get there).
