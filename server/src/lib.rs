@@ -14,4 +14,5 @@ pub mod pwa;
 pub mod rest;
 pub mod runtime;
 pub mod startup;
+pub mod statements;
 pub mod telemetry;

@@ -1,0 +1,3 @@
+//! Documents the server hands to people as files, such as a farm owner's revenue statement.
+
+pub mod pdf;
