@@ -55,7 +55,11 @@ impl Month {
     }
 
     pub fn next(self) -> Month {
-        let (y, m) = if self.first.month() == 12 { (self.first.year() + 1, 1) } else { (self.first.year(), self.first.month() + 1) };
+        let (y, m) = if self.first.month() == 12 {
+            (self.first.year() + 1, 1)
+        } else {
+            (self.first.year(), self.first.month() + 1)
+        };
         Month::new(y, m).expect("a valid month")
     }
 
@@ -323,21 +327,19 @@ mod tests {
     }
 
     fn holdings() -> impl Strategy<Value = Vec<Holding>> {
-        prop::collection::vec((1u128..40, 1u32..5_000, 0u32..60, proptest::option::of(0u32..60)), 0..60).prop_map(
-            |v| {
-                v.into_iter()
-                    .map(|(o, units, start, len)| {
-                        let starts_on = day(2026, 10, 1) + chrono::Days::new(u64::from(start));
-                        Holding {
-                            owner: owner(o),
-                            units,
-                            starts_on,
-                            ends_on: len.map(|l| starts_on + chrono::Days::new(u64::from(l))),
-                        }
-                    })
-                    .collect()
-            },
-        )
+        prop::collection::vec((1u128..40, 1u32..5_000, 0u32..60, proptest::option::of(0u32..60)), 0..60).prop_map(|v| {
+            v.into_iter()
+                .map(|(o, units, start, len)| {
+                    let starts_on = day(2026, 10, 1) + chrono::Days::new(u64::from(start));
+                    Holding {
+                        owner: owner(o),
+                        units,
+                        starts_on,
+                        ends_on: len.map(|l| starts_on + chrono::Days::new(u64::from(l))),
+                    }
+                })
+                .collect()
+        })
     }
 
     proptest! {

@@ -19,7 +19,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 const CARD: &str = "rounded-2xl border border-stone-200 bg-white p-4 shadow-sm";
 const LINK: &str = "font-medium text-emerald-700 hover:underline";
-const SMALL_BUTTON: &str = "rounded-full bg-emerald-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-emerald-800 disabled:opacity-60";
+const SMALL_BUTTON: &str =
+    "rounded-full bg-emerald-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-emerald-800 disabled:opacity-60";
 
 fn refused(error: AppError, back_to: String) -> AnyView {
     match error {
@@ -170,7 +171,9 @@ fn FarmAdmin(farm: AdminFarm, agreements: Vec<Agreement>, lines: Vec<MoneyLine>,
     let slug = p.slug.clone();
     let revenue: crate::domain::money::Money = lines.iter().filter(|l| l.kind == "revenue").map(|l| l.amount).sum();
     let costs: crate::domain::money::Money = lines.iter().filter(|l| l.kind == "cost").map(|l| l.amount).sum();
-    let previous = Month::parse(&month).map(|m| Month::containing(m.first_day() - chrono::Days::new(1)).to_string()).unwrap_or_default();
+    let previous = Month::parse(&month)
+        .map(|m| Month::containing(m.first_day() - chrono::Days::new(1)).to_string())
+        .unwrap_or_default();
     let next = Month::parse(&month).map(|m| m.next().to_string()).unwrap_or_default();
     view! {
         <Title text=format!("{} · Farms · Mandi", p.name)/>

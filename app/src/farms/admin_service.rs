@@ -22,7 +22,10 @@ pub fn write_error(e: sqlx::Error) -> AppError {
     if let sqlx::Error::Database(db) = &e {
         match (db.code().as_deref(), db.constraint()) {
             (Some("MF001"), _) => {
-                return AppError::conflict_on(&["units"], format!("Not enough units left on this farm: {}.", db.message()));
+                return AppError::conflict_on(
+                    &["units"],
+                    format!("Not enough units left on this farm: {}.", db.message()),
+                );
             }
             (Some("MF002"), _) => {
                 return AppError::conflict(format!(
@@ -492,7 +495,13 @@ pub async fn set_ownership_settings(
         Entry {
             before: Some(serde_json::to_value(&before).expect("settings serialise")),
             after: Some(serde_json::to_value(new).expect("settings serialise")),
-            ..Entry::event(Some(tenant), Some(claims.sub), "ownership.settings.changed", "ownership_settings".into(), ip)
+            ..Entry::event(
+                Some(tenant),
+                Some(claims.sub),
+                "ownership.settings.changed",
+                "ownership_settings".into(),
+                ip,
+            )
         },
     )
     .await?;

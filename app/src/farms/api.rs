@@ -125,7 +125,8 @@ pub async fn end_agreement(agreement: String, ends_on: String) -> Result<Agreeme
 #[server(prefix = "/_fn", endpoint = "farms/money")]
 pub async fn money_lines(farm: String, period: String) -> Result<Vec<MoneyLine>, AppError> {
     let s = session("/_fn/farms/money").await?;
-    let month = crate::domain::distribution::Month::parse(&period).map_err(|e| AppError::validation("period", e.to_string()))?;
+    let month = crate::domain::distribution::Month::parse(&period)
+        .map_err(|e| AppError::validation("period", e.to_string()))?;
     let state = crate::state::app_state()?;
     super::admin_service::money_lines(&state.pool, &s.claims, farm.trim(), month).await
 }

@@ -110,7 +110,13 @@ async fn compute(conn: &mut PgConnection, tenant: Uuid, farm: Uuid, month: Month
         .iter()
         .map(|s| {
             let deducted = tds(s.amount, settings.tds_percent);
-            StoredShare { owner: s.owner, unit_days: s.unit_days, gross: s.amount, tds: deducted, net: s.amount - deducted }
+            StoredShare {
+                owner: s.owner,
+                unit_days: s.unit_days,
+                gross: s.amount,
+                tds: deducted,
+                net: s.amount - deducted,
+            }
         })
         .collect();
     let digest: String = sqlx::query_scalar(DIGEST)
@@ -152,16 +158,26 @@ const RUN: &str = "
 
 async fn load_run(conn: &mut PgConnection, run: &RunRow) -> Result<DistributionRun, sqlx::Error> {
     let payouts = if run.status == "approved" {
-        let rows: Vec<(Uuid, Uuid, String, i64, Decimal, Decimal, Decimal, String, Option<String>, Option<DateTime<Utc>>)> =
-            sqlx::query_as(
-                "SELECT p.id, p.owner_id, u.display_name, p.unit_days, p.gross, p.tds, p.net, p.status,
+        let rows: Vec<(
+            Uuid,
+            Uuid,
+            String,
+            i64,
+            Decimal,
+            Decimal,
+            Decimal,
+            String,
+            Option<String>,
+            Option<DateTime<Utc>>,
+        )> = sqlx::query_as(
+            "SELECT p.id, p.owner_id, u.display_name, p.unit_days, p.gross, p.tds, p.net, p.status,
                         p.bank_reference, p.paid_at
                  FROM payouts p JOIN users u ON u.id = p.owner_id
                  WHERE p.run_id = $1 ORDER BY u.display_name, p.owner_id",
-            )
-            .bind(run.id)
-            .fetch_all(&mut *conn)
-            .await?;
+        )
+        .bind(run.id)
+        .fetch_all(&mut *conn)
+        .await?;
         rows.into_iter()
             .map(|(id, owner_id, owner_name, unit_days, gross, tds, net, status, bank_reference, paid_at)| PayoutLine {
                 payout_id: Some(id),
@@ -308,8 +324,10 @@ pub async fn approve_in(
     run: Uuid,
     ip: Option<&str>,
 ) -> Result<Uuid, AppError> {
-    let farm: Option<Uuid> =
-        sqlx::query_scalar("SELECT farm_id FROM distribution_runs WHERE id = $1").bind(run).fetch_optional(&mut *conn).await?;
+    let farm: Option<Uuid> = sqlx::query_scalar("SELECT farm_id FROM distribution_runs WHERE id = $1")
+        .bind(run)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(farm) = farm else { return Err(AppError::not_found("Distribution run")) };
     // The farm's lock first: writers of revenue, costs and agreements take it too.
     sqlx::query("SELECT 1 FROM farms WHERE id = $1 FOR UPDATE").bind(farm).execute(&mut *conn).await?;
@@ -509,7 +527,8 @@ pub async fn mark_paid_in(
         },
     )
     .await?;
-    let farm_name: String = sqlx::query_scalar("SELECT name FROM farms WHERE id = $1").bind(farm).fetch_one(&mut *conn).await?;
+    let farm_name: String =
+        sqlx::query_scalar("SELECT name FROM farms WHERE id = $1").bind(farm).fetch_one(&mut *conn).await?;
     let period = Month::containing(period).to_string();
     let net = Money::from_decimal(net);
     let params = vec![farm_name.clone(), period.clone(), net.to_string(), reference.to_string()];
@@ -524,7 +543,8 @@ pub async fn mark_paid_in(
 pub async fn run(pool: &PgPool, claims: &Claims, id: Uuid) -> Result<DistributionRun, AppError> {
     let tenant = tenant_id(pool, claims).await?;
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let row: Option<RunRow> = sqlx::query_as(&format!("{RUN} WHERE r.id = $1")).bind(id).fetch_optional(&mut *tx).await?;
+    let row: Option<RunRow> =
+        sqlx::query_as(&format!("{RUN} WHERE r.id = $1")).bind(id).fetch_optional(&mut *tx).await?;
     let Some(row) = row else { return Err(AppError::not_found("Distribution run")) };
     let run = load_run(&mut tx, &row).await?;
     tx.commit().await?;

@@ -102,5 +102,8 @@ pub async fn trend(
     .bind(TREND_DAYS as i32)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(|(day, score)| super::model::TrendPoint { day, score: score.clamp(0, 100) as u8 }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(day, score)| super::model::TrendPoint { day, score: score.clamp(0, 100) as u8 })
+        .collect())
 }

@@ -514,9 +514,8 @@ impl FarmProfileRequest {
         };
         let area_acres = match self.area_acres.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(None),
-            Some(a) => {
-                parse_decimal_in(a, "areaAcres", Decimal::new(1, 2), Decimal::from(10_000_000), 2, &mut fields).map(Some)
-            }
+            Some(a) => parse_decimal_in(a, "areaAcres", Decimal::new(1, 2), Decimal::from(10_000_000), 2, &mut fields)
+                .map(Some),
         };
         let mut crops: Vec<String> = Vec::new();
         for crop in self.crops.as_deref().unwrap_or("").split(',').map(str::trim).filter(|c| !c.is_empty()) {
@@ -531,16 +530,15 @@ impl FarmProfileRequest {
         }
         let total_units = required(&self.total_units, "totalUnits", &mut fields)
             .and_then(|u| parse_whole(u, "totalUnits", 0, MAX_UNITS, &mut fields));
-        let parsed = location.zip(area_acres).zip(total_units).map(|((location, area_acres), total_units)| {
-            FarmProfileUpdate {
+        let parsed =
+            location.zip(area_acres).zip(total_units).map(|((location, area_acres), total_units)| FarmProfileUpdate {
                 description,
                 location,
                 area_acres,
                 infrastructure,
                 crops,
                 total_units: total_units as i32,
-            }
-        });
+            });
         done(parsed, fields)
     }
 }
@@ -549,8 +547,10 @@ impl AgreementRequest {
     pub fn parse(&self) -> Result<NewAgreement, AppError> {
         let mut fields = FieldErrors::new();
         let owner = required(&self.owner, "owner", &mut fields).map(str::to_string);
-        let units = required(&self.units, "units", &mut fields).and_then(|u| parse_whole(u, "units", 1, MAX_UNITS, &mut fields));
-        let starts_on = required(&self.starts_on, "startsOn", &mut fields).and_then(|d| parse_date(d, "startsOn", &mut fields));
+        let units = required(&self.units, "units", &mut fields)
+            .and_then(|u| parse_whole(u, "units", 1, MAX_UNITS, &mut fields));
+        let starts_on =
+            required(&self.starts_on, "startsOn", &mut fields).and_then(|d| parse_date(d, "startsOn", &mut fields));
         let ends_on = match self.ends_on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(None),
             Some(d) => parse_date(d, "endsOn", &mut fields).map(Some),
@@ -589,7 +589,8 @@ impl MoneyLineRequest {
         let label = required(&self.label, "label", &mut fields).map(str::to_string);
         match (kind, label.as_deref()) {
             (Some(LineKind::Revenue), Some(l)) if l != "auction" && l != "direct" => {
-                fields.insert("label".into(), "revenue comes from an auction or a direct sale (auction, direct)".into());
+                fields
+                    .insert("label".into(), "revenue comes from an auction or a direct sale (auction, direct)".into());
             }
             (Some(LineKind::Cost), Some(l)) if l.chars().count() > COST_CATEGORY_MAX => {
                 fields.insert("label".into(), format!("must be at most {COST_CATEGORY_MAX} characters"));
@@ -686,12 +687,15 @@ fn split_csv_line(line: &str) -> Vec<String> {
 impl OwnershipSettingsRequest {
     pub fn parse(&self) -> Result<OwnershipSettings, AppError> {
         let mut fields = FieldErrors::new();
-        let fee = required(&self.platform_fee_percent, "platformFeePercent", &mut fields).and_then(|v| {
-            parse_decimal_in(v, "platformFeePercent", Decimal::ZERO, Decimal::from(100), 2, &mut fields)
-        });
+        let fee = required(&self.platform_fee_percent, "platformFeePercent", &mut fields)
+            .and_then(|v| parse_decimal_in(v, "platformFeePercent", Decimal::ZERO, Decimal::from(100), 2, &mut fields));
         let tds = required(&self.tds_percent, "tdsPercent", &mut fields)
             .and_then(|v| parse_decimal_in(v, "tdsPercent", Decimal::ZERO, Decimal::from(100), 2, &mut fields));
-        done(fee.zip(tds).map(|(platform_fee_percent, tds_percent)| OwnershipSettings { platform_fee_percent, tds_percent }), fields)
+        done(
+            fee.zip(tds)
+                .map(|(platform_fee_percent, tds_percent)| OwnershipSettings { platform_fee_percent, tds_percent }),
+            fields,
+        )
     }
 }
 
@@ -776,7 +780,13 @@ mod tests {
 
     #[test]
     fn agreement_fields_are_each_checked() {
-        let r = AgreementRequest { owner: None, units: s("0"), starts_on: s("5/1/2026"), ends_on: None, price_paid: s("-3") };
+        let r = AgreementRequest {
+            owner: None,
+            units: s("0"),
+            starts_on: s("5/1/2026"),
+            ends_on: None,
+            price_paid: s("-3"),
+        };
         let Err(AppError::Validation { fields }) = r.parse() else { panic!("accepted") };
         for f in ["owner", "units", "startsOn", "pricePaid"] {
             assert!(fields.contains_key(f), "{f}: {fields:?}");
@@ -790,7 +800,12 @@ mod tests {
         assert!(matches!(half.parse(), Err(AppError::Validation { fields }) if fields.contains_key("longitude")));
         let far = FarmProfileRequest { latitude: s("91"), longitude: s("88.2"), ..base.clone() };
         assert!(matches!(far.parse(), Err(AppError::Validation { fields }) if fields.contains_key("latitude")));
-        let ok = FarmProfileRequest { latitude: s("27.036"), longitude: s("88.263"), crops: s("tea, Tea, cardamom"), ..base };
+        let ok = FarmProfileRequest {
+            latitude: s("27.036"),
+            longitude: s("88.263"),
+            crops: s("tea, Tea, cardamom"),
+            ..base
+        };
         let p = ok.parse().unwrap();
         assert_eq!(p.crops, vec!["tea", "cardamom"]);
         assert!(p.location.is_some());
@@ -804,7 +819,11 @@ mod tests {
         assert_eq!(lines[0].note, "Lot 7, first flush");
         let bad = "kind,on,label,amount\nrevenue,2026-11-03,auction,12000\nrevenue,2026-13-01,lottery,-5\n";
         let Err(AppError::Validation { fields }) = parse_money_csv(bad) else { panic!("accepted") };
-        assert!(fields.contains_key("line 3.on") && fields.contains_key("line 3.label") && fields.contains_key("line 3.amount"));
+        assert!(
+            fields.contains_key("line 3.on")
+                && fields.contains_key("line 3.label")
+                && fields.contains_key("line 3.amount")
+        );
         assert!(parse_money_csv("").is_err());
         assert!(parse_money_csv("date,amount\n2026-01-01,5").is_err());
     }

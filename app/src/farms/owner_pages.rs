@@ -57,7 +57,9 @@ fn part_words(l: Locale, h: &HealthScore) -> Vec<(String, Part, String)> {
     };
     let tasks = match h.tasks.basis {
         Basis::Missing => td_string!(l, farms.missing_tasks).to_string(),
-        Basis::Measured => td_string!(l, farms.measured_tasks, overdue = i.overdue_tasks, open = i.open_tasks).to_string(),
+        Basis::Measured => {
+            td_string!(l, farms.measured_tasks, overdue = i.overdue_tasks, open = i.open_tasks).to_string()
+        }
     };
     let conditions = match h.conditions.basis {
         Basis::Missing => td_string!(l, farms.missing_conditions).to_string(),

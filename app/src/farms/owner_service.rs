@@ -182,7 +182,12 @@ pub const PERIODS_SHOWN: i32 = 12;
 
 /// `/my/farms/{slug}`: 404 for a farm the owner holds no shares in, whether or not it
 /// exists.
-pub async fn my_farm(pool: &PgPool, claims: &Claims, slug: &str, today: NaiveDate) -> Result<OwnedFarmDetail, AppError> {
+pub async fn my_farm(
+    pool: &PgPool,
+    claims: &Claims,
+    slug: &str,
+    today: NaiveDate,
+) -> Result<OwnedFarmDetail, AppError> {
     let (_, mut tx) = scope(pool, claims).await?;
     let owner = claims.sub;
     let farm: Option<FarmRow> = sqlx::query_as(&format!(
@@ -205,14 +210,8 @@ pub async fn my_farm(pool: &PgPool, claims: &Claims, slug: &str, today: NaiveDat
     .fetch_all(&mut *tx)
     .await?;
     let statements: Vec<PayoutSummary> = payouts.into_iter().map(PayoutSummary::from).collect();
-    let summary = owned_farm(
-        &mut tx,
-        &profile,
-        &held.iter().collect::<Vec<_>>(),
-        statements.first().cloned(),
-        today,
-    )
-    .await?;
+    let summary =
+        owned_farm(&mut tx, &profile, &held.iter().collect::<Vec<_>>(), statements.first().cloned(), today).await?;
     let plants = plant_inventory(&mut tx, profile.farm_id).await?;
     let first_month = {
         let mut m = Month::containing(today);
@@ -369,13 +368,12 @@ pub async fn my_annual_statement(pool: &PgPool, claims: &Claims, start_year: i32
     let (from, to) =
         financial_year_bounds(start_year).ok_or_else(|| AppError::validation("year", "is not a financial year"))?;
     let (tenant, mut tx) = scope(pool, claims).await?;
-    let (estate, owner_name, language): (String, String, String) = sqlx::query_as(
-        "SELECT t.name, u.display_name, u.locale FROM tenants t, users u WHERE t.id = $1 AND u.id = $2",
-    )
-    .bind(tenant)
-    .bind(claims.sub)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (estate, owner_name, language): (String, String, String) =
+        sqlx::query_as("SELECT t.name, u.display_name, u.locale FROM tenants t, users u WHERE t.id = $1 AND u.id = $2")
+            .bind(tenant)
+            .bind(claims.sub)
+            .fetch_one(&mut *tx)
+            .await?;
     let rows: Vec<(Uuid, String, NaiveDate, Decimal, Decimal, Decimal, Option<DateTime<Utc>>)> = sqlx::query_as(
         "SELECT p.id, f.name, p.period, p.gross, p.tds, p.net, p.paid_at
          FROM payouts p JOIN farms f ON f.tenant_id = p.tenant_id AND f.id = p.farm_id

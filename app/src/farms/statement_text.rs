@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(rupees(Money::from_paise(5)), "₹0.05");
         assert_eq!(rupees(Money::from_paise(99_999)), "₹999.99");
         assert_eq!(rupees(Money::from_paise(123_456_789)), "₹12,34,567.89");
-        assert_eq!(rupees(Money::from_paise(1_234_567_890_12)), "₹1,23,45,67,890.12");
+        assert_eq!(rupees(Money::from_paise(123_456_789_012)), "₹1,23,45,67,890.12");
         assert_eq!(rupees(Money::from_paise(-100_000)), "−₹1,000.00");
     }
 }

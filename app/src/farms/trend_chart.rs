@@ -22,8 +22,12 @@ pub fn trend_svg(points: &[TrendPoint], l: Locale) -> Result<Option<String>, App
     chart.height = 260.0;
     chart.title.text = td_string!(l, farms.trend).to_string();
     chart.legend.show = Some(false);
-    chart.y_axis_configs =
-        vec![YAxisConfig { min: Some(0.0), max: Some(100.0), split_number: 4, ..chart.y_axis_configs.first().cloned().unwrap_or_default() }];
+    chart.y_axis_configs = vec![YAxisConfig {
+        min: Some(0.0),
+        max: Some(100.0),
+        split_number: 4,
+        ..chart.y_axis_configs.first().cloned().unwrap_or_default()
+    }];
     let svg = chart.svg().map_err(|e| AppError::internal("health trend chart", e))?;
     Ok(Some(svg))
 }

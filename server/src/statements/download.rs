@@ -79,12 +79,12 @@ async fn signed_in(
 
 pub async fn site_statement(
     State(state): State<AppState>,
-    session: Option<axum::Extension<Session>>,
-    connect: Option<ConnectInfo<SocketAddr>>,
+    extensions: axum::http::Extensions,
     Path(id): Path<String>,
 ) -> Response {
     let path = format!("/my/statements/{}/pdf", app::components::search_href::encode_component(&id));
-    match signed_in(&state, session.as_deref(), connect.map(|c| c.0), &path).await {
+    let ip = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    match signed_in(&state, extensions.get::<Session>(), ip, &path).await {
         Ok(claims) => statement(&state, &claims, &id).await.into_response(),
         Err(r) => r,
     }
@@ -92,12 +92,12 @@ pub async fn site_statement(
 
 pub async fn site_annual(
     State(state): State<AppState>,
-    session: Option<axum::Extension<Session>>,
-    connect: Option<ConnectInfo<SocketAddr>>,
+    extensions: axum::http::Extensions,
     Path(year): Path<String>,
 ) -> Response {
     let path = format!("/my/statements/annual/{}/pdf", app::components::search_href::encode_component(&year));
-    match signed_in(&state, session.as_deref(), connect.map(|c| c.0), &path).await {
+    let ip = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    match signed_in(&state, extensions.get::<Session>(), ip, &path).await {
         Ok(claims) => annual(&state, &claims, &year).await.into_response(),
         Err(r) => r,
     }

@@ -60,12 +60,29 @@ fn day_in(month: Month, day: u32) -> String {
     (month.first_day() + chrono::Days::new(u64::from(day - 1))).to_string()
 }
 
-async fn agreement(app: &TestApp, admin: &str, farm: &str, owner: &str, units: i32, from: &str, to: Option<&str>) -> (u16, Value) {
-    let body = json!({ "owner": owner, "units": units.to_string(), "startsOn": from, "endsOn": to, "pricePaid": "25000" });
+async fn agreement(
+    app: &TestApp,
+    admin: &str,
+    farm: &str,
+    owner: &str,
+    units: i32,
+    from: &str,
+    to: Option<&str>,
+) -> (u16, Value) {
+    let body =
+        json!({ "owner": owner, "units": units.to_string(), "startsOn": from, "endsOn": to, "pricePaid": "25000" });
     send(app, "POST", &format!("/api/v1/admin/farms/{farm}/agreements"), Some(body), admin).await
 }
 
-async fn money(app: &TestApp, admin: &str, farm: &str, kind: &str, on: &str, label: &str, amount: &str) -> (u16, Value) {
+async fn money(
+    app: &TestApp,
+    admin: &str,
+    farm: &str,
+    kind: &str,
+    on: &str,
+    label: &str,
+    amount: &str,
+) -> (u16, Value) {
     let body = json!({ "kind": kind, "on": on, "label": label, "amount": amount });
     send(app, "POST", &format!("/api/v1/admin/farms/{farm}/money"), Some(body), admin).await
 }
@@ -156,8 +173,11 @@ async fn row_level_security_narrows_an_owner_to_their_own_rows(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(others, 0);
-    let other_payouts: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM payouts WHERE owner_id <> $1").bind(me).fetch_one(&mut *tx).await.unwrap();
+    let other_payouts: i64 = sqlx::query_scalar("SELECT count(*) FROM payouts WHERE owner_id <> $1")
+        .bind(me)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(other_payouts, 0);
     let farms: i64 = sqlx::query_scalar("SELECT count(*) FROM farms").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(farms, 2, "only the farms held");
@@ -197,7 +217,8 @@ async fn a_distribution_previews_approves_once_and_pays_to_the_paisa(pool: PgPoo
     assert_eq!(money(&app, &admin, &farm, "cost", &day_in(month, 7), "labour", "12000").await.0, 201);
 
     let (status, preview) =
-        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin).await;
+        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin)
+            .await;
     assert_eq!(status, 200, "{preview}");
     let run = &preview["data"];
     assert_eq!(run["status"], "preview");
@@ -222,7 +243,8 @@ async fn a_distribution_previews_approves_once_and_pays_to_the_paisa(pool: PgPoo
     let (status, again) = send(&app, "POST", &format!("/api/v1/distributions/{id}/approve"), None, &admin).await;
     assert_eq!((status, &again["data"]["id"]), (200, &approved["data"]["id"]));
     let (_, re_preview) =
-        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin).await;
+        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin)
+            .await;
     assert_eq!(re_preview["data"]["id"], approved["data"]["id"]);
     let mut tx = operator(&pool).await;
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM payouts WHERE run_id = $1::uuid")
@@ -272,7 +294,8 @@ async fn approval_refuses_a_preview_whose_inputs_changed(pool: PgPool) {
     agreement(&app, &admin, &farm, &owner.to_string(), 50, &day_in(month, 1), None).await;
     money(&app, &admin, &farm, "revenue", &day_in(month, 3), "auction", "5000").await;
     let (_, preview) =
-        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin).await;
+        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin)
+            .await;
     let id = preview["data"]["id"].as_str().unwrap().to_string();
     money(&app, &admin, &farm, "cost", &day_in(month, 4), "labour", "100").await;
     let (status, body) = send(&app, "POST", &format!("/api/v1/distributions/{id}/approve"), None, &admin).await;
@@ -280,7 +303,8 @@ async fn approval_refuses_a_preview_whose_inputs_changed(pool: PgPool) {
     assert_eq!(body["error"]["code"], "CONFLICT");
     // Rates changed since the preview: also refused.
     let (_, fresh) =
-        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin).await;
+        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin)
+            .await;
     let fresh_id = fresh["data"]["id"].as_str().unwrap().to_string();
     let (status, _) = send(
         &app,
@@ -307,7 +331,8 @@ async fn nothing_to_pay_is_said_and_still_closes_the_month(pool: PgPool) {
     let owner = person_with_roles(&pool, "darjberry", &["customer"]).await;
     agreement(&app, &admin, &farm, &owner.to_string(), 50, &day_in(month, 1), None).await;
     let (_, run) =
-        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin).await;
+        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": month.to_string() })), &admin)
+            .await;
     assert_eq!(run["data"]["nothingToPay"], "NO_REVENUE");
     assert!(run["data"]["payouts"].as_array().unwrap().is_empty());
 
@@ -315,7 +340,8 @@ async fn nothing_to_pay_is_said_and_still_closes_the_month(pool: PgPool) {
     money(&app, &admin, &farm, "revenue", &day_in(next, 3), "auction", "1000").await;
     money(&app, &admin, &farm, "cost", &day_in(next, 4), "fertiliser", "1500").await;
     let (_, run) =
-        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": next.to_string() })), &admin).await;
+        send(&app, "POST", "/api/v1/distributions", Some(json!({ "farm": farm, "period": next.to_string() })), &admin)
+            .await;
     assert_eq!(run["data"]["nothingToPay"], "COSTS_EXCEED_REVENUE", "{run}");
     assert!(decimal(&run["data"]["distributable"]) < Decimal::ZERO);
     let id = run["data"]["id"].as_str().unwrap();
@@ -334,7 +360,8 @@ async fn hostile_input_gets_field_errors_and_changes_nothing(pool: PgPool) {
     let stranger = user_id(&pool, "customer@greenharvest.demo").await;
     let month = old_month();
 
-    let (status, body) = agreement(&app, &admin, &farm, &owner.to_string(), 10, &day_in(month, 10), Some(&day_in(month, 9))).await;
+    let (status, body) =
+        agreement(&app, &admin, &farm, &owner.to_string(), 10, &day_in(month, 10), Some(&day_in(month, 9))).await;
     assert_eq!(status, 400);
     assert!(body["error"]["fields"]["endsOn"].is_string(), "{body}");
     let (status, body) = agreement(&app, &admin, &farm, &stranger.to_string(), 10, &day_in(month, 1), None).await;
@@ -403,7 +430,8 @@ async fn racing_agreements_never_oversubscribe_a_farm(pool: PgPool) {
         owners.push(person_with_roles(&pool, "darjberry", &["customer"]).await);
     }
     let start = today().to_string();
-    let requests = owners.iter().map(|o| agreement(&app, &admin, &farm, &o.to_string(), 30, &start, None));
+    let ids: Vec<String> = owners.iter().map(Uuid::to_string).collect();
+    let requests = ids.iter().map(|o| agreement(&app, &admin, &farm, o, 30, &start, None));
     let results = futures::future::join_all(requests).await;
     let created = results.iter().filter(|(s, _)| *s == 201).count();
     let refused = results.iter().filter(|(s, _)| *s == 409).count();
@@ -512,12 +540,11 @@ async fn the_daily_snapshot_scores_every_estate_farm(pool: PgPool) {
     let mut tx = operator(&pool).await;
     let day = today() + chrono::Days::new(1);
     let scored = app::farms::health_service::snapshot_day(&mut tx, day).await.unwrap();
-    let estate_farms: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM farms f JOIN tenants t ON t.id = f.tenant_id WHERE t.kind = 'estate'",
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
+    let estate_farms: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM farms f JOIN tenants t ON t.id = f.tenant_id WHERE t.kind = 'estate'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     assert_eq!(scored as i64, estate_farms);
     let (score, basis): (i16, String) = sqlx::query_as(
         "SELECT score, breakdown -> 'survival' ->> 'basis' FROM farm_health_snapshots WHERE farm_id = $1 AND day = $2",

@@ -18,8 +18,17 @@ use serde::Deserialize;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
-    list_farms, show_farm, update_farm, list_agreements, add_agreement, end_agreement, list_money, add_money,
-    import_money, get_settings, put_settings
+    list_farms,
+    show_farm,
+    update_farm,
+    list_agreements,
+    add_agreement,
+    end_agreement,
+    list_money,
+    add_money,
+    import_money,
+    get_settings,
+    put_settings
 ))]
 pub struct Api;
 
@@ -244,7 +253,10 @@ async fn import_money(
 
 #[utoipa::path(get, path = "/admin/ownership-settings", operation_id = "getOwnershipSettings",
     responses((status = 200, description = "The estate's rates", body = super::responses::OwnershipSettingsEnvelope)))]
-async fn get_settings(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
+async fn get_settings(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+) -> Result<Response, AppError> {
     Ok(ok(admin::ownership_settings(&state.pool, &claims).await?))
 }
 
