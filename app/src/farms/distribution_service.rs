@@ -308,11 +308,19 @@ pub async fn preview_in(
 pub async fn approve(pool: &PgPool, claims: &Claims, run: Uuid, ip: Option<&str>) -> Result<DistributionRun, AppError> {
     let tenant = tenant_id(pool, claims).await?;
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let id = approve_in(&mut tx, tenant, claims.sub, run, ip).await?;
+    let id = approve_in(&mut tx, tenant, claims.sub, run, ip, Tell::Owners).await?;
     let row: RunRow = sqlx::query_as(&format!("{RUN} WHERE r.id = $1")).bind(id).fetch_one(&mut *tx).await?;
     let out = load_run(&mut tx, &row).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// Whether owners hear of an approval or a payment: always, but for the demo loader
+/// writing the estate's past, whose owners heard of it at the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tell {
+    Owners,
+    Nobody,
 }
 
 /// `approve` within the caller's transaction; the approved run's id (another run's,
@@ -323,6 +331,7 @@ pub async fn approve_in(
     actor: Uuid,
     run: Uuid,
     ip: Option<&str>,
+    tell: Tell,
 ) -> Result<Uuid, AppError> {
     let farm: Option<Uuid> = sqlx::query_scalar("SELECT farm_id FROM distribution_runs WHERE id = $1")
         .bind(run)
@@ -404,7 +413,7 @@ pub async fn approve_in(
         },
     )
     .await?;
-    if !owners.is_empty() {
+    if !owners.is_empty() && tell == Tell::Owners {
         crate::jobs::enqueue(
             &mut *conn,
             crate::jobs::NewJob::new(
@@ -460,7 +469,7 @@ pub async fn mark_paid(
 ) -> Result<PayoutLine, AppError> {
     let tenant = tenant_id(pool, claims).await?;
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    mark_paid_in(&mut tx, tenant, claims.sub, payout, reference, ip).await?;
+    mark_paid_in(&mut tx, tenant, claims.sub, payout, reference, ip, Tell::Owners).await?;
     let line: (Uuid, Uuid, String, i64, Decimal, Decimal, Decimal, String, Option<String>, Option<DateTime<Utc>>) =
         sqlx::query_as(
             "SELECT p.id, p.owner_id, u.display_name, p.unit_days, p.gross, p.tds, p.net, p.status, p.bank_reference,
@@ -494,6 +503,7 @@ pub async fn mark_paid_in(
     payout: Uuid,
     reference: &str,
     ip: Option<&str>,
+    tell: Tell,
 ) -> Result<(), AppError> {
     let row: Option<(String, Option<String>, Uuid, Uuid, NaiveDate, Decimal)> = sqlx::query_as(
         "SELECT status, bank_reference, owner_id, farm_id, period, net FROM payouts WHERE id = $1 FOR UPDATE",
@@ -527,6 +537,9 @@ pub async fn mark_paid_in(
         },
     )
     .await?;
+    if tell == Tell::Nobody {
+        return Ok(());
+    }
     let farm_name: String =
         sqlx::query_scalar("SELECT name FROM farms WHERE id = $1").bind(farm).fetch_one(&mut *conn).await?;
     let period = Month::containing(period).to_string();

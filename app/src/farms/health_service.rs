@@ -11,30 +11,34 @@ use uuid::Uuid;
 /// Visits, tasks and sensor readings are recorded by field operations; a farm without
 /// them has them counted as missing (the score's breakdown says so).
 const INPUTS: &str = "
-    SELECT f.tenant_id, f.id,
+    SELECT d.day::date, f.tenant_id, f.id,
            coalesce(sum(pc.planted), 0)::bigint AS planted,
            coalesce(sum(pc.alive), 0)::bigint AS alive
     FROM farms f
     JOIN tenants t ON t.id = f.tenant_id AND t.kind = 'estate'
+    CROSS JOIN generate_series($1::date, $2::date, interval '1 day') AS d(day)
     LEFT JOIN LATERAL (
         SELECT DISTINCT ON (p.crop) p.planted, p.alive
         FROM plant_counts p
-        WHERE p.tenant_id = f.tenant_id AND p.farm_id = f.id AND p.counted_on <= $1
+        WHERE p.tenant_id = f.tenant_id AND p.farm_id = f.id AND p.counted_on <= d.day
         ORDER BY p.crop, p.counted_on DESC
     ) pc ON true
-    WHERE ($2::uuid IS NULL OR f.id = $2)
-    GROUP BY f.tenant_id, f.id";
+    WHERE ($3::uuid IS NULL OR f.id = $3)
+    GROUP BY d.day, f.tenant_id, f.id";
 
-/// Every estate farm's inputs as of `day` (those the transaction may see), or one farm's.
-pub async fn inputs_as_of(
+/// Every estate farm's inputs (those the transaction may see), or one farm's, on each
+/// day from `from` to `to`: (day, tenant, farm, inputs).
+pub async fn inputs_between(
     conn: &mut PgConnection,
-    day: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
     farm: Option<Uuid>,
-) -> Result<Vec<(Uuid, Uuid, HealthInputs)>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid, i64, i64)> = sqlx::query_as(INPUTS).bind(day).bind(farm).fetch_all(&mut *conn).await?;
+) -> Result<Vec<(NaiveDate, Uuid, Uuid, HealthInputs)>, sqlx::Error> {
+    let rows: Vec<(NaiveDate, Uuid, Uuid, i64, i64)> =
+        sqlx::query_as(INPUTS).bind(from).bind(to).bind(farm).fetch_all(&mut *conn).await?;
     Ok(rows
         .into_iter()
-        .map(|(tenant, farm, planted, alive)| {
+        .map(|(day, tenant, farm, planted, alive)| {
             let inputs = HealthInputs {
                 planted: planted.max(0) as u64,
                 alive: alive.max(0) as u64,
@@ -44,27 +48,36 @@ pub async fn inputs_as_of(
                 readings: 0,
                 readings_in_range: 0,
             };
-            (tenant, farm, inputs)
+            (day, tenant, farm, inputs)
         })
         .collect())
 }
 
 /// One farm's score as of `day`.
 pub async fn score_as_of(conn: &mut PgConnection, farm: Uuid, day: NaiveDate) -> Result<HealthScore, sqlx::Error> {
-    let inputs = inputs_as_of(conn, day, Some(farm)).await?.into_iter().next().map(|(_, _, i)| i).unwrap_or_default();
+    let inputs =
+        inputs_between(conn, day, day, Some(farm)).await?.into_iter().next().map(|(_, _, _, i)| i).unwrap_or_default();
     Ok(health_score(inputs))
 }
 
 /// Writes every visible estate farm's score for `day` (again, if it was written), in
 /// one statement. Returns how many farms were scored.
 pub async fn snapshot_day(conn: &mut PgConnection, day: NaiveDate) -> Result<usize, sqlx::Error> {
-    let inputs = inputs_as_of(conn, day, None).await?;
+    snapshot_days(conn, day, day).await
+}
+
+/// `snapshot_day` for every day from `from` to `to`, in one statement. Returns how many
+/// scores were written.
+pub async fn snapshot_days(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> Result<usize, sqlx::Error> {
+    let inputs = inputs_between(conn, from, to, None).await?;
+    let mut days = Vec::with_capacity(inputs.len());
     let mut tenants = Vec::with_capacity(inputs.len());
     let mut farms = Vec::with_capacity(inputs.len());
     let mut scores = Vec::with_capacity(inputs.len());
     let mut breakdowns = Vec::with_capacity(inputs.len());
-    for (tenant, farm, i) in inputs {
+    for (day, tenant, farm, i) in inputs {
         let score = health_score(i);
+        days.push(day);
         tenants.push(tenant);
         farms.push(farm);
         scores.push(i16::from(score.score));
@@ -72,12 +85,12 @@ pub async fn snapshot_day(conn: &mut PgConnection, day: NaiveDate) -> Result<usi
     }
     sqlx::query(
         "INSERT INTO farm_health_snapshots (tenant_id, farm_id, day, score, breakdown)
-         SELECT t, f, $3, s, b FROM unnest($1::uuid[], $2::uuid[], $4::smallint[], $5::jsonb[]) AS x(t, f, s, b)
+         SELECT t, f, d, s, b FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::smallint[], $5::jsonb[]) AS x(t, f, d, s, b)
          ON CONFLICT (tenant_id, farm_id, day) DO UPDATE SET score = EXCLUDED.score, breakdown = EXCLUDED.breakdown",
     )
     .bind(&tenants)
     .bind(&farms)
-    .bind(day)
+    .bind(&days)
     .bind(&scores)
     .bind(&breakdowns)
     .execute(&mut *conn)

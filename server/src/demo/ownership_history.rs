@@ -1,10 +1,11 @@
 //! The demo estate's past, computed by the real services rather than invented: each
 //! farm's completed months distributed (the last one approved and awaiting payment,
-//! the earlier ones paid), and 90 days of health snapshots for the trend.
+//! the earlier ones paid), and 90 days of health snapshots for the trend. Owners are
+//! not messaged about a past they would have heard of at the time.
 
 use app::domain::distribution::Month;
-use app::farms::distribution_service::{approve_in, mark_paid_in, preview_in};
-use app::farms::health_service::{TREND_DAYS, snapshot_day};
+use app::farms::distribution_service::{Tell, approve_in, preview_in};
+use app::farms::health_service::{TREND_DAYS, snapshot_days};
 use chrono::NaiveDate;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -33,21 +34,23 @@ pub async fn settle(conn: &mut PgConnection, estate: Uuid, admin: Uuid, today: N
     for (i, month) in months.iter().enumerate() {
         for farm in &farms {
             let run = preview_in(conn, estate, admin, *farm, *month).await.map_err(demo_error)?;
-            approve_in(conn, estate, admin, run, None).await.map_err(demo_error)?;
+            let run = approve_in(conn, estate, admin, run, None, Tell::Nobody).await.map_err(demo_error)?;
             if i + 1 < months.len() {
-                let payouts: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM payouts WHERE run_id = $1 ORDER BY id")
-                    .bind(run)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                for (n, payout) in payouts.iter().enumerate() {
-                    let reference = format!("NEFT{}{:04}", month.to_string().replace('-', ""), n + 1);
-                    mark_paid_in(conn, estate, admin, *payout, &reference, None).await.map_err(demo_error)?;
-                }
+                // Paid in the first week of the next month, with the bank's references.
+                sqlx::query(
+                    "UPDATE payouts SET status = 'paid', paid_by = $2,
+                         bank_reference = 'NEFT' || to_char(period, 'YYYYMM') || lpad(n::text, 4, '0'),
+                         paid_at = (period + interval '1 month 4 days 11 hours')
+                     FROM (SELECT id AS pid, row_number() OVER (ORDER BY id) AS n FROM payouts WHERE run_id = $1) o
+                     WHERE id = o.pid",
+                )
+                .bind(run)
+                .bind(admin)
+                .execute(&mut *conn)
+                .await?;
             }
         }
     }
-    for back in (0..TREND_DAYS).rev() {
-        snapshot_day(conn, today - chrono::Days::new(back as u64)).await?;
-    }
+    snapshot_days(conn, today - chrono::Days::new(TREND_DAYS as u64 - 1), today).await?;
     Ok(())
 }
