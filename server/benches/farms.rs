@@ -5,8 +5,11 @@
 //! - the daily health snapshot of 10,000 estate farms (`health_service::snapshot_day`,
 //!   what the scheduled job runs), five days.
 //!
-//! Run by `bench/run farms`; plain timing, no harness. The owner's farm page under 64
-//! connections is `bench/run`'s wrk step.
+//! - an owner's farm page (`/my/farms/{slug}`, signed in, so never cached) under 64
+//!   connections for 15 s, from a client in this process (wrk in `bench/run farms`
+//!   measures the same page against the release server).
+//!
+//! Run by `bench/run farms`; plain timing, no harness.
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -190,6 +193,52 @@ async fn snapshot(pool: &PgPool) {
     );
 }
 
+async fn owner_page(base: &str, client: &reqwest::Client) {
+    let token = token(client, base, "customer@darjberry.demo").await;
+    let farms: Value =
+        client.get(format!("{base}/api/v1/me/farms")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let slug = farms["data"][0]["slug"].as_str().unwrap().to_string();
+    let url = format!("{base}/my/farms/{slug}");
+    let cookie = format!("mandi_session={token}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = 0u32;
+                while Instant::now() < deadline {
+                    let started = Instant::now();
+                    let r = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br").send().await;
+                    match r {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            latencies.push(started.elapsed());
+                        }
+                        _ => failures += 1,
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut failures = 0;
+    for t in tasks {
+        let (l, f) = t.await.unwrap();
+        all.extend(l);
+        failures += f;
+    }
+    all.sort();
+    let pct = |p: f64| ms(all[((all.len() as f64 * p) as usize).min(all.len() - 1)]);
+    println!(
+        "owner's farm page /my/farms/{slug}, 64 connections, 15 s: {:.0} pages/s, p50 {:.1} ms, p99 {:.1} ms, {failures} failures (target >= 1500 pages/s, p99 < 50 ms)",
+        all.len() as f64 / 15.0,
+        pct(0.50),
+        pct(0.99)
+    );
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -200,7 +249,8 @@ fn main() {
         let serving = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+        owner_page(&base, &client).await;
         distribution(&pool, &base, &client).await;
         snapshot(&pool).await;
         let _ = stop.send(());
