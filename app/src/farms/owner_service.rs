@@ -221,15 +221,17 @@ pub async fn my_farm(
         m
     };
     let money: Vec<(NaiveDate, Decimal, Decimal)> = sqlx::query_as(
+        // One pass over each table grouped by month: a subquery per month scanned the
+        // month's rows under the owner policies 24 times (26 ms of a 33 ms page).
         "WITH months AS (
              SELECT generate_series($2::date, date_trunc('month', $3::date)::date, interval '1 month')::date AS m
-         )
-         SELECT m,
-                (SELECT coalesce(sum(amount), 0) FROM farm_revenue r
-                 WHERE r.farm_id = $1 AND r.earned_on >= m AND r.earned_on < m + interval '1 month'),
-                (SELECT coalesce(sum(amount), 0) FROM farm_costs c
-                 WHERE c.farm_id = $1 AND c.incurred_on >= m AND c.incurred_on < m + interval '1 month')
-         FROM months ORDER BY m DESC",
+         ),
+         r AS (SELECT date_trunc('month', earned_on)::date AS m, sum(amount) AS s FROM farm_revenue
+               WHERE farm_id = $1 AND earned_on >= $2 GROUP BY 1),
+         c AS (SELECT date_trunc('month', incurred_on)::date AS m, sum(amount) AS s FROM farm_costs
+               WHERE farm_id = $1 AND incurred_on >= $2 GROUP BY 1)
+         SELECT months.m, coalesce(r.s, 0), coalesce(c.s, 0)
+         FROM months LEFT JOIN r USING (m) LEFT JOIN c USING (m) ORDER BY months.m DESC",
     )
     .bind(profile.farm_id)
     .bind(first_month.first_day())
