@@ -6,6 +6,7 @@
 
 use super::distribution_service::{resolve_farm, settings};
 use super::model::*;
+use super::owner_service::FarmRow;
 use crate::account::tokens::Claims;
 use crate::admin::service::tenant_id;
 use crate::audit::{self, Entry};
@@ -50,18 +51,8 @@ fn capitalised(s: &str) -> String {
 
 #[derive(FromRow)]
 struct AdminFarmRow {
-    id: Uuid,
-    slug: String,
-    name: String,
-    region: String,
-    state: String,
-    description: String,
-    latitude: Option<Decimal>,
-    longitude: Option<Decimal>,
-    area_acres: Option<Decimal>,
-    infrastructure: String,
-    crops: Vec<String>,
-    total_units: i32,
+    #[sqlx(flatten)]
+    farm: FarmRow,
     units_held: i64,
     owners: i64,
 }
@@ -76,24 +67,7 @@ const FARMS: &str = "
     FROM farms f";
 
 fn admin_farm(r: AdminFarmRow) -> AdminFarm {
-    AdminFarm {
-        profile: FarmProfile {
-            farm_id: r.id,
-            slug: r.slug,
-            name: r.name,
-            region: r.region,
-            state: r.state,
-            description: r.description,
-            latitude: r.latitude,
-            longitude: r.longitude,
-            area_acres: r.area_acres,
-            infrastructure: r.infrastructure,
-            crops: r.crops,
-            total_units: r.total_units,
-        },
-        units_held: r.units_held,
-        owners: r.owners,
-    }
+    AdminFarm { profile: FarmProfile::from(r.farm), units_held: r.units_held, owners: r.owners }
 }
 
 pub async fn farms(pool: &PgPool, claims: &Claims, today: NaiveDate) -> Result<Vec<AdminFarm>, AppError> {
@@ -157,8 +131,8 @@ pub async fn update_farm(
         &mut *tx,
         Entry {
             before: Some(serde_json::json!({
-                "totalUnits": before.total_units, "latitude": before.latitude, "longitude": before.longitude,
-                "crops": before.crops,
+                "totalUnits": before.farm.total_units, "latitude": before.farm.latitude, "longitude": before.farm.longitude,
+                "crops": before.farm.crops,
             })),
             after: Some(serde_json::json!({
                 "totalUnits": update.total_units, "latitude": update.location.map(|l| l.0),

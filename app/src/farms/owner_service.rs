@@ -15,20 +15,21 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// A farm's profile columns (`FARM_COLUMNS`), also embedded in the admin's farm rows.
 #[derive(FromRow)]
-struct FarmRow {
-    id: Uuid,
-    slug: String,
-    name: String,
-    region: String,
-    state: String,
-    description: String,
-    latitude: Option<Decimal>,
-    longitude: Option<Decimal>,
-    area_acres: Option<Decimal>,
-    infrastructure: String,
-    crops: Vec<String>,
-    total_units: i32,
+pub(crate) struct FarmRow {
+    pub(crate) id: Uuid,
+    pub(crate) slug: String,
+    pub(crate) name: String,
+    pub(crate) region: String,
+    pub(crate) state: String,
+    pub(crate) description: String,
+    pub(crate) latitude: Option<Decimal>,
+    pub(crate) longitude: Option<Decimal>,
+    pub(crate) area_acres: Option<Decimal>,
+    pub(crate) infrastructure: String,
+    pub(crate) crops: Vec<String>,
+    pub(crate) total_units: i32,
 }
 
 impl From<FarmRow> for FarmProfile {
