@@ -192,12 +192,17 @@ export async function boot() {
   return JSON.stringify({ me: person, reference, ...(await snapshotObject()) });
 }
 
-/** `full`: entries and conflicts too; otherwise only the queue length and the engine. */
-async function snapshotObject(full = true) {
+/**
+ * `full`: entries and conflicts too; otherwise only the queue length and the engine.
+ * `screen`: the entry screen reads, so what it has not yet seen is now seen. Any other
+ * reader (a check, the bench) must leave that alone: taking it left the screen's next
+ * read without the entries a sync had just marked sent.
+ */
+async function snapshotObject(full = true, screen = true) {
   reads += 1;
   if (full) {
     fullReads += 1;
-    entriesChanged = false;
+    if (screen) entriesChanged = false;
   }
   try {
     const stores = full ? ['entries', 'mutations', 'conflicts'] : ['mutations'];
@@ -208,7 +213,7 @@ async function snapshotObject(full = true) {
     ]);
     const out = { pending, sync: { ...engine, online: hasWindow ? navigator.onLine : true } };
     if (full) Object.assign(out, { entries, conflicts });
-    if (freshReference) {
+    if (screen && freshReference) {
       out.reference = freshReference;
       freshReference = null;
     }
@@ -219,10 +224,10 @@ async function snapshotObject(full = true) {
   }
 }
 
-/** Everything this tablet holds for the screen. */
+/** Everything this tablet holds, for a reader other than the entry screen. */
 export async function snapshot() {
   if (!db) return JSON.stringify({ error: 'not-open' });
-  return JSON.stringify(await snapshotObject());
+  return JSON.stringify(await snapshotObject(true, false));
 }
 
 /**
