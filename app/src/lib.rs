@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod alerts;
 #[cfg(feature = "ssr")]
 pub mod audit;
 pub mod components;
@@ -12,6 +13,7 @@ pub mod domain;
 pub mod envelope;
 pub mod error;
 pub mod farms;
+pub mod field;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 pub mod language;

@@ -22,6 +22,12 @@ pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
     sqlx::query("SELECT pg_advisory_lock($1)").bind(functions::LOCK_KEY).execute(&mut conn).await?;
     MIGRATOR.run(&mut conn).await?;
     functions::apply(&mut conn).await?;
+    // Readings are partitioned by month: the months ahead exist before a reading needs
+    // them, even after a long stop (the daily job keeps them ahead while running).
+    sqlx::query("SELECT ensure_reading_partitions($1)")
+        .bind(crate::jobs::field_jobs::PARTITION_MONTHS_AHEAD)
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     Ok(())
 }

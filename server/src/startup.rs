@@ -99,17 +99,21 @@ impl Application {
         let payments =
             crate::payments::Payments::from_config(&config.payments, &app_base).reached_at(&config.public_base_url);
         let payment_sandbox = payments.sandbox.then(|| crate::payments::sandbox::Sandbox::new(pool.clone(), &payments));
-        let mut registry = jobs::farm_jobs::register(jobs::maintenance::register(jobs::Registry::new()))
-            .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
-            .register(
-                crate::payments::jobs::REFUND_JOB,
-                crate::payments::jobs::RefundHandler { payments: payments.clone() },
-            )
-            .register(crate::payments::jobs::EXPIRE_JOB, crate::payments::jobs::ExpireHandler { pool: pool.clone() })
-            .register(
-                crate::payments::jobs::RECONCILE_JOB,
-                crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() },
-            );
+        let mut registry =
+            jobs::field_jobs::register(jobs::farm_jobs::register(jobs::maintenance::register(jobs::Registry::new())))
+                .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
+                .register(
+                    crate::payments::jobs::REFUND_JOB,
+                    crate::payments::jobs::RefundHandler { payments: payments.clone() },
+                )
+                .register(
+                    crate::payments::jobs::EXPIRE_JOB,
+                    crate::payments::jobs::ExpireHandler { pool: pool.clone() },
+                )
+                .register(
+                    crate::payments::jobs::RECONCILE_JOB,
+                    crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() },
+                );
         if payments.sandbox {
             registry = registry.register(
                 crate::payments::sandbox::WEBHOOK_JOB,
@@ -126,6 +130,7 @@ impl Application {
         jobs::schedules::install(&pool, jobs::schedules::PLATFORM).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, crate::payments::jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, jobs::farm_jobs::SCHEDULES).await.map_err(StartError::Database)?;
+        jobs::schedules::install(&pool, jobs::field_jobs::SCHEDULES).await.map_err(StartError::Database)?;
         let worker = (config.jobs_concurrency > 0).then(|| {
             let mut worker = jobs::worker::WorkerConfig::new(
                 config.jobs_concurrency as usize,

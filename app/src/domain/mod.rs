@@ -16,6 +16,7 @@ pub mod money;
 pub mod order_state;
 pub mod permissions;
 pub mod pricing;
+pub mod readings;
 pub mod reservation;
 pub mod search_query;
 pub mod settlement;

@@ -47,6 +47,14 @@ pub enum Action {
     /// Run farm ownership: farms' profiles and units, agreements, revenue and costs,
     /// distributions and payouts.
     FarmsManage,
+    /// Send a farm's sensor and weather readings.
+    ReadingsRecord,
+    /// Set each crop's acceptable ranges of readings.
+    ThresholdsManage,
+    /// See the tenant's alerts.
+    AlertsView,
+    /// Acknowledge and resolve them.
+    AlertsManage,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -85,7 +93,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 20] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -102,6 +110,10 @@ impl Action {
         Action::RefundsApprove,
         Action::HoldingsView,
         Action::FarmsManage,
+        Action::ReadingsRecord,
+        Action::ThresholdsManage,
+        Action::AlertsView,
+        Action::AlertsManage,
     ];
 }
 
@@ -148,6 +160,16 @@ const TABLE: &[(Role, Action, Grant)] = &[
     // Farm ownership: owners are customers holding shares; the estate's admin runs it.
     (Customer, HoldingsView, Own),
     (Admin, FarmsManage, Any),
+    // Field operations: agents and ops send readings; ops and admins run alerts.
+    (FieldAgent, ReadingsRecord, Any),
+    (Ops, ReadingsRecord, Any),
+    (Admin, ReadingsRecord, Any),
+    (Ops, ThresholdsManage, Any),
+    (Admin, ThresholdsManage, Any),
+    (Ops, AlertsView, Any),
+    (Admin, AlertsView, Any),
+    (Ops, AlertsManage, Any),
+    (Admin, AlertsManage, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.
@@ -249,8 +271,22 @@ mod tests {
                 .filter(|a| !(orders && *a == OrdersFulfil))
                 // Customers who hold farm shares see their holdings.
                 .filter(|a| !(role == Customer && *a == HoldingsView))
+                // Field operations have their own matrix (below).
+                .filter(|a| !matches!(a, ReadingsRecord | ThresholdsManage | AlertsView | AlertsManage))
             {
                 assert_eq!(grant(role, action), None, "{role} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn field_agents_send_readings_and_ops_run_ranges_and_alerts() {
+        for role in Role::ALL {
+            let field = matches!(role, FieldAgent | Ops | Admin).then_some(Any);
+            let ops = matches!(role, Ops | Admin).then_some(Any);
+            assert_eq!(grant(role, ReadingsRecord), field, "{role}");
+            for action in [ThresholdsManage, AlertsView, AlertsManage] {
+                assert_eq!(grant(role, action), ops, "{role} {action:?}");
             }
         }
     }

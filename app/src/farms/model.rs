@@ -132,6 +132,9 @@ pub struct OwnedFarmDetail {
     /// Newest first, at most twelve months.
     pub periods: Vec<PeriodMoney>,
     pub statements: Vec<PayoutSummary>,
+    /// The farm's alerts not yet resolved, newest first.
+    #[serde(default)]
+    pub alerts: Vec<crate::alerts::model::Alert>,
 }
 
 /// One owner's statement of one distribution run.

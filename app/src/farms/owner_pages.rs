@@ -209,7 +209,7 @@ pub fn MyFarmPage() -> impl IntoView {
 
 #[component]
 fn FarmDetail(detail: OwnedFarmDetail, l: Locale) -> impl IntoView {
-    let OwnedFarmDetail { profile, summary, plants, periods, statements } = detail;
+    let OwnedFarmDetail { profile, summary, plants, periods, statements, alerts } = detail;
     let location = match (profile.latitude, profile.longitude) {
         (Some(a), Some(o)) => format!("{a}, {o}"),
         _ => "—".into(),
@@ -256,7 +256,21 @@ fn FarmDetail(detail: OwnedFarmDetail, l: Locale) -> impl IntoView {
                 </div>
                 <div class=CARD>
                     <h2 class="text-lg font-semibold">{td_string!(l, farms.alerts).to_string()}</h2>
-                    <p class="mt-2 text-sm text-stone-600" data-testid="alerts-none">{td_string!(l, farms.no_alerts).to_string()}</p>
+                    {if alerts.is_empty() {
+                        view! { <p class="mt-2 text-sm text-stone-600" data-testid="alerts-none">{td_string!(l, farms.no_alerts).to_string()}</p> }.into_any()
+                    } else {
+                        let place = profile.name.clone();
+                        view! {
+                            <ul class="mt-2 space-y-2 text-sm" data-testid="alerts">
+                                {alerts.iter().map(|a| view! {
+                                    <li class="rounded-lg bg-amber-50 p-3" data-testid="alert" data-kind=a.kind.clone()>
+                                        <p>{crate::alerts::model::message(&a.kind, &a.details, &a.title, &place, crate::language::code(l))}</p>
+                                        <p class="text-xs text-stone-600">{(a.opened_at + chrono::Duration::minutes(330)).format("%d %b %Y, %H:%M IST").to_string()}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
                 </div>
             </div>
 

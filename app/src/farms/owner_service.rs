@@ -251,8 +251,9 @@ pub async fn my_farm(
             }
         })
         .collect();
+    let alerts = crate::alerts::service::open_for_farm(&mut tx, profile.farm_id).await?;
     tx.commit().await?;
-    Ok(OwnedFarmDetail { profile, summary, plants, periods, statements })
+    Ok(OwnedFarmDetail { profile, summary, plants, periods, statements, alerts })
 }
 
 fn previous(m: Month) -> Month {

@@ -23,6 +23,7 @@ pub static FUNCTIONS: &[(&str, &str)] = &[
     ("checkout_cart", include_str!("../../../migrations/functions/checkout_cart.sql")),
     ("place_order", include_str!("../../../migrations/functions/place_order.sql")),
     ("number_live_events", include_str!("../../../migrations/functions/number_live_events.sql")),
+    ("ensure_reading_partitions", include_str!("../../../migrations/functions/ensure_reading_partitions.sql")),
 ];
 
 /// Creates or replaces every function of [`FUNCTIONS`], all or none: they call each

@@ -8,20 +8,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::str::FromStr;
-use support::{TestApp, access_token, audit_count, operator, person_with_roles, user_id};
+use support::{TestApp, access_token, audit_count, operator, person_with_roles, send, user_id};
 use uuid::Uuid;
-
-async fn send(app: &TestApp, method: &str, path: &str, body: Option<Value>, token: &str) -> (u16, Value) {
-    let method = reqwest::Method::from_str(method).unwrap();
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        request = request.json(&b);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
 
 async fn tenant(pool: &PgPool, slug: &str) -> Uuid {
     sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1").bind(slug).fetch_one(pool).await.unwrap()

@@ -27,6 +27,7 @@ mod pages;
 mod platform;
 mod process;
 mod rate_limits;
+mod readings_and_alerts;
 mod retention;
 mod sql_functions;
 mod tenant_isolation;

@@ -83,8 +83,10 @@ async fn start_up_leaves_each_function_as_its_file_defines_it(pool: PgPool) {
         .fetch_all(&pool)
         .await
         .unwrap();
-        assert_eq!(signatures.len(), 1, "{name}: {signatures:?}");
-        sqlx::raw_sql(&format!("ALTER FUNCTION {} SET work_mem = '1MB'", signatures[0])).execute(&pool).await.unwrap();
+        // A function no migration created (a file is its only definition) has nothing to differ.
+        assert!(signatures.len() <= 1, "{name}: {signatures:?}");
+        let Some(signature) = signatures.first() else { continue };
+        sqlx::raw_sql(&format!("ALTER FUNCTION {signature} SET work_mem = '1MB'")).execute(&pool).await.unwrap();
     }
 
     server::db::migrate(&pool).await.unwrap();

@@ -44,6 +44,9 @@ async fn a_tenant_sees_and_touches_only_its_own_rows(pool: PgPool) {
         "distribution_runs",
         "payouts",
         "farm_health_snapshots",
+        "alerts",
+        "reading_thresholds",
+        "sensor_readings",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "{table} without a tenant");

@@ -4,6 +4,7 @@
 //! `http::body_limit`).
 
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod cart;
 pub mod categories;
@@ -23,6 +24,7 @@ pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod products;
+pub mod readings;
 pub mod resources;
 pub mod responses;
 pub mod routes;

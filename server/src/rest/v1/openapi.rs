@@ -61,6 +61,8 @@ use utoipa::openapi::{Components, ObjectBuilder, Ref, RefOr, Required, Type};
         (path = "/api/v1", api = super::my_farms::Api, tags = ["farm owners"]),
         (path = "/api/v1", api = super::farm_admin::Api, tags = ["farm admin"]),
         (path = "/api/v1", api = super::distributions::Api, tags = ["distributions"]),
+        (path = "/api/v1", api = super::readings::Api, tags = ["field operations"]),
+        (path = "/api/v1", api = super::alerts::Api, tags = ["alerts"]),
     ),
     components(schemas(app::envelope::ErrorEnvelope))
 )]

@@ -25,4 +25,6 @@ pub fn routes() -> Routes {
         .merge(super::my_farms::routes())
         .merge(super::farm_admin::routes())
         .merge(super::distributions::routes())
+        .merge(super::readings::routes())
+        .merge(super::alerts::routes())
 }

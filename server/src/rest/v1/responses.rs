@@ -136,6 +136,10 @@ envelope! {
     DistributionRunsEnvelope(Vec<app::farms::model::DistributionRun>);
     DistributionRunEnvelope(app::farms::model::DistributionRun);
     PayoutLineEnvelope(app::farms::model::PayoutLine);
+    IngestOutcomeEnvelope(app::field::model::IngestOutcome);
+    ThresholdsEnvelope(Vec<app::field::model::ThresholdView>);
+    ThresholdEnvelope(app::field::model::ThresholdView);
+    AlertEnvelope(app::alerts::model::Alert);
 }
 
 paged! {
@@ -148,6 +152,7 @@ keyset! {
     JobRecordPage(crate::jobs::store::JobRecord);
     OrderSummaryPage(app::orders::model::OrderSummary);
     LedgerEntryPage(app::ledger::model::EntryView);
+    AlertPage(app::alerts::model::Alert);
 }
 
 /// The shared failure answers, `#/components/responses/NAME`. A handler names the ones

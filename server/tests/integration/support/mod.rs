@@ -238,6 +238,26 @@ impl Drop for TestApp {
     }
 }
 
+/// Sends `method path` with a bearer token and an optional JSON body; answers the
+/// status and the body (JSON, or the text as a JSON string).
+pub async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+    token: &str,
+) -> (u16, serde_json::Value) {
+    let method = <reqwest::Method as std::str::FromStr>::from_str(method).unwrap();
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        request = request.json(&b);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
 /// The demo world's shared password.
 pub const DEMO_PASSWORD: &str = "mandi-demo";
 

@@ -1,0 +1,8 @@
+//! Field operations: sensor and weather readings against each crop's ranges, which
+//! open alerts ([`crate::alerts`]) when several in a row fall outside them.
+
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod readings_service;
+#[cfg(feature = "ssr")]
+pub mod thresholds_service;
