@@ -43,7 +43,9 @@ test('an owner sees their farms, a farm\'s health and downloads a statement', as
   const text = await downloadFirstStatement(page);
   await expect(page.getByTestId('farm-name')).toBeVisible();
   await expect(page.getByTestId('plants')).toBeVisible();
-  await expect(page.getByTestId('visits-none')).toContainText('No field visits');
+  // The demo's field agent visits every farm weekly; nothing is wrong on the estate.
+  await expect(page.getByTestId('visit').first()).toBeVisible();
+  await expect(page.getByTestId('alerts-none')).toBeVisible();
   expect(text).toContain('Revenue statement');
   expect(text).toContain('Sneha Kapoor');
   expect(text).toMatch(/Net payout\s*₹[\d,]+\.\d\d/);

@@ -106,6 +106,10 @@ impl FromStr for AlertStatus {
 pub mod kinds {
     /// Several readings in a row outside a crop's range.
     pub const READING_OUT_OF_RANGE: &str = "reading_out_of_range";
+    /// Nobody has visited the farm for too long.
+    pub const NO_RECENT_VISIT: &str = "no_recent_visit";
+    /// Tasks of the farm left past their day.
+    pub const TASKS_OVERDUE: &str = "tasks_overdue";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +146,11 @@ pub struct AlertFilter {
 
 /// The message for an alert in a language (`en`, `ta`); `place` names its subject.
 pub fn message(kind: &str, details: &serde_json::Value, title: &str, place: &str, language: &str) -> String {
-    let text = |k: &str| details.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let text = |k: &str| match details.get(k) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
     match (kind, language) {
         (kinds::READING_OUT_OF_RANGE, "ta") => format!(
             "{place}: {} அளவீடுகள் தொடர்ந்து வரம்புக்கு வெளியே ({} உணரி, கடைசி {} {}). தயவுசெய்து பார்க்கவும்.",
@@ -158,6 +166,22 @@ pub fn message(kind: &str, details: &serde_json::Value, title: &str, place: &str
             text("latest"),
             text("unit"),
         ),
+        (kinds::NO_RECENT_VISIT, "ta") => match text("lastVisit").as_str() {
+            "" => format!("{place}: இதுவரை கள ஆய்வு எதுவும் பதிவாகவில்லை."),
+            last => format!("{place}: {} நாட்களுக்கு மேலாக கள ஆய்வு இல்லை (கடைசியாக {last}).", text("dueDays")),
+        },
+        (kinds::NO_RECENT_VISIT, _) => match text("lastVisit").as_str() {
+            "" => format!("{place}: no field visit has been recorded yet."),
+            last => format!("{place}: no field visit for over {} days (the last on {last}).", text("dueDays")),
+        },
+        (kinds::TASKS_OVERDUE, "ta") => format!(
+            "{place}: {} பணி(கள்) காலம் கடந்துள்ளன; பழையது {} அன்று செய்ய வேண்டியது.",
+            text("overdue"),
+            text("oldestDue")
+        ),
+        (kinds::TASKS_OVERDUE, _) => {
+            format!("{place}: {} task(s) past due, the oldest due on {}.", text("overdue"), text("oldestDue"))
+        }
         (_, "ta") => format!("{place}: எச்சரிக்கை — {title}"),
         _ => format!("{place}: alert — {title}"),
     }
@@ -190,5 +214,19 @@ mod tests {
         let ta = message(kinds::READING_OUT_OF_RANGE, &details, "t", "Badamtam", "ta");
         assert!(ta.starts_with("Badamtam: மண் ஈரப்பதம்") && ta.contains("soil-3"));
         assert_eq!(message("other", &json!({}), "Cold room warm", "Store", "en"), "Store: alert — Cold room warm");
+        let overdue = json!({ "overdue": 2, "oldestDue": "2026-12-01" });
+        assert_eq!(
+            message(kinds::TASKS_OVERDUE, &overdue, "t", "Badamtam", "en"),
+            "Badamtam: 2 task(s) past due, the oldest due on 2026-12-01."
+        );
+        let never = json!({ "lastVisit": null, "dueDays": 14 });
+        assert_eq!(
+            message(kinds::NO_RECENT_VISIT, &never, "t", "Badamtam", "en"),
+            "Badamtam: no field visit has been recorded yet."
+        );
+        assert!(
+            message(kinds::NO_RECENT_VISIT, &json!({ "lastVisit": "2026-11-01", "dueDays": 14 }), "t", "B", "ta")
+                .contains("14")
+        );
     }
 }

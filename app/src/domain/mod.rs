@@ -6,6 +6,7 @@ pub mod decimal_text;
 pub mod delivery_slot;
 pub mod distribution;
 pub mod entry_merge;
+pub mod field_work;
 pub mod health_score;
 pub mod kilograms;
 pub mod ledger_entry;

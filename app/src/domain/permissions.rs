@@ -55,6 +55,12 @@ pub enum Action {
     AlertsView,
     /// Acknowledge and resolve them.
     AlertsManage,
+    /// See field tasks and complete them (a field agent: their own).
+    TasksWork,
+    /// Create, assign and reschedule field tasks.
+    TasksManage,
+    /// Record farm visits (a field agent: their own).
+    VisitsRecord,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -93,7 +99,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -114,6 +120,9 @@ impl Action {
         Action::ThresholdsManage,
         Action::AlertsView,
         Action::AlertsManage,
+        Action::TasksWork,
+        Action::TasksManage,
+        Action::VisitsRecord,
     ];
 }
 
@@ -170,6 +179,14 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (Admin, AlertsView, Any),
     (Ops, AlertsManage, Any),
     (Admin, AlertsManage, Any),
+    (FieldAgent, TasksWork, Own),
+    (Ops, TasksWork, Any),
+    (Admin, TasksWork, Any),
+    (Ops, TasksManage, Any),
+    (Admin, TasksManage, Any),
+    (FieldAgent, VisitsRecord, Own),
+    (Ops, VisitsRecord, Any),
+    (Admin, VisitsRecord, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.
@@ -272,7 +289,18 @@ mod tests {
                 // Customers who hold farm shares see their holdings.
                 .filter(|a| !(role == Customer && *a == HoldingsView))
                 // Field operations have their own matrix (below).
-                .filter(|a| !matches!(a, ReadingsRecord | ThresholdsManage | AlertsView | AlertsManage))
+                .filter(|a| {
+                    !matches!(
+                        a,
+                        ReadingsRecord
+                            | ThresholdsManage
+                            | AlertsView
+                            | AlertsManage
+                            | TasksWork
+                            | TasksManage
+                            | VisitsRecord
+                    )
+                })
             {
                 assert_eq!(grant(role, action), None, "{role} {action:?}");
             }
@@ -285,9 +313,16 @@ mod tests {
             let field = matches!(role, FieldAgent | Ops | Admin).then_some(Any);
             let ops = matches!(role, Ops | Admin).then_some(Any);
             assert_eq!(grant(role, ReadingsRecord), field, "{role}");
-            for action in [ThresholdsManage, AlertsView, AlertsManage] {
+            for action in [ThresholdsManage, AlertsView, AlertsManage, TasksManage] {
                 assert_eq!(grant(role, action), ops, "{role} {action:?}");
             }
+            let own = match role {
+                FieldAgent => Some(Own),
+                Ops | Admin => Some(Any),
+                _ => None,
+            };
+            assert_eq!(grant(role, TasksWork), own, "{role}");
+            assert_eq!(grant(role, VisitsRecord), own, "{role}");
         }
     }
 

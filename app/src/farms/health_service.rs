@@ -7,24 +7,49 @@ use chrono::NaiveDate;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Planted and alive: each crop's latest count on or before the day, summed over crops.
-/// Visits, tasks and sensor readings are recorded by field operations; a farm without
-/// them has them counted as missing (the score's breakdown says so).
+/// As of each day: planted and alive (each crop's latest count on or before the day,
+/// summed over crops); days since the last visit (dated by the phone, or by its
+/// arrival when the phone's clock ran ahead); tasks open then and those of them past
+/// due (cancelled ones left out); and the week's readings, and how many were in range.
+/// Days are India's.
 const INPUTS: &str = "
-    SELECT d.day::date, f.tenant_id, f.id,
-           coalesce(sum(pc.planted), 0)::bigint AS planted,
-           coalesce(sum(pc.alive), 0)::bigint AS alive
-    FROM farms f
-    JOIN tenants t ON t.id = f.tenant_id AND t.kind = 'estate'
-    CROSS JOIN generate_series($1::date, $2::date, interval '1 day') AS d(day)
-    LEFT JOIN LATERAL (
-        SELECT DISTINCT ON (p.crop) p.planted, p.alive
-        FROM plant_counts p
-        WHERE p.tenant_id = f.tenant_id AND p.farm_id = f.id AND p.counted_on <= d.day
-        ORDER BY p.crop, p.counted_on DESC
-    ) pc ON true
-    WHERE ($3::uuid IS NULL OR f.id = $3)
-    GROUP BY d.day, f.tenant_id, f.id";
+    WITH base AS (
+        SELECT d.day::date AS day, f.tenant_id, f.id AS farm,
+               coalesce(sum(pc.planted), 0)::bigint AS planted,
+               coalesce(sum(pc.alive), 0)::bigint AS alive
+        FROM farms f
+        JOIN tenants t ON t.id = f.tenant_id AND t.kind = 'estate'
+        CROSS JOIN generate_series($1::date, $2::date, interval '1 day') AS d(day)
+        LEFT JOIN LATERAL (
+            SELECT DISTINCT ON (p.crop) p.planted, p.alive
+            FROM plant_counts p
+            WHERE p.tenant_id = f.tenant_id AND p.farm_id = f.id AND p.counted_on <= d.day
+            ORDER BY p.crop, p.counted_on DESC
+        ) pc ON true
+        WHERE ($3::uuid IS NULL OR f.id = $3)
+        GROUP BY d.day, f.tenant_id, f.id
+    )
+    SELECT b.day, b.tenant_id, b.farm, b.planted, b.alive,
+           (SELECT b.day - max((least(v.visited_at, v.received_at) AT TIME ZONE 'Asia/Kolkata')::date)
+            FROM field_visits v
+            WHERE v.tenant_id = b.tenant_id AND v.farm_id = b.farm
+              AND (least(v.visited_at, v.received_at) AT TIME ZONE 'Asia/Kolkata')::date <= b.day) AS since_visit,
+           k.open, k.overdue, r.readings, r.in_range
+    FROM base b
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS open, count(*) FILTER (WHERE t.due_on < b.day) AS overdue
+        FROM field_tasks t
+        WHERE t.tenant_id = b.tenant_id AND t.farm_id = b.farm AND t.status <> 'cancelled'
+          AND (t.created_at AT TIME ZONE 'Asia/Kolkata')::date <= b.day
+          AND (t.completed_at IS NULL OR (t.completed_at AT TIME ZONE 'Asia/Kolkata')::date > b.day)
+    ) k
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS readings, count(*) FILTER (WHERE NOT s.out_of_range) AS in_range
+        FROM sensor_readings s
+        WHERE s.tenant_id = b.tenant_id AND s.farm_id = b.farm
+          AND s.recorded_at >= (b.day - 6)::timestamp AT TIME ZONE 'Asia/Kolkata'
+          AND s.recorded_at < (b.day + 1)::timestamp AT TIME ZONE 'Asia/Kolkata'
+    ) r";
 
 /// Every estate farm's inputs (those the transaction may see), or one farm's, on each
 /// day from `from` to `to`: (day, tenant, farm, inputs).
@@ -34,19 +59,20 @@ pub async fn inputs_between(
     to: NaiveDate,
     farm: Option<Uuid>,
 ) -> Result<Vec<(NaiveDate, Uuid, Uuid, HealthInputs)>, sqlx::Error> {
-    let rows: Vec<(NaiveDate, Uuid, Uuid, i64, i64)> =
+    let rows: Vec<(NaiveDate, Uuid, Uuid, i64, i64, Option<i32>, i64, i64, i64, i64)> =
         sqlx::query_as(INPUTS).bind(from).bind(to).bind(farm).fetch_all(&mut *conn).await?;
+    let count = |n: i64| n.max(0) as u64;
     Ok(rows
         .into_iter()
-        .map(|(day, tenant, farm, planted, alive)| {
+        .map(|(day, tenant, farm, planted, alive, since_visit, open, overdue, readings, in_range)| {
             let inputs = HealthInputs {
-                planted: planted.max(0) as u64,
-                alive: alive.max(0) as u64,
-                days_since_visit: None,
-                open_tasks: 0,
-                overdue_tasks: 0,
-                readings: 0,
-                readings_in_range: 0,
+                planted: count(planted),
+                alive: count(alive),
+                days_since_visit: since_visit.map(i64::from),
+                open_tasks: count(open),
+                overdue_tasks: count(overdue),
+                readings: count(readings),
+                readings_in_range: count(in_range),
             };
             (day, tenant, farm, inputs)
         })

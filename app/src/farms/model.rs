@@ -135,6 +135,9 @@ pub struct OwnedFarmDetail {
     /// The farm's alerts not yet resolved, newest first.
     #[serde(default)]
     pub alerts: Vec<crate::alerts::model::Alert>,
+    /// The latest field visits, newest first.
+    #[serde(default)]
+    pub visits: Vec<crate::field::model::VisitView>,
 }
 
 /// One owner's statement of one distribution run.

@@ -209,7 +209,7 @@ pub fn MyFarmPage() -> impl IntoView {
 
 #[component]
 fn FarmDetail(detail: OwnedFarmDetail, l: Locale) -> impl IntoView {
-    let OwnedFarmDetail { profile, summary, plants, periods, statements, alerts } = detail;
+    let OwnedFarmDetail { profile, summary, plants, periods, statements, alerts, visits } = detail;
     let location = match (profile.latitude, profile.longitude) {
         (Some(a), Some(o)) => format!("{a}, {o}"),
         _ => "—".into(),
@@ -252,7 +252,23 @@ fn FarmDetail(detail: OwnedFarmDetail, l: Locale) -> impl IntoView {
             <div class="mt-8 grid gap-4 lg:grid-cols-2">
                 <div class=CARD>
                     <h2 class="text-lg font-semibold">{td_string!(l, farms.visits).to_string()}</h2>
-                    <p class="mt-2 text-sm text-stone-600" data-testid="visits-none">{td_string!(l, farms.no_visits).to_string()}</p>
+                    {if visits.is_empty() {
+                        view! { <p class="mt-2 text-sm text-stone-600" data-testid="visits-none">{td_string!(l, farms.no_visits).to_string()}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="mt-2 divide-y divide-stone-100 text-sm" data-testid="visits">
+                                {visits.iter().map(|v| view! {
+                                    <li class="py-2" data-testid="visit">
+                                        <p class="font-medium">{crate::domain::distribution::ist_date(v.visited_at.min(v.received_at)).format("%d %b %Y").to_string()}" · "{v.agent_name.clone()}</p>
+                                        <p class="whitespace-pre-line text-stone-700">{v.notes.clone()}</p>
+                                        {(!v.plant_counts.is_empty()).then(|| view! {
+                                            <p class="text-xs text-stone-500">{v.plant_counts.iter().map(|c| format!("{}: {}/{}", c.crop, c.alive, c.planted)).collect::<Vec<_>>().join(" · ")}</p>
+                                        })}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
                 </div>
                 <div class=CARD>
                     <h2 class="text-lg font-semibold">{td_string!(l, farms.alerts).to_string()}</h2>

@@ -252,13 +252,17 @@ pub async fn my_farm(
         })
         .collect();
     let alerts = crate::alerts::service::open_for_farm(&mut tx, profile.farm_id).await?;
+    let visits = crate::field::visits_service::recent_for_farm(&mut tx, profile.farm_id, RECENT_VISITS).await?;
     tx.commit().await?;
-    Ok(OwnedFarmDetail { profile, summary, plants, periods, statements, alerts })
+    Ok(OwnedFarmDetail { profile, summary, plants, periods, statements, alerts, visits })
 }
 
 fn previous(m: Month) -> Month {
     Month::containing(m.first_day() - chrono::Days::new(1))
 }
+
+/// Visits listed on an owner's page.
+const RECENT_VISITS: i64 = 10;
 
 /// Counts kept per crop on an owner's page: enough for a season's trend.
 const PLANT_HISTORY: i64 = 20;

@@ -52,3 +52,139 @@ pub struct ThresholdRequest {
     /// Default 3.
     pub consecutive: Option<u16>,
 }
+
+/// A task on the board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TaskView {
+    pub id: uuid::Uuid,
+    pub series_id: Option<uuid::Uuid>,
+    pub farm_id: uuid::Uuid,
+    pub farm_name: String,
+    pub kind: crate::domain::field_work::TaskKind,
+    pub title: String,
+    pub notes: String,
+    pub due_on: chrono::NaiveDate,
+    pub assignee_id: Option<uuid::Uuid>,
+    pub assignee_name: Option<String>,
+    pub status: crate::domain::field_work::TaskStatus,
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub visit_id: Option<uuid::Uuid>,
+}
+
+/// `POST /api/v1/field/tasks`: one task, or one per occurrence of `rrule` from `dueOn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewTaskRequest {
+    /// The farm's id or slug.
+    pub farm: String,
+    pub kind: String,
+    /// Required for `custom`; otherwise the kind's name.
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    /// `YYYY-MM-DD`: the task's day, or a series' first.
+    pub due_on: String,
+    /// A field agent of the tenant (their user id).
+    pub assignee: Option<uuid::Uuid>,
+    /// A bounded RFC 5545 rule: `FREQ=DAILY|WEEKLY|MONTHLY`, optional `INTERVAL`
+    /// (1–12), `BYDAY`, `BYMONTHDAY`, and `COUNT` (≤ 366) or `UNTIL`.
+    pub rrule: Option<String>,
+}
+
+/// `PATCH /api/v1/field/tasks/{id}`: only what is given changes. A field agent may
+/// only mark their own task done.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaskUpdateRequest {
+    /// A field agent's id; `null` leaves it, use `unassign` to clear.
+    pub assignee: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub unassign: bool,
+    pub due_on: Option<String>,
+    pub status: Option<String>,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PositionInput {
+    /// Decimal degrees as text, e.g. `"27.0412"`.
+    pub latitude: String,
+    pub longitude: String,
+    /// Metres, as the browser reports it.
+    pub accuracy_m: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlantCountInput {
+    pub crop: String,
+    pub planted: u32,
+    pub alive: u32,
+    pub lost: u32,
+}
+
+/// `POST /api/v1/field/visits`, as a phone sends it, online or after an outage: `id`
+/// is made by the phone (a UUID), so sending it again stores it once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VisitRequest {
+    pub id: uuid::Uuid,
+    /// The farm's id or slug.
+    pub farm: String,
+    /// The phone's time of the visit (RFC 3339).
+    pub visited_at: String,
+    #[serde(default)]
+    pub notes: String,
+    pub position: Option<PositionInput>,
+    #[serde(default)]
+    pub plant_counts: Vec<PlantCountInput>,
+    /// Tasks of the farm this visit completes.
+    #[serde(default)]
+    pub completes_tasks: Vec<uuid::Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VisitView {
+    pub id: uuid::Uuid,
+    pub farm_id: uuid::Uuid,
+    pub farm_name: String,
+    pub agent_id: uuid::Uuid,
+    pub agent_name: String,
+    pub visited_at: chrono::DateTime<chrono::Utc>,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub notes: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub latitude: Option<rust_decimal::Decimal>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub longitude: Option<rust_decimal::Decimal>,
+    pub plant_counts: Vec<PlantCountInput>,
+}
+
+/// `PATCH /api/v1/field/visits/{id}`: its author corrects the notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VisitNotesRequest {
+    pub notes: String,
+}
+
+/// What became of a visit sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VisitRecorded {
+    pub visit: VisitView,
+    /// False when this exact visit had been stored before (a resend).
+    pub created: bool,
+    /// The named tasks this visit completed (others were not open tasks of the farm).
+    pub tasks_completed: Vec<uuid::Uuid>,
+}

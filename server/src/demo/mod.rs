@@ -2,6 +2,7 @@
 //! empty database.
 
 pub mod catalogue;
+pub mod field_history;
 pub mod market;
 pub mod model;
 pub mod ownership;
@@ -41,6 +42,7 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
     }
     let ownership = ownership::generate(&world, scale, seed, app::domain::market_slot::market_date(now));
     ownership::insert(&mut tx, &ownership).await?;
+    field_history::record(&mut tx, ownership.tenant_id, ownership.today).await?;
     ownership_history::settle(&mut tx, ownership.tenant_id, ownership.admin, ownership.today).await?;
     tx.commit().await?;
     // Fresh statistics, so the first queries are planned for the data just loaded

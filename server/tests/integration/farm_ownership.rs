@@ -108,7 +108,10 @@ async fn an_owner_sees_their_farms_with_score_breakdown_trend_and_payouts(pool: 
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("data-testid=\"health-breakdown\"") && html.contains("<svg"), "chart and breakdown");
-    assert!(html.contains("No field visit recorded yet"), "a missing input is said, not hidden");
+    // The demo's weekly visits count as care, said in words; with no reading the
+    // conditions part says it is missing rather than hiding it.
+    assert!(html.contains("Last visit") && html.contains("days ago"), "care from the visits");
+    assert!(html.contains("No sensor or weather readings"), "a missing input is said, not hidden");
 }
 
 /// A browser's session: the access token in the session cookie.

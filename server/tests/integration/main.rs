@@ -11,6 +11,7 @@ mod api_products;
 mod checkout;
 mod demo_ownership;
 mod farm_ownership;
+mod field_work;
 mod idempotency;
 mod jobs;
 mod ledger_admin;

@@ -47,6 +47,9 @@ async fn a_tenant_sees_and_touches_only_its_own_rows(pool: PgPool) {
         "alerts",
         "reading_thresholds",
         "sensor_readings",
+        "task_series",
+        "field_tasks",
+        "field_visits",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "{table} without a tenant");

@@ -14,6 +14,7 @@ pub mod events;
 pub mod extract;
 pub mod farm_admin;
 pub mod farms;
+pub mod field;
 pub mod ledger;
 pub mod ledger_admin;
 pub mod ledger_reports;

@@ -27,4 +27,5 @@ pub fn routes() -> Routes {
         .merge(super::distributions::routes())
         .merge(super::readings::routes())
         .merge(super::alerts::routes())
+        .merge(super::field::routes())
 }

@@ -140,6 +140,11 @@ envelope! {
     ThresholdsEnvelope(Vec<app::field::model::ThresholdView>);
     ThresholdEnvelope(app::field::model::ThresholdView);
     AlertEnvelope(app::alerts::model::Alert);
+    TasksEnvelope(Vec<app::field::model::TaskView>);
+    TaskEnvelope(app::field::model::TaskView);
+    VisitRecordedEnvelope(app::field::model::VisitRecorded);
+    VisitsEnvelope(Vec<app::field::model::VisitView>);
+    VisitEnvelope(app::field::model::VisitView);
 }
 
 paged! {
