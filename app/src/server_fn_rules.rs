@@ -15,6 +15,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::ledger::report_api::ACCESS)
         .chain(crate::ledger::admin_api::ACCESS)
         .chain(crate::farms::api::ACCESS)
+        .chain(crate::field::api::ACCESS)
         .copied()
 }
 

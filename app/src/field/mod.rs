@@ -2,6 +2,8 @@
 //! and weather readings against each crop's ranges, which open alerts
 //! ([`crate::alerts`]) when several in a row fall outside them.
 
+pub mod api;
+pub mod board_pages;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod readings_service;

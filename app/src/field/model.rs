@@ -86,8 +86,8 @@ pub struct NewTaskRequest {
     pub notes: Option<String>,
     /// `YYYY-MM-DD`: the task's day, or a series' first.
     pub due_on: String,
-    /// A field agent of the tenant (their user id).
-    pub assignee: Option<uuid::Uuid>,
+    /// A field agent of the tenant (their user id); empty for nobody yet.
+    pub assignee: Option<String>,
     /// A bounded RFC 5545 rule: `FREQ=DAILY|WEEKLY|MONTHLY`, optional `INTERVAL`
     /// (1–12), `BYDAY`, `BYMONTHDAY`, and `COUNT` (≤ 366) or `UNTIL`.
     pub rrule: Option<String>,
@@ -97,12 +97,10 @@ pub struct NewTaskRequest {
 /// only mark their own task done.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct TaskUpdateRequest {
-    /// A field agent's id; `null` leaves it, use `unassign` to clear.
-    pub assignee: Option<uuid::Uuid>,
-    #[serde(default)]
-    pub unassign: bool,
+    /// A field agent's id; `"none"` (or `""`) for nobody; absent leaves it as it is.
+    pub assignee: Option<String>,
     pub due_on: Option<String>,
     pub status: Option<String>,
     pub title: Option<String>,
@@ -187,4 +185,23 @@ pub struct VisitRecorded {
     pub created: bool,
     /// The named tasks this visit completed (others were not open tasks of the farm).
     pub tasks_completed: Vec<uuid::Uuid>,
+}
+
+/// A choice in the board's selects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: uuid::Uuid,
+    /// A farm's slug; empty for a person.
+    pub key: String,
+    pub name: String,
+}
+
+/// `/ops/tasks`: the tasks shown, and what the forms offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    pub tasks: Vec<TaskView>,
+    pub farms: Vec<Choice>,
+    pub agents: Vec<Choice>,
+    /// Whether the viewer plans and assigns (ops), or only works their own.
+    pub manages: bool,
 }

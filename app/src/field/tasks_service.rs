@@ -20,6 +20,17 @@ pub fn scope(claims: &Claims) -> Option<Grant> {
     crate::domain::permissions::grant_for_roles(&roles, Action::TasksWork)
 }
 
+/// An assignee as sent: empty or `none` for nobody (a form drops an empty value, so
+/// its "Nobody" choice says `none`), else a user's id.
+fn assignee(text: &str) -> Result<Option<Uuid>, AppError> {
+    match text.trim() {
+        "" | "none" => Ok(None),
+        id => Uuid::parse_str(id)
+            .map(Some)
+            .map_err(|_| AppError::validation("assignee", "is not a field agent of this estate")),
+    }
+}
+
 fn day(field: &str, text: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::validation(field, "must be a date like 2026-12-31"))
@@ -132,6 +143,7 @@ pub async fn create(
         return Err(AppError::validation("notes", "must be at most 2,000 characters"));
     }
     let first = day("dueOn", &req.due_on)?;
+    let assigned = assignee(req.assignee.as_deref().unwrap_or(""))?;
     let (rule, dates) = occurrences(first, req.rrule.as_deref())?;
     let tenant = tenant_id(pool, claims).await?;
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
@@ -160,7 +172,7 @@ pub async fn create(
     .bind(&title)
     .bind(&notes)
     .bind(&dates)
-    .bind(req.assignee)
+    .bind(assigned)
     .bind(claims.sub)
     .fetch_all(&mut *tx)
     .await
@@ -168,9 +180,7 @@ pub async fn create(
     audit::record(
         &mut *tx,
         Entry {
-            after: Some(
-                json!({ "farm": farm, "kind": kind, "tasks": ids.len(), "rule": rule, "assignee": req.assignee }),
-            ),
+            after: Some(json!({ "farm": farm, "kind": kind, "tasks": ids.len(), "rule": rule, "assignee": assigned })),
             ..Entry::event(
                 Some(tenant),
                 Some(claims.sub),
@@ -244,6 +254,7 @@ pub async fn update(
         req.status.as_deref().map(str::parse).transpose().map_err(|e: String| AppError::validation("status", e))?;
     let due_on = req.due_on.as_deref().map(|d| day("dueOn", d)).transpose()?;
     let title = req.title.as_deref().map(str::trim).map(str::to_string);
+    let reassign = req.assignee.as_deref().map(assignee).transpose()?;
     if title.as_ref().is_some_and(|t| t.is_empty() || t.chars().count() > 120) {
         return Err(AppError::validation("title", "must be 1 to 120 characters"));
     }
@@ -257,11 +268,7 @@ pub async fn update(
             .await?;
     let Some((assignee, was)) = current else { return Err(AppError::not_found("Task")) };
     if grant == Grant::Own {
-        let only_done = status == Some(TaskStatus::Done)
-            && req.assignee.is_none()
-            && !req.unassign
-            && due_on.is_none()
-            && title.is_none();
+        let only_done = status == Some(TaskStatus::Done) && reassign.is_none() && due_on.is_none() && title.is_none();
         if assignee != Some(claims.sub) {
             return Err(AppError::not_found("Task"));
         }
@@ -269,7 +276,7 @@ pub async fn update(
             return Err(AppError::Forbidden);
         }
     }
-    let new_assignee = if req.unassign { None } else { req.assignee.or(assignee) };
+    let new_assignee = reassign.unwrap_or(assignee);
     let new_status = status.map(TaskStatus::as_str).unwrap_or(was.as_str()).to_string();
     sqlx::query(
         "UPDATE field_tasks SET assignee_id = $2, status = $3, due_on = coalesce($4, due_on), title = coalesce($5, title),
@@ -298,4 +305,27 @@ pub async fn update(
     let row: TaskRow = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1")).bind(id).fetch_one(&mut *tx).await?;
     tx.commit().await?;
     Ok(row.into())
+}
+
+/// The board: the tasks, and the estate's farms and field agents for the forms.
+pub async fn board(pool: &PgPool, claims: &Claims, filter: &TaskFilter) -> Result<super::model::Board, AppError> {
+    let tasks = list(pool, claims, filter).await?;
+    let tenant = tenant_id(pool, claims).await?;
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let farms: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, slug, name FROM farms ORDER BY name").fetch_all(&mut *tx).await?;
+    let agents: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.role = 'field_agent' ORDER BY u.display_name, u.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    use super::model::Choice;
+    Ok(super::model::Board {
+        tasks,
+        farms: farms.into_iter().map(|(id, key, name)| Choice { id, key, name }).collect(),
+        agents: agents.into_iter().map(|(id, name)| Choice { id, key: String::new(), name }).collect(),
+        manages: scope(claims) == Some(Grant::Any),
+    })
 }

@@ -88,7 +88,7 @@ async fn ops_plan_bounded_series_for_the_tenants_agents_and_agents_complete_thei
     assert!(done["data"]["completedAt"].is_string());
     let other = made[1]["id"].as_str().unwrap();
     let (status, _) =
-        send(&app, "PATCH", &format!("/api/v1/field/tasks/{other}"), Some(json!({ "unassign": true })), &agent).await;
+        send(&app, "PATCH", &format!("/api/v1/field/tasks/{other}"), Some(json!({ "assignee": "none" })), &agent).await;
     assert_eq!(status, 403);
     let (_, unassigned) = send(&app, "POST", "/api/v1/field/tasks", Some(task(json!({}))), &ops).await;
     let theirs = unassigned["data"][0]["id"].as_str().unwrap();
@@ -290,4 +290,46 @@ async fn the_daily_rules_open_and_close_their_own_alerts(pool: PgPool) {
     assert_eq!(run().await.resolved, 1);
     let (_, open) = send(&app, "GET", "/api/v1/alerts?status=open", None, &ops).await;
     assert_eq!(open["data"], json!([]), "{open}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_board_shows_ops_everything_and_an_agent_their_own(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let page = async |email: &str, path: &str| {
+        let cookies = format!("mandi_session={}", access_token(&app, email).await);
+        let r = app.get_html_with_cookies(path, &cookies).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let (status, ops) = page("ops@darjberry.demo", "/ops/tasks").await;
+    assert_eq!(status, 200);
+    assert!(
+        ops.contains("data-testid=\"new-task-form\"") && ops.contains("data-testid=\"task\""),
+        "ops plan and see tasks"
+    );
+    // A second agent with a task of their own: the first agent never sees it.
+    let second = support::person_with_roles(&pool, "darjberry", &["field_agent"]).await;
+    let ops_token = access_token(&app, "ops@darjberry.demo").await;
+    let (_, farm) = owned_farm(&app).await;
+    let (_, made) = send(
+        &app,
+        "POST",
+        "/api/v1/field/tasks",
+        Some(json!({ "farm": farm, "kind": "custom", "title": "Mend the <fence>", "dueOn": today().to_string(), "assignee": second.to_string() })),
+        &ops_token,
+    )
+    .await;
+    let theirs = made["data"][0]["id"].as_str().unwrap().to_string();
+    let (_, agent) = page("field_agent@darjberry.demo", "/ops/tasks?status=all").await;
+    assert!(agent.contains("data-testid=\"task\"") && !agent.contains(&theirs), "only their own");
+    assert!(!agent.contains("new-task-form"), "agents do not plan");
+    let (_, ops_all) = page("ops@darjberry.demo", "/ops/tasks").await;
+    assert!(ops_all.contains("Mend the &lt;fence&gt;") && !ops_all.contains("Mend the <fence>"), "titles are escaped");
+    let (status, customer) = page("customer@darjberry.demo", "/ops/tasks").await;
+    assert!(status == 403 || customer.contains("do not have access"), "{status}");
+    let anonymous = app.get("/ops/tasks").await;
+    assert!(
+        anonymous.url().path().starts_with("/login")
+            || anonymous.status().is_redirection()
+            || anonymous.status() == 200
+    );
 }
