@@ -90,7 +90,19 @@ pub struct Config {
     /// Required in production, where the listener's address (`0.0.0.0:8080` behind a
     /// proxy) reaches nobody; unset elsewhere, the listener's own address.
     pub public_base_url: String,
+    /// Where the farms' hourly weather comes from.
+    pub weather: WeatherSource,
     pub leptos: LeptosOptions,
+}
+
+/// The weather provider: an Open-Meteo-shaped forecast API (`{base}/v1/forecast`),
+/// the app's own sandbox imitation of one (development and tests; refused in
+/// production), or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WeatherSource {
+    Off,
+    Sandbox,
+    Provider { base_url: String },
 }
 
 /// Where notifications go. `Sandbox` (development and tests; refused in production)
@@ -392,6 +404,18 @@ impl Config {
                 },
             )?,
             public_base_url: public_base_url.clone().unwrap_or_else(|| format!("http://{}", leptos.site_addr)),
+            weather: layers.get(
+                "weather_provider",
+                if env == Environment::Production { WeatherSource::Off } else { WeatherSource::Sandbox },
+                |s| match s {
+                    "off" => Ok(WeatherSource::Off),
+                    "sandbox" => Ok(WeatherSource::Sandbox),
+                    url if url.starts_with("https://") || url.starts_with("http://") => {
+                        Ok(WeatherSource::Provider { base_url: url.trim_end_matches('/').to_string() })
+                    }
+                    _ => Err("expected off, sandbox or the provider's base URL (https://…)".into()),
+                },
+            )?,
             leptos,
         };
         config.leptos.hash_files = hashed_site_names(&config.leptos, config.env)?;
@@ -409,6 +433,11 @@ impl Config {
         if config.env == Environment::Production && config.payments.sandbox {
             return Err(ConfigError(
                 "MANDI_PAYMENT_GATEWAY must be razorpay when MANDI_ENV=production (the sandbox gateway takes no real money)".into(),
+            ));
+        }
+        if config.env == Environment::Production && config.weather == WeatherSource::Sandbox {
+            return Err(ConfigError(
+                "MANDI_WEATHER_PROVIDER must be off or a provider's URL when MANDI_ENV=production (the sandbox invents the weather)".into(),
             ));
         }
         if config.env == Environment::Production && public_base_url.is_none() {
@@ -648,6 +677,16 @@ demo_autoload = true
         let c = load(FILE, &vars).unwrap();
         assert_eq!(c.payments.api_base.as_deref(), Some("https://api.razorpay.com"));
         assert!(!c.payments.sandbox);
+        assert_eq!(c.weather, WeatherSource::Off, "no invented weather in production");
+        vars.push(("MANDI_WEATHER_PROVIDER", "sandbox"));
+        let e = load(FILE, &vars).unwrap_err();
+        assert!(e.0.starts_with("MANDI_WEATHER_PROVIDER must be off"), "{e}");
+        vars.pop();
+        vars.push(("MANDI_WEATHER_PROVIDER", "https://api.open-meteo.com/"));
+        let c = load(FILE, &vars).unwrap();
+        assert_eq!(c.weather, WeatherSource::Provider { base_url: "https://api.open-meteo.com".into() });
+        assert_eq!(load(FILE, &[DB]).unwrap().weather, WeatherSource::Sandbox);
+        assert!(load(FILE, &[DB, ("MANDI_WEATHER_PROVIDER", "ftp://x")]).is_err());
     }
 
     #[test]

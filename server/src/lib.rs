@@ -16,3 +16,4 @@ pub mod runtime;
 pub mod startup;
 pub mod statements;
 pub mod telemetry;
+pub mod weather;

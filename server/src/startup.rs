@@ -111,6 +111,20 @@ impl Application {
                     crate::payments::jobs::ExpireHandler { pool: pool.clone() },
                 )
                 .register(
+                    crate::weather::PULL_JOB,
+                    crate::weather::Pull {
+                        base: match &config.weather {
+                            app::config::WeatherSource::Off => None,
+                            app::config::WeatherSource::Sandbox => Some(format!("{app_base}/sandbox/weather")),
+                            app::config::WeatherSource::Provider { base_url } => Some(base_url.clone()),
+                        },
+                        client: reqwest::Client::builder()
+                            .timeout(std::time::Duration::from_secs(15))
+                            .build()
+                            .expect("HTTP client builds"),
+                    },
+                )
+                .register(
                     crate::payments::jobs::RECONCILE_JOB,
                     crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() },
                 );
@@ -131,6 +145,7 @@ impl Application {
         jobs::schedules::install(&pool, crate::payments::jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, jobs::farm_jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, jobs::field_jobs::SCHEDULES).await.map_err(StartError::Database)?;
+        jobs::schedules::install(&pool, crate::weather::SCHEDULES).await.map_err(StartError::Database)?;
         let worker = (config.jobs_concurrency > 0).then(|| {
             let mut worker = jobs::worker::WorkerConfig::new(
                 config.jobs_concurrency as usize,
@@ -275,6 +290,11 @@ pub fn router(
         .with_state(state.clone())
         .merge(sandbox.map(Sandbox::router).unwrap_or_default())
         .merge(payment_sandbox.map(crate::payments::sandbox::Sandbox::router).unwrap_or_default())
+        .merge(if state.config.weather == app::config::WeatherSource::Sandbox {
+            crate::weather::sandbox_router()
+        } else {
+            Router::new()
+        })
         .layer(axum::Extension(runtime))
         .layer(axum::Extension(payments))
         .layer(middleware::from_fn(http::security_headers::page_policy))

@@ -237,6 +237,60 @@ pub fn tripped(newest_first: &[bool], needed: u16) -> bool {
     n > 0 && newest_first.len() >= n && newest_first[..n].iter().all(|out| *out)
 }
 
+/// The sensor name weather readings are stored under.
+pub const WEATHER_SENSOR: &str = "weather";
+
+/// An Open-Meteo-shaped forecast's hourly block: parallel arrays of UTC hours
+/// (`2026-12-06T05:00`) and values.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Hourly {
+    pub time: Vec<String>,
+    #[serde(default)]
+    pub temperature_2m: Vec<Option<f64>>,
+    #[serde(default)]
+    pub relative_humidity_2m: Vec<Option<f64>>,
+    #[serde(default)]
+    pub precipitation: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Forecast {
+    pub hourly: Hourly,
+}
+
+/// The hours of a forecast that have passed by `now`, as readings of the `weather`
+/// sensor: temperature (°C), humidity (%) and rainfall (mm). Forecast hours yet to
+/// come are not readings; missing and implausible values are left out, as a broken
+/// sensor's would be refused.
+pub fn observed_weather(f: &Forecast, now: DateTime<Utc>) -> Vec<Reading> {
+    let h = &f.hourly;
+    let mut out = Vec::new();
+    for (i, t) in h.time.iter().enumerate() {
+        let Ok(at) = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M") else { continue };
+        let at = at.and_utc();
+        if at > now {
+            continue;
+        }
+        for (metric, values) in [
+            (Metric::Temperature, &h.temperature_2m),
+            (Metric::Humidity, &h.relative_humidity_2m),
+            (Metric::Rainfall, &h.precipitation),
+        ] {
+            let Some(Some(v)) = values.get(i) else { continue };
+            let Some(value) =
+                <Decimal as rust_decimal::prelude::FromPrimitive>::from_f64(*v).map(|d| d.round_dp(2).normalize())
+            else {
+                continue;
+            };
+            let (lo, hi) = metric.plausible();
+            if value >= lo && value <= hi {
+                out.push(Reading { sensor: WEATHER_SENSOR.into(), metric, value, recorded_at: at });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +377,36 @@ mod tests {
         assert!(!tripped(&[true, true], 3));
         assert!(tripped(&[true, true, true, false], 3));
         assert!(!tripped(&[], 0));
+    }
+
+    #[test]
+    fn weather_readings_are_the_hours_gone_by_and_plausible() {
+        let f: Forecast = serde_json::from_value(serde_json::json!({
+            "hourly": {
+                "time": ["2026-12-06T04:00", "2026-12-06T05:00", "2026-12-06T06:00", "2026-12-06T07:00", "bad"],
+                "temperature_2m": [14.25, null, 99.0, 15.0, 1.0],
+                "relative_humidity_2m": [80, 82, 84, 86, 1],
+                "precipitation": [0.0, 1.2, 0.0, 0.0, 0.0]
+            }
+        }))
+        .unwrap();
+        let r = observed_weather(&f, now());
+        // 07:00 is still ahead; 99 °C is no weather; a missing value is no reading.
+        let got: Vec<(String, Metric, String)> =
+            r.iter().map(|r| (r.recorded_at.format("%H").to_string(), r.metric, r.value.to_string())).collect();
+        assert_eq!(
+            got,
+            [
+                ("04".into(), Metric::Temperature, "14.25".into()),
+                ("04".into(), Metric::Humidity, "80".into()),
+                ("04".into(), Metric::Rainfall, "0".into()),
+                ("05".into(), Metric::Humidity, "82".into()),
+                ("05".into(), Metric::Rainfall, "1.2".into()),
+                ("06".into(), Metric::Humidity, "84".into()),
+                ("06".into(), Metric::Rainfall, "0".into()),
+            ]
+        );
+        assert!(r.iter().all(|r| r.sensor == WEATHER_SENSOR));
     }
 
     proptest! {

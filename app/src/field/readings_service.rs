@@ -9,15 +9,23 @@ use crate::alerts::model::{Severity, SubjectType, kinds};
 use crate::alerts::service::{NewAlert, open_in};
 use crate::domain::readings::{Metric, Reading, Threshold, tripped};
 use crate::error::AppError;
-use chrono::{Months, NaiveDate};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
+/// A farm readings are stored for.
+pub struct FarmRef {
+    pub tenant: Uuid,
+    pub id: Uuid,
+    pub name: String,
+    pub crops: Vec<String>,
+}
+
 /// The farm (its id or slug) the readings are for, in the caller's tenant.
-async fn farm(conn: &mut PgConnection, farm: &str) -> Result<(Uuid, String, Vec<String>), AppError> {
+async fn farm(conn: &mut PgConnection, tenant: Uuid, farm: &str) -> Result<FarmRef, AppError> {
     let id = Uuid::parse_str(farm).ok();
     let row: Option<(Uuid, String, Vec<String>)> =
         sqlx::query_as("SELECT id, name, crops FROM farms WHERE ($1::uuid IS NOT NULL AND id = $1) OR slug = $2")
@@ -25,7 +33,26 @@ async fn farm(conn: &mut PgConnection, farm: &str) -> Result<(Uuid, String, Vec<
             .bind(farm)
             .fetch_optional(&mut *conn)
             .await?;
-    row.ok_or_else(|| AppError::not_found("Farm"))
+    let (id, name, crops) = row.ok_or_else(|| AppError::not_found("Farm"))?;
+    Ok(FarmRef { tenant, id, name, crops })
+}
+
+/// The span of time the readings' partitions cover: from the oldest month kept to
+/// the end of the newest; `None` before any partition exists.
+async fn kept_span(conn: &mut PgConnection) -> Result<Option<(NaiveDate, DateTime<Utc>, DateTime<Utc>)>, sqlx::Error> {
+    let (oldest, newest): (Option<NaiveDate>, Option<NaiveDate>) =
+        sqlx::query_as("SELECT min(month), max(month) FROM reading_partitions").fetch_one(&mut *conn).await?;
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    Ok(oldest.zip(newest).map(|(o, n)| (o, midnight(o), midnight(n + Months::new(1)))))
+}
+
+/// What to do with a reading already stored with another value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Clashes {
+    /// Refuse the batch, naming each (a sensor contradicting itself).
+    Refuse,
+    /// Keep what was stored (a provider that revised an hour it had reported).
+    KeepStored,
 }
 
 /// The strictest threshold of each metric over the farm's crops.
@@ -55,15 +82,10 @@ pub async fn ingest(
 ) -> Result<IngestOutcome, AppError> {
     let tenant = tenant_id(pool, claims).await?;
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let (farm_id, farm_name, crops) = farm(&mut tx, farm_ref).await?;
-
-    let (oldest, newest): (Option<NaiveDate>, Option<NaiveDate>) =
-        sqlx::query_as("SELECT min(month), max(month) FROM reading_partitions").fetch_one(&mut *tx).await?;
-    let (Some(oldest), Some(newest)) = (oldest, newest) else {
+    let farm = farm(&mut tx, tenant, farm_ref).await?;
+    let Some((oldest, kept_from, kept_until)) = kept_span(&mut tx).await? else {
         return Err(AppError::Unavailable { retry_after_secs: Some(60) });
     };
-    let kept_from = oldest.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let kept_until = (newest + Months::new(1)).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let mut refused = BTreeMap::new();
     for (i, r) in readings.iter().enumerate() {
         if r.recorded_at < kept_from {
@@ -78,8 +100,38 @@ pub async fn ingest(
     if !refused.is_empty() {
         return Err(AppError::Validation { fields: refused });
     }
+    let outcome = store_in(&mut tx, &farm, readings, Clashes::Refuse).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
 
-    let limits = thresholds(&mut tx, &crops).await?;
+/// Hours of weather for a farm (`domain::readings::observed_weather`), in the caller's
+/// transaction: hours outside the months kept are skipped, and an hour already stored
+/// keeps its first value.
+pub async fn store_weather(
+    conn: &mut PgConnection,
+    farm: &FarmRef,
+    readings: &[Reading],
+) -> Result<IngestOutcome, AppError> {
+    let Some((_, kept_from, kept_until)) = kept_span(conn).await? else {
+        return Ok(IngestOutcome { stored: 0, duplicates: 0, out_of_range: 0, alerts_opened: 0 });
+    };
+    let kept: Vec<Reading> =
+        readings.iter().filter(|r| r.recorded_at >= kept_from && r.recorded_at < kept_until).cloned().collect();
+    store_in(conn, farm, &kept, Clashes::KeepStored).await
+}
+
+/// Judges `readings` against the farm's thresholds, stores each once, and opens an
+/// alert for a sensor whose newest readings are out of range several in a row.
+async fn store_in(
+    conn: &mut PgConnection,
+    farm: &FarmRef,
+    readings: &[Reading],
+    clashes: Clashes,
+) -> Result<IngestOutcome, AppError> {
+    let (tenant, farm_id, farm_name) = (farm.tenant, farm.id, farm.name.as_str());
+    let tx = conn;
+    let limits = thresholds(&mut *tx, &farm.crops).await?;
     let outside: Vec<bool> =
         readings.iter().map(|r| limits.get(&r.metric).is_some_and(|t| t.outside(r.value))).collect();
     let sensors: Vec<&str> = readings.iter().map(|r| r.sensor.as_str()).collect();
@@ -105,7 +157,7 @@ pub async fn ingest(
     .await?
     .rows_affected() as usize;
 
-    if stored < readings.len() {
+    if stored < readings.len() && clashes == Clashes::Refuse {
         // Some were stored before (or twice in this batch): the same value is a resend,
         // another is a sensor contradicting itself.
         let clashes: Vec<(i64, Decimal)> = sqlx::query_as(
@@ -197,12 +249,11 @@ pub async fn ingest(
                     "consecutive": limit.consecutive, "farmId": farm_id,
                 }),
             };
-            if open_in(&mut tx, alert).await?.is_some() {
+            if open_in(&mut *tx, alert).await?.is_some() {
                 alerts_opened += 1;
             }
         }
     }
-    tx.commit().await?;
     Ok(IngestOutcome {
         stored,
         duplicates: readings.len() - stored,

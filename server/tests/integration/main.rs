@@ -32,4 +32,5 @@ mod readings_and_alerts;
 mod retention;
 mod sql_functions;
 mod tenant_isolation;
+mod weather;
 mod web_sessions;
