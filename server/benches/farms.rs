@@ -17,29 +17,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 mod support;
-use support::scratch_database;
-
-fn config(url: &str) -> app::config::Config {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let text = std::fs::read_to_string(format!("{root}/Leptos.toml")).expect("Leptos.toml");
-    let mut leptos = leptos::config::get_config_from_str(&text).expect("leptos section");
-    leptos.site_addr = "127.0.0.1:0".parse().unwrap();
-    let data_dir = std::env::temp_dir().join("mandi-bench-farms");
-    let env: std::collections::BTreeMap<String, String> = [
-        ("DATABASE_URL", url.to_string()),
-        ("MANDI_ENV", "test".into()),
-        ("MANDI_DEMO_AUTOLOAD", "true".into()),
-        ("MANDI_DATA_DIR", data_dir.display().to_string()),
-        ("MANDI_DB_MAX_CONNECTIONS", "20".into()),
-        ("MANDI_RATE_LIMIT_USER_PER_MINUTE", "100000000".into()),
-        ("MANDI_JOBS_CONCURRENCY", "0".into()),
-        ("MANDI_LOG_FORMAT", "json".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    app::config::Config::from_parts(&text, "Leptos.toml", leptos, &move |k| env.get(k).cloned()).expect("config")
-}
+use support::{app_config, scratch_database, token};
 
 const OWNERS: i64 = 10_000;
 const FARMS: i64 = 10_000;
@@ -96,19 +74,6 @@ async fn big_farm(pool: &PgPool) -> Uuid {
     tx.commit().await.unwrap();
     sqlx::query("ANALYZE").execute(pool).await.unwrap();
     farm
-}
-
-async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let r: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": email, "password": "mandi-demo" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["data"]["accessToken"].as_str().unwrap().to_string()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -243,7 +208,12 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let (pool, url) = scratch_database("mandi_bench_farms").await;
-        let app = server::startup::Application::with_pool(config(&url), pool.clone()).await.expect("app starts");
+        let app = server::startup::Application::with_pool(
+            app_config(&url, "farms", &[("MANDI_JOBS_CONCURRENCY", "0")]),
+            pool.clone(),
+        )
+        .await
+        .expect("app starts");
         let base = format!("http://{}", app.local_addr());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = tokio::spawn(app.run_until(async {

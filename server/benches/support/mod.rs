@@ -15,3 +15,43 @@ pub async fn scratch_database(name: &str) -> (PgPool, String) {
     server::db::migrate(&pool).await.unwrap();
     (pool, url)
 }
+
+/// The app's configuration for a bench on `url`: the test environment with the demo
+/// world, rate limits lifted, and `extra` settings on top (`MANDI_…` names).
+#[allow(dead_code)] // each bench uses the parts it needs
+pub fn app_config(url: &str, name: &str, extra: &[(&str, &str)]) -> app::config::Config {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let text = std::fs::read_to_string(format!("{root}/Leptos.toml")).expect("Leptos.toml");
+    let mut leptos = leptos::config::get_config_from_str(&text).expect("leptos section");
+    leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+    let data_dir = std::env::temp_dir().join(format!("mandi-bench-{name}"));
+    let mut env: std::collections::BTreeMap<String, String> = [
+        ("DATABASE_URL", url.to_string()),
+        ("MANDI_ENV", "test".into()),
+        ("MANDI_DEMO_AUTOLOAD", "true".into()),
+        ("MANDI_DATA_DIR", data_dir.display().to_string()),
+        ("MANDI_DB_MAX_CONNECTIONS", "20".into()),
+        ("MANDI_RATE_LIMIT_USER_PER_MINUTE", "100000000".into()),
+        ("MANDI_LOG_FORMAT", "json".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    app::config::Config::from_parts(&text, "Leptos.toml", leptos, &move |k| env.get(k).cloned()).expect("config")
+}
+
+/// Signs a demo person in; their access token.
+#[allow(dead_code)]
+pub async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let r: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": "mandi-demo" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["data"]["accessToken"].as_str().unwrap().to_string()
+}
