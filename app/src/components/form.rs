@@ -1,8 +1,25 @@
 //! Form pieces shared by every form: a labelled input with its field-level error,
 //! and the banner for an error that belongs to no one field.
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
+
+/// Every field's message in a failed submission (empty when it did not fail by field).
+pub fn field_errors(result: Option<Result<impl Sized, AppError>>) -> FieldErrors {
+    match result {
+        Some(Err(e)) => e.fields().cloned().unwrap_or_default(),
+        _ => FieldErrors::new(),
+    }
+}
+
+/// The failure that belongs to no one field (a 409, a 404), or `None`.
+pub fn non_field_error(result: Option<Result<impl Sized, AppError>>) -> Option<String> {
+    match result {
+        Some(Err(AppError::Validation { .. })) => None,
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    }
+}
 
 /// The message for `field` in a failed submission, if there is one.
 pub fn field_error(result: Option<Result<impl Sized, AppError>>, field: &str) -> Option<String> {

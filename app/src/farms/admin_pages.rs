@@ -7,7 +7,7 @@
 use super::api::*;
 use super::model::*;
 use super::statement_text::rupees;
-use crate::components::form::{BUTTON_CLASS, INPUT_CLASS};
+use crate::components::form::{BUTTON_CLASS, INPUT_CLASS, field_errors, non_field_error};
 use crate::components::island_support::{go, hydrated_flag};
 use crate::components::not_found::LoadError;
 use crate::domain::distribution::Month;
@@ -26,22 +26,6 @@ fn refused(error: AppError, back_to: String) -> AnyView {
     match error {
         AppError::Unauthenticated => view! { <Redirect path=format!("/login?next={back_to}")/> }.into_any(),
         error => view! { <LoadError error/> }.into_any(),
-    }
-}
-
-fn field_errors<T>(result: Option<Result<T, AppError>>) -> FieldErrors {
-    match result {
-        Some(Err(e)) => e.fields().cloned().unwrap_or_default(),
-        _ => FieldErrors::new(),
-    }
-}
-
-/// The failure that belongs to no one field (a 409, a 404), or `None`.
-fn other_error<T>(result: Option<Result<T, AppError>>) -> Option<String> {
-    match result {
-        Some(Err(AppError::Validation { .. })) => None,
-        Some(Err(e)) => Some(e.to_string()),
-        _ => None,
     }
 }
 
@@ -271,7 +255,7 @@ fn ProfileForm(
             <div class="sm:col-span-2 flex items-center gap-3">
                 <button type="submit" class=SMALL_BUTTON disabled=move || save.pending().get()>"Save profile"</button>
                 <span class="text-sm text-emerald-700" role="status">{move || matches!(save.value().get(), Some(Ok(_))).then_some("Saved")}</span>
-                <span class="text-sm text-red-700" role="alert" data-testid="form-error">{move || other_error(save.value().get())}</span>
+                <span class="text-sm text-red-700" role="alert" data-testid="form-error">{move || non_field_error(save.value().get())}</span>
             </div>
         </ActionForm>
     }
@@ -300,7 +284,7 @@ fn AgreementForm(slug: String) -> impl IntoView {
             <div class="flex items-end gap-3">
                 <button type="submit" class=SMALL_BUTTON disabled=move || save.pending().get()>"Add agreement"</button>
             </div>
-            <p class="text-sm text-red-700 sm:col-span-3" role="alert" data-testid="form-error">{move || other_error(save.value().get())}</p>
+            <p class="text-sm text-red-700 sm:col-span-3" role="alert" data-testid="form-error">{move || non_field_error(save.value().get())}</p>
         </ActionForm>
     }
 }
@@ -316,7 +300,7 @@ fn EndAgreementForm(agreement: String) -> impl IntoView {
             <label for=id.clone() class="sr-only">"Last day"</label>
             <input id=id type="date" name="ends_on" class="rounded border border-stone-300 px-2 py-1 text-sm"/>
             <button type="submit" class="rounded-full border border-stone-300 px-3 py-1 text-sm">"End"</button>
-            <span class="w-full text-xs text-red-700" role="alert">{move || errors.with(|e| e.get("endsOn").cloned()).or_else(|| other_error(save.value().get()))}</span>
+            <span class="w-full text-xs text-red-700" role="alert">{move || errors.with(|e| e.get("endsOn").cloned()).or_else(|| non_field_error(save.value().get()))}</span>
             <span class="text-xs text-emerald-700" role="status">{move || matches!(save.value().get(), Some(Ok(_))).then_some("Ended")}</span>
         </ActionForm>
     }
@@ -350,7 +334,7 @@ fn MoneyLineForm(slug: String) -> impl IntoView {
             <Field label="Amount (₹)" form="line" field="amount" errors=errors/>
             <Field label="Note" form="line" field="note" errors=errors/>
             <button type="submit" class=SMALL_BUTTON disabled=move || save.pending().get()>"Add"</button>
-            <p class="text-sm text-red-700" role="alert" data-testid="form-error">{move || other_error(save.value().get())}</p>
+            <p class="text-sm text-red-700" role="alert" data-testid="form-error">{move || non_field_error(save.value().get())}</p>
         </ActionForm>
     }
 }
@@ -370,7 +354,7 @@ fn ImportForm(slug: String) -> impl IntoView {
             <ul class="text-sm text-red-700" role="alert" data-testid="import-errors">
                 {move || errors.get().into_iter().map(|(k, v)| view! { <li>{format!("{k}: {v}")}</li> }).collect_view()}
             </ul>
-            <p class="text-sm text-red-700" role="alert">{move || other_error(save.value().get())}</p>
+            <p class="text-sm text-red-700" role="alert">{move || non_field_error(save.value().get())}</p>
             <p class="text-sm text-emerald-700" role="status" data-testid="import-result">
                 {move || match save.value().get() {
                     Some(Ok(r)) => Some(format!("Imported {} lines: revenue {}, costs {}", r.imported, rupees(r.revenue), rupees(r.costs))),
@@ -445,7 +429,7 @@ fn PreviewForm(farms: Vec<(String, String)>, month: String) -> impl IntoView {
             <Field label="Month (YYYY-MM)" form="request" field="period" value=month errors=errors/>
             <div>
                 <button type="submit" class=BUTTON_CLASS disabled=move || save.pending().get()>"Preview"</button>
-                <p class="mt-1 text-sm text-red-700" role="alert" data-testid="form-error">{move || other_error(save.value().get())}</p>
+                <p class="mt-1 text-sm text-red-700" role="alert" data-testid="form-error">{move || non_field_error(save.value().get())}</p>
             </div>
         </ActionForm>
     }
@@ -557,7 +541,7 @@ fn MarkPaidForm(payout: String) -> impl IntoView {
             <label for=id.clone() class="sr-only">"Bank reference"</label>
             <input id=id name="request[bankReference]" placeholder="Bank reference" class="w-36 rounded border border-stone-300 px-2 py-1 text-sm"/>
             <button type="submit" class="rounded-full border border-stone-300 px-3 py-1 text-sm">"Mark paid"</button>
-            <span class="w-full text-xs text-red-700" role="alert">{move || errors.with(|e| e.get("bankReference").cloned()).or_else(|| other_error(save.value().get()))}</span>
+            <span class="w-full text-xs text-red-700" role="alert">{move || errors.with(|e| e.get("bankReference").cloned()).or_else(|| non_field_error(save.value().get()))}</span>
             <span class="text-xs text-emerald-700" role="status">{move || match save.value().get() {
                 Some(Ok(p)) => Some(format!("Paid · {}", p.bank_reference.unwrap_or_default())),
                 _ => None,

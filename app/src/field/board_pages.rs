@@ -5,11 +5,11 @@
 
 use super::api::*;
 use super::model::*;
-use crate::components::form::{BUTTON_CLASS, INPUT_CLASS};
+use crate::components::form::{BUTTON_CLASS, INPUT_CLASS, field_errors, non_field_error};
 use crate::components::island_support::hydrated_flag;
 use crate::components::not_found::LoadError;
 use crate::domain::field_work::{TaskKind, TaskStatus};
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -18,21 +18,6 @@ use leptos_router::hooks::use_query_map;
 const CARD: &str = "rounded-2xl border border-stone-200 bg-white p-4 shadow-sm";
 const SELECT: &str = "mt-1 block w-full rounded-lg border border-stone-300 bg-white px-3 py-2";
 const SMALL: &str = "rounded-full border border-stone-300 px-3 py-1 text-sm hover:bg-stone-100 disabled:opacity-60";
-
-fn field_errors<T>(result: Option<Result<T, AppError>>) -> FieldErrors {
-    match result {
-        Some(Err(e)) => e.fields().cloned().unwrap_or_default(),
-        _ => FieldErrors::new(),
-    }
-}
-
-fn other_error<T>(result: Option<Result<T, AppError>>) -> Option<String> {
-    match result {
-        Some(Err(AppError::Validation { .. })) => None,
-        Some(Err(e)) => Some(e.to_string()),
-        _ => None,
-    }
-}
 
 /// Shows the board again with what changed.
 fn reload() {
@@ -208,7 +193,7 @@ fn NewTaskForm(farms: Vec<Choice>, agents: Vec<Choice>) -> impl IntoView {
             </div>
             <div class="sm:col-span-3 flex items-center gap-3">
                 <button type="submit" class=BUTTON_CLASS disabled=move || save.pending().get()>"Create"</button>
-                <p class="text-sm text-red-700" role="alert" data-testid="form-error">{move || other_error(save.value().get())}</p>
+                <p class="text-sm text-red-700" role="alert" data-testid="form-error">{move || non_field_error(save.value().get())}</p>
             </div>
         </ActionForm>
     }
@@ -257,7 +242,7 @@ fn TaskActions(id: String, open: bool, manages: bool, agents: Vec<Choice>, assig
             {open.then(|| set("done", "Done", id.clone()))}
             {(open && manages).then(|| set("cancelled", "Cancel", id.clone()))}
             {(!open && manages).then(|| set("open", "Reopen", id.clone()))}
-            <span class="text-xs text-red-700" role="alert">{move || other_error(act.value().get()).or_else(|| field_errors(act.value().get()).into_values().next())}</span>
+            <span class="text-xs text-red-700" role="alert">{move || non_field_error(act.value().get()).or_else(|| field_errors(act.value().get()).into_values().next())}</span>
         </div>
     }
 }

@@ -5,6 +5,7 @@
 
 use super::admin_api::*;
 use super::admin_model::*;
+use crate::components::form::field_errors;
 use crate::components::island_support::{go, hydrated_flag};
 use crate::components::not_found::LoadError;
 use crate::error::{AppError, FieldErrors};
@@ -21,14 +22,6 @@ const CARD: &str = "mt-4 grid gap-3 rounded-xl border border-stone-200 bg-white 
 
 fn lang_code(l: Locale) -> String {
     crate::language::code(l).to_string()
-}
-
-/// The field problems of a failed save, and a message for any other failure.
-fn field_errors(result: Option<Result<impl Sized, AppError>>) -> FieldErrors {
-    match result {
-        Some(Err(e)) => e.fields().cloned().unwrap_or_default(),
-        _ => FieldErrors::new(),
-    }
 }
 
 fn other_error(result: Option<Result<impl Sized, AppError>>) -> Option<String> {

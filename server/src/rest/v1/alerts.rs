@@ -1,7 +1,7 @@
 //! `/api/v1/alerts`: every area's alerts in one queue, newest first; acknowledge and
 //! resolve.
 
-use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
+use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_limit, parse_query, parse_time_cursor};
 use super::responses::keyset_page;
 use super::routes::Routes;
 use app::alerts::model::AlertFilter;
@@ -63,14 +63,7 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let q: ListQuery = parse_query(raw.as_deref())?;
-    let limit = match some(&q.limit) {
-        None => 20,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 100"))?,
-    };
+    let limit = parse_limit(some(&q.limit), 20, 100)?;
     let filter = AlertFilter {
         status: some(&q.status).map(str::parse).transpose().map_err(|e: String| AppError::validation("status", e))?,
         kind: some(&q.kind).map(str::to_string),
@@ -84,15 +77,7 @@ async fn list(
             .map_err(|e: String| AppError::validation("subjectType", e))?,
         subject_id: some(&q.subject_id).map(str::to_string),
     };
-    let before = match some(&q.cursor) {
-        None => None,
-        Some(c) => {
-            let bad = || AppError::validation("cursor", "is not a cursor from this list");
-            let (at, id) = c.split_once('_').ok_or_else(bad)?;
-            let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?;
-            Some((at.with_timezone(&chrono::Utc), parse_id(id, "cursor")?))
-        }
-    };
+    let before = parse_time_cursor(some(&q.cursor))?;
     let rows = service::list(&state.pool, &claims, &filter, before, limit + 1).await?;
     Ok(keyset_page(rows, limit, |a| {
         format!("{}_{}", a.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), a.id)

@@ -25,6 +25,28 @@ pub fn parse_id(raw: &str, field: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(raw).map_err(|_| AppError::validation(field, "must be a UUID"))
 }
 
+/// A page size: `default` when absent or empty, otherwise a whole number from 1 to `max`.
+pub fn parse_limit(raw: Option<&str>, default: i64, max: i64) -> Result<i64, AppError> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| AppError::validation("limit", format!("must be a whole number from 1 to {max}"))),
+    }
+}
+
+/// A keyset cursor of a list ordered by time then id (`<RFC 3339>_<uuid>`, as
+/// `responses::keyset_page` makes them); `None` when absent or empty.
+pub fn parse_time_cursor(raw: Option<&str>) -> Result<Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>, AppError> {
+    let Some(c) = raw.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(None) };
+    let bad = || AppError::validation("cursor", "is not a cursor from this list");
+    let (at, id) = c.split_once('_').ok_or_else(bad)?;
+    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?;
+    Ok(Some((at.with_timezone(&chrono::Utc), parse_id(id, "cursor")?)))
+}
+
 /// A JSON body whose every failure (wrong content type, malformed JSON, wrong types)
 /// is a `VALIDATION_FAILED` naming the body, not axum's plain-text rejection.
 pub struct ApiJson<T>(pub T);

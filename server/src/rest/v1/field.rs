@@ -1,7 +1,7 @@
 //! `/api/v1/field/tasks` (the task board) and `/api/v1/field/visits` (visits recorded
 //! from the field, sent once under the phone's id).
 
-use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
+use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_limit, parse_query};
 use super::routes::Routes;
 use app::domain::permissions::Access::Requires;
 use app::domain::permissions::Action::{TasksManage, TasksWork, VisitsRecord};
@@ -152,14 +152,7 @@ async fn visits(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let q: VisitsQuery = parse_query(raw.as_deref())?;
-    let limit = match some(&q.limit) {
-        None => 50,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 200"))?,
-    };
+    let limit = parse_limit(some(&q.limit), 50, 200)?;
     Ok(ok(visits_service::list(&state.pool, &claims, some(&q.farm), limit).await?))
 }
 

@@ -3,7 +3,7 @@
 //! paid, send a failed message again; and `/api/v1/ledger/slips/{token}`, the slip
 //! behind a WhatsApp link, for whoever holds the link.
 
-use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_query};
+use super::extract::{ApiJson, Authenticated, ClientIp, parse_id, parse_limit, parse_query};
 use super::routes::Routes;
 use app::domain::permissions::Access::{Public, Requires};
 use app::domain::permissions::Action::{ReportsView, SettlementApprove, SettlementGenerate};
@@ -72,14 +72,7 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let q: ListQuery = parse_query(raw.as_deref())?;
-    let limit = match q.limit.as_deref().filter(|s| !s.is_empty()) {
-        None => 100,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 500"))?,
-    };
+    let limit = parse_limit(q.limit.as_deref(), 100, 500)?;
     let caller = LedgerCaller::from_claims(&state.pool, &claims).await?;
     Ok(ok(settlement_service::list(&state.pool, &caller, q.status.as_deref().filter(|s| !s.is_empty()), limit).await?))
 }

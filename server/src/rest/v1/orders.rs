@@ -1,7 +1,7 @@
 //! `/api/v1/orders`: a customer's orders (staff of the store see every order), one
 //! order, its history, actions on it, and starting its payment.
 
-use super::extract::{ApiJson, Authenticated, parse_id, parse_query};
+use super::extract::{ApiJson, Authenticated, parse_id, parse_limit, parse_query, parse_time_cursor};
 use super::responses::keyset_page;
 use super::routes::Routes;
 use app::domain::order_state::OrderState;
@@ -57,14 +57,7 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let q: ListQuery = parse_query(raw.as_deref())?;
-    let limit = match q.limit.as_deref() {
-        None | Some("") => 20,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| AppError::validation("limit", "must be a whole number from 1 to 100"))?,
-    };
+    let limit = parse_limit(q.limit.as_deref(), 20, 100)?;
     let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(s.parse::<OrderState>().map_err(|e| AppError::validation("state", e))?),
@@ -75,16 +68,7 @@ async fn list(
         Some("all") => return Err(AppError::Forbidden),
         Some(_) => return Err(AppError::validation("scope", "must be mine or all")),
     };
-    let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => {
-            let (at, id) =
-                c.split_once('_').ok_or_else(|| AppError::validation("cursor", "is not a cursor from this list"))?;
-            let at = chrono::DateTime::parse_from_rfc3339(at)
-                .map_err(|_| AppError::validation("cursor", "is not a cursor from this list"))?;
-            Some((at.with_timezone(&chrono::Utc), parse_id(id, "cursor")?))
-        }
-    };
+    let before = parse_time_cursor(q.cursor.as_deref())?;
     let rows = order_queries::list(&state.pool, state.store_tenant, customer, filter, before, limit + 1).await?;
     Ok(keyset_page(rows, limit, |o| {
         format!("{}_{}", o.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), o.id)
