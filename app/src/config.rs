@@ -92,7 +92,75 @@ pub struct Config {
     pub public_base_url: String,
     /// Where the farms' hourly weather comes from.
     pub weather: WeatherSource,
+    /// Where uploaded files (visit photos) are kept.
+    pub object_store: ObjectStoreUrl,
     pub leptos: LeptosOptions,
+}
+
+/// `MANDI_OBJECT_STORE_URL`: a folder on this machine (`file:///srv/mandi/objects`;
+/// unset, `<data_dir>/objects`), or an S3-compatible bucket and key prefix
+/// (`s3://bucket/prefix`, credentials and endpoint from the standard `AWS_*` variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectStoreUrl {
+    Local(PathBuf),
+    S3 { bucket: String, prefix: String, options: S3Options },
+}
+
+/// The `AWS_*` settings an S3 client reads (credentials, region, endpoint of an
+/// S3-compatible store), kept out of `Debug` output since they hold secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct S3Options(pub Vec<(String, String)>);
+
+impl std::fmt::Debug for S3Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|(k, _)| k)).finish()
+    }
+}
+
+/// The variables passed to the S3 client (the names `object_store` reads from the environment).
+pub const S3_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+];
+
+impl ObjectStoreUrl {
+    fn parse(s: &str) -> Result<ObjectStoreUrl, String> {
+        if let Some(path) = s.strip_prefix("file://") {
+            if !path.starts_with('/') {
+                return Err("a file:// URL needs an absolute path, e.g. file:///srv/mandi/objects".into());
+            }
+            return Ok(ObjectStoreUrl::Local(PathBuf::from(path)));
+        }
+        if let Some(rest) = s.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let valid_bucket = (3..=63).contains(&bucket.len())
+                && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+            if !valid_bucket {
+                return Err("the bucket name must be 3 to 63 lowercase letters, digits, dots or hyphens".into());
+            }
+            let prefix = prefix.trim_matches('/');
+            if prefix.split('/').any(|part| part == "." || part == "..") {
+                return Err("the prefix may not contain . or .. segments".into());
+            }
+            return Ok(ObjectStoreUrl::S3 {
+                bucket: bucket.to_string(),
+                prefix: prefix.to_string(),
+                options: S3Options::default(),
+            });
+        }
+        Err("expected s3://bucket/prefix or file:///absolute/path".into())
+    }
 }
 
 /// The weather provider: an Open-Meteo-shaped forecast API (`{base}/v1/forecast`),
@@ -306,6 +374,8 @@ const KNOWN_KEYS: &[&str] = &[
     "sms_api_url",
     "email_api_url",
     "messaging_api_token",
+    "weather_provider",
+    "object_store_url",
 ];
 
 impl Config {
@@ -340,6 +410,7 @@ impl Config {
         }
 
         let env = layers.get("env", Environment::Development, str::parse)?;
+        let data_dir = layers.get("data_dir", PathBuf::from(".data"), |s| Ok(PathBuf::from(s)))?;
         let public_base_url = layers.get("public_base_url", None, |s| {
             let s = s.trim_end_matches('/');
             let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
@@ -361,7 +432,7 @@ impl Config {
             demo_scale: layers.get("demo_scale", DemoScale::Small, str::parse)?,
             demo_seed: layers
                 .get("demo_seed", 42, |s| s.parse::<u64>().map_err(|_| "expected a whole number".into()))?,
-            data_dir: layers.get("data_dir", PathBuf::from(".data"), |s| Ok(PathBuf::from(s)))?,
+            data_dir: data_dir.clone(),
             jwt_private_key_file: layers.get("jwt_private_key_file", None, |s| Ok(Some(PathBuf::from(s))))?,
             rate_limit_sign_in_per_minute: layers.get("rate_limit_sign_in_per_minute", 10, positive::<u32>)?,
             rate_limit_user_per_minute: layers.get("rate_limit_user_per_minute", 100, positive::<u32>)?,
@@ -416,6 +487,17 @@ impl Config {
                     _ => Err("expected off, sandbox or the provider's base URL (https://…)".into()),
                 },
             )?,
+            object_store: match layers.get("object_store_url", None, |s| ObjectStoreUrl::parse(s).map(Some))? {
+                None => ObjectStoreUrl::Local(data_dir.join("objects")),
+                Some(ObjectStoreUrl::S3 { bucket, prefix, .. }) => ObjectStoreUrl::S3 {
+                    bucket,
+                    prefix,
+                    options: S3Options(
+                        S3_VARIABLES.iter().filter_map(|k| (layers.env)(k).map(|v| (k.to_string(), v))).collect(),
+                    ),
+                },
+                Some(local) => local,
+            },
             leptos,
         };
         config.leptos.hash_files = hashed_site_names(&config.leptos, config.env)?;
@@ -625,6 +707,28 @@ demo_autoload = true
         assert!(e.0.contains("unknown setting \"demo_autolaod\""), "{e}");
         let e = load(FILE, &[DB, ("MANDI_STORE_TENANT", "Green Harvest")]).unwrap_err();
         assert!(e.0.starts_with("MANDI_STORE_TENANT"), "{e}");
+    }
+
+    #[test]
+    fn files_go_to_the_data_folder_unless_a_store_is_named() {
+        let c = load(FILE, &[DB, ("MANDI_DATA_DIR", "/var/mandi")]).unwrap();
+        assert_eq!(c.object_store, ObjectStoreUrl::Local(PathBuf::from("/var/mandi/objects")));
+        let s3 = |v: &str| load(FILE, &[DB, ("MANDI_OBJECT_STORE_URL", v)]).map(|c| c.object_store);
+        assert_eq!(
+            s3("s3://mandi-files/prod/photos/").unwrap(),
+            ObjectStoreUrl::S3 { bucket: "mandi-files".into(), prefix: "prod/photos".into(), options: S3Options::default() }
+        );
+        let with_key = load(FILE, &[DB, ("MANDI_OBJECT_STORE_URL", "s3://mandi-files"), ("AWS_SECRET_ACCESS_KEY", "hush")])
+            .unwrap()
+            .object_store;
+        let ObjectStoreUrl::S3 { prefix, options, .. } = &with_key else { panic!("{with_key:?}") };
+        assert_eq!((prefix.as_str(), options.0.len()), ("", 1));
+        assert!(!format!("{with_key:?}").contains("hush"), "secrets stay out of logs");
+        assert_eq!(s3("file:///srv/objects").unwrap(), ObjectStoreUrl::Local(PathBuf::from("/srv/objects")));
+        for bad in ["s3://A_B/x", "s3://ok-bucket/../x", "file://relative", "gs://bucket", "/srv/objects"] {
+            let e = s3(bad).unwrap_err();
+            assert!(e.0.starts_with("MANDI_OBJECT_STORE_URL"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! integration tests build the same `Application` on a random port.
 
 pub mod db;
+pub mod files;
 pub mod demo;
 pub mod health;
 pub mod http;

@@ -16,7 +16,6 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -36,6 +35,8 @@ pub enum StartError {
     RoleBypassesRowSecurity(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("MANDI_OBJECT_STORE_URL: {0}")]
+    ObjectStore(String),
 }
 
 pub struct Application {
@@ -78,6 +79,11 @@ impl Application {
             .await
             .map_err(StartError::Database)?
             .ok_or_else(|| StartError::UnknownStoreTenant(config.store_tenant.to_string()))?;
+        let files = crate::files::Files::new(
+            crate::files::object_storage::open(&config.object_store).map_err(StartError::ObjectStore)?,
+            &config.data_dir,
+        );
+        tracing::info!(store = %crate::files::object_storage::describe(&config.object_store), "files are kept in");
         let keys = SigningKeys::load_or_generate(&config.signing_key_path(), !config.is_production())?;
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
@@ -169,7 +175,7 @@ impl Application {
             state.config.rate_limit_sign_in_per_minute,
             state.config.rate_limit_user_per_minute,
         );
-        let router = router(state, limits.clone(), runtime.clone(), sandbox, payments, payment_sandbox);
+        let router = router(state, limits.clone(), runtime.clone(), sandbox, payments, payment_sandbox, files);
         Ok(Application { listener, router, pool, limits, registry, worker, runtime, closing })
     }
 
@@ -258,6 +264,7 @@ pub fn router(
     sandbox: Option<Arc<Sandbox>>,
     payments: crate::payments::Payments,
     payment_sandbox: Option<Arc<crate::payments::sandbox::Sandbox>>,
+    files: crate::files::Files,
 ) -> Router {
     http::metrics::handle();
     let routes = generate_route_list(App);
@@ -284,6 +291,7 @@ pub fn router(
         .route("/my/statements/{id}/pdf", get(crate::statements::download::site_statement))
         .route("/my/statements/annual/{year}/pdf", get(crate::statements::download::site_annual))
         .route("/payments/callback", get(crate::payments::pay::callback).post(crate::payments::pay::callback))
+        .merge(crate::files::site_routes())
         .merge(api)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(http::site_files::service(&state))
@@ -297,6 +305,7 @@ pub fn router(
         })
         .layer(axum::Extension(runtime))
         .layer(axum::Extension(payments))
+        .layer(axum::Extension(files))
         .layer(middleware::from_fn(http::security_headers::page_policy))
         .layer(middleware::from_fn(http::site_files::cache_policy));
     for header in http::security_headers::layers(state.config.is_production()) {
@@ -313,8 +322,7 @@ pub fn router(
         .layer(middleware::from_fn(move |req, next| http::page_cache::serve(page_cache.clone(), req, next)))
         .layer(middleware::from_fn_with_state(limits, http::rate_limit::enforce))
         .layer(middleware::from_fn_with_state(state.clone(), http::session::resolve))
-        .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(middleware::from_fn(move |req, next| http::body_limit::enveloped(req, next, body_limit)))
+        .layer(middleware::from_fn(move |req, next| http::body_limit::enforce(req, next, body_limit)))
         .layer(middleware::from_fn(http::compression::brotli))
         .layer(http::compression::fallback_layer())
         .layer(middleware::from_fn(http::metrics::track))

@@ -264,6 +264,16 @@ fn FarmDetail(detail: OwnedFarmDetail, l: Locale) -> impl IntoView {
                                         {(!v.plant_counts.is_empty()).then(|| view! {
                                             <p class="text-xs text-stone-500">{v.plant_counts.iter().map(|c| format!("{}: {}/{}", c.crop, c.alive, c.planted)).collect::<Vec<_>>().join(" · ")}</p>
                                         })}
+                                        {(!v.photos.is_empty()).then(|| view! {
+                                            <div class="mt-2 flex flex-wrap gap-2" data-testid="visit-photos">
+                                                {v.photos.iter().map(|p| view! {
+                                                    <a href=format!("/files/{}", p.id) target="_blank" rel="noopener">
+                                                        <img src=format!("/files/{}/thumbnail", p.id) alt=td_string!(l, farms.visit_photo).to_string()
+                                                            loading="lazy" class="h-24 w-auto rounded-lg border border-stone-200 object-cover" data-testid="visit-photo"/>
+                                                    </a>
+                                                }).collect_view()}
+                                            </div>
+                                        })}
                                     </li>
                                 }).collect_view()}
                             </ul>

@@ -165,6 +165,19 @@ pub struct VisitView {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub longitude: Option<rust_decimal::Decimal>,
     pub plant_counts: Vec<PlantCountInput>,
+    /// Photos stored for the visit (`/files/{id}`, `/files/{id}/thumbnail`), in the
+    /// order they arrived. Photos still on their way from the phone are not here yet.
+    #[serde(default)]
+    pub photos: Vec<VisitPhoto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VisitPhoto {
+    pub id: uuid::Uuid,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// `PATCH /api/v1/field/visits/{id}`: its author corrects the notes.

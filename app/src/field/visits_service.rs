@@ -2,7 +2,7 @@
 //! offline: stored once under the id the phone made, with our receipt time beside
 //! the phone's, writing the plant counts they took and completing their tasks.
 
-use super::model::{PlantCountInput, VisitRequest, VisitView};
+use super::model::{PlantCountInput, VisitPhoto, VisitRequest, VisitView};
 use crate::account::tokens::Claims;
 use crate::admin::service::tenant_id;
 use crate::audit::{self, Entry};
@@ -86,6 +86,7 @@ struct VisitRow {
     latitude: Option<Decimal>,
     longitude: Option<Decimal>,
     plant_counts: Json<Vec<PlantCountInput>>,
+    photos: Json<Vec<VisitPhoto>>,
 }
 
 impl From<VisitRow> for VisitView {
@@ -102,6 +103,7 @@ impl From<VisitRow> for VisitView {
             latitude: r.latitude,
             longitude: r.longitude,
             plant_counts: r.plant_counts.0,
+            photos: r.photos.0,
         }
     }
 }
@@ -110,7 +112,10 @@ const SELECT: &str = "SELECT v.id, v.farm_id, f.name AS farm_name, v.agent_id, u
         v.visited_at, v.received_at, v.notes, v.latitude, v.longitude,
         coalesce((SELECT jsonb_agg(jsonb_build_object('crop', p.crop, 'planted', p.planted, 'alive', p.alive, 'lost', p.lost)
                                    ORDER BY p.crop)
-                  FROM plant_counts p WHERE p.tenant_id = v.tenant_id AND p.visit_id = v.id), '[]') AS plant_counts
+                  FROM plant_counts p WHERE p.tenant_id = v.tenant_id AND p.visit_id = v.id), '[]') AS plant_counts,
+        coalesce((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'width', s.width, 'height', s.height)
+                                   ORDER BY s.created_at, s.id)
+                  FROM stored_files s WHERE s.tenant_id = v.tenant_id AND s.visit_id = v.id), '[]') AS photos
     FROM field_visits v JOIN farms f ON f.tenant_id = v.tenant_id AND f.id = v.farm_id
     JOIN users u ON u.id = v.agent_id";
 

@@ -85,7 +85,9 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
 
 async fn run(state: &AppState, request: Request, next: Next) -> Result<Response, Response> {
     let header = request.headers().get(&IDEMPOTENCY_KEY).or_else(|| request.headers().get(&X_IDEMPOTENCY_KEY));
-    let (Some(header), true) = (header, is_mutating(request.method())) else {
+    // Upload chunks carry their own offset, which makes a resend harmless.
+    let upload = crate::files::tus::is_upload_path(request.uri().path());
+    let (Some(header), true) = (header, is_mutating(request.method()) && !upload) else {
         return Ok(next.run(request).await);
     };
     let key = parse_key(header).map_err(IntoResponse::into_response)?;

@@ -25,6 +25,7 @@ mod multi_process;
 mod notifications;
 mod openapi;
 mod pages;
+mod photo_uploads;
 mod platform;
 mod process;
 mod rate_limits;

@@ -9,7 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use support::TestApp;
 
 /// Routes of `rest::v1::build()` that the document leaves out on purpose, and why.
-const UNDOCUMENTED: &[(&str, &str, &str)] = &[("GET", "/api/v1/openapi.json", "the document does not describe itself")];
+const UNDOCUMENTED: &[(&str, &str, &str)] = &[
+    ("GET", "/api/v1/openapi.json", "the document does not describe itself"),
+    ("OPTIONS", "/api/v1/uploads", "tus 1.0.0 discovery, described by the protocol"),
+    ("HEAD", "/api/v1/uploads/{id}", "tus 1.0.0 offset query, described in createUpload"),
+];
 
 /// Properties that may be JSON numbers with a fraction. Money and quantities are decimal
 /// strings: a new number here is a decision, not an accident.

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod farm_admin;
 pub mod farms;
 pub mod field;
+pub mod files;
 pub mod ledger;
 pub mod ledger_admin;
 pub mod ledger_reports;

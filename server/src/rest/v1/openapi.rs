@@ -64,6 +64,7 @@ use utoipa::openapi::{Components, ObjectBuilder, Ref, RefOr, Required, Type};
         (path = "/api/v1", api = super::readings::Api, tags = ["field operations"]),
         (path = "/api/v1", api = super::alerts::Api, tags = ["alerts"]),
         (path = "/api/v1", api = super::field::Api, tags = ["field operations"]),
+        (path = "/api/v1", api = super::files::Api, tags = ["files"]),
     ),
     components(schemas(app::envelope::ErrorEnvelope))
 )]

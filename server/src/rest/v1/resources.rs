@@ -28,4 +28,5 @@ pub fn routes() -> Routes {
         .merge(super::readings::routes())
         .merge(super::alerts::routes())
         .merge(super::field::routes())
+        .merge(super::files::routes())
 }

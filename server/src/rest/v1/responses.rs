@@ -187,6 +187,7 @@ failures! {
     Conflict 409 "`CONFLICT`, or `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running, or `RESPONSE_NOT_REPLAYABLE` when it succeeded with credentials in its answer, which are never kept for a replay.";
     CartChanged 409 "`CART_CHANGED`: the cart no longer matches the shelf. `error.fields` has one entry per affected line, keyed `items.<variantId>`, saying what changed (a new price, which the cart now shows, or only N left). Review the cart and check out again. Also `REQUEST_IN_PROGRESS` (retryable, with `Retry-After`) while a request with the same `Idempotency-Key` is still running.";
     PayloadTooLarge 413 "`PAYLOAD_TOO_LARGE`: the body is over the server's limit.";
+    TusVersionMismatch 412 "`VALIDATION_FAILED` on `Tus-Resumable`: send `Tus-Resumable: 1.0.0` (the supported version is in `Tus-Version`).";
     IdempotencyKeyReused 422 "`IDEMPOTENCY_KEY_REUSED`: this `Idempotency-Key` was already used with a different request.";
     RateLimited 429 "`RATE_LIMITED` (retryable): wait `Retry-After` seconds.";
     Unavailable 503 "`UNAVAILABLE` (retryable): a service behind this one (the payment gateway) did not answer; try again after `Retry-After` seconds.";

@@ -7,7 +7,7 @@ use app::state::AppState;
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{delete, get, patch, post, put};
+use axum::routing::{delete, get, head, options, patch, post, put};
 
 #[derive(Default)]
 pub struct Routes {
@@ -50,6 +50,14 @@ impl Routes {
 
     pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Routes {
         self.add(Method::DELETE, path, access, delete(handler))
+    }
+
+    pub fn head<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Routes {
+        self.add(Method::HEAD, path, access, head(handler))
+    }
+
+    pub fn options<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Routes {
+        self.add(Method::OPTIONS, path, access, options(handler))
     }
 
     pub fn merge(mut self, other: Routes) -> Routes {
