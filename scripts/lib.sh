@@ -124,6 +124,26 @@ ensure_npm() {
   echo "$sum" >"$stamp"
 }
 
+# moto's S3-compatible server (PyPI), which the integration tests start to test the S3
+# path of the object store. In a virtualenv under .data/tools, pinned.
+MOTO_VERSION="5.2.6"
+ensure_moto() {
+  local venv="$ROOT/.data/tools/python"
+  if [ -x "$venv/bin/moto_server" ] && [ "$(cat "$venv/.moto-version" 2>/dev/null)" = "$MOTO_VERSION" ]; then
+    export MANDI_MOTO_SERVER="$venv/bin/moto_server"
+    return
+  fi
+  step "Installing moto $MOTO_VERSION (a local S3 server for the tests) in ${venv#"$ROOT"/}"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    rm -rf "$venv"
+    apt_install python3-venv
+    python3 -m venv "$venv" || fail "python3 -m venv failed"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" || fail "pip could not install moto"
+  echo "$MOTO_VERSION" >"$venv/.moto-version"
+  export MANDI_MOTO_SERVER="$venv/bin/moto_server"
+}
+
 # ---- PostgreSQL: a project-managed cluster unless DATABASE_URL points elsewhere ----
 
 PG_STARTED_BY_US=""

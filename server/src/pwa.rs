@@ -1,5 +1,5 @@
-//! The ledger as an installable app that works offline: its web manifest, and its
-//! service worker with the list of files to keep. The list is made from the built
+//! The ledger and the field app as installable apps that work offline: their web
+//! manifests, and the service worker (one for both) with the list of files to keep. The list is made from the built
 //! site the server is serving (every file of the `pkg` folder, the store module, the
 //! fonts and icons), and the worker's version is a hash of their contents, so a new
 //! build always installs a new worker with the files that build serves.
@@ -14,11 +14,15 @@ use std::sync::OnceLock;
 
 const WORKER: &str = include_str!("pwa/sw.js");
 
-/// Files outside `pkg` the ledger needs offline (served from `public/`).
+/// Files outside `pkg` the ledger and the field app need offline (served from `public/`).
 const FIXED: &[&str] = &[
     "/ledger",
     "/ledger/store.js",
     "/ledger/manifest.webmanifest",
+    "/field",
+    "/field/app.js",
+    "/field/outbox.js",
+    "/field/manifest.webmanifest",
     "/icons/icon.svg",
     "/icons/icon-192.png",
     "/icons/icon-512.png",
@@ -97,7 +101,7 @@ pub async fn service_worker(State(state): State<AppState>) -> Response {
 /// `GET /ledger/manifest.webmanifest`: the ledger installs as its own app, scoped to
 /// `/ledger`, so a market tablet opens straight into the entry screen.
 pub async fn manifest() -> Response {
-    let body = serde_json::json!({
+    manifest_response(serde_json::json!({
         "name": "Mandi Ledger",
         "short_name": "Ledger",
         "description": "The flower market's commission ledger: entries, rates, settlements. Works offline.",
@@ -114,7 +118,31 @@ pub async fn manifest() -> Response {
             { "src": "/icons/icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable" },
             { "src": "/icons/icon.svg", "sizes": "any", "type": "image/svg+xml" }
         ]
-    });
+    }))
+}
+
+/// `GET /field/manifest.webmanifest`: the field agents' phone app, scoped to `/field`.
+pub async fn field_manifest() -> Response {
+    manifest_response(serde_json::json!({
+        "name": "Mandi Field",
+        "short_name": "Field",
+        "description": "Farm visits, plant counts and photos from the field. Works offline.",
+        "start_url": "/field?source=pwa",
+        "scope": "/field",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#fafaf9",
+        "theme_color": "#047857",
+        "icons": [
+            { "src": "/icons/icon-192.png", "sizes": "192x192", "type": "image/png" },
+            { "src": "/icons/icon-512.png", "sizes": "512x512", "type": "image/png" },
+            { "src": "/icons/icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable" },
+            { "src": "/icons/icon.svg", "sizes": "any", "type": "image/svg+xml" }
+        ]
+    }))
+}
+
+fn manifest_response(body: serde_json::Value) -> Response {
     (
         [(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "public, max-age=3600")],
         body.to_string(),

@@ -130,6 +130,7 @@ impl Application {
                             .expect("HTTP client builds"),
                     },
                 )
+                .register(crate::files::EXPIRE_UPLOADS_JOB, crate::files::ExpireUploads(files.clone()))
                 .register(
                     crate::payments::jobs::RECONCILE_JOB,
                     crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() },
@@ -152,6 +153,7 @@ impl Application {
         jobs::schedules::install(&pool, jobs::farm_jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, jobs::field_jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, crate::weather::SCHEDULES).await.map_err(StartError::Database)?;
+        jobs::schedules::install(&pool, crate::files::SCHEDULES).await.map_err(StartError::Database)?;
         let worker = (config.jobs_concurrency > 0).then(|| {
             let mut worker = jobs::worker::WorkerConfig::new(
                 config.jobs_concurrency as usize,
@@ -285,6 +287,7 @@ pub fn router(
         .route("/manifest.webmanifest", get(health::manifest))
         .route("/sw.js", get(crate::pwa::service_worker))
         .route("/ledger/manifest.webmanifest", get(crate::pwa::manifest))
+        .route("/field/manifest.webmanifest", get(crate::pwa::field_manifest))
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/live/events", get(rest::v1::events::subscribe))
         .route("/orders/{id}/pay", get(crate::payments::pay::start))

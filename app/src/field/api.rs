@@ -10,6 +10,8 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/_fn/field/board", Access::Requires(Action::TasksWork)),
     ("/_fn/field/create_task", Access::Requires(Action::TasksManage)),
     ("/_fn/field/update_task", Access::Requires(Action::TasksWork)),
+    ("/_fn/field/day", Access::Requires(Action::VisitsRecord)),
+    ("/_fn/field/visit", Access::Requires(Action::VisitsRecord)),
 ];
 
 #[cfg(feature = "ssr")]
@@ -54,4 +56,23 @@ pub async fn update_task(id: String, update: TaskUpdateRequest) -> Result<TaskVi
     let state = crate::state::app_state()?;
     let ip = crate::account::api::client_ip();
     super::tasks_service::update(&state.pool, &s.claims, id, &update, ip.as_deref()).await
+}
+
+/// The field app's day (`/field`), read whenever the phone has a connection and kept
+/// for when it has none.
+#[server(prefix = "/_fn", endpoint = "field/day", input = leptos::server_fn::codec::Json)]
+pub async fn open_field_day() -> Result<FieldDay, AppError> {
+    let s = session("/_fn/field/day").await?;
+    let state = crate::state::app_state()?;
+    super::visits_service::field_day(&state.pool, &s.claims).await
+}
+
+/// A visit from the field app's outbox: stored once under the id the phone made.
+#[server(prefix = "/_fn", endpoint = "field/visit", input = leptos::server_fn::codec::Json)]
+pub async fn send_visit(visit: VisitRequest) -> Result<VisitRecorded, AppError> {
+    let s = session("/_fn/field/visit").await?;
+    let state = crate::state::app_state()?;
+    let ip = crate::account::api::client_ip();
+    let r = super::visits_service::record(&state.pool, &s.claims, &visit, ip.as_deref()).await?;
+    Ok(VisitRecorded { visit: r.visit, created: r.created, tasks_completed: r.tasks_completed })
 }

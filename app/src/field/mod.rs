@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod board_pages;
+pub mod field_app_page;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod readings_service;

@@ -218,3 +218,25 @@ pub struct Board {
     /// Whether the viewer plans and assigns (ops), or only works their own.
     pub manages: bool,
 }
+
+/// What the field app keeps on the phone to work offline: the agent, the tenant's farms
+/// with their crops, and their open tasks due by today (overdue ones first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDay {
+    pub agent_id: uuid::Uuid,
+    pub agent_name: String,
+    pub tenant: String,
+    pub today: chrono::NaiveDate,
+    pub farms: Vec<FieldFarm>,
+    pub tasks: Vec<TaskView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldFarm {
+    pub id: uuid::Uuid,
+    pub slug: String,
+    pub name: String,
+    pub crops: Vec<String>,
+}

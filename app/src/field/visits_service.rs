@@ -325,3 +325,33 @@ pub async fn recent_for_farm(conn: &mut PgConnection, farm: Uuid, limit: i64) ->
             .await?;
     Ok(rows.into_iter().map(VisitView::from).collect())
 }
+
+/// The field app's day for the signed-in agent (ops see every open task due).
+pub async fn field_day(pool: &PgPool, claims: &Claims) -> Result<super::model::FieldDay, AppError> {
+    grant(claims).ok_or(AppError::Forbidden)?;
+    let today = crate::domain::distribution::ist_date(chrono::Utc::now());
+    let filter = super::tasks_service::TaskFilter {
+        farm: None,
+        assignee: Some(claims.sub),
+        status: Some(crate::domain::field_work::TaskStatus::Open),
+        due_to: Some(today),
+    };
+    let tasks = super::tasks_service::list(pool, claims, &filter).await?;
+    let tenant = tenant_id(pool, claims).await?;
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let farms: Vec<(Uuid, String, String, Vec<String>)> =
+        sqlx::query_as("SELECT id, slug, name, crops FROM farms ORDER BY name").fetch_all(&mut *tx).await?;
+    let agent_name: String =
+        sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1").bind(claims.sub).fetch_one(&mut *tx).await?;
+    Ok(super::model::FieldDay {
+        agent_id: claims.sub,
+        agent_name,
+        tenant: claims.tenant.clone(),
+        today,
+        farms: farms
+            .into_iter()
+            .map(|(id, slug, name, crops)| super::model::FieldFarm { id, slug, name, crops })
+            .collect(),
+        tasks,
+    })
+}

@@ -66,6 +66,36 @@ impl Files {
     }
 }
 
+pub const EXPIRE_UPLOADS_JOB: &str = "uploads.expire";
+
+/// Unfinished uploads are forgotten a week after they began, at 08:40 IST.
+pub const SCHEDULES: &[crate::jobs::schedules::Schedule] = &[crate::jobs::schedules::Schedule {
+    name: "uploads-expire",
+    cron: "0 10 3 * * *",
+    queue: app::jobs::Queue::Maintenance,
+    kind: EXPIRE_UPLOADS_JOB,
+}];
+
+/// The clean-up job: the rows go in the job's transaction, their staged bytes after.
+pub struct ExpireUploads(pub Files);
+
+impl crate::jobs::Handler for ExpireUploads {
+    fn run<'a>(
+        &'a self,
+        _job: &'a crate::jobs::Job,
+        tx: &'a mut sqlx::PgConnection,
+    ) -> crate::jobs::BoxFuture<'a, Result<(), crate::jobs::JobError>> {
+        Box::pin(async move {
+            let gone = records::expire(tx).await?;
+            for (tenant, id) in &gone {
+                let _ = tokio::fs::remove_file(self.0.staging_path(*tenant, *id)).await;
+            }
+            tracing::info!(expired = gone.len(), "unfinished uploads forgotten");
+            Ok(())
+        })
+    }
+}
+
 /// The upload and file routes for the browser's session (the field app, the owners'
 /// farm pages). Their handlers check who is calling themselves, as the same handlers
 /// serve `/api/v1` (`rest::v1::files`) under the API's declared rules.

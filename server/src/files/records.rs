@@ -199,15 +199,11 @@ pub async fn visible(pool: &PgPool, claims: &Claims, id: Uuid) -> Result<FileRow
     row.ok_or_else(|| AppError::not_found("File"))
 }
 
-/// Unfinished uploads past their time, for the clean-up job: (tenant, id).
-pub async fn expired(pool: &PgPool) -> Result<Vec<(Uuid, Uuid)>, AppError> {
-    // Maintenance across tenants: expiry is the same rule for all of them.
-    let mut tx = app::db::cross_tenant_tx(pool).await?;
-    let rows = sqlx::query_as(
-        "DELETE FROM uploads WHERE completed_at IS NULL AND expires_at < now() RETURNING tenant_id, id",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(rows)
+/// Forgets unfinished uploads past their time, across tenants (expiry is the same rule
+/// for all); answers (tenant, id) of each, whose staged bytes are then deleted.
+pub async fn expire(conn: &mut sqlx::PgConnection) -> Result<Vec<(Uuid, Uuid)>, sqlx::Error> {
+    sqlx::query("SELECT set_config('mandi.cross_tenant', 'on', true)").execute(&mut *conn).await?;
+    sqlx::query_as("DELETE FROM uploads WHERE completed_at IS NULL AND expires_at < now() RETURNING tenant_id, id")
+        .fetch_all(&mut *conn)
+        .await
 }

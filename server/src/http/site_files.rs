@@ -26,7 +26,8 @@ use tower_http::services::ServeDir;
 pub fn is_site_file(method: &Method, path: &str) -> bool {
     (method == Method::GET || method == Method::HEAD)
         && (["/pkg/", "/fonts/", "/icons/", "/images/"].iter().any(|dir| path.starts_with(dir))
-            || path == "/ledger/store.js")
+            || path == "/ledger/store.js"
+            || (path.starts_with("/field/") && path.ends_with(".js")))
 }
 
 pub fn service(

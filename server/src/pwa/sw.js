@@ -1,4 +1,4 @@
-// The ledger's service worker. `VERSION` and `PRECACHE` are written above this by the
+// The service worker of the ledger (scope /ledger) and the field app (scope /field). `VERSION` and `PRECACHE` are written above this by the
 // server (server/src/pwa.rs) from the built site, so the list always matches the
 // files being served and a new build installs a new worker.
 //
@@ -10,6 +10,7 @@
 //   IndexedDB by the page, not by this worker.
 
 import * as store from '/ledger/store.js';
+import * as field from '/field/outbox.js';
 
 const CACHE = `mandi-ledger-${VERSION}`;
 
@@ -45,10 +46,12 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/_fn/') || url.pathname.startsWith('/api/')) return;
-  if (request.mode === 'navigate' && (url.pathname === '/ledger' || url.pathname === '/ledger/')) {
-    // The shell: cache first, so a flaky connection never stalls the counter.
-    event.respondWith(caches.match('/ledger', { ignoreSearch: true }).then((hit) => hit || fetch(request)));
-    return;
+  for (const shell of ['/ledger', '/field']) {
+    if (request.mode === 'navigate' && (url.pathname === shell || url.pathname === `${shell}/`)) {
+      // The shell: cache first, so a flaky connection never stalls the counter or the field.
+      event.respondWith(caches.match(shell, { ignoreSearch: true }).then((hit) => hit || fetch(request)));
+      return;
+    }
   }
   if (isPrecached(url)) {
     event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(request)));
@@ -69,6 +72,10 @@ self.addEventListener('message', (event) => {
 });
 
 self.addEventListener('sync', (event) => {
+  if (event.tag === field.SYNC_TAG) {
+    // Visits and photos recorded in the field, sent when the phone finds a signal.
+    event.waitUntil(self.clients.matchAll({ type: 'window' }).then((open) => (open.length ? null : field.run())));
+  }
   if (event.tag === 'mandi-ledger-push') {
     // With the tab closed, push what waits (the page does it itself when open).
     event.waitUntil(
