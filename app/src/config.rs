@@ -716,11 +716,16 @@ demo_autoload = true
         let s3 = |v: &str| load(FILE, &[DB, ("MANDI_OBJECT_STORE_URL", v)]).map(|c| c.object_store);
         assert_eq!(
             s3("s3://mandi-files/prod/photos/").unwrap(),
-            ObjectStoreUrl::S3 { bucket: "mandi-files".into(), prefix: "prod/photos".into(), options: S3Options::default() }
+            ObjectStoreUrl::S3 {
+                bucket: "mandi-files".into(),
+                prefix: "prod/photos".into(),
+                options: S3Options::default()
+            }
         );
-        let with_key = load(FILE, &[DB, ("MANDI_OBJECT_STORE_URL", "s3://mandi-files"), ("AWS_SECRET_ACCESS_KEY", "hush")])
-            .unwrap()
-            .object_store;
+        let with_key =
+            load(FILE, &[DB, ("MANDI_OBJECT_STORE_URL", "s3://mandi-files"), ("AWS_SECRET_ACCESS_KEY", "hush")])
+                .unwrap()
+                .object_store;
         let ObjectStoreUrl::S3 { prefix, options, .. } = &with_key else { panic!("{with_key:?}") };
         assert_eq!((prefix.as_str(), options.0.len()), ("", 1));
         assert!(!format!("{with_key:?}").contains("hush"), "secrets stay out of logs");

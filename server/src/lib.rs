@@ -3,8 +3,8 @@
 //! integration tests build the same `Application` on a random port.
 
 pub mod db;
-pub mod files;
 pub mod demo;
+pub mod files;
 pub mod health;
 pub mod http;
 pub mod jobs;

@@ -11,6 +11,8 @@ pub mod readings_service;
 #[cfg(feature = "ssr")]
 pub mod rules_service;
 #[cfg(feature = "ssr")]
+pub mod sensor_keys_service;
+#[cfg(feature = "ssr")]
 pub mod tasks_service;
 #[cfg(feature = "ssr")]
 pub mod thresholds_service;

@@ -240,3 +240,28 @@ pub struct FieldFarm {
     pub name: String,
     pub crops: Vec<String>,
 }
+
+/// `POST /api/v1/farms/{id}/sensor-keys`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewSensorKey {
+    /// What the key is for, e.g. "Soil probe, north block".
+    pub name: String,
+}
+
+/// A farm's sensor key. `key` is present only in the answer that made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SensorKeyView {
+    pub id: uuid::Uuid,
+    pub farm_id: uuid::Uuid,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `msk_…`: send it as `Authorization: Bearer <key>` to this farm's readings. Shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}

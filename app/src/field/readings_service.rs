@@ -81,8 +81,31 @@ pub async fn ingest(
     readings: &[Reading],
 ) -> Result<IngestOutcome, AppError> {
     let tenant = tenant_id(pool, claims).await?;
+    ingest_in(pool, tenant, farm_ref, None, readings).await
+}
+
+/// A batch sent with a farm's sensor key: for that farm only (another farm is 403).
+pub async fn ingest_as_sensor(
+    pool: &PgPool,
+    key: super::sensor_keys_service::SensorKey,
+    farm_ref: &str,
+    readings: &[Reading],
+) -> Result<IngestOutcome, AppError> {
+    ingest_in(pool, key.tenant, farm_ref, Some(key.farm), readings).await
+}
+
+async fn ingest_in(
+    pool: &PgPool,
+    tenant: Uuid,
+    farm_ref: &str,
+    only_farm: Option<Uuid>,
+    readings: &[Reading],
+) -> Result<IngestOutcome, AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let farm = farm(&mut tx, tenant, farm_ref).await?;
+    if only_farm.is_some_and(|f| f != farm.id) {
+        return Err(AppError::Forbidden);
+    }
     let Some((oldest, kept_from, kept_until)) = kept_span(&mut tx).await? else {
         return Err(AppError::Unavailable { retry_after_secs: Some(60) });
     };

@@ -27,7 +27,9 @@ const THUMBNAIL_QUALITY: u8 = 78;
 pub enum Refusal {
     #[error("is not a JPEG, PNG or WebP image")]
     NotAnImage,
-    #[error("is {width} × {height} pixels; the most accepted is {max_side} pixels a side and {max_megapixels} megapixels")]
+    #[error(
+        "is {width} × {height} pixels; the most accepted is {max_side} pixels a side and {max_megapixels} megapixels"
+    )]
     TooManyPixels { width: u32, height: u32, max_side: u32, max_megapixels: u64 },
     #[error("could not be read as an image ({0})")]
     Corrupt(String),
@@ -74,9 +76,18 @@ pub fn clean(received: &[u8]) -> Result<Cleaned, Refusal> {
     let mut header = ImageReader::with_format(Cursor::new(received), format);
     header.no_limits();
     let (width, height) = header.into_dimensions().map_err(|e| Refusal::Corrupt(e.to_string()))?;
-    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS
+    if width == 0
+        || height == 0
+        || width > MAX_SIDE
+        || height > MAX_SIDE
+        || u64::from(width) * u64::from(height) > MAX_PIXELS
     {
-        return Err(Refusal::TooManyPixels { width, height, max_side: MAX_SIDE, max_megapixels: MAX_PIXELS / 1_000_000 });
+        return Err(Refusal::TooManyPixels {
+            width,
+            height,
+            max_side: MAX_SIDE,
+            max_megapixels: MAX_PIXELS / 1_000_000,
+        });
     }
     let mut decoder = reader().into_decoder().map_err(|e| Refusal::Corrupt(e.to_string()))?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -91,9 +102,7 @@ pub fn clean(received: &[u8]) -> Result<Cleaned, Refusal> {
     // A PNG stays lossless (a screenshot, a diagram); photos are stored as JPEG.
     let (content_type, bytes) = if format == ImageFormat::Png {
         let mut out = Vec::new();
-        picture
-            .write_with_encoder(PngEncoder::new(&mut out))
-            .map_err(|e| Refusal::Corrupt(e.to_string()))?;
+        picture.write_with_encoder(PngEncoder::new(&mut out)).map_err(|e| Refusal::Corrupt(e.to_string()))?;
         ("image/png", out)
     } else {
         ("image/jpeg", jpeg(&picture, JPEG_QUALITY)?)

@@ -76,7 +76,8 @@ async fn send(
         let stream = got.into_stream().map_err(std::io::Error::other);
         let mut r = Body::from_stream(stream).into_response();
         r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).map_err(|_| AppError::Internal)?);
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).map_err(|_| AppError::Internal)?);
         r
     };
     let h = r.headers_mut();

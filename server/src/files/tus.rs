@@ -15,14 +15,14 @@
 
 use super::records::{self, NewUpload, Upload, Uploader};
 use super::{Files, photo};
-use app::error::AppError;
 use crate::rest::v1::extract::Authenticated;
+use app::error::AppError;
 use app::state::AppState;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use base64::Engine;
 use futures::StreamExt;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
@@ -81,7 +81,9 @@ fn metadata(headers: &HeaderMap) -> Result<Vec<(String, String)>, AppError> {
             .decode(value.trim())
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| AppError::validation("Upload-Metadata", format!("the value of {key} is not base64 UTF-8")))?;
+            .ok_or_else(|| {
+                AppError::validation("Upload-Metadata", format!("the value of {key} is not base64 UTF-8"))
+            })?;
         out.push((key.to_string(), value));
     }
     Ok(out)
@@ -171,7 +173,11 @@ fn offsets(upload: &Upload) -> Response {
     r
 }
 
-async fn caller_upload(state: &AppState, claims: &app::account::tokens::Claims, id: &str) -> Result<(Uploader, Upload), AppError> {
+async fn caller_upload(
+    state: &AppState,
+    claims: &app::account::tokens::Claims,
+    id: &str,
+) -> Result<(Uploader, Upload), AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::not_found("Upload"))?;
     let who = records::uploader(&state.pool, claims).await?;
     let upload = records::find(&state.pool, &who, id).await?;
@@ -298,7 +304,8 @@ async fn append_inner(
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(internal)?;
     }
-    let mut file = tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&path).await.map_err(internal)?;
+    let mut file =
+        tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&path).await.map_err(internal)?;
     // Bytes past the confirmed offset were never acknowledged (a crash before the offset
     // was recorded): they are sent again.
     file.set_len(upload.received as u64).await.map_err(internal)?;

@@ -9,6 +9,7 @@ use app::account::cookies::{self, ACCESS_COOKIE, REFRESH_COOKIE};
 use app::account::service::{self as accounts, AuthContext, Renewal};
 use app::account::session::Session;
 use app::error::AppError;
+use app::field::sensor_keys_service as sensor_keys;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
@@ -30,6 +31,18 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     let secure = state.config.is_production();
     let session = if request.uri().path().starts_with("/api/") {
         match bearer(&request) {
+            // A farm's sensor: never a person, and good for its farm's readings alone
+            // (`http::authorize`).
+            Some(token) if token.starts_with(sensor_keys::PREFIX) => {
+                match sensor_keys::verify(&state.pool, token).await {
+                    Ok(Some(key)) => {
+                        request.extensions_mut().insert(key);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return e.into_response(),
+                }
+                None
+            }
             Some(token) => match accounts::authenticate(&state.pool, &state.keys, token).await {
                 Ok(claims) => Some(Session { claims, refresh_token: None }),
                 Err(AppError::Unauthenticated) => None,

@@ -20,7 +20,8 @@ async fn visit(app: &TestApp, agent: &str) -> Uuid {
     let (_, farms) = send(app, "GET", "/api/v1/me/farms", None, &owner).await;
     let slug = farms["data"][0]["slug"].as_str().unwrap().to_string();
     let id = Uuid::now_v7();
-    let body = json!({ "id": id, "farm": slug, "visitedAt": chrono::Utc::now().to_rfc3339(), "notes": "Leaf rust on row 4" });
+    let body =
+        json!({ "id": id, "farm": slug, "visitedAt": chrono::Utc::now().to_rfc3339(), "notes": "Leaf rust on row 4" });
     let (status, answer) = send(app, "POST", "/api/v1/field/visits", Some(body), agent).await;
     assert_eq!(status, 201, "{answer}");
     id
@@ -38,7 +39,10 @@ async fn create(app: &TestApp, token: &str, id: Uuid, visit: Uuid, length: usize
         .bearer_auth(token)
         .header("Tus-Resumable", "1.0.0")
         .header("Upload-Length", length.to_string())
-        .header("Upload-Metadata", format!("id {},visit {},filename {}", b64(&id.to_string()), b64(&visit.to_string()), b64("IMG_0042.jpg")))
+        .header(
+            "Upload-Metadata",
+            format!("id {},visit {},filename {}", b64(&id.to_string()), b64(&visit.to_string()), b64("IMG_0042.jpg")),
+        )
         .send()
         .await
         .unwrap()
@@ -207,7 +211,8 @@ async fn what_is_not_a_photo_is_refused_and_the_protocol_is_kept(pool: PgPool) {
     let visit = visit(&app, &agent).await;
 
     // An SVG with a script: refused by its content as soon as its first bytes arrive.
-    let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec();
+    let svg =
+        br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec();
     let id = Uuid::now_v7();
     let up = Upload::start(&app, &agent, id, visit, svg.len()).await;
     let (status, body, _) = up.patch(0, svg).await;
@@ -390,4 +395,80 @@ async fn photos_go_to_an_s3_bucket_when_one_is_configured(pool: PgPool) {
     let picture = image::load_from_memory(&bytes).unwrap();
     assert_eq!((picture.width(), picture.height()), (480, 640), "orientation 8 turned upright");
     drop(moto);
+}
+
+/// The field app's own calls, with the browser's session cookie: its day, a visit sent
+/// twice (stored once), and a photo through `/uploads`, the site's tus endpoint.
+#[sqlx::test(migrations = false)]
+async fn the_field_app_reads_its_day_and_sends_visits_and_photos_with_its_session(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let agent = access_token(&app, "field_agent@darjberry.demo").await;
+    let cookie = format!("mandi_session={agent}");
+    let call = |path: &'static str, body: serde_json::Value, cookie: Option<String>| {
+        let mut r = app.client.post(app.url(path)).json(&body);
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.unwrap_or(json!(null)))
+        }
+    };
+    let (status, day) = call("/_fn/field/day", json!({}), Some(cookie.clone())).await;
+    assert_eq!(status, 200, "{day}");
+    let farm = day["farms"].as_array().unwrap().iter().find(|f| !f["crops"].as_array().unwrap().is_empty()).unwrap();
+    assert!(day["tasks"].as_array().unwrap().iter().all(|t| t["status"] == "open"), "{day}");
+    assert_eq!(call("/_fn/field/day", json!({}), None).await.0, 401);
+    let customer = access_token(&app, "customer@darjberry.demo").await;
+    assert_eq!(call("/_fn/field/day", json!({}), Some(format!("mandi_session={customer}"))).await.0, 403);
+
+    let id = Uuid::now_v7();
+    let crop = farm["crops"][0].as_str().unwrap();
+    let visit = json!({ "visit": { "id": id, "farm": farm["slug"], "visitedAt": "2026-12-01T06:00:00+05:30",
+        "notes": "Pruned row 2", "plantCounts": [{ "crop": crop, "planted": 40, "alive": 38, "lost": 2 }] } });
+    let (status, sent) = call("/_fn/field/visit", visit.clone(), Some(cookie.clone())).await;
+    assert_eq!((status, &sent["created"]), (200, &json!(true)), "{sent}");
+    let (status, again) = call("/_fn/field/visit", visit, Some(cookie.clone())).await;
+    assert_eq!((status, &again["created"]), (200, &json!(false)));
+    let (status, bad) = call(
+        "/_fn/field/visit",
+        json!({ "visit": { "id": Uuid::now_v7(), "farm": farm["slug"],
+        "visitedAt": "yesterday" } }),
+        Some(cookie.clone()),
+    )
+    .await;
+    assert_eq!(status, 400, "{bad}");
+
+    let photo = server::files::test_images::phone_jpeg(50, 40, 1);
+    let meta = format!("id {},visit {}", b64(&Uuid::now_v7().to_string()), b64(&id.to_string()));
+    let r = app
+        .client
+        .post(app.url("/uploads"))
+        .header("cookie", &cookie)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", photo.len().to_string())
+        .header("Upload-Metadata", meta)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/uploads/"), "{location}");
+    let r = app
+        .client
+        .patch(app.url(&location))
+        .header("cookie", &cookie)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(photo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let file = location.trim_start_matches("/uploads/");
+    let r =
+        app.client.get(app.url(&format!("/files/{file}/thumbnail"))).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["cache-control"].to_str().unwrap()), (200, "private, max-age=86400"));
 }

@@ -344,3 +344,61 @@ async fn partitions_are_kept_ahead_with_no_default_one(pool: PgPool) {
     let absurd = sqlx::query_scalar::<_, i32>("SELECT ensure_reading_partitions(500)").fetch_one(&pool).await;
     assert!(absurd.is_err());
 }
+
+/// A sensor key records its own farm's readings and nothing else; only its digest is
+/// kept; revoked, it is refused at once.
+#[sqlx::test(migrations = false)]
+async fn a_farms_sensor_key_records_that_farms_readings_only(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (farm, slug, _) = owned_farm(&app, &pool).await;
+    let ops = access_token(&app, "ops@darjberry.demo").await;
+    let agent = access_token(&app, "field_agent@darjberry.demo").await;
+    let path = format!("/api/v1/farms/{slug}/sensor-keys");
+    let (status, made) = send(&app, "POST", &path, Some(json!({ "name": "Soil probe, north block" })), &ops).await;
+    assert_eq!(status, 201, "{made}");
+    let key = made["data"]["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("msk_"));
+    let key_id = made["data"]["id"].as_str().unwrap().to_string();
+    // Listed without the secret, and the secret is not stored.
+    let (_, listed) = send(&app, "GET", &path, None, &ops).await;
+    assert_eq!(listed["data"][0]["id"], key_id.as_str());
+    assert!(listed["data"][0].get("key").is_none(), "{listed}");
+    let mut tx = support::operator(&pool).await;
+    let kept: String = sqlx::query_scalar("SELECT secret_sha256 FROM sensor_keys WHERE id = $1::uuid")
+        .bind(&key_id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    drop(tx);
+    assert!(!key.contains(&kept) && kept.len() == 64);
+    // A field agent may not issue keys; a bad name is refused by its field.
+    assert_eq!(send(&app, "POST", &path, Some(json!({ "name": "x" })), &agent).await.0, 403);
+    let (status, body) = send(&app, "POST", &path, Some(json!({ "name": "  " })), &ops).await;
+    assert_eq!((status, body["error"]["fields"]["name"].as_str()), (400, Some("must be 1 to 80 characters")));
+
+    let before = stored(&pool, farm).await;
+    let (status, body) = post(&app, &key, &slug, vec![reading("probe-n1", "soil_moisture", "41.5", "%", 5)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(stored(&pool, farm).await, before + 1);
+    // Another farm of the estate: the key is not for it.
+    let mut tx = support::operator(&pool).await;
+    let other: String = sqlx::query_scalar(
+        "SELECT f.slug FROM farms f JOIN tenants t ON t.id = f.tenant_id WHERE t.slug = 'darjberry' AND f.id <> $1 LIMIT 1",
+    )
+    .bind(farm)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    drop(tx);
+    assert_eq!(post(&app, &key, &other, vec![reading("probe-n1", "soil_moisture", "40", "%", 4)]).await.0, 403);
+    // Nothing else: not even reading the farm's own keys.
+    assert_eq!(send(&app, "GET", &path, None, &key).await.0, 401);
+    assert_eq!(send(&app, "GET", "/api/v1/alerts", None, &key).await.0, 401);
+    // A key with a wrong secret, or revoked, is no key.
+    let forged = format!("{}{}", &key[..key.len() - 4], "0000");
+    assert_eq!(post(&app, &forged, &slug, vec![reading("probe-n1", "soil_moisture", "40", "%", 3)]).await.0, 401);
+    let (status, _) = send(&app, "DELETE", &format!("{path}/{key_id}"), None, &ops).await;
+    assert_eq!(status, 204);
+    assert_eq!(post(&app, &key, &slug, vec![reading("probe-n1", "soil_moisture", "40", "%", 2)]).await.0, 401);
+    assert_eq!(support::audit_count(&pool, "sensor_key.revoke").await, 1);
+}

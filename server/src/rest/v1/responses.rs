@@ -138,6 +138,8 @@ envelope! {
     PayoutLineEnvelope(app::farms::model::PayoutLine);
     IngestOutcomeEnvelope(app::field::model::IngestOutcome);
     ThresholdsEnvelope(Vec<app::field::model::ThresholdView>);
+    SensorKeyEnvelope(app::field::model::SensorKeyView);
+    SensorKeysEnvelope(Vec<app::field::model::SensorKeyView>);
     ThresholdEnvelope(app::field::model::ThresholdView);
     AlertEnvelope(app::alerts::model::Alert);
     TasksEnvelope(Vec<app::field::model::TaskView>);
