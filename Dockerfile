@@ -31,7 +31,8 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --no-create-home mandi
+ && useradd --system --uid 10001 --no-create-home mandi \
+ && mkdir -p /var/lib/mandi && chown mandi /var/lib/mandi
 WORKDIR /app
 COPY --from=build /src/target/release/server /app/server
 # The site's content-hashed file names: Leptos reads them from beside the binary.
@@ -51,7 +52,10 @@ ENV MANDI_CONFIG=/app/Leptos.toml \
     MANDI_ENV=production \
     MANDI_DEMO_AUTOLOAD=false \
     MANDI_NOTIFY_PROVIDER=cloud \
-    MANDI_LOG_FORMAT=json
+    MANDI_LOG_FORMAT=json \
+    MANDI_DATA_DIR=/var/lib/mandi
+# Uploads being received, and photos when MANDI_OBJECT_STORE_URL names no bucket.
+VOLUME /var/lib/mandi
 USER mandi
 EXPOSE 8080
 # Orchestrators probe /healthz (liveness) and /readyz (readiness); SIGTERM drains.

@@ -71,6 +71,7 @@ test('a visit recorded offline with a photo reaches the owner once the signal re
   await page.getByLabel('Farm').selectOption(farm.slug);
   const notes = `Blister blight on the lower terrace, ${Date.now()}`;
   await page.getByLabel('Notes').fill(notes);
+  await page.getByLabel('Temperature (°C)').fill('24.5');
   await page.getByLabel('Photos').setInputFiles({ name: 'IMG_2041.jpg', mimeType: 'image/jpeg', buffer: photo });
   await page.getByTestId('visit-save').click();
   await expect(page.getByTestId('visit-saved')).toHaveText('Visit saved with 1 photo');

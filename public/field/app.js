@@ -132,9 +132,18 @@ function readCounts() {
   return { counts, errors };
 }
 
+function readReadings() {
+  const readings = [];
+  for (const input of $('visit-readings').querySelectorAll('input')) {
+    const value = input.value.trim().replace(',', '.');
+    if (value) readings.push({ metric: input.name, value });
+  }
+  return readings;
+}
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  for (const f of ['farm', 'notes', 'plantCounts', 'photos']) setError(f, '');
+  for (const f of ['farm', 'notes', 'plantCounts', 'readings', 'photos']) setError(f, '');
   const farm = farmSelect.value;
   if (!farm) {
     setError('farm', 'Choose the farm you visited');
@@ -144,6 +153,12 @@ form.addEventListener('submit', async (event) => {
   const { counts, errors } = readCounts();
   if (errors.length) {
     setError('plantCounts', errors.join('; '));
+    return;
+  }
+  const readings = readReadings();
+  const notNumber = readings.find((r) => !/^-?\d+(\.\d+)?$/.test(r.value));
+  if (notNumber) {
+    setError('readings', `${notNumber.metric.replace('_', ' ')}: a number, like 31.5`);
     return;
   }
   const files = Array.from(photosInput.files || []);
@@ -160,6 +175,7 @@ form.addEventListener('submit', async (event) => {
     position,
     plantCounts: counts,
     completesTasks: Array.from($('visit-tasks').querySelectorAll('input:checked')).map((c) => c.value),
+    readings,
   };
   try {
     await store.saveVisit(visit, files);

@@ -11,6 +11,18 @@ use leptos_meta::{Link, Meta, Title};
 const CARD: &str = "rounded-2xl border border-stone-200 bg-white p-4 shadow-sm";
 const LABEL: &str = "block text-sm font-medium text-stone-700";
 
+fn metric_label(m: crate::domain::readings::Metric) -> &'static str {
+    use crate::domain::readings::Metric;
+    match m {
+        Metric::Temperature => "Temperature",
+        Metric::Humidity => "Humidity",
+        Metric::SoilMoisture => "Soil moisture",
+        Metric::Rainfall => "Rainfall",
+        Metric::SoilPh => "Soil pH",
+        Metric::Light => "Light",
+    }
+}
+
 #[component]
 pub fn FieldPage() -> impl IntoView {
     view! {
@@ -46,6 +58,23 @@ pub fn FieldPage() -> impl IntoView {
                     <legend class=LABEL>"Plant counts"</legend>
                     <div class="mt-1 space-y-2" data-testid="plant-counts"></div>
                     <p class="text-sm text-red-700" data-error="plantCounts"></p>
+                </fieldset>
+                <fieldset>
+                    <legend class=LABEL>"Readings taken by hand"</legend>
+                    <div class="mt-1 grid grid-cols-2 gap-2" data-testid="visit-readings">
+                        {crate::domain::readings::Metric::ALL.iter().map(|m| {
+                            let id = format!("reading-{}", m.as_str());
+                            let label_for = id.clone();
+                            let label = format!("{} ({})", metric_label(*m), if m.unit() == "C" { "°C" } else { m.unit() });
+                            view! {
+                                <label class="text-xs text-stone-600" for=label_for>{label}
+                                    <input id=id name=m.as_str() type="text" inputmode="decimal" autocomplete="off"
+                                        class="mt-1 block w-full rounded-lg border border-stone-300 px-2 py-1.5 text-base"/>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    <p class="text-sm text-red-700" data-error="readings"></p>
                 </fieldset>
                 <div>
                     <label class=LABEL for="visit-photos">"Photos"</label>

@@ -146,6 +146,21 @@ pub struct VisitRequest {
     /// Tasks of the farm this visit completes.
     #[serde(default)]
     pub completes_tasks: Vec<uuid::Uuid>,
+    /// Readings taken by hand during the visit (a handheld meter), one per metric,
+    /// stored as the agent's handheld sensor at the visit's time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<VisitReadingInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VisitReadingInput {
+    /// `temperature`, `humidity`, `soil_moisture`, `rainfall`, `soil_ph` or `light`, in
+    /// its one unit (`C`, `%`, `%`, `mm`, `pH`, `lx`).
+    pub metric: String,
+    /// A decimal string, e.g. `"31.5"`.
+    pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -128,6 +128,27 @@ async fn ingest_in(
     Ok(outcome)
 }
 
+/// Readings taken by hand during a visit, in the visit's transaction: judged against the
+/// crops' ranges like any sensor's; a clash keeps what was stored, so a visit is never
+/// refused for its readings once they were found sound.
+pub async fn store_hand_readings(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    farm_id: Uuid,
+    readings: &[Reading],
+) -> Result<IngestOutcome, AppError> {
+    let farm = farm(conn, tenant, &farm_id.to_string()).await?;
+    let Some((_, kept_from, kept_until)) = kept_span(conn).await? else {
+        return Ok(IngestOutcome { stored: 0, duplicates: 0, out_of_range: 0, alerts_opened: 0 });
+    };
+    let kept: Vec<Reading> =
+        readings.iter().filter(|r| r.recorded_at >= kept_from && r.recorded_at < kept_until).cloned().collect();
+    if kept.is_empty() {
+        return Ok(IngestOutcome { stored: 0, duplicates: 0, out_of_range: 0, alerts_opened: 0 });
+    }
+    store_in(conn, &farm, &kept, Clashes::KeepStored).await
+}
+
 /// Hours of weather for a farm (`domain::readings::observed_weather`), in the caller's
 /// transaction: hours outside the months kept are skipped, and an hour already stored
 /// keeps its first value.

@@ -27,6 +27,48 @@ fn grant(claims: &Claims) -> Option<Grant> {
     grant_for_roles(&roles, Action::VisitsRecord)
 }
 
+/// The visit's hand readings as readings of the agent's handheld sensor, at the visit's
+/// time (or its arrival, if the phone's clock runs ahead), with each refusal by its place.
+fn hand_readings(
+    req: &VisitRequest,
+    agent: Uuid,
+    at: DateTime<Utc>,
+    fields: &mut BTreeMap<String, String>,
+) -> Vec<crate::domain::readings::Reading> {
+    use crate::domain::readings::{Metric, RawReading, parse_reading};
+    if req.readings.len() > Metric::ALL.len() {
+        fields.insert("readings".into(), format!("may hold at most {} readings, one per metric", Metric::ALL.len()));
+        return Vec::new();
+    }
+    let now = Utc::now();
+    let time = at.min(now).to_rfc3339();
+    let sensor = format!("handheld:{}", &agent.simple().to_string()[..12]);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, r) in req.readings.iter().enumerate() {
+        let unit = r.metric.trim().parse::<Metric>().map(Metric::unit).unwrap_or_default();
+        let raw = RawReading {
+            sensor: sensor.clone(),
+            metric: r.metric.clone(),
+            value: r.value.clone(),
+            unit: unit.to_string(),
+            time: time.clone(),
+        };
+        match parse_reading(&raw, now) {
+            Ok(reading) if !seen.insert(reading.metric) => {
+                fields.insert(format!("readings[{i}].metric"), "is read twice in this visit".into());
+            }
+            Ok(reading) => out.push(reading),
+            Err(errors) => {
+                for (field, e) in errors {
+                    fields.insert(format!("readings[{i}].{field}"), e);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// What the phone sent, checked: the visit's time, and each refusal by its field.
 fn check(req: &VisitRequest) -> Result<(DateTime<Utc>, Option<Position>), AppError> {
     let mut fields = BTreeMap::new();
@@ -144,6 +186,11 @@ pub async fn record(
     ip: Option<&str>,
 ) -> Result<Recorded, AppError> {
     let (visited_at, position) = check(req)?;
+    let mut refused = BTreeMap::new();
+    let readings = hand_readings(req, claims.sub, visited_at, &mut refused);
+    if !refused.is_empty() {
+        return Err(AppError::Validation { fields: refused });
+    }
     let grant = grant(claims).ok_or(AppError::Forbidden)?;
     let digest = digest(req);
     let tenant = tenant_id(pool, claims).await?;
@@ -204,6 +251,9 @@ pub async fn record(
         .execute(&mut *tx)
         .await?;
     }
+    if !readings.is_empty() {
+        super::readings_service::store_hand_readings(&mut tx, tenant, farm, &readings).await?;
+    }
     let own = (grant == Grant::Own).then_some(claims.sub);
     let tasks_completed: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE field_tasks SET status = 'done', completed_at = now(), completed_by = $3, visit_id = $4
@@ -229,7 +279,7 @@ pub async fn record(
         &mut *tx,
         Entry {
             after: Some(json!({ "farm": farm, "visitedAt": visited_at, "plantCounts": req.plant_counts.len(),
-                                "tasksCompleted": tasks_completed })),
+                                "readings": readings.len(), "tasksCompleted": tasks_completed })),
             ..Entry::event(
                 Some(tenant),
                 Some(claims.sub),

@@ -426,7 +426,8 @@ async fn the_field_app_reads_its_day_and_sends_visits_and_photos_with_its_sessio
     let id = Uuid::now_v7();
     let crop = farm["crops"][0].as_str().unwrap();
     let visit = json!({ "visit": { "id": id, "farm": farm["slug"], "visitedAt": "2026-12-01T06:00:00+05:30",
-        "notes": "Pruned row 2", "plantCounts": [{ "crop": crop, "planted": 40, "alive": 38, "lost": 2 }] } });
+        "notes": "Pruned row 2", "plantCounts": [{ "crop": crop, "planted": 40, "alive": 38, "lost": 2 }],
+        "readings": [{ "metric": "temperature", "value": "24.5" }, { "metric": "soil_moisture", "value": "38" }] } });
     let (status, sent) = call("/_fn/field/visit", visit.clone(), Some(cookie.clone())).await;
     assert_eq!((status, &sent["created"]), (200, &json!(true)), "{sent}");
     let (status, again) = call("/_fn/field/visit", visit, Some(cookie.clone())).await;
@@ -439,6 +440,31 @@ async fn the_field_app_reads_its_day_and_sends_visits_and_photos_with_its_sessio
     )
     .await;
     assert_eq!(status, 400, "{bad}");
+    // The hand readings are the agent's handheld sensor's, at the visit's time.
+    let mut tx = support::operator(&pool).await;
+    let hand: Vec<(String, String)> = sqlx::query_as(
+        "SELECT sensor, metric FROM sensor_readings WHERE sensor LIKE 'handheld:%' AND recorded_at = '2026-12-01T00:30:00Z' ORDER BY metric",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    drop(tx);
+    assert_eq!(hand.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["soil_moisture", "temperature"], "{hand:?}");
+    for (readings, field, message) in [
+        (json!([{ "metric": "humidity", "value": "400" }]), "readings[0].value", "cannot be real"),
+        (
+            json!([{ "metric": "temperature", "value": "20" }, { "metric": "temperature", "value": "21" }]),
+            "readings[1].metric",
+            "is read twice in this visit",
+        ),
+        (json!([{ "metric": "radiation", "value": "1" }]), "readings[0].metric", ""),
+    ] {
+        let body = json!({ "visit": { "id": Uuid::now_v7(), "farm": farm["slug"], "visitedAt": "2026-12-02T06:00:00+05:30", "readings": readings } });
+        let (status, refused) = call("/_fn/field/visit", body, Some(cookie.clone())).await;
+        assert_eq!(status, 400, "{refused}");
+        let said = refused.to_string();
+        assert!(said.contains(field) && said.contains(message), "{field}: {said}");
+    }
 
     let photo = server::files::test_images::phone_jpeg(50, 40, 1);
     let meta = format!("id {},visit {}", b64(&Uuid::now_v7().to_string()), b64(&id.to_string()));
