@@ -27,7 +27,12 @@ fn summary(name: &str, mut times: Vec<Duration>) {
 }
 
 fn main() {
-    let photo = server::files::test_images::phone_jpeg_with(4032, 3024, 6, true);
+    // A 12-megapixel phone photo of about 4 MB: the sensor's grain sets the size.
+    let photo = (0..=255u8)
+        .step_by(4)
+        .map(|grain| server::files::test_images::phone_jpeg_with(4032, 3024, 6, grain))
+        .find(|p| p.len() >= 3_800_000)
+        .expect("a photo of 4 MB");
     println!("the photo: 4032 × 3024, {:.1} MB, EXIF orientation 6 with a GPS block", photo.len() as f64 / 1e6);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -35,16 +40,26 @@ fn main() {
         let store = server::files::object_storage::open(&app::config::ObjectStoreUrl::Local(dir.join("objects"))).unwrap();
         let files = server::files::Files::new(store, &dir);
         let mut times = Vec::new();
+        let mut stages = std::collections::BTreeMap::<&str, Vec<Duration>>::new();
         for _ in 0..ROUNDS {
             let started = Instant::now();
             let sent = photo.clone();
             let cleaned = tokio::task::spawn_blocking(move || server::files::photo::clean(&sent).unwrap()).await.unwrap();
+            for (stage, took) in cleaned.stages {
+                stages.entry(stage).or_default().push(took);
+            }
             let (key, thumb) = files.keys(uuid::Uuid::nil(), uuid::Uuid::now_v7(), cleaned.content_type);
             files.put(&key, cleaned.bytes).await.unwrap();
             files.put(&thumb, cleaned.thumbnail).await.unwrap();
             times.push(started.elapsed());
         }
         summary("photo checked, turned upright, stripped, thumbnailed and stored with its thumbnail", times);
+        let median = |mut v: Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2].as_secs_f64() * 1000.0
+        };
+        let by_stage: Vec<String> = stages.into_iter().map(|(s, v)| format!("{s} {:.0} ms", median(v))).collect();
+        println!("  of which (medians): {}", by_stage.join(", "));
         let _ = std::fs::remove_dir_all(&dir);
 
         let (pool, url) = scratch_database("mandi_bench_photos").await;

@@ -6,6 +6,9 @@ pub mod decimal_text;
 pub mod delivery_slot;
 pub mod distribution;
 pub mod entry_merge;
+// The server's alone: it records and verifies events (and `regex` stays out of the WASM).
+#[cfg(feature = "ssr")]
+pub mod event_hash;
 pub mod field_work;
 pub mod health_score;
 pub mod kilograms;

@@ -5,22 +5,28 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, Rgb, RgbImage};
 
 /// A `width` × `height` JPEG whose left column is red, with an EXIF block saying
-/// `orientation` and holding a GPS position. `noise` fills the rest with varied pixels
-/// (a photo's size, where a flat colour compresses to nothing).
-pub fn phone_jpeg_with(width: u32, height: u32, orientation: u16, noise: bool) -> Vec<u8> {
+/// `orientation` and holding a GPS position. `grain` (0 for none) adds that much noise
+/// over a smooth scene, as a camera's sensor does: it sets how large the file is.
+pub fn phone_jpeg_with(width: u32, height: u32, orientation: u16, grain: u8) -> Vec<u8> {
     let mut state = 0x2545_F491u32;
     let img = RgbImage::from_fn(width, height, |x, y| {
         if x == 0 {
             return Rgb([250, 0, 0]);
         }
-        if !noise {
+        if grain == 0 {
             return Rgb([20, 120, 40]);
         }
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
         let [a, b, c, _] = state.to_le_bytes();
-        Rgb([a / 2 + (y % 128) as u8, b / 2 + 60, c / 3])
+        let n = |v: u8| (u32::from(v) % (u32::from(grain) + 1)) as u8;
+        let (sx, sy) = ((x / 7) % 160, (y / 5) % 120);
+        Rgb([
+            (40 + sx as u8).saturating_add(n(a)),
+            (90 + sy as u8).saturating_add(n(b)),
+            (30 + ((sx + sy) / 3) as u8).saturating_add(n(c)),
+        ])
     });
     let mut plain = Vec::new();
     DynamicImage::ImageRgb8(img).write_with_encoder(JpegEncoder::new_with_quality(&mut plain, 92)).expect("encodes");
@@ -28,7 +34,7 @@ pub fn phone_jpeg_with(width: u32, height: u32, orientation: u16, noise: bool) -
 }
 
 pub fn phone_jpeg(width: u32, height: u32, orientation: u16) -> Vec<u8> {
-    phone_jpeg_with(width, height, orientation, false)
+    phone_jpeg_with(width, height, orientation, 0)
 }
 
 /// `jpeg` with an APP1 EXIF segment (orientation, and a GPS IFD) right after its SOI.

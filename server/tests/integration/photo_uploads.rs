@@ -154,7 +154,7 @@ async fn a_photo_cut_halfway_resumes_and_is_stored_once_upright_and_without_exif
     let agent = access_token(&app, "field_agent@darjberry.demo").await;
     let visit = visit(&app, &agent).await;
     // Over the 1 MiB body limit of everything else, sideways, with GPS in its EXIF.
-    let photo = server::files::test_images::phone_jpeg_with(1200, 800, 6, true);
+    let photo = server::files::test_images::phone_jpeg_with(1200, 800, 6, 255);
     assert!(photo.len() > 1 << 20, "{}", photo.len());
     let id = upload_with_a_cut(&app, &agent, visit, &photo).await;
     assert_eq!(stored(&pool, id).await, 1);

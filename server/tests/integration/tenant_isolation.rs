@@ -50,10 +50,27 @@ async fn a_tenant_sees_and_touches_only_its_own_rows(pool: PgPool) {
         "task_series",
         "field_tasks",
         "field_visits",
+        "stored_files",
+        "uploads",
+        "sensor_keys",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "{table} without a tenant");
     }
+
+    // Every table with a tenant column is under row-level security, forced on its owner
+    // too (a partition is reached through its parent, whose policies apply).
+    let open: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE a.attname = 'tenant_id' AND c.relkind IN ('r', 'p') AND n.nspname = 'public' AND NOT c.relispartition
+           AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+         ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(open.is_empty(), "tables with a tenant_id but no forced row-level security: {open:?}");
 
     let mut everyone = support::operator(&pool).await;
     let all: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships").fetch_one(&mut *everyone).await.unwrap();
