@@ -10,6 +10,8 @@ pub mod entry_merge;
 #[cfg(feature = "ssr")]
 pub mod event_hash;
 pub mod field_work;
+#[cfg(feature = "ssr")]
+pub mod hash_chain;
 pub mod health_score;
 pub mod kilograms;
 pub mod ledger_entry;
