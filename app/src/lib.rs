@@ -125,6 +125,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("trace"), ParamSegment("code")) view=trace::pages::TracePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("batches")) view=trace::admin_pages::BatchesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("batches"), ParamSegment("code")) view=trace::admin_pages::BatchPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("batches"), ParamSegment("code"), StaticSegment("labels")) view=trace::admin_pages::LabelsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("ledger") view=ledger::entry_page::LedgerPage/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("rates")) view=ledger::rates_page::RatesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ledger"), StaticSegment("settlements")) view=ledger::settlement_pages::SettlementsPage ssr=SsrMode::Async/>

@@ -11,6 +11,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::admin::api::ACCESS)
         .chain(crate::orders::api::ACCESS)
         .chain(crate::trace::api::ACCESS)
+        .chain(crate::trace::admin_api::ACCESS)
         .chain(crate::ledger::api::ACCESS)
         .chain(crate::ledger::report_api::ACCESS)
         .chain(crate::ledger::admin_api::ACCESS)

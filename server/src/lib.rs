@@ -17,4 +17,5 @@ pub mod runtime;
 pub mod startup;
 pub mod statements;
 pub mod telemetry;
+pub mod trace_images;
 pub mod weather;

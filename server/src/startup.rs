@@ -73,6 +73,7 @@ impl Application {
         if config.demo_autoload {
             demo::load_if_empty(&pool, config.demo_scale, config.demo_seed).await.map_err(StartError::Demo)?;
         }
+        seal_legacy_history(&pool).await.map_err(StartError::Database)?;
         let store_tenant: uuid::Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
             .bind(config.store_tenant.as_str())
             .fetch_optional(&pool)
@@ -252,6 +253,19 @@ impl Application {
     }
 }
 
+/// Lots recorded before batch histories were chained (handling checkpoints, lab
+/// results, lot certificates) get their chain before anyone reads it; afterwards
+/// this finds nothing to do.
+async fn seal_legacy_history(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = app::db::cross_tenant_tx(pool).await?;
+    let sealed = app::trace::chain_service::seal_legacy(&mut tx).await?;
+    tx.commit().await?;
+    if sealed > 0 {
+        tracing::info!(events = sealed, "sealed the history recorded before the chain");
+    }
+    Ok(())
+}
+
 /// The public address, once the listener is bound: left at its default (the configured
 /// site address, which production refuses), it is the address actually bound, as port 0
 /// only becomes a port then.
@@ -295,6 +309,7 @@ pub fn router(
         .route("/my/statements/annual/{year}/pdf", get(crate::statements::download::site_annual))
         .route("/payments/callback", get(crate::payments::pay::callback).post(crate::payments::pay::callback))
         .merge(crate::files::site_routes())
+        .merge(crate::trace_images::site_routes())
         .merge(api)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback_service(http::site_files::service(&state))

@@ -110,6 +110,8 @@ pub mod kinds {
     pub const NO_RECENT_VISIT: &str = "no_recent_visit";
     /// Tasks of the farm left past their day.
     pub const TASKS_OVERDUE: &str = "tasks_overdue";
+    /// A lot's temperature outside its crop's cold chain.
+    pub const COLD_CHAIN_EXCURSION: &str = "cold_chain_excursion";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,6 +184,22 @@ pub fn message(kind: &str, details: &serde_json::Value, title: &str, place: &str
         (kinds::TASKS_OVERDUE, _) => {
             format!("{place}: {} task(s) past due, the oldest due on {}.", text("overdue"), text("oldestDue"))
         }
+        (kinds::COLD_CHAIN_EXCURSION, "ta") => format!(
+            "தொகுதி {}: குளிர் சங்கிலிக்கு வெளியே {} °C ({}, வரம்பு {}–{} °C).",
+            text("code"),
+            text("temperatureC"),
+            text("place"),
+            text("minC"),
+            text("maxC")
+        ),
+        (kinds::COLD_CHAIN_EXCURSION, _) => format!(
+            "Lot {}: {} °C, outside its cold chain of {}–{} °C ({}). Check the lot before it is sold.",
+            text("code"),
+            text("temperatureC"),
+            text("minC"),
+            text("maxC"),
+            text("place")
+        ),
         (_, "ta") => format!("{place}: எச்சரிக்கை — {title}"),
         _ => format!("{place}: alert — {title}"),
     }

@@ -101,3 +101,29 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
         </div>
     }
 }
+
+/// A labelled input named `form[field]` whose error is the server's for `field`.
+#[component]
+pub fn Field(
+    label: &'static str,
+    form: &'static str,
+    field: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] hint: &'static str,
+    errors: Memo<FieldErrors>,
+) -> impl IntoView {
+    let id = format!("{form}-{field}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-stone-800">{label}</label>
+            <input id=id name=format!("{form}[{field}]") type=kind value=value class=INPUT_CLASS
+                step=(kind == "number").then_some("any")
+                aria-invalid=move || errors.with(|e| e.contains_key(field)).then_some("true")
+                aria-describedby=error_id.clone()/>
+            {(!hint.is_empty()).then(|| view! { <p class="mt-1 text-xs text-stone-500">{hint}</p> })}
+            <p id=error_id class="mt-1 text-sm text-red-700" role="alert" data-field-error=field>{move || errors.with(|e| e.get(field).cloned())}</p>
+        </div>
+    }
+}

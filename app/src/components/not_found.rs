@@ -1,5 +1,7 @@
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 
 /// Sets the response status during server rendering.
 pub fn set_status(code: u16) {
@@ -49,4 +51,13 @@ pub fn LoadError(error: crate::error::AppError) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// A page's data refused: a sign-in for the signed-out (back to `back_to` after it), the
+/// error itself for everyone else.
+pub fn refused(error: AppError, back_to: String) -> AnyView {
+    match error {
+        AppError::Unauthenticated => view! { <Redirect path=format!("/login?next={back_to}")/> }.into_any(),
+        error => view! { <LoadError error/> }.into_any(),
+    }
 }

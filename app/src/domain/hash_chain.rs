@@ -39,6 +39,9 @@ pub enum Break {
     ChainAltered { seq: i64 },
     /// The recording numbers skip (an event removed) or repeat.
     SequenceGap { expected: i64, found: i64 },
+    /// The history ends at `seq`, short of the head the batch recorded at its last
+    /// append: the latest events were removed.
+    Truncated { seq: i64, recorded: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +90,22 @@ pub fn verify(links: &[StoredLink]) -> Verdict {
         previous = Some(chain);
     }
     Verdict { events: links.len(), head: previous, first_break: None }
+}
+
+/// [`verify`], then checks the history reaches the head recorded beside the batch at
+/// its last append (`length` events ending in `head`), which removing the newest
+/// events would otherwise leave unnoticed.
+pub fn verify_to_head(links: &[StoredLink], length: i64, head: Option<&str>) -> Verdict {
+    let mut verdict = verify(links);
+    if verdict.first_break.is_none() && (links.len() as i64 != length || verdict.head.as_deref() != head) {
+        let seq = links.len() as i64;
+        verdict.first_break = Some(if seq < length {
+            Break::Truncated { seq, recorded: length }
+        } else {
+            Break::ChainAltered { seq: seq.max(1) }
+        });
+    }
+    verdict
 }
 
 #[cfg(test)]
@@ -146,6 +165,17 @@ mod tests {
             l.seq = i as i64 + 1;
         }
         assert_eq!(verify(&inserted).first_break, Some(Break::ChainAltered { seq: 4 }));
+    }
+
+    #[test]
+    fn removing_the_newest_events_is_found_by_the_recorded_head() {
+        let h = history(&["a", "b", "c"]);
+        let head = h[2].stored_chain_hash.clone();
+        assert!(verify_to_head(&h, 3, Some(&head)).intact());
+        assert_eq!(verify_to_head(&h[..2], 3, Some(&head)).first_break, Some(Break::Truncated { seq: 2, recorded: 3 }));
+        assert_eq!(verify_to_head(&[], 3, Some(&head)).first_break, Some(Break::Truncated { seq: 0, recorded: 3 }));
+        assert_eq!(verify_to_head(&h, 3, Some("forged")).first_break, Some(Break::ChainAltered { seq: 3 }));
+        assert_eq!(verify_to_head(&h, 2, Some(&head)).first_break, Some(Break::ChainAltered { seq: 3 }));
     }
 
     proptest! {

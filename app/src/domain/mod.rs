@@ -2,10 +2,13 @@
 //! server and for the browser (WASM), so a rule computed in an island and on the
 //! server cannot disagree.
 
+pub mod batch_event;
 pub mod decimal_text;
 pub mod delivery_slot;
 pub mod distribution;
 pub mod entry_merge;
+#[cfg(feature = "ssr")]
+pub mod epcis;
 // The server's alone: it records and verifies events (and `regex` stays out of the WASM).
 #[cfg(feature = "ssr")]
 pub mod event_hash;

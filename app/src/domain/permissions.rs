@@ -61,6 +61,8 @@ pub enum Action {
     TasksManage,
     /// Record farm visits (a field agent: their own).
     VisitsRecord,
+    BatchesView,
+    BatchesRecord,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -99,7 +101,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 25] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -123,6 +125,8 @@ impl Action {
         Action::TasksWork,
         Action::TasksManage,
         Action::VisitsRecord,
+        Action::BatchesView,
+        Action::BatchesRecord,
     ];
 }
 
@@ -187,6 +191,15 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (FieldAgent, VisitsRecord, Own),
     (Ops, VisitsRecord, Any),
     (Admin, VisitsRecord, Any),
+    // Traceability: whoever handles lots records what happened to them.
+    (Staff, BatchesView, Any),
+    (FieldAgent, BatchesView, Any),
+    (Ops, BatchesView, Any),
+    (Admin, BatchesView, Any),
+    (Staff, BatchesRecord, Any),
+    (FieldAgent, BatchesRecord, Any),
+    (Ops, BatchesRecord, Any),
+    (Admin, BatchesRecord, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.
@@ -299,11 +312,22 @@ mod tests {
                             | TasksWork
                             | TasksManage
                             | VisitsRecord
+                            | BatchesView
+                            | BatchesRecord
                     )
                 })
             {
                 assert_eq!(grant(role, action), None, "{role} {action:?}");
             }
+        }
+    }
+
+    #[test]
+    fn whoever_handles_lots_records_their_history_and_customers_only_read_the_trace() {
+        for role in Role::ALL {
+            let handles = matches!(role, Staff | FieldAgent | Ops | Admin).then_some(Any);
+            assert_eq!(grant(role, BatchesView), handles, "{role}");
+            assert_eq!(grant(role, BatchesRecord), handles, "{role}");
         }
     }
 

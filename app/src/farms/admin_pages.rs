@@ -7,53 +7,18 @@
 use super::api::*;
 use super::model::*;
 use super::statement_text::rupees;
-use crate::components::form::{BUTTON_CLASS, INPUT_CLASS, field_errors, non_field_error};
+use crate::components::form::{BUTTON_CLASS, Field, INPUT_CLASS, field_errors, non_field_error};
 use crate::components::island_support::{go, hydrated_flag};
-use crate::components::not_found::LoadError;
+use crate::components::not_found::refused;
 use crate::domain::distribution::Month;
-use crate::error::{AppError, FieldErrors};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 const CARD: &str = "rounded-2xl border border-stone-200 bg-white p-4 shadow-sm";
 const LINK: &str = "font-medium text-emerald-700 hover:underline";
 const SMALL_BUTTON: &str =
     "rounded-full bg-emerald-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-emerald-800 disabled:opacity-60";
-
-fn refused(error: AppError, back_to: String) -> AnyView {
-    match error {
-        AppError::Unauthenticated => view! { <Redirect path=format!("/login?next={back_to}")/> }.into_any(),
-        error => view! { <LoadError error/> }.into_any(),
-    }
-}
-
-/// A labelled input named `form[field]` whose error is the server's for `field`.
-#[component]
-fn Field(
-    label: &'static str,
-    form: &'static str,
-    field: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional, into)] value: String,
-    #[prop(optional)] hint: &'static str,
-    errors: Memo<FieldErrors>,
-) -> impl IntoView {
-    let id = format!("{form}-{field}");
-    let error_id = format!("{id}-error");
-    view! {
-        <div>
-            <label for=id.clone() class="block text-sm font-medium text-stone-800">{label}</label>
-            <input id=id name=format!("{form}[{field}]") type=kind value=value class=INPUT_CLASS
-                step=(kind == "number").then_some("any")
-                aria-invalid=move || errors.with(|e| e.contains_key(field)).then_some("true")
-                aria-describedby=error_id.clone()/>
-            {(!hint.is_empty()).then(|| view! { <p class="mt-1 text-xs text-stone-500">{hint}</p> })}
-            <p id=error_id class="mt-1 text-sm text-red-700" role="alert" data-field-error=field>{move || errors.with(|e| e.get(field).cloned())}</p>
-        </div>
-    }
-}
 
 fn this_month_label() -> String {
     #[cfg(feature = "ssr")]

@@ -117,6 +117,185 @@ pub struct TraceReport {
     /// The organisation that sells the lot.
     pub seller: String,
     pub products: Vec<TracedProduct>,
+    /// The lot's whole history in the order it was recorded.
+    pub events: Vec<BatchEventView>,
+    /// Whether that history is as it was recorded.
+    pub chain: ChainState,
+    /// The crop's cold chain, when it has one.
+    pub cold_chain: Option<ColdChainView>,
+    /// Where the farm is, when its admins have set it.
+    pub farm_location: Option<FarmLocation>,
+}
+
+/// A point on the map (decimal degrees as strings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FarmLocation {
+    pub latitude: String,
+    pub longitude: String,
+}
+
+impl FarmLocation {
+    /// The spot on OpenStreetMap.
+    pub fn map_href(&self) -> String {
+        format!("https://www.openstreetmap.org/?mlat={0}&mlon={1}#map=13/{0}/{1}", self.latitude, self.longitude)
+    }
+}
+
+impl TraceReport {
+    /// Temperatures recorded outside the cold chain.
+    pub fn excursions(&self) -> usize {
+        self.events.iter().filter(|e| e.excursion == Some(true)).count()
+    }
+}
+
+/// One event of a lot's history, as anyone may read it (no person is named).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchEventView {
+    /// Its place in the order of recording (1, 2, …).
+    pub seq: i64,
+    pub event_id: Uuid,
+    /// harvested, graded, packed, cold_stored, lab_tested, certified, shipped,
+    /// in_transit, received, temperature_reading or sold.
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub place: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
+    pub temperature_c: Option<String>,
+    /// The team, company or laboratory that recorded it.
+    pub actor: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
+    pub quantity_kg: Option<String>,
+    pub note: String,
+    pub lab_result: Option<LabResultView>,
+    pub certificate: Option<CertificationView>,
+    /// For a temperature judged against the crop's cold chain: outside it.
+    pub excursion: Option<bool>,
+    /// GS1 event hash (`ni:///sha-256;…?ver=CBV2.0`).
+    pub event_hash: String,
+    /// SHA-256 of the event hash and the previous chain digest, in hex.
+    pub chain_hash: String,
+}
+
+/// A crop's cold chain in °C (decimal strings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ColdChainView {
+    pub crop: String,
+    pub min_c: String,
+    pub max_c: String,
+}
+
+/// The verdict on a lot's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChainState {
+    /// `intact`, `broken`, or `empty` (nothing recorded yet).
+    pub status: String,
+    pub events: i64,
+    /// The last chain digest: the whole history's fingerprint.
+    pub head: Option<String>,
+    /// The first event that does not add up.
+    pub broken_at: Option<i64>,
+    /// `event_altered`, `chain_altered`, `sequence_gap` or `truncated`.
+    pub problem: Option<String>,
+    /// The verdict in plain words.
+    pub message: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+impl ChainState {
+    pub fn intact(&self) -> bool {
+        self.status != "broken"
+    }
+}
+
+/// A lot in the back office's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchSummary {
+    pub code: String,
+    pub crop: String,
+    pub farm_name: String,
+    pub harvested_on: NaiveDate,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
+    pub quantity: String,
+    pub unit: String,
+    pub events: i64,
+    /// The kind of the newest event recorded.
+    pub last_event: Option<String>,
+    /// A temperature was recorded outside the crop's cold chain.
+    pub excursion: bool,
+}
+
+/// A page of lots, newest harvest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchList {
+    pub batches: Vec<BatchSummary>,
+    /// Pass as `after` for the next page; none on the last.
+    pub next: Option<String>,
+}
+
+/// A new lot, as its harvest is recorded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct NewBatch {
+    /// Upper-case letters, digits and dashes, 3–40 (`GH-VEG-000123`); unique.
+    pub code: String,
+    /// The farm's id or slug.
+    pub farm: String,
+    pub crop: String,
+    /// `YYYY-MM-DD`.
+    pub harvested_on: String,
+    /// Kilograms, to the gram.
+    pub quantity_kg: String,
+    pub place: String,
+    pub actor: String,
+}
+
+/// A lot's history as its handlers see it (the back office and REST clients).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchHistory {
+    pub code: String,
+    pub crop: String,
+    pub harvested_on: NaiveDate,
+    pub events: Vec<BatchEventView>,
+    pub chain: ChainState,
+}
+
+/// A crop's cold chain as an admin sets it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ColdChainRequest {
+    /// °C
+    pub min_c: String,
+    /// °C
+    pub max_c: String,
+}
+
+/// What recording an event did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedEvent {
+    pub event: BatchEventView,
+    /// False when the same event had been recorded before (a retry).
+    pub created: bool,
+    /// An excursion opened this alert.
+    pub alert_id: Option<Uuid>,
 }
 
 /// Batch codes as the database allows them (`^[A-Z0-9][A-Z0-9-]{2,39}$`); lowercase
@@ -131,15 +310,9 @@ pub fn normalize_code(raw: &str) -> Option<String> {
 }
 
 pub fn stage_label(stage: &str) -> &'static str {
-    match stage {
-        "harvested" => "Harvested",
-        "graded" => "Graded",
-        "packed" => "Packed",
-        "cold_store" => "Cold store",
-        "dispatched" => "Dispatched",
-        "in_transit" => "In transit",
-        "received" => "Received",
-        _ => "Recorded",
+    match stage.parse::<crate::domain::batch_event::EventKind>() {
+        Ok(kind) => kind.label(),
+        Err(_) => "Recorded",
     }
 }
 

@@ -2,9 +2,12 @@
 //! Every read runs inside its tenant's row-level security; the trace page learns the
 //! tenant of a code from `batch_tenant()` (which returns that and nothing else).
 
+use super::chain_service::{self, EVENT_COLUMNS, EventRow};
 use super::model::*;
+use crate::domain::batch_event::EventKind;
+use crate::domain::epcis::Lot;
 use crate::error::AppError;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{FromRow, PgConnection, PgPool};
 use uuid::Uuid;
@@ -22,9 +25,11 @@ struct BatchRow {
     farm_name: String,
     farm_region: String,
     farm_description: String,
+    chain_length: i32,
+    chain_head: Option<String>,
 }
 
-const BATCH_COLUMNS: &str = "b.id, b.code, b.crop, b.harvested_on, b.quantity, b.unit,
+const BATCH_COLUMNS: &str = "b.id, b.code, b.crop, b.harvested_on, b.quantity, b.unit, b.chain_length, b.chain_head,
     f.id AS farm_id, f.slug AS farm_slug, f.name AS farm_name, f.region AS farm_region,
     f.description AS farm_description";
 
@@ -56,31 +61,6 @@ impl CertRow {
     }
 }
 
-#[derive(FromRow)]
-struct LabRow {
-    batch_id: Uuid,
-    test: String,
-    analyte_group: String,
-    value: Decimal,
-    unit: String,
-    limit_value: Decimal,
-    limit_kind: String,
-    passed: bool,
-    lab_name: String,
-    tested_on: NaiveDate,
-    report_number: String,
-}
-
-#[derive(FromRow)]
-struct CheckpointRow {
-    batch_id: Uuid,
-    stage: String,
-    occurred_at: DateTime<Utc>,
-    place: String,
-    temperature_c: Option<Decimal>,
-    recorded_by: String,
-}
-
 fn decimal(d: Decimal) -> String {
     d.normalize().to_string()
 }
@@ -106,7 +86,8 @@ pub async fn farm_certifications(
     Ok(rows.iter().map(CertRow::view).collect())
 }
 
-/// Fills in certificates, lab results and checkpoints for lots already read.
+/// Fills in certificates, lab results and checkpoints for lots already read: the
+/// farm's certificates from its records, everything about the lot from its chain.
 async fn with_provenance(
     conn: &mut PgConnection,
     tenant: Uuid,
@@ -119,67 +100,63 @@ async fn with_provenance(
     let farm_ids: Vec<Uuid> = rows.iter().map(|b| b.farm_id).collect();
     let certs: Vec<CertRow> = sqlx::query_as(&format!(
         "SELECT {CERT_COLUMNS} FROM certifications c
-         WHERE c.tenant_id = $1 AND (c.batch_id = ANY($2) OR c.farm_id = ANY($3)) {CERT_ORDER}"
+         WHERE c.tenant_id = $1 AND c.batch_id IS NULL AND c.farm_id = ANY($2) {CERT_ORDER}"
     ))
     .bind(tenant)
-    .bind(&batch_ids)
     .bind(&farm_ids)
     .fetch_all(&mut *conn)
     .await?;
-    let labs: Vec<LabRow> = sqlx::query_as(
-        "SELECT batch_id, test, analyte_group, value, unit, limit_value, limit_kind, passed,
-                lab_name, tested_on, report_number
-         FROM lab_results WHERE tenant_id = $1 AND batch_id = ANY($2)
-         ORDER BY tested_on, analyte_group, test, id",
-    )
+    let events: Vec<(Uuid, EventRow)> = sqlx::query_as::<_, BatchEventRow>(&format!(
+        "SELECT batch_id, {EVENT_COLUMNS} FROM batch_events
+         WHERE tenant_id = $1 AND batch_id = ANY($2) AND kind <> 'temperature_reading' ORDER BY batch_id, seq"
+    ))
     .bind(tenant)
     .bind(&batch_ids)
     .fetch_all(&mut *conn)
-    .await?;
-    let stops: Vec<CheckpointRow> = sqlx::query_as(
-        "SELECT batch_id, stage, occurred_at, place, temperature_c, recorded_by
-         FROM handling_checkpoints WHERE tenant_id = $1 AND batch_id = ANY($2)
-         ORDER BY occurred_at, id",
-    )
-    .bind(tenant)
-    .bind(&batch_ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.batch_id, r.event))
+    .collect();
     Ok(rows
         .into_iter()
-        .map(|b| BatchTrace {
-            certifications: certs
-                .iter()
-                .filter(|c| c.batch_id == Some(b.id) || (c.batch_id.is_none() && c.farm_id == Some(b.farm_id)))
-                .map(CertRow::view)
-                .collect(),
-            lab_results: labs
-                .iter()
-                .filter(|l| l.batch_id == b.id)
-                .map(|l| LabResultView {
-                    test: l.test.clone(),
-                    analyte_group: l.analyte_group.clone(),
-                    value: decimal(l.value),
-                    unit: l.unit.clone(),
-                    limit: decimal(l.limit_value),
-                    limit_kind: l.limit_kind.clone(),
-                    passed: l.passed,
-                    lab: l.lab_name.clone(),
-                    tested_on: l.tested_on,
-                    report_number: l.report_number.clone(),
-                })
-                .collect(),
-            checkpoints: stops
-                .iter()
-                .filter(|c| c.batch_id == b.id)
-                .map(|c| CheckpointView {
-                    stage: c.stage.clone(),
-                    occurred_at: c.occurred_at,
-                    place: c.place.clone(),
-                    temperature_c: c.temperature_c.map(|t| format!("{:.1}", t)),
-                    recorded_by: c.recorded_by.clone(),
-                })
-                .collect(),
+        .map(|b| {
+            let mine: Vec<BatchEventView> =
+                events.iter().filter(|(id, _)| *id == b.id).map(|(_, e)| e.view()).collect();
+            BatchTrace::from_parts(b, &certs, mine)
+        })
+        .collect())
+}
+
+#[derive(FromRow)]
+struct BatchEventRow {
+    batch_id: Uuid,
+    #[sqlx(flatten)]
+    event: EventRow,
+}
+
+impl BatchTrace {
+    fn from_parts(b: BatchRow, certs: &[CertRow], events: Vec<BatchEventView>) -> BatchTrace {
+        let mut certifications: Vec<CertificationView> = events.iter().filter_map(|e| e.certificate.clone()).collect();
+        certifications.extend(certs.iter().filter(|c| c.farm_id == Some(b.farm_id)).map(CertRow::view));
+        let mut lab_results: Vec<LabResultView> = events.iter().filter_map(|e| e.lab_result.clone()).collect();
+        lab_results
+            .sort_by(|a, b| (a.tested_on, &a.analyte_group, &a.test).cmp(&(b.tested_on, &b.analyte_group, &b.test)));
+        let mut checkpoints: Vec<CheckpointView> = events
+            .iter()
+            .filter(|e| e.kind.parse::<EventKind>().is_ok_and(EventKind::is_handling))
+            .map(|e| CheckpointView {
+                stage: e.kind.clone(),
+                occurred_at: e.occurred_at,
+                place: e.place.clone(),
+                temperature_c: e.temperature_c.clone(),
+                recorded_by: e.actor.clone(),
+            })
+            .collect();
+        checkpoints.sort_by_key(|c| c.occurred_at);
+        BatchTrace {
+            certifications,
+            lab_results,
+            checkpoints,
             code: b.code,
             crop: b.crop,
             harvested_on: b.harvested_on,
@@ -192,8 +169,8 @@ async fn with_provenance(
                 region: b.farm_region,
                 description: b.farm_description,
             },
-        })
-        .collect())
+        }
+    }
 }
 
 /// The lots a product's packs are sold from, newest harvest first.
@@ -237,7 +214,17 @@ pub async fn trace(pool: &PgPool, store_tenant: Uuid, raw_code: &str) -> Result<
     .await?;
     let row = row.ok_or_else(|| AppError::not_found("Batch"))?;
     let batch_id = row.id;
-    let batch = with_provenance(&mut tx, tenant, vec![row]).await?.pop().expect("one batch in, one out");
+    let (farm_id, chain_length, chain_head, crop) =
+        (row.farm_id, row.chain_length, row.chain_head.clone(), row.crop.clone());
+    let rows = chain_service::events(&mut tx, tenant, batch_id).await?;
+    let certs: Vec<CertRow> = sqlx::query_as(&format!(
+        "SELECT {CERT_COLUMNS} FROM certifications c WHERE c.tenant_id = $1 AND c.batch_id IS NULL AND c.farm_id = $2 {CERT_ORDER}"
+    ))
+    .bind(tenant)
+    .bind(farm_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let limits = chain_service::limits_for(&mut tx, tenant, &crop).await?;
     let products: Vec<(String, String)> = sqlx::query_as(
         "SELECT DISTINCT p.name, p.slug
          FROM stock_items s
@@ -252,11 +239,37 @@ pub async fn trace(pool: &PgPool, store_tenant: Uuid, raw_code: &str) -> Result<
     .await?;
     let seller: String =
         sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1").bind(tenant).fetch_one(&mut *tx).await?;
+    let location: Option<(Option<Decimal>, Option<Decimal>)> =
+        sqlx::query_as("SELECT latitude, longitude FROM farms WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(farm_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     tx.commit().await?;
+    let subject = chain_service::ChainSubject {
+        id: batch_id,
+        lot: Lot { code: &row.code, farm_id, crop: &row.crop },
+        chain_length: chain_length as i64,
+        chain_head: chain_head.as_deref(),
+    };
+    let chain = chain_service::chain_state(&chain_service::verify_rows(&subject, &rows));
+    let events: Vec<BatchEventView> = rows.iter().map(EventRow::view).collect();
+    let cold_chain =
+        limits.map(|l| ColdChainView { crop: crop.clone(), min_c: decimal(l.min_c), max_c: decimal(l.max_c) });
+    let batch = BatchTrace::from_parts(
+        row,
+        &certs,
+        events.iter().filter(|e| e.kind != "temperature_reading").cloned().collect(),
+    );
     let linked = tenant == store_tenant;
     Ok(TraceReport {
         batch,
         seller,
+        events,
+        chain,
+        cold_chain,
+        farm_location: location
+            .and_then(|(lat, lon)| Some(FarmLocation { latitude: decimal(lat?), longitude: decimal(lon?) })),
         products: products
             .into_iter()
             .map(|(name, slug)| TracedProduct { href: linked.then(|| format!("/products/{slug}")), name, slug })

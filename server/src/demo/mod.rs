@@ -250,5 +250,21 @@ async fn insert_provenance(tx: &mut sqlx::PgConnection, w: &World) -> Result<(),
         .execute(&mut *tx)
         .await?;
     }
+    // Fresh vegetables keep a 2–8 °C cold chain; the rest of the demo's crops have none.
+    let mut cold: Vec<(uuid::Uuid, &str)> =
+        w.batches.iter().filter(|b| b.category == "vegetables").map(|b| (b.tenant_id, b.crop.as_str())).collect();
+    cold.sort();
+    cold.dedup();
+    sqlx::query(
+        "INSERT INTO cold_chain_limits (tenant_id, crop, min_c, max_c)
+         SELECT t, c, 2, 8 FROM UNNEST($1::uuid[], $2::text[]) AS l (t, c)",
+    )
+    .bind(cold.iter().map(|c| c.0).collect::<Vec<_>>())
+    .bind(cold.iter().map(|c| c.1).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    // The records above are the lots' history before the chain: sealed into it as
+    // any database upgraded to the chain has them sealed.
+    app::trace::chain_service::seal_legacy(tx).await?;
     Ok(())
 }

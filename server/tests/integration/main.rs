@@ -8,6 +8,7 @@ mod admin;
 mod api_auth;
 mod api_otp;
 mod api_products;
+mod batch_chains;
 mod checkout;
 mod demo_ownership;
 mod farm_ownership;

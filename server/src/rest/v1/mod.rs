@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod auth;
+pub mod batches;
 pub mod cart;
 pub mod categories;
 pub mod checkout;

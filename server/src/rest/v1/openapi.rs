@@ -45,6 +45,7 @@ use utoipa::openapi::{Components, ObjectBuilder, Ref, RefOr, Required, Type};
         (path = "/api/v1", api = super::categories::Api, tags = ["categories"]),
         (path = "/api/v1", api = super::farms::Api, tags = ["farms"]),
         (path = "/api/v1", api = super::trace::Api, tags = ["trace"]),
+        (path = "/api/v1", api = super::batches::Api, tags = ["trace"]),
         (path = "/api/v1", api = super::cart::Api, tags = ["cart"]),
         (path = "/api/v1", api = super::checkout::Api, tags = ["checkout"]),
         (path = "/api/v1", api = super::orders::Api, tags = ["orders"]),

@@ -9,6 +9,7 @@ pub fn routes() -> Routes {
         .merge(super::categories::routes())
         .merge(super::farms::routes())
         .merge(super::trace::routes())
+        .merge(super::batches::routes())
         .merge(super::auth::routes())
         .merge(super::admin::routes())
         .merge(super::ops::routes())
