@@ -102,6 +102,10 @@ pub async fn act(
             set_refunded(&mut tx, tenant, order, amount).await?;
             data = Some(serde_json::json!({ "refundId": id, "amount": amount, "partial": amount < left }));
         }
+        // The lots it came from record their sale on their chains.
+        (OrderAction::Deliver, _) => {
+            crate::trace::chain_service::record_sales(&mut tx, tenant, order).await?;
+        }
         _ => {}
     }
     set_state(&mut tx, tenant, order, to).await?;

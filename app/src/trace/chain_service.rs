@@ -13,7 +13,7 @@ use crate::domain::epcis::{self, Lot};
 use crate::domain::event_hash::Prefixes;
 use crate::domain::hash_chain::{self, Break, StoredLink, Verdict};
 use crate::error::AppError;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -175,6 +175,48 @@ pub async fn append(
         _ => None,
     };
     Ok(Appended { view: row.view(), created: true, alert })
+}
+
+/// A delivered order's `sold` events: one per lot its lines came from, with the
+/// quantity in kg (for goods sold by weight), in the order's transaction. Lots are
+/// locked in code order, so two deliveries sharing lots cannot deadlock. The event id
+/// follows from the order and the lot, so recording it twice records it once.
+pub async fn record_sales(conn: &mut PgConnection, tenant: Uuid, order: Uuid) -> Result<usize, AppError> {
+    let lots: Vec<(String, Decimal, String)> = sqlx::query_as(
+        "SELECT b.code, sum(l.stock_quantity)::numeric, s.unit FROM order_lines l
+         JOIN stock_items s ON s.tenant_id = l.tenant_id AND s.id = l.stock_item_id
+         JOIN batches b ON b.tenant_id = s.tenant_id AND b.id = s.batch_id
+         WHERE l.tenant_id = $1 AND l.order_id = $2
+         GROUP BY b.code, s.unit ORDER BY b.code",
+    )
+    .bind(tenant)
+    .bind(order)
+    .fetch_all(&mut *conn)
+    .await?;
+    let seller: String =
+        sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1").bind(tenant).fetch_one(&mut *conn).await?;
+    let now = Utc::now();
+    for (code, quantity, unit) in &lots {
+        let mut batch = lock_batch(conn, tenant, code).await?;
+        let digest: [u8; 32] = Sha256::digest(format!("sold:{order}:{}", batch.id)).into();
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        let facts = EventFacts {
+            id: uuid::Builder::from_random_bytes(id).into_uuid(),
+            kind: EventKind::Sold,
+            occurred_at: now.with_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(now),
+            place: String::new(),
+            temperature_c: None,
+            actor: seller.clone(),
+            quantity_kg: (unit == "g").then(|| (*quantity / Decimal::from(1000)).round_dp(3)).filter(|q| !q.is_zero()),
+            note: String::new(),
+            lab: None,
+            certificate: None,
+            cold_chain: None,
+        };
+        append(conn, tenant, &mut batch, &facts, None).await?;
+    }
+    Ok(lots.len())
 }
 
 #[derive(Debug, Clone, FromRow)]

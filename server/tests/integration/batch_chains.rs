@@ -430,3 +430,40 @@ async fn a_new_lot_starts_its_chain_with_its_harvest(pool: PgPool) {
     let (_, t) = app.get_json("/api/v1/trace/GH-NEW-000001").await;
     assert_eq!(t["data"]["chain"]["status"], "intact");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_delivered_order_writes_the_sale_of_its_lots(pool: PgPool) {
+    use crate::checkout::{add, checkout, customer, pay, staff_token};
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut tx = support::operator(&pool).await;
+    let (variant, code): (uuid::Uuid, String) = sqlx::query_as(
+        "SELECT v.id, b.code FROM product_variants v
+         JOIN stock_items s ON s.tenant_id = v.tenant_id AND s.id = v.stock_item_id
+         JOIN batches b ON b.tenant_id = s.tenant_id AND b.id = s.batch_id
+         JOIN tenants t ON t.id = v.tenant_id
+         WHERE t.slug = 'greenharvest' AND s.on_hand >= 10 * v.stock_per_unit AND s.unit = 'g'
+         ORDER BY v.sku LIMIT 1",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    let (_, token) = customer(&pool).await;
+    assert_eq!(add(&app, &token, variant, json!(2)).await.0, 200);
+    let (status, placed) = checkout(&app, &token).await;
+    assert_eq!(status, 201, "{placed}");
+    let order = placed["data"]["orderId"].as_str().unwrap().to_string();
+    pay(&app, &token, &order, true).await;
+    let staff = staff_token(&pool, "staff").await;
+    for step in ["pack", "ship", "send_out_for_delivery", "deliver"] {
+        let (status, body) =
+            app.post_json(&format!("/api/v1/orders/{order}/actions"), &json!({ "action": step }), Some(&staff)).await;
+        assert_eq!(status, 200, "{step}: {body}");
+    }
+    let (_, trace) = app.get_json(&format!("/api/v1/trace/{code}")).await;
+    let last = trace["data"]["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "sold", "{last}");
+    assert!(last["quantityKg"].as_str().is_some_and(|q| q.parse::<f64>().unwrap() > 0.0), "{last}");
+    assert_eq!(trace["data"]["chain"]["status"], "intact");
+    assert!(!trace.to_string().contains("Ananya"), "the buyer is never named on the lot's page");
+}

@@ -64,14 +64,14 @@ async fn stocked(pool: &PgPool, shop: &Shop, on_hand: i64, per_units: &[(i32, &s
 }
 
 /// A new customer of the store and a bearer token for them.
-async fn customer(pool: &PgPool) -> (Uuid, String) {
+pub(crate) async fn customer(pool: &PgPool) -> (Uuid, String) {
     let id = support::person_with_roles(pool, "greenharvest", &["customer"]).await;
     let (token, _) =
         signing_keys().issue(id, Uuid::now_v7(), "greenharvest", vec!["customer".into()], now_secs()).unwrap();
     (id, token)
 }
 
-async fn staff_token(pool: &PgPool, role: &str) -> String {
+pub(crate) async fn staff_token(pool: &PgPool, role: &str) -> String {
     let id = support::person_with_roles(pool, "greenharvest", &[role]).await;
     signing_keys().issue(id, Uuid::now_v7(), "greenharvest", vec![role.into()], now_secs()).unwrap().0
 }
@@ -82,17 +82,17 @@ fn checkout_body() -> Value {
             "pincode": "600028", "state": "Tamil Nadu", "slot": slot })
 }
 
-async fn add(app: &TestApp, token: &str, variant: Uuid, quantity: Value) -> (u16, Value) {
+pub(crate) async fn add(app: &TestApp, token: &str, variant: Uuid, quantity: Value) -> (u16, Value) {
     app.post_json("/api/v1/cart/items", &json!({ "variantId": variant, "quantity": quantity }), Some(token)).await
 }
 
-async fn checkout(app: &TestApp, token: &str) -> (u16, Value) {
+pub(crate) async fn checkout(app: &TestApp, token: &str) -> (u16, Value) {
     app.post_json("/api/v1/checkout", &checkout_body(), Some(token)).await
 }
 
 /// Pays an order in the sandbox the way a browser does: the payment call, the
 /// sandbox's pay button, and the return to the callback (unless told to skip it).
-async fn pay(app: &TestApp, token: &str, order: &str, follow_callback: bool) -> String {
+pub(crate) async fn pay(app: &TestApp, token: &str, order: &str, follow_callback: bool) -> String {
     let (status, body) = app.post_json(&format!("/api/v1/orders/{order}/payment"), &json!({}), Some(token)).await;
     assert_eq!(status, 200, "{body}");
     let gateway_order = body["data"]["gatewayOrderId"].as_str().unwrap().to_string();
