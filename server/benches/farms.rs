@@ -165,42 +165,13 @@ async fn owner_page(base: &str, client: &reqwest::Client) {
     let slug = farms["data"][0]["slug"].as_str().unwrap().to_string();
     let url = format!("{base}/my/farms/{slug}");
     let cookie = format!("mandi_session={token}");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let tasks: Vec<_> = (0..64)
-        .map(|_| {
-            let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut failures = 0u32;
-                while Instant::now() < deadline {
-                    let started = Instant::now();
-                    let r = client.get(&url).header("cookie", &cookie).header("accept-encoding", "br").send().await;
-                    match r {
-                        Ok(r) if r.status().is_success() => {
-                            let _ = r.bytes().await;
-                            latencies.push(started.elapsed());
-                        }
-                        _ => failures += 1,
-                    }
-                }
-                (latencies, failures)
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    let mut failures = 0;
-    for t in tasks {
-        let (l, f) = t.await.unwrap();
-        all.extend(l);
-        failures += f;
-    }
-    all.sort();
-    let pct = |p: f64| ms(all[((all.len() as f64 * p) as usize).min(all.len() - 1)]);
+    let load = support::load(client, &url, Some(&cookie), 15).await;
     println!(
-        "owner's farm page /my/farms/{slug}, 64 connections, 15 s: {:.0} pages/s, p50 {:.1} ms, p99 {:.1} ms, {failures} failures (target >= 1500 pages/s, p99 < 50 ms)",
-        all.len() as f64 / 15.0,
-        pct(0.50),
-        pct(0.99)
+        "owner's farm page /my/farms/{slug}, 64 connections, 15 s: {:.0} pages/s, p50 {:.1} ms, p99 {:.1} ms, {} failures (target >= 1500 pages/s, p99 < 50 ms)",
+        load.per_second(),
+        load.ms(0.50),
+        load.ms(0.99),
+        load.failures
     );
 }
 

@@ -55,3 +55,64 @@ pub async fn token(client: &reqwest::Client, base: &str, email: &str) -> String 
         .unwrap();
     r["data"]["accessToken"].as_str().unwrap().to_string()
 }
+
+/// What a page answered under load: every success's latency (sorted) and the failures.
+#[allow(dead_code)]
+pub struct Load {
+    pub latencies: Vec<std::time::Duration>,
+    pub failures: u32,
+    pub seconds: u64,
+}
+
+#[allow(dead_code)]
+impl Load {
+    pub fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.seconds as f64
+    }
+
+    /// The `p` quantile in milliseconds.
+    pub fn ms(&self, p: f64) -> f64 {
+        let i = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len().saturating_sub(1));
+        self.latencies.get(i).map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// `GET url` (brotli accepted, `cookie` sent when given) from 64 connections at once
+/// for `seconds`, each asking again as soon as it has the whole answer.
+#[allow(dead_code)]
+pub async fn load(client: &reqwest::Client, url: &str, cookie: Option<&str>, seconds: u64) -> Load {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (client, url, cookie) = (client.clone(), url.to_string(), cookie.map(str::to_string));
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = 0u32;
+                while Instant::now() < deadline {
+                    let started = Instant::now();
+                    let mut request = client.get(&url).header("accept-encoding", "br");
+                    if let Some(c) = &cookie {
+                        request = request.header("cookie", c);
+                    }
+                    match request.send().await {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            latencies.push(started.elapsed());
+                        }
+                        _ => failures += 1,
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut out = Load { latencies: Vec::new(), failures: 0, seconds };
+    for t in tasks {
+        let (l, f) = t.await.unwrap();
+        out.latencies.extend(l);
+        out.failures += f;
+    }
+    out.latencies.sort();
+    out
+}

@@ -1,7 +1,8 @@
-//! The storefront's listing pages (`/` and `/search`) as rendered, kept for visitors
-//! who are not signed in: the page a query produces for one of them is the page it
-//! produces for all of them, and rendering it again for each was most of what a
-//! listing cost once its data came from the catalogue's own cache.
+//! The storefront's listing pages (`/` and `/search`) and the public trace pages of lots
+//! (`/trace/{code}`) as rendered, kept for visitors who are not signed in: the page a
+//! query produces for one of them is the page it produces for all of them, and
+//! rendering it again for each was most of what a listing cost once its data came from
+//! the catalogue's own cache (and, for a lot with a long history, rendering every event).
 //!
 //! A page is fresh for as long as the catalogue keeps the listing it shows
 //! (`catalog_listing_cache_ms`); then the next visitor's request renders it anew
@@ -26,6 +27,11 @@ use std::time::{Duration, Instant};
 
 /// The pages kept: those whose content is a catalogue listing and nothing personal.
 const LISTING_PAGES: &[&str] = &["/", "/search"];
+
+/// A lot's public trace page (not its pictures, which carry their own cache headers).
+fn trace_page(path: &str) -> bool {
+    path.strip_prefix("/trace/").is_some_and(|code| !code.is_empty() && !code.contains('/'))
+}
 
 /// Memory the kept pages may take in all (a listing page is 35–50 KB; many distinct
 /// queries evict the least used rather than grow the process).
@@ -107,7 +113,7 @@ impl PageCache {
 fn shared_key(request: &Request) -> Option<String> {
     let anonymous = request.extensions().get::<Session>().is_none();
     let path = request.uri().path();
-    (request.method() == Method::GET && anonymous && LISTING_PAGES.contains(&path)).then(|| {
+    (request.method() == Method::GET && anonymous && (LISTING_PAGES.contains(&path) || trace_page(path))).then(|| {
         match request.uri().query() {
             Some(query) => format!("{path}?{query}"),
             None => path.to_owned(),
@@ -220,6 +226,14 @@ async fn render((response, nonce): (Response, Option<String>)) -> (Option<Arc<Ke
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trace_pages_are_kept_but_not_their_pictures() {
+        assert!(trace_page("/trace/GH-VEG-000001"));
+        for other in ["/trace/", "/trace/GH-VEG-000001/qr.svg", "/traces/x", "/admin/batches/GH-VEG-000001"] {
+            assert!(!trace_page(other), "{other}");
+        }
+    }
 
     #[tokio::test]
     async fn a_kept_page_gets_a_fresh_nonce_everywhere_the_old_one_was() {

@@ -301,7 +301,9 @@ const PRIMARY_ORDER: &[&str] = &[
 
 /// The canonical Digital Link of an identifier, if it is one.
 pub fn normalise(uri: &str) -> Option<String> {
-    if !uri.contains('.') {
+    // Every rule below starts with one of these: the rest of an event's text (numbers,
+    // names, other URIs) skips thirty-odd patterns.
+    if !uri.contains('.') || !(uri.starts_with("urn:epc:") || uri.starts_with("http")) {
         return None;
     }
     if let Some((_, build)) = EPC_RULES.iter().find(|(rx, _)| rx.is_match(uri)) {
