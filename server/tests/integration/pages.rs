@@ -168,7 +168,7 @@ async fn trace_page_is_public_and_404s_clearly(pool: PgPool) {
     assert!(html.contains(&code));
     assert!(html.contains("Darjeeling First Flush"));
     assert!(html.contains("href=\"/products/darjeeling-first-flush\""));
-    for part in ["Certifications", "Lab results", "Handling checkpoints", "Harvested", "Valid "] {
+    for part in ["Certifications", "Lab results", "History (", "Harvested", "Valid ", "Verified: all"] {
         assert!(html.contains(part), "trace shows {part}");
     }
     assert!(!html.contains("data-testid=\"trace-link\""), "no link to itself");
