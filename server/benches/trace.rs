@@ -4,6 +4,7 @@
 //! - the public trace page of a lot with 200 events under 64 connections
 //!   (p99 < 50 ms), anonymous (as a phone scanning a label), from a client in this
 //!   process.
+//!
 //! The lots are made as history recorded before the chain and sealed into it, the way
 //! an upgraded database gets its chains.
 
