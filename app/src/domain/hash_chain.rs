@@ -15,7 +15,19 @@ pub fn link(event_hash: &str, previous: Option<&str>) -> String {
     if let Some(p) = previous {
         h.update(p.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+/// Lowercase hex, written without a `format!` per byte: verifying a long history
+/// writes two digests per event.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
 /// One stored link: its place in the recording order, the digests stored with it, and
@@ -165,6 +177,12 @@ mod tests {
             l.seq = i as i64 + 1;
         }
         assert_eq!(verify(&inserted).first_break, Some(Break::ChainAltered { seq: 4 }));
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0, 9, 10, 255, 0x5a]), "00090aff5a");
+        assert_eq!(link("a", None).len(), 64);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::domain::hash_chain::{self, Break, StoredLink, Verdict};
 use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
+use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, PgConnection};
@@ -247,7 +248,7 @@ impl EventRow {
     /// The facts as stored; `None` when they no longer make an event (a row altered
     /// outside the app), which verification reports as altered.
     pub fn facts(&self) -> Option<EventFacts> {
-        let details: EventDetails = serde_json::from_value(self.details.clone()).ok()?;
+        let details = EventDetails::deserialize(&self.details).ok()?;
         Some(EventFacts {
             id: self.event_id,
             kind: self.kind.parse().ok()?,

@@ -57,7 +57,7 @@ pub fn prefixes(document: &Value) -> Prefixes {
 
 /// `ni:///sha-256;<hex>?ver=CBV2.0` of a pre-hash string.
 pub fn digest(prehash: &str) -> String {
-    let hex: String = Sha256::digest(prehash.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let hex = super::hash_chain::hex(&Sha256::digest(prehash.as_bytes()));
     format!("ni:///sha-256;{hex}?ver=CBV2.0")
 }
 
@@ -163,7 +163,7 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A bare vocabulary term of `field` as its Web URI; anything else unchanged.
-fn expand_bare(field: &str, value: &str) -> String {
+pub(crate) fn expand_bare(field: &str, value: &str) -> String {
     match vocab::FIELDS.iter().find(|(f, _, _)| *f == field) {
         Some((_, terms, prefix)) if terms.contains(&value) => format!("{prefix}{value}"),
         _ => value.to_string(),
@@ -199,7 +199,7 @@ fn number(text: &str) -> String {
 }
 
 /// Trimmed; CBV URNs as Web URIs; numbers canonical; identifiers as Digital Links.
-fn canon(text: &str) -> String {
+pub(crate) fn canon(text: &str) -> String {
     let mut t = text.trim().to_string();
     for (urn, web) in CBV_URNS {
         if t.contains(urn) {
@@ -211,7 +211,7 @@ fn canon(text: &str) -> String {
 }
 
 /// A timestamp in UTC to the millisecond (a tie rounds up); text that is not one, as is.
-fn canon_time(text: &str) -> String {
+pub(crate) fn canon_time(text: &str) -> String {
     let text = text.trim();
     let Some(c) = TIMESTAMP.captures(text) else { return text.to_string() };
     let n = |i: usize| c.get(i).map_or(0, |m| m.as_str().parse::<i64>().unwrap_or(0));
@@ -243,14 +243,14 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-fn expand_key(key: &str, ns: &Prefixes) -> String {
+pub(crate) fn expand_key(key: &str, ns: &Prefixes) -> String {
     match key.split_once(':') {
         Some((p, local)) if ns.contains_key(p) => format!("{{{}}}{local}", ns[p]),
         _ => key.to_string(),
     }
 }
 
-fn expand_value(value: &str, ns: &Prefixes) -> String {
+pub(crate) fn expand_value(value: &str, ns: &Prefixes) -> String {
     match value.split_once(':') {
         Some((p, rest)) if ns.contains_key(p) => format!("{}{rest}", ns[p]),
         _ => value.to_string(),
@@ -284,7 +284,7 @@ fn scalars(key: &str, raw: &Value, ns: &Prefixes) -> String {
 }
 
 /// The generic rendering of the tail, the ILMD and extensions: one string per array element.
-fn generic(key: &str, value: &Value, ns: &Prefixes) -> Vec<String> {
+pub(crate) fn generic(key: &str, value: &Value, ns: &Prefixes) -> Vec<String> {
     match value {
         Value::Array(items) => items.iter().flat_map(|v| generic(key, v, ns)).collect(),
         Value::Object(o) => {
