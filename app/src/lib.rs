@@ -23,6 +23,7 @@ pub mod orders;
 pub mod outbox;
 pub mod server_fn_rules;
 pub mod store;
+pub mod time_cursor;
 pub mod trace;
 
 #[cfg(feature = "ssr")]

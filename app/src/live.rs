@@ -13,6 +13,9 @@ use uuid::Uuid;
 pub enum Topic {
     /// A tenant's operations stream (the control tower): orders, stock, jobs, alerts.
     Operations { tenant: Uuid },
+    /// A tenant's order queue: every order's changes, for the staff who pack and ship
+    /// (who do not read the rest of operations).
+    Orders { tenant: Uuid },
     /// One person's own stream: their in-app messages and the state of their things.
     Person { user: Uuid },
 }
@@ -21,15 +24,21 @@ impl Topic {
     /// Parses the canonical form (`tenant:{id}:ops`, `user:{id}`) or a caller-relative
     /// shorthand (`ops` for the caller's tenant, `me` for the caller).
     pub fn parse(text: &str, caller_tenant: Uuid, caller: Uuid) -> Result<Topic, String> {
-        let bad = || format!("unknown topic {text:?}; expected ops, me, tenant:<id>:ops or user:<id>");
+        let bad = || {
+            format!(
+                "unknown topic {text:?}; expected ops, orders, me, tenant:<id>:ops, tenant:<id>:orders or user:<id>"
+            )
+        };
         match text {
             "ops" => return Ok(Topic::Operations { tenant: caller_tenant }),
+            "orders" => return Ok(Topic::Orders { tenant: caller_tenant }),
             "me" => return Ok(Topic::Person { user: caller }),
             _ => {}
         }
         let parts: Vec<&str> = text.split(':').collect();
         match parts.as_slice() {
             ["tenant", id, "ops"] => Uuid::parse_str(id).map(|tenant| Topic::Operations { tenant }).map_err(|_| bad()),
+            ["tenant", id, "orders"] => Uuid::parse_str(id).map(|tenant| Topic::Orders { tenant }).map_err(|_| bad()),
             ["user", id] => Uuid::parse_str(id).map(|user| Topic::Person { user }).map_err(|_| bad()),
             _ => Err(bad()),
         }
@@ -38,7 +47,7 @@ impl Topic {
     /// The tenant an event on this topic belongs to (for row-level security).
     pub fn tenant(&self) -> Option<Uuid> {
         match self {
-            Topic::Operations { tenant } => Some(*tenant),
+            Topic::Operations { tenant } | Topic::Orders { tenant } => Some(*tenant),
             Topic::Person { .. } => None,
         }
     }
@@ -49,6 +58,9 @@ impl Topic {
             Topic::Operations { tenant: t } => {
                 *t == tenant && roles.iter().any(|r| matches!(r, Role::Ops | Role::Admin))
             }
+            Topic::Orders { tenant: t } => {
+                *t == tenant && roles.iter().any(|r| matches!(r, Role::Staff | Role::Ops | Role::Admin))
+            }
             Topic::Person { user: u } => *u == user,
         }
     }
@@ -58,6 +70,7 @@ impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Topic::Operations { tenant } => write!(f, "tenant:{tenant}:ops"),
+            Topic::Orders { tenant } => write!(f, "tenant:{tenant}:orders"),
             Topic::Person { user } => write!(f, "user:{user}"),
         }
     }
@@ -105,10 +118,18 @@ mod tests {
         let (t, u) = (Uuid::now_v7(), Uuid::now_v7());
         assert_eq!(Topic::parse("ops", t, u).unwrap(), Topic::Operations { tenant: t });
         assert_eq!(Topic::parse("me", t, u).unwrap(), Topic::Person { user: u });
-        for topic in [Topic::Operations { tenant: t }, Topic::Person { user: u }] {
+        assert_eq!(Topic::parse("orders", t, u).unwrap(), Topic::Orders { tenant: t });
+        for topic in [Topic::Operations { tenant: t }, Topic::Orders { tenant: t }, Topic::Person { user: u }] {
             assert_eq!(Topic::parse(&topic.to_string(), Uuid::nil(), Uuid::nil()).unwrap(), topic);
         }
-        for bad in ["", "tenant:x:ops", "user:", "order:1", "tenant:00000000-0000-0000-0000-000000000000:orders"] {
+        for bad in [
+            "",
+            "tenant:x:ops",
+            "user:",
+            "order:1",
+            "tenant:x:orders",
+            "tenant:00000000-0000-0000-0000-000000000000:jobs",
+        ] {
             assert!(Topic::parse(bad, t, u).is_err(), "{bad}");
         }
     }
@@ -121,6 +142,10 @@ mod tests {
         assert!(ops.readable_by(u, t, &[Role::Admin]));
         assert!(!ops.readable_by(u, t, &[Role::Customer, Role::Staff]));
         assert!(!ops.readable_by(u, other_t, &[Role::Admin]));
+        let queue = Topic::Orders { tenant: t };
+        assert!(queue.readable_by(u, t, &[Role::Staff]));
+        assert!(!queue.readable_by(u, t, &[Role::Customer, Role::Farmer, Role::FieldAgent]));
+        assert!(!queue.readable_by(u, other_t, &[Role::Staff]));
         let me = Topic::Person { user: u };
         assert!(me.readable_by(u, t, &[]));
         assert!(!me.readable_by(other_u, t, &[Role::Admin]));

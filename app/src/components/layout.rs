@@ -46,6 +46,9 @@ pub fn SearchBox() -> impl IntoView {
 
 #[component]
 pub fn Header() -> impl IntoView {
+    // Erased here: the header's whole type nested in every page's overflowed the
+    // compiler's query depth.
+    let person = view! { <CartLink/><AccountLink/> }.into_any();
     view! {
         <header class="sticky top-0 z-10 border-b border-stone-200 bg-white/95 backdrop-blur">
             <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-4 py-3">
@@ -53,7 +56,7 @@ pub fn Header() -> impl IntoView {
                 <nav aria-label="Main" class="flex items-center gap-4 text-sm font-medium text-stone-700">
                     <a href="/" class="hover:text-emerald-700">"Shop"</a>
                     <a href="/search" class="hover:text-emerald-700">"All products"</a>
-                    <AccountLink/>
+                    {person}
                 </nav>
                 <div class="order-last w-full sm:order-none sm:ml-auto sm:w-96">
                     <SearchBox/>
@@ -63,16 +66,77 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// "Sign in" for visitors, "Account" for the signed in. Rendered on the server only,
-/// from the session the middleware found.
+/// The cart with how many packs it holds. Pages for visitors are shared between them
+/// (`server/src/http/page_cache.rs`), so the count is asked for once the page is in
+/// the browser, and follows the `mandi:cart` events the cart and the buy box send.
+#[island]
+fn CartLink() -> impl IntoView {
+    let count = RwSignal::new(None::<u32>);
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = crate::orders::api::cart_count().await {
+                count.set(Some(n));
+            }
+        });
+        let on_change = Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+            if let Some(n) = e.detail().as_f64() {
+                count.set(Some(n as u32));
+            }
+        });
+        let _ = window().add_event_listener_with_callback(CART_EVENT, on_change.as_ref().unchecked_ref());
+        on_change.forget();
+    }
+    view! {
+        <a href="/cart" class="hover:text-emerald-700" data-testid="cart-link"
+           aria-label=move || match count.get() { Some(n) => format!("Cart, {n} items"), None => "Cart".to_string() }>
+            "Cart"
+            {move || count.get().filter(|n| *n > 0).map(|n| view! {
+                <span class="ml-1 rounded-full bg-emerald-700 px-2 py-0.5 text-xs font-semibold text-white" data-testid="cart-count">{n}</span>
+            })}
+        </a>
+    }
+}
+
+/// The window event that tells the header the cart's new count (`detail`).
+pub const CART_EVENT: &str = "mandi:cart";
+
+/// Tells the header's cart link how many packs the cart holds now.
+#[cfg(feature = "hydrate")]
+pub fn announce_cart_count(n: u32) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&wasm_bindgen::JsValue::from(n));
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(CART_EVENT, &init) {
+        let _ = window().dispatch_event(&event);
+    }
+}
+
+/// "Sign in" for visitors; for the signed in their orders and account, and the store's
+/// order queue for those who work it. Rendered on the server only, from the session
+/// the middleware found.
 #[component]
 fn AccountLink() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let signed_in = crate::account::session::current().is_some();
+    let (signed_in, works_orders) = match crate::account::session::current() {
+        Some(session) => {
+            let works = crate::state::app_state()
+                .map(|state| crate::orders::api::door::fulfils(&state, &session.claims))
+                .unwrap_or(false);
+            (true, works)
+        }
+        None => (false, false),
+    };
     #[cfg(not(feature = "ssr"))]
-    let signed_in = false;
+    let (signed_in, works_orders) = (false, false);
     if signed_in {
-        view! { <a href="/account" class="hover:text-emerald-700" data-testid="account-link">"Account"</a> }.into_any()
+        view! {
+            {works_orders.then(|| view! { <a href="/admin/orders" class="hover:text-emerald-700" data-testid="store-orders-link">"Store orders"</a> })}
+            <a href="/orders" class="hover:text-emerald-700" data-testid="orders-link">"Orders"</a>
+            <a href="/account" class="hover:text-emerald-700" data-testid="account-link">"Account"</a>
+        }
+        .into_any()
     } else {
         view! { <a href="/login" class="hover:text-emerald-700" data-testid="sign-in-link">"Sign in"</a> }.into_any()
     }

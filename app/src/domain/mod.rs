@@ -26,6 +26,7 @@ pub mod order_state;
 pub mod permissions;
 pub mod pricing;
 pub mod readings;
+pub mod refund;
 pub mod reservation;
 pub mod search_query;
 pub mod settlement;

@@ -4,6 +4,10 @@
 //! `cancelled` before packing and `refund_requested → refunded` after delivery. Every
 //! caller (checkout, webhooks, staff screens, jobs) goes through [`transition`], so a
 //! rule about who may move an order where exists exactly once.
+//!
+//! An approved refund reaches `refunded` only when everything paid has gone back; a
+//! part refund returns the order to `delivered` (see `refund::state_after_refund`),
+//! so it can be refunded again. An admin may also refund a delivered order directly.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -191,7 +195,7 @@ pub fn transition(from: OrderState, action: OrderAction, actor: Actor) -> Result
         (PendingPayment, Cancel) => Cancelled,
         (Paid, Cancel) if actor != Actor::System => Cancelled,
         (Delivered, RequestRefund) => RefundRequested,
-        (RefundRequested, ApproveRefund) => Refunded,
+        (RefundRequested | Delivered, ApproveRefund) => Refunded,
         (RefundRequested, RejectRefund) => Delivered,
         _ => return Err(TransitionError::NotAllowedFrom { from, action }),
     };

@@ -3,10 +3,11 @@
 
 use super::order_events::{EventInput, record_event};
 use super::order_rows::{lock_order, set_state};
-use super::refunds::{captured_payment, queue_refund, set_refunded};
+use super::refunds::{self, NewRefund, captured_payment, queue_refund, set_refunded};
 use super::stock_holds::{release_reservations, restock};
 use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderAction, OrderState, transition};
+use crate::domain::refund::{self, AskedLine, RefundRuleError};
 use crate::error::AppError;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -24,8 +25,16 @@ pub struct Acting {
 pub struct OrderCommand {
     pub action: OrderAction,
     pub reason: Option<String>,
-    /// For `ApproveRefund`: how much (default: all that is left).
+    /// For `ApproveRefund`: how much (default: what the waiting request's lines are
+    /// worth, or else all that is left).
     pub amount: Option<Money>,
+    /// For `RequestRefund`: which lines and how many of each (none: everything not yet
+    /// asked for).
+    pub lines: Vec<AskedLine>,
+}
+
+fn rule_error(e: RefundRuleError) -> AppError {
+    AppError::validation(e.field(), e.to_string())
 }
 
 /// Moves an order along: the pure transition decides, then its side effects (stock
@@ -44,7 +53,7 @@ pub async fn act(
     if by.actor == Actor::Customer && head.customer_id != by.user {
         return Err(AppError::not_found("Order"));
     }
-    let to = transition(state, cmd.action, by.actor).map_err(|e| match e {
+    let mut to = transition(state, cmd.action, by.actor).map_err(|e| match e {
         crate::domain::order_state::TransitionError::NotPermitted { .. } => AppError::Forbidden,
         other => AppError::conflict(capitalise(&other.to_string())),
     })?;
@@ -66,41 +75,91 @@ pub async fn act(
                 let id = queue_refund(
                     &mut tx,
                     tenant,
-                    order,
-                    payment,
-                    refundable,
-                    "order cancelled before packing",
-                    Some(by.user),
+                    NewRefund {
+                        order,
+                        payment,
+                        amount: refundable,
+                        reason: "order cancelled before packing",
+                        requested_by: Some(by.user),
+                        request: None,
+                    },
                 )
                 .await?;
                 set_refunded(&mut tx, tenant, order, refundable).await?;
                 data = Some(serde_json::json!({ "refundId": id, "amount": refundable }));
             }
         }
-        (OrderAction::ApproveRefund, _) => {
-            let left = Money::from_decimal(head.total - head.refunded_amount);
-            let amount = cmd.amount.unwrap_or(left);
-            if amount <= Money::ZERO || amount > left {
-                return Err(AppError::validation(
-                    "amount",
-                    format!("must be more than ₹0 and at most {}", left.format_inr()),
-                ));
+        (OrderAction::RequestRefund, _) => {
+            let bought = refunds::bought_lines(&mut tx, tenant, order).await?;
+            let asked: Vec<AskedLine> = if cmd.lines.is_empty() {
+                bought
+                    .iter()
+                    .filter(|l| l.claimable() > 0)
+                    .map(|l| AskedLine { line_no: l.line_no, quantity: l.claimable() })
+                    .collect()
+            } else {
+                cmd.lines.clone()
+            };
+            if asked.is_empty() {
+                return Err(AppError::validation("lines", "every item of this order has already been returned"));
             }
+            let amount = refund::value_of_lines(
+                &bought,
+                &asked,
+                Money::from_decimal(head.subtotal),
+                Money::from_decimal(head.discount),
+            )
+            .map_err(rule_error)?;
+            let request = refunds::record_request(
+                &mut tx,
+                tenant,
+                refunds::NewRequest {
+                    order,
+                    by: by.user,
+                    reason: reason.as_deref().unwrap_or_default(),
+                    amount,
+                    lines: &asked,
+                },
+            )
+            .await?;
+            data = Some(serde_json::json!({ "requestId": request, "amount": amount, "lines": asked }));
+        }
+        (OrderAction::ApproveRefund, _) => {
+            let paid = Money::from_decimal(head.total);
+            let already = Money::from_decimal(head.refunded_amount);
+            let request = refunds::open_request(&mut tx, tenant, order).await?;
+            let amount =
+                refund::approved_amount(cmd.amount, request.map(|(_, v)| v), paid - already).map_err(rule_error)?;
             let payment = captured_payment(&mut tx, tenant, order)
                 .await?
                 .ok_or_else(|| AppError::conflict("This order has no captured payment to refund"))?;
             let id = queue_refund(
                 &mut tx,
                 tenant,
-                order,
-                payment,
-                amount,
-                reason.as_deref().unwrap_or("refund approved"),
-                Some(by.user),
+                NewRefund {
+                    order,
+                    payment,
+                    amount,
+                    reason: reason.as_deref().unwrap_or("refund approved"),
+                    requested_by: Some(by.user),
+                    request: request.map(|(r, _)| r),
+                },
             )
             .await?;
             set_refunded(&mut tx, tenant, order, amount).await?;
-            data = Some(serde_json::json!({ "refundId": id, "amount": amount, "partial": amount < left }));
+            if let Some((r, _)) = request {
+                refunds::decide_request(&mut tx, tenant, r, "approved", by.user, reason.as_deref()).await?;
+            }
+            to = refund::state_after_refund(paid, already + amount);
+            data = Some(serde_json::json!({
+                "refundId": id, "requestId": request.map(|(r, _)| r), "amount": amount, "partial": to != OrderState::Refunded
+            }));
+        }
+        (OrderAction::RejectRefund, _) => {
+            if let Some((r, _)) = refunds::open_request(&mut tx, tenant, order).await? {
+                refunds::decide_request(&mut tx, tenant, r, "rejected", by.user, reason.as_deref()).await?;
+                data = Some(serde_json::json!({ "requestId": r }));
+            }
         }
         // The lots it came from record their sale on their chains.
         (OrderAction::Deliver, _) => {

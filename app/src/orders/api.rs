@@ -14,6 +14,7 @@ use uuid::Uuid;
 pub const ACCESS: &[(&str, Access)] = &[
     ("/_fn/cart/view", Access::Public),
     ("/_fn/cart/change", Access::Public),
+    ("/_fn/cart/count", Access::Public),
     ("/_fn/checkout/options", Access::SignedIn),
     ("/_fn/checkout/place", Access::SignedIn),
     ("/_fn/orders/mine", Access::SignedIn),
@@ -21,6 +22,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/_fn/orders/events", Access::SignedIn),
     ("/_fn/orders/act", Access::SignedIn),
     ("/_fn/orders/all", Access::Requires(crate::domain::permissions::Action::OrdersFulfil)),
+    ("/_fn/orders/bulk", Access::Requires(crate::domain::permissions::Action::OrdersFulfil)),
 ];
 
 #[cfg(feature = "ssr")]
@@ -112,6 +114,15 @@ pub async fn load_cart() -> Result<CartView, AppError> {
     Ok(view)
 }
 
+/// How many packs the caller's cart holds, for the header.
+#[server(prefix = "/_fn", endpoint = "cart/count")]
+pub async fn cart_count() -> Result<u32, AppError> {
+    let state = crate::state::app_state()?;
+    let session = crate::account::session::current();
+    let owner = door::cart_owner(session.as_ref(), door::guest_cart_cookie());
+    super::cart_service::pack_count(&state.pool, state.store_tenant, owner).await
+}
+
 /// `add`: add `quantity` packs; otherwise set the line to `quantity` (0 removes it).
 #[server(prefix = "/_fn", endpoint = "cart/change")]
 pub async fn update_cart(variant_id: String, quantity: String, add: bool) -> Result<CartView, AppError> {
@@ -194,18 +205,30 @@ pub async fn place_order(input: CheckoutInput) -> Result<PlacedOrder, AppError> 
 pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
     let session = crate::access::check(ACCESS, "/_fn/orders/mine").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
-    super::order_queries::list(&state.pool, state.store_tenant, Some(session.claims.sub), None, None, 50).await
+    let mine = OrderFilter { customer: Some(session.claims.sub), ..Default::default() };
+    super::order_queries::list(&state.pool, state.store_tenant, &mine, None, 50).await
+}
+
+/// What the person looking at an order may do to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrderRights {
+    /// Works the store's orders (staff, ops, admin): sees any order, moves it along.
+    pub fulfils: bool,
+    /// Approves and refuses refunds (admin).
+    pub refunds: bool,
 }
 
 /// The order, for its customer or for the store's staff.
 #[server(prefix = "/_fn", endpoint = "orders/detail")]
-pub async fn load_order(id: String) -> Result<(OrderDetail, bool), AppError> {
+pub async fn load_order(id: String) -> Result<(OrderDetail, OrderRights), AppError> {
     let session = crate::access::check(ACCESS, "/_fn/orders/detail").await?.ok_or(AppError::Unauthenticated)?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Order"))?;
     let state = crate::state::app_state()?;
-    let staff = door::fulfils(&state, &session.claims);
-    let scope = if staff { None } else { Some(session.claims.sub) };
-    Ok((super::order_queries::detail(&state.pool, state.store_tenant, id, scope).await?, staff))
+    let fulfils = door::fulfils(&state, &session.claims);
+    let refunds = door::acting(&state, &session.claims, crate::domain::order_state::OrderAction::ApproveRefund).is_ok();
+    let scope = if fulfils { None } else { Some(session.claims.sub) };
+    let order = super::order_queries::detail(&state.pool, state.store_tenant, id, scope).await?;
+    Ok((order, OrderRights { fulfils, refunds }))
 }
 
 #[server(prefix = "/_fn", endpoint = "orders/events")]
@@ -217,17 +240,19 @@ pub async fn order_events(id: String, after: i64) -> Result<Vec<OrderEventView>,
     super::order_queries::events(&state.pool, state.store_tenant, id, scope, after.max(0)).await
 }
 
-#[server(prefix = "/_fn", endpoint = "orders/act")]
+/// `lines`: for `request_refund`, which lines and how many (empty: everything).
+#[server(prefix = "/_fn", endpoint = "orders/act", input = leptos::server_fn::codec::Json)]
 pub async fn act_on_order(
     id: String,
     action: String,
     reason: Option<String>,
     amount: Option<String>,
+    #[server(default)] lines: Vec<crate::domain::refund::AskedLine>,
 ) -> Result<OrderState, AppError> {
     let session = crate::access::check(ACCESS, "/_fn/orders/act").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Order"))?;
-    let cmd = parse_command(&action, reason, amount.as_deref())?;
+    let cmd = parse_command(&action, reason, amount.as_deref(), lines)?;
     let acting = door::acting(&state, &session.claims, cmd.action)?;
     super::action_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await
 }
@@ -237,6 +262,7 @@ pub fn parse_command(
     action: &str,
     reason: Option<String>,
     amount: Option<&str>,
+    lines: Vec<crate::domain::refund::AskedLine>,
 ) -> Result<super::action_service::OrderCommand, AppError> {
     let action = super::action_service::parse_action(action.trim()).ok_or_else(|| {
         AppError::validation("action", "must be one of pack, ship, send_out_for_delivery, deliver, cancel, request_refund, approve_refund, reject_refund")
@@ -247,19 +273,75 @@ pub fn parse_command(
             Some(crate::domain::money::Money::parse(a).map_err(|e| AppError::validation("amount", e.to_string()))?)
         }
     };
-    Ok(super::action_service::OrderCommand { action, reason, amount })
+    if lines.len() > 200 {
+        return Err(AppError::validation("lines", "at most 200 lines"));
+    }
+    Ok(super::action_service::OrderCommand { action, reason, amount, lines })
 }
 
+/// A page of the store's order queue and the cursor of the next (older) page.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct QueuePage {
+    pub orders: Vec<OrderSummary>,
+    pub next: Option<String>,
+}
+
+/// Orders a page of the staff queue shows.
+pub const QUEUE_PAGE: i64 = 50;
+
 #[server(prefix = "/_fn", endpoint = "orders/all")]
-pub async fn all_orders(state_filter: Option<String>) -> Result<Vec<OrderSummary>, AppError> {
+pub async fn order_queue(filter: OrderFilterInput, cursor: Option<String>) -> Result<QueuePage, AppError> {
     let session = crate::access::check(ACCESS, "/_fn/orders/all").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
     if !door::fulfils(&state, &session.claims) {
         return Err(AppError::Forbidden);
     }
-    let filter = match state_filter.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(s.parse::<OrderState>().map_err(|e| AppError::validation("state", e))?),
-    };
-    super::order_queries::list(&state.pool, state.store_tenant, None, filter, None, 100).await
+    let filter = OrderFilter::parse(&filter)?;
+    let before = crate::time_cursor::parse(cursor.as_deref())?;
+    let mut orders =
+        super::order_queries::list(&state.pool, state.store_tenant, &filter, before, QUEUE_PAGE + 1).await?;
+    let next = (orders.len() as i64 > QUEUE_PAGE).then(|| {
+        orders.truncate(QUEUE_PAGE as usize);
+        orders.last().map(|o| crate::time_cursor::encode(o.created_at, o.id))
+    });
+    Ok(QueuePage { orders, next: next.flatten() })
+}
+
+/// What became of each order of a bulk action: its new state, or why it did not move.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BulkOutcome {
+    pub order_id: String,
+    pub state: Option<OrderState>,
+    pub error: Option<String>,
+}
+
+/// Packs or ships several orders at once (at most 100): each moves on its own, so one
+/// that cannot (already moved by someone else, say) does not hold the others back.
+#[server(prefix = "/_fn", endpoint = "orders/bulk", input = leptos::server_fn::codec::Json)]
+pub async fn act_on_orders(ids: Vec<String>, action: String) -> Result<Vec<BulkOutcome>, AppError> {
+    let session = crate::access::check(ACCESS, "/_fn/orders/bulk").await?.ok_or(AppError::Unauthenticated)?;
+    let state = crate::state::app_state()?;
+    let cmd = parse_command(&action, None, None, vec![])?;
+    if !matches!(
+        cmd.action,
+        crate::domain::order_state::OrderAction::Pack | crate::domain::order_state::OrderAction::Ship
+    ) {
+        return Err(AppError::validation("action", "must be pack or ship"));
+    }
+    if ids.is_empty() || ids.len() > 100 {
+        return Err(AppError::validation("ids", "choose from 1 to 100 orders"));
+    }
+    let acting = door::acting(&state, &session.claims, cmd.action)?;
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for raw in ids {
+        let outcome = match Uuid::parse_str(raw.trim()) {
+            Err(_) => Err(AppError::not_found("Order")),
+            Ok(id) => super::action_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await,
+        };
+        outcomes.push(match outcome {
+            Ok(to) => BulkOutcome { order_id: raw, state: Some(to), error: None },
+            Err(e) => BulkOutcome { order_id: raw, state: None, error: Some(e.to_string()) },
+        });
+    }
+    Ok(outcomes)
 }

@@ -97,6 +97,29 @@ pub(crate) fn price_lines(rows: &[LineRow]) -> Vec<PriceLine> {
         .collect()
 }
 
+/// How many packs the owner's cart holds (with a guest cart not yet folded in), without
+/// creating or changing anything: the header asks on every page.
+pub async fn pack_count(pool: &PgPool, tenant: Uuid, owner: CartOwner) -> Result<u32, AppError> {
+    let (user, guest) = match owner {
+        CartOwner::Guest(None) => return Ok(0),
+        CartOwner::Guest(Some(g)) => (None, Some(g)),
+        CartOwner::Person { user, guest_cart } => (Some(user), guest_cart),
+    };
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(i.quantity), 0)::bigint FROM carts c
+         JOIN cart_items i ON i.tenant_id = c.tenant_id AND i.cart_id = c.id
+         WHERE c.tenant_id = $1 AND (c.user_id = $2 OR (c.id = $3 AND c.user_id IS NULL))",
+    )
+    .bind(tenant)
+    .bind(user)
+    .bind(guest)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// The cart id for `owner`, creating the cart when `create`. For a person this also
 /// folds in the guest cart their browser carried. Returns `None` when there is no cart.
 async fn resolve(

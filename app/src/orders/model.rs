@@ -225,12 +225,91 @@ pub struct OrderSummary {
     pub total: Money,
     pub item_count: i64,
     pub created_at: DateTime<Utc>,
+    /// Who it goes to (the delivery address's name).
+    pub customer_name: String,
+    /// The delivery window, in store time.
+    pub slot_label: String,
+}
+
+/// Which orders a list shows, as typed into the staff queue's form or the API's query:
+/// every field may be empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderFilterInput {
+    pub state: String,
+    /// First day placed (`YYYY-MM-DD`, store time).
+    pub from: String,
+    /// Last day placed.
+    pub to: String,
+    /// An order number (`1042` or `#1042`) or the delivery phone number.
+    pub q: String,
+}
+
+/// An order number or a phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderSearch {
+    Number(i64),
+    Phone(String),
+}
+
+/// Which orders a list shows, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// One person's orders only.
+    pub customer: Option<Uuid>,
+    pub state: Option<OrderState>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub search: Option<OrderSearch>,
+}
+
+impl OrderFilter {
+    pub fn parse(input: &OrderFilterInput) -> Result<OrderFilter, AppError> {
+        let mut fields = FieldErrors::new();
+        let state = match input.state.trim() {
+            "" => None,
+            s => s.parse::<OrderState>().map_err(|e| fields.insert("state".into(), e)).ok(),
+        };
+        let mut day = |name: &str, raw: &str| match raw.trim() {
+            "" => None,
+            d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| fields.insert(name.into(), "must be a date like 2026-12-07".into()))
+                .ok(),
+        };
+        let (from, to) = (day("from", &input.from), day("to", &input.to));
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            fields.insert("to".into(), "must not be before the first day".into());
+        }
+        let q = input.q.trim();
+        let search = if q.is_empty() {
+            None
+        } else if let Some(n) = q.strip_prefix('#').unwrap_or(q).parse::<i64>().ok().filter(|n| *n > 0 && q.len() <= 9)
+        {
+            Some(OrderSearch::Number(n))
+        } else {
+            match crate::account::credentials::Phone::parse(q) {
+                Ok(p) => Some(OrderSearch::Phone(p.as_str().to_string())),
+                Err(_) => {
+                    fields.insert("q".into(), "type an order number (like 1042) or a phone number".into());
+                    None
+                }
+            }
+        };
+        if !fields.is_empty() {
+            return Err(AppError::Validation { fields });
+        }
+        Ok(OrderFilter { customer: None, state, from, to, search })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderLineView {
+    /// The line's number within the order (from 1), as refund requests name it.
+    pub line_no: i32,
     pub variant_id: Uuid,
     pub product_name: String,
     pub product_slug: String,
@@ -239,6 +318,8 @@ pub struct OrderLineView {
     pub unit_price: Money,
     pub quantity: i32,
     pub line_total: Money,
+    /// How many of it refund requests claim (waiting or approved).
+    pub returned: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,8 +342,28 @@ pub struct RefundView {
     pub id: Uuid,
     pub amount: Money,
     pub reason: String,
+    /// `pending` (queued for the gateway), `processed` or `failed`.
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// The shopper's request it answers, if any.
+    pub request_id: Option<Uuid>,
+}
+
+/// A shopper's request to return some lines, and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RefundRequestView {
+    pub id: Uuid,
+    /// `requested`, `approved` or `rejected`.
+    pub status: String,
+    pub reason: String,
+    /// What the lines are worth, less their share of the order's discount.
+    pub amount: Money,
+    pub lines: Vec<crate::domain::refund::AskedLine>,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,9 +391,15 @@ pub struct OrderDetail {
     pub paid_at: Option<DateTime<Utc>>,
     pub events: Vec<OrderEventView>,
     pub refunds: Vec<RefundView>,
+    pub refund_requests: Vec<RefundRequestView>,
 }
 
 impl OrderDetail {
+    /// What remains of what was paid, for the next refund.
+    pub fn refundable(&self) -> Money {
+        if self.paid_at.is_none() { Money::ZERO } else { self.total - self.refunded_amount }
+    }
+
     pub fn payment_url(&self) -> Option<String> {
         (self.state == OrderState::PendingPayment).then(|| format!("/orders/{}/pay", self.id))
     }
@@ -341,6 +448,26 @@ mod tests {
         let e = CheckoutRequest::parse(&bad, now).unwrap_err();
         let keys: Vec<_> = e.fields().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["city", "line1", "name", "phone", "pincode", "slot"]);
+    }
+
+    #[test]
+    fn order_filters_parse_or_name_the_bad_field() {
+        let input = |state: &str, from: &str, to: &str, q: &str| OrderFilterInput {
+            state: state.into(),
+            from: from.into(),
+            to: to.into(),
+            q: q.into(),
+        };
+        let f = OrderFilter::parse(&input("paid", "2026-12-01", "2026-12-07", "#1042")).unwrap();
+        assert_eq!((f.state, f.search), (Some(OrderState::Paid), Some(OrderSearch::Number(1042))));
+        let f = OrderFilter::parse(&input("", "", "", "98400 10001")).unwrap();
+        assert_eq!(f.search, Some(OrderSearch::Phone("+919840010001".into())));
+        assert_eq!(OrderFilter::parse(&OrderFilterInput::default()).unwrap(), OrderFilter::default());
+        let e = OrderFilter::parse(&input("shipping", "7 Dec", "2026-12-01", "tea")).unwrap_err();
+        let keys: Vec<_> = e.fields().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["from", "q", "state"]);
+        let e = OrderFilter::parse(&input("", "2026-12-07", "2026-12-01", "")).unwrap_err();
+        assert!(e.fields().unwrap().contains_key("to"));
     }
 
     #[test]

@@ -66,16 +66,16 @@ pub(crate) async fn record_event(
     Ok(seq)
 }
 
-/// Who hears of an order's event live (its customer and the store's operations), and
-/// what they hear.
+/// Who hears of an order's event live (its customer, the store's operations and its
+/// order queue), and what they hear.
 pub(crate) fn live_events_of(
     tenant: Uuid,
     customer: Uuid,
     order: Uuid,
     event: &OrderEventView,
-) -> ([Topic; 2], serde_json::Value) {
+) -> ([Topic; 3], serde_json::Value) {
     let data = serde_json::json!({ "orderId": order, "state": event.to_state, "event": event });
-    ([Topic::Person { user: customer }, Topic::Operations { tenant }], data)
+    ([Topic::Person { user: customer }, Topic::Operations { tenant }, Topic::Orders { tenant }], data)
 }
 
 /// A line on the order's timeline that is not a state change (a refund settling).

@@ -20,6 +20,9 @@ struct SummaryRow {
     total: Decimal,
     item_count: i64,
     created_at: DateTime<Utc>,
+    customer_name: String,
+    slot_starts_at: DateTime<Utc>,
+    slot_ends_at: DateTime<Utc>,
 }
 
 fn summary(r: SummaryRow) -> Result<OrderSummary, AppError> {
@@ -30,34 +33,49 @@ fn summary(r: SummaryRow) -> Result<OrderSummary, AppError> {
         total: Money::from_decimal(r.total),
         item_count: r.item_count,
         created_at: r.created_at,
+        customer_name: r.customer_name,
+        slot_label: Slot { starts_at: r.slot_starts_at, ends_at: r.slot_ends_at }.label(),
     })
 }
 
-/// Newest first; `customer` limits to one person's orders, `state` to one state.
-/// Keyset pagination on (created_at, id) via `before`.
+/// Newest first, as `filter` says (days are store days, Asia/Kolkata). Keyset
+/// pagination on (created_at, id) via `before`.
 pub async fn list(
     pool: &PgPool,
     tenant: Uuid,
-    customer: Option<Uuid>,
-    state: Option<OrderState>,
+    filter: &OrderFilter,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<OrderSummary>, AppError> {
+    let (number, phone) = match &filter.search {
+        Some(OrderSearch::Number(n)) => (Some(*n), None),
+        Some(OrderSearch::Phone(p)) => (None, Some(p.as_str())),
+        None => (None, None),
+    };
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT o.id, o.number, o.state, o.total, o.created_at,
+        "SELECT o.id, o.number, o.state, o.total, o.created_at, o.address->>'name' AS customer_name,
+                o.slot_starts_at, o.slot_ends_at,
                 (SELECT coalesce(sum(quantity), 0)::int8 FROM order_lines l WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id) AS item_count
          FROM orders o
          WHERE o.tenant_id = $1 AND ($2::uuid IS NULL OR o.customer_id = $2) AND ($3::text IS NULL OR o.state = $3)
            AND ($4::timestamptz IS NULL OR (o.created_at, o.id) < ($4, $5))
+           AND ($7::date IS NULL OR o.created_at >= ($7::date)::timestamp AT TIME ZONE 'Asia/Kolkata')
+           AND ($8::date IS NULL OR o.created_at < ($8::date + 1)::timestamp AT TIME ZONE 'Asia/Kolkata')
+           AND ($9::bigint IS NULL OR o.number = $9)
+           AND ($10::text IS NULL OR o.address->>'phone' = $10)
          ORDER BY o.created_at DESC, o.id DESC LIMIT $6",
     )
     .bind(tenant)
-    .bind(customer)
-    .bind(state.map(OrderState::as_str))
+    .bind(filter.customer)
+    .bind(filter.state.map(OrderState::as_str))
     .bind(before.map(|b| b.0))
     .bind(before.map(|b| b.1))
     .bind(limit)
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(number)
+    .bind(phone)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -98,17 +116,35 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
     .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or_else(|| AppError::not_found("Order"))?;
-    let lines: Vec<(Uuid, String, String, String, String, Decimal, i32, Decimal)> = sqlx::query_as(
-        "SELECT variant_id, product_name, product_slug, variant_label, sku, unit_price, quantity, line_total
-         FROM order_lines WHERE tenant_id = $1 AND order_id = $2 ORDER BY line_no",
+    #[derive(FromRow)]
+    struct Line {
+        line_no: i32,
+        variant_id: Uuid,
+        product_name: String,
+        product_slug: String,
+        variant_label: String,
+        sku: String,
+        unit_price: Decimal,
+        quantity: i32,
+        line_total: Decimal,
+        returned: i64,
+    }
+    let lines: Vec<Line> = sqlx::query_as(
+        "SELECT l.line_no, l.variant_id, l.product_name, l.product_slug, l.variant_label, l.sku, l.unit_price, l.quantity,
+                l.line_total,
+                coalesce((SELECT sum(rl.quantity) FROM refund_request_lines rl
+                          JOIN refund_requests r ON r.tenant_id = rl.tenant_id AND r.id = rl.request_id
+                          WHERE rl.tenant_id = l.tenant_id AND rl.order_id = l.order_id AND rl.line_no = l.line_no
+                            AND r.status <> 'rejected'), 0)::bigint AS returned
+         FROM order_lines l WHERE l.tenant_id = $1 AND l.order_id = $2 ORDER BY l.line_no",
     )
     .bind(tenant)
     .bind(order)
     .fetch_all(&mut *tx)
     .await?;
     let events = events_in(&mut tx, tenant, order, 0).await?;
-    let refunds: Vec<(Uuid, Decimal, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT id, amount, reason, status, created_at FROM refunds r
+    let refunds: Vec<(Uuid, Decimal, String, String, DateTime<Utc>, Option<Uuid>)> = sqlx::query_as(
+        "SELECT id, amount, reason, status, created_at, request_id FROM refunds r
          WHERE tenant_id = $1 AND order_id = $2
            AND EXISTS (SELECT 1 FROM payments p WHERE p.tenant_id = r.tenant_id AND p.id = r.payment_id AND p.disposition = 'captured')
          ORDER BY created_at",
@@ -117,6 +153,7 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
     .bind(order)
     .fetch_all(&mut *tx)
     .await?;
+    let refund_requests = requests_of(&mut tx, tenant, order).await?;
     tx.commit().await?;
     let slot = Slot { starts_at: row.slot_starts_at, ends_at: row.slot_ends_at };
     Ok(OrderDetail {
@@ -126,17 +163,17 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
         state: state_of(&row.state)?,
         lines: lines
             .into_iter()
-            .map(|(variant_id, product_name, product_slug, variant_label, sku, unit_price, quantity, line_total)| {
-                OrderLineView {
-                    variant_id,
-                    product_name,
-                    product_slug,
-                    variant_label,
-                    sku,
-                    unit_price: Money::from_decimal(unit_price),
-                    quantity,
-                    line_total: Money::from_decimal(line_total),
-                }
+            .map(|l| OrderLineView {
+                line_no: l.line_no,
+                variant_id: l.variant_id,
+                product_name: l.product_name,
+                product_slug: l.product_slug,
+                variant_label: l.variant_label,
+                sku: l.sku,
+                unit_price: Money::from_decimal(l.unit_price),
+                quantity: l.quantity,
+                line_total: Money::from_decimal(l.line_total),
+                returned: i32::try_from(l.returned).unwrap_or(i32::MAX),
             })
             .collect(),
         subtotal: Money::from_decimal(row.subtotal),
@@ -156,15 +193,62 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
         events,
         refunds: refunds
             .into_iter()
-            .map(|(id, amount, reason, status, created_at)| RefundView {
+            .map(|(id, amount, reason, status, created_at, request_id)| RefundView {
                 id,
                 amount: Money::from_decimal(amount),
                 reason,
                 status,
                 created_at,
+                request_id,
             })
             .collect(),
+        refund_requests,
     })
+}
+
+async fn requests_of(tx: &mut PgConnection, tenant: Uuid, order: Uuid) -> Result<Vec<RefundRequestView>, AppError> {
+    #[derive(FromRow)]
+    struct Row {
+        id: Uuid,
+        status: String,
+        reason: String,
+        amount: Decimal,
+        line_nos: Vec<i32>,
+        quantities: Vec<i32>,
+        created_at: DateTime<Utc>,
+        decided_at: Option<DateTime<Utc>>,
+        decision_note: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT r.id, r.status, r.reason, r.amount, r.created_at, r.decided_at, r.decision_note,
+                array_agg(rl.line_no ORDER BY rl.line_no) AS line_nos, array_agg(rl.quantity ORDER BY rl.line_no) AS quantities
+         FROM refund_requests r
+         JOIN refund_request_lines rl ON rl.tenant_id = r.tenant_id AND rl.request_id = r.id
+         WHERE r.tenant_id = $1 AND r.order_id = $2
+         GROUP BY r.tenant_id, r.id ORDER BY r.created_at",
+    )
+    .bind(tenant)
+    .bind(order)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RefundRequestView {
+            id: r.id,
+            status: r.status,
+            reason: r.reason,
+            amount: Money::from_decimal(r.amount),
+            lines: r
+                .line_nos
+                .into_iter()
+                .zip(r.quantities)
+                .map(|(line_no, quantity)| crate::domain::refund::AskedLine { line_no, quantity })
+                .collect(),
+            created_at: r.created_at,
+            decided_at: r.decided_at,
+            decision_note: r.decision_note,
+        })
+        .collect())
 }
 
 async fn events_in(

@@ -15,6 +15,8 @@ pub(super) fn state_of(text: &str) -> Result<OrderState, AppError> {
 pub(super) struct OrderHead {
     pub(super) customer_id: Uuid,
     pub(super) state: String,
+    pub(super) subtotal: Decimal,
+    pub(super) discount: Decimal,
     pub(super) total: Decimal,
     pub(super) refunded_amount: Decimal,
     pub(super) paid_payment_id: Option<String>,
@@ -26,7 +28,7 @@ pub(super) async fn lock_order(
     order: Uuid,
 ) -> Result<Option<(OrderHead, OrderState)>, AppError> {
     let head: Option<OrderHead> = sqlx::query_as(
-        "SELECT customer_id, state, total, refunded_amount, paid_payment_id FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        "SELECT customer_id, state, subtotal, discount, total, refunded_amount, paid_payment_id FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
     )
     .bind(tenant)
     .bind(order)

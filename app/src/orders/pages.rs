@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
 
 use crate::components::island_support::{go, hydrated_flag};
 
@@ -52,6 +53,8 @@ fn CartEditor(initial: CartView) -> impl IntoView {
     let (error, set_error) = signal(None::<String>);
     Effect::new(move |_| match update.value().get() {
         Some(Ok(fresh)) => {
+            #[cfg(feature = "hydrate")]
+            crate::components::layout::announce_cart_count(fresh.item_count);
             cart.set(fresh);
             set_error.set(None);
         }
@@ -271,7 +274,7 @@ pub fn OrderPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let id = params.read_untracked().get("id").unwrap_or_default();
                 match order.await {
-                    Ok((order, staff)) => view! { <OrderView order staff/> }.into_any(),
+                    Ok((order, rights)) => view! { <OrderView order rights/> }.into_any(),
                     Err(AppError::Unauthenticated) => view! { <Redirect path=format!("/login?next=/orders/{id}")/> }.into_any(),
                     Err(AppError::NotFound { .. }) => view! { <NotFound message="We could not find that order"/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
@@ -282,7 +285,8 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderView(order: OrderDetail, staff: bool) -> impl IntoView {
+fn OrderView(order: OrderDetail, rights: OrderRights) -> impl IntoView {
+    let staff = rights.fulfils;
     let a = &order.address;
     let address = format!(
         "{}, {}{}, {} {}, {}",
@@ -312,13 +316,230 @@ fn OrderView(order: OrderDetail, staff: bool) -> impl IntoView {
                         {(order.discount.paise() > 0).then(|| view! { <div class="flex justify-between"><dt>"Discount"</dt><dd>"−"{order.discount.format_inr()}</dd></div> })}
                         <div class="flex justify-between"><dt>"Delivery"</dt><dd>{order.delivery_fee.format_inr()}</dd></div>
                         <div class="flex justify-between font-semibold"><dt>"Total"</dt><dd>{order.total.format_inr()}</dd></div>
-                        {(order.refunded_amount.paise() > 0).then(|| view! { <div class="flex justify-between text-stone-600"><dt>"Refunded"</dt><dd>{order.refunded_amount.format_inr()}</dd></div> })}
+                        {(order.refunded_amount.paise() > 0).then(|| view! { <div class="flex justify-between text-stone-600"><dt>"Refunded"</dt><dd data-testid="refunded-total">{order.refunded_amount.format_inr()}</dd></div> })}
                     </dl>
                 </section>
                 <OrderTracking id=order.id.to_string() initial_state=order.state events=order.events.clone() staff pay_url=order.payment_url()/>
             </div>
+            <RefundsSection order=order.clone()/>
+            <RefundPanel
+                id=order.id.to_string()
+                state=order.state
+                lines=order.lines.clone()
+                refundable=order.refundable()
+                open=order.refund_requests.iter().find(|r| r.status == "requested").cloned()
+                customer=!staff
+                approves=rights.refunds/>
         </div>
     }
+}
+
+/// Each refund request and each refund with where it stands: money is never shown as
+/// returned before the gateway says so.
+#[component]
+fn RefundsSection(order: OrderDetail) -> impl IntoView {
+    if order.refunds.is_empty() && order.refund_requests.is_empty() {
+        return ().into_any();
+    }
+    let line_name = |no: i32| {
+        order
+            .lines
+            .iter()
+            .find(|l| l.line_no == no)
+            .map(|l| format!("{} {}", l.product_name, l.variant_label))
+            .unwrap_or_else(|| format!("line {no}"))
+    };
+    let request_status = |s: &str| match s {
+        "requested" => "waiting for the shop",
+        "approved" => "approved",
+        _ => "refused",
+    };
+    let refund_status = |s: &str| match s {
+        "processed" => "paid back",
+        "failed" => "failed at the bank; the shop will follow up",
+        _ => "on its way",
+    };
+    view! {
+        <section aria-labelledby="refunds-h" class="mt-6 rounded-2xl border border-stone-200 bg-white p-4" data-testid="refunds">
+            <h2 id="refunds-h" class="font-semibold">"Refunds"</h2>
+            {(!order.refund_requests.is_empty()).then(|| view! {
+                <h3 class="mt-2 text-sm font-medium text-stone-700">"Requests"</h3>
+                <ul class="mt-1 space-y-2 text-sm">
+                    {order.refund_requests.iter().map(|r| view! {
+                        <li data-testid="refund-request" data-status=r.status.clone()>
+                            <p>
+                                <span class="font-medium">{r.created_at.format("%d %b %Y").to_string()}</span>
+                                " · "{r.lines.iter().map(|l| format!("{} × {}", l.quantity, line_name(l.line_no))).collect::<Vec<_>>().join(", ")}
+                                " · "{r.amount.format_inr()}" · "<span class="font-medium">{request_status(&r.status)}</span>
+                            </p>
+                            <p class="text-stone-600">{r.reason.clone()}</p>
+                            {r.decision_note.clone().map(|n| view! { <p class="text-stone-600">"Shop: "{n}</p> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {(!order.refunds.is_empty()).then(|| view! {
+                <h3 class="mt-3 text-sm font-medium text-stone-700">"Money returned"</h3>
+                <ul class="mt-1 space-y-1 text-sm">
+                    {order.refunds.iter().map(|r| view! {
+                        <li class="flex flex-wrap justify-between gap-2" data-testid="refund" data-status=r.status.clone()>
+                            <span>{r.created_at.format("%d %b %Y").to_string()}" · "{r.reason.clone()}</span>
+                            <span><span class="font-semibold">{r.amount.format_inr()}</span>" · "{refund_status(&r.status)}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// Asking for lines back (the shopper) and deciding (an admin): after either, the page
+/// loads again so the lists above show what the server recorded.
+#[island(lazy)]
+fn RefundPanel(
+    id: String,
+    state: OrderState,
+    lines: Vec<OrderLineView>,
+    refundable: crate::domain::money::Money,
+    open: Option<RefundRequestView>,
+    customer: bool,
+    approves: bool,
+) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let id = StoredValue::new(id);
+    let act = ServerAction::<ActOnOrder>::new();
+    let quantities: Vec<(i32, RwSignal<String>)> =
+        lines.iter().map(|l| (l.line_no, RwSignal::new(String::new()))).collect();
+    let quantities = StoredValue::new(quantities);
+    let (reason, set_reason) = signal(String::new());
+    let (amount, set_amount) = signal(String::new());
+    let (local_error, set_local_error) = signal(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = act.value().get() {
+            go(&format!("/orders/{}", id.get_value()));
+        }
+    });
+    let error = move || {
+        local_error.get().or_else(|| match act.value().get() {
+            Some(Err(e)) => Some(first_message(&e)),
+            _ => None,
+        })
+    };
+    let send = move |action: &'static str, lines: Vec<crate::domain::refund::AskedLine>| {
+        act.dispatch(ActOnOrder {
+            id: id.get_value(),
+            action: action.into(),
+            reason: Some(reason.get_untracked()).filter(|r| !r.trim().is_empty()),
+            amount: Some(amount.get_untracked()).filter(|a| !a.trim().is_empty()),
+            lines,
+        });
+    };
+    let request = move |_| {
+        let mut asked = Vec::new();
+        for (line_no, q) in quantities.get_value() {
+            let text = q.get_untracked();
+            let text = text.trim();
+            if text.is_empty() || text == "0" {
+                continue;
+            }
+            match text.parse::<i32>() {
+                Ok(quantity) => asked.push(crate::domain::refund::AskedLine { line_no, quantity }),
+                Err(_) => {
+                    set_local_error.set(Some(format!("line {line_no}: the quantity must be a whole number")));
+                    return;
+                }
+            }
+        }
+        if asked.is_empty() {
+            set_local_error.set(Some("choose at least one item to return".into()));
+            return;
+        }
+        set_local_error.set(None);
+        send("request_refund", asked);
+    };
+    let claimable: Vec<_> = lines.iter().filter(|l| l.quantity > l.returned).cloned().collect();
+    let can_request = customer && state == OrderState::Delivered && !claimable.is_empty();
+    let can_decide = approves && open.is_some();
+    let can_refund = approves && state == OrderState::Delivered && refundable > crate::domain::money::Money::ZERO;
+    if !(can_request || can_decide || can_refund || (customer && open.is_some())) {
+        return ().into_any();
+    }
+    let reason_box = move |label: &'static str| {
+        view! {
+            <label class="block text-sm">
+                <span class="font-medium">{label}</span>
+                <textarea class=INPUT rows="2" maxlength="500" data-testid="refund-reason" prop:value=reason
+                    on:input=move |e| set_reason.set(event_target_value(&e))></textarea>
+            </label>
+        }
+    };
+    let amount_box = move |placeholder: String| {
+        view! {
+            <label class="block text-sm">
+                <span class="font-medium">"Amount to refund (₹)"</span>
+                <input class=INPUT inputmode="decimal" data-testid="refund-amount" placeholder=placeholder prop:value=amount
+                    on:input=move |e| set_amount.set(event_target_value(&e))/>
+            </label>
+        }
+    };
+    view! {
+        <section aria-labelledby="refund-panel-h" class="mt-6 rounded-2xl border border-stone-200 bg-white p-4 space-y-3"
+                 data-testid="refund-panel" data-hydrated=move || hydrated.get().then_some("true")>
+            <h2 id="refund-panel-h" class="font-semibold">{if customer { "Return items" } else { "Refund" }}</h2>
+            {(customer && open.is_some()).then(|| view! {
+                <p class="text-sm text-stone-700">"Your request is with the shop. You will hear from us when they decide."</p>
+            })}
+            {can_request.then(|| view! {
+                <p class="text-sm text-stone-600">"Choose what to return and tell us why; the shop refunds to the way you paid."</p>
+                <ul class="space-y-2">
+                    {claimable.iter().map(|l| {
+                        let signal = quantities.with_value(|q| q.iter().find(|(n, _)| *n == l.line_no).map(|(_, s)| *s));
+                        let max = l.quantity - l.returned;
+                        view! {
+                            <li class="flex flex-wrap items-center justify-between gap-2 text-sm">
+                                <label for=format!("return-{}", l.line_no)>{format!("{} {} (bought {}, {} each)", l.product_name, l.variant_label, l.quantity, l.unit_price.format_inr())}</label>
+                                <input id=format!("return-{}", l.line_no) type="number" min="0" max=max.to_string() step="1"
+                                    class="w-20 rounded-lg border border-stone-300 px-2 py-1" data-testid="return-quantity" data-line=l.line_no
+                                    prop:value=move || signal.map(|s| s.get()).unwrap_or_default()
+                                    on:input=move |e| if let Some(s) = signal { s.set(event_target_value(&e)) }/>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                {reason_box("What went wrong?")}
+                <button type="button" class=BUTTON data-action="request_refund" on:click=request disabled=move || act.pending().get()>"Request a refund"</button>
+            })}
+            {open.clone().filter(|_| approves).map(|r| {
+                let names = r.lines.iter().map(|a| {
+                    let name = lines.iter().find(|l| l.line_no == a.line_no).map(|l| format!("{} {}", l.product_name, l.variant_label)).unwrap_or_default();
+                    format!("{} × {}", a.quantity, name)
+                }).collect::<Vec<_>>().join(", ");
+                let suggested = r.amount.min(refundable);
+                view! {
+                    <div class="rounded-xl bg-amber-50 p-3 text-sm" data-testid="open-request">
+                        <p class="font-medium">"The shopper asks to return: "{names}</p>
+                        <p>"“"{r.reason.clone()}"”"</p>
+                        <p>"Worth "{r.amount.format_inr()}"; "{refundable.format_inr()}" of what was paid is left to refund."</p>
+                    </div>
+                    {amount_box(format!("{} (what the items are worth)", suggested.to_api_string()))}
+                    {reason_box("Note to the shopper")}
+                    <div class="flex flex-wrap gap-2">
+                        <button type="button" class=BUTTON data-action="approve_refund" on:click=move |_| send("approve_refund", vec![]) disabled=move || act.pending().get()>"Approve refund"</button>
+                        <button type="button" class=BUTTON data-action="reject_refund" on:click=move |_| send("reject_refund", vec![]) disabled=move || act.pending().get()>"Refuse"</button>
+                    </div>
+                }
+            })}
+            {(can_refund && !can_decide).then(|| view! {
+                <p class="text-sm text-stone-600">{refundable.format_inr()}" of what was paid is left to refund."</p>
+                {amount_box(format!("up to {}", refundable.to_api_string()))}
+                {reason_box("Reason")}
+                <button type="button" class=BUTTON data-action="approve_refund" on:click=move |_| send("approve_refund", vec![]) disabled=move || act.pending().get()>"Refund"</button>
+            })}
+            <p role="alert" class="text-sm text-red-700" data-testid="refund-error">{error}</p>
+        </section>
+    }
+    .into_any()
 }
 
 /// The timeline, live: events arrive over the person's (or operations') event
@@ -397,7 +618,6 @@ fn OrderTracking(
     let _ = (set_live, merge);
     let act = ServerAction::<ActOnOrder>::new();
     let (reason, set_reason) = signal(String::new());
-    let (amount, set_amount) = signal(String::new());
     let act_error = move || match act.value().get() {
         Some(Err(e)) => Some(first_message(&e)),
         _ => None,
@@ -407,7 +627,8 @@ fn OrderTracking(
             id: id.get_value(),
             action: action.into(),
             reason: Some(reason.get_untracked()).filter(|r| !r.is_empty()),
-            amount: Some(amount.get_untracked()).filter(|a| !a.is_empty()),
+            amount: None,
+            lines: vec![],
         });
     };
     let action_button = move |action: &'static str, label: &'static str| {
@@ -446,20 +667,11 @@ fn OrderTracking(
                             OrderState::Packed => buttons.push(action_button("ship", "Mark shipped").into_any()),
                             OrderState::Shipped => buttons.push(action_button("send_out_for_delivery", "Out for delivery").into_any()),
                             OrderState::OutForDelivery => buttons.push(action_button("deliver", "Mark delivered").into_any()),
-                            OrderState::RefundRequested => {
-                                buttons.push(view! {
-                                    <label class="block text-sm"><span class="font-medium">"Refund amount (blank: all)"</span>
-                                        <input class=INPUT inputmode="decimal" prop:value=amount on:input=move |e| set_amount.set(event_target_value(&e))/></label>
-                                }.into_any());
-                                buttons.push(action_button("approve_refund", "Approve refund").into_any());
-                                buttons.push(action_button("reject_refund", "Reject refund").into_any());
-                            }
                             _ => {}
                         }
                     } else {
                         match s {
                             OrderState::PendingPayment | OrderState::Paid => buttons.push(action_button("cancel", "Cancel order").into_any()),
-                            OrderState::Delivered => buttons.push(action_button("request_refund", "Request a refund").into_any()),
                             _ => {}
                         }
                     }
@@ -471,22 +683,219 @@ fn OrderTracking(
     }
 }
 
+/// The store's order queue: filters and paging in the address (a GET form, so a
+/// filtered view can be bookmarked or shared), the rows live.
 #[component]
 pub fn StaffOrdersPage() -> impl IntoView {
-    let orders = Resource::new_blocking(|| (), |_| all_orders(None));
+    let query = leptos_router::hooks::use_query_map();
+    let read = move || {
+        let q = query.read();
+        let get = |k: &str| q.get(k).unwrap_or_default();
+        (OrderFilterInput { state: get("state"), from: get("from"), to: get("to"), q: get("q") }, q.get("cursor"))
+    };
+    let page = Resource::new_blocking(read, |(filter, cursor)| order_queue(filter, cursor));
     view! {
         <Title text="Orders · Mandi"/>
-        <div class="mx-auto max-w-5xl px-4 py-6">
+        <div class="mx-auto max-w-6xl px-4 py-6">
             <h1 class="text-2xl font-bold text-stone-900">"Store orders"</h1>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match orders.await {
-                        Ok(list) => view! { <OrderList orders=list/> }.into_any(),
+                    let (filter, cursor) = read();
+                    match page.await {
+                        Ok(page) => view! { <QueueFilters filter=filter.clone() errors=None/><QueueView page filter first=cursor.is_none()/> }.into_any(),
                         Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/admin/orders"/> }.into_any(),
+                        Err(AppError::Validation { fields }) => view! { <QueueFilters filter errors=Some(fields)/> }.into_any(),
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn QueueFilters(filter: OrderFilterInput, errors: Option<crate::error::FieldErrors>) -> impl IntoView {
+    let errors = errors.unwrap_or_default();
+    let error = |k: &str| {
+        errors
+            .get(k)
+            .cloned()
+            .map(|m| view! { <span class="block text-xs text-red-700" data-testid=format!("error-{k}")>{m}</span> })
+    };
+    let chosen = filter.state.clone();
+    view! {
+        <form method="get" action="/admin/orders" class="mt-4 flex flex-wrap items-end gap-3 rounded-2xl border border-stone-200 bg-white p-3 text-sm" data-testid="queue-filters">
+            <label class="block"><span class="font-medium">"State"</span>
+                <select name="state" class=INPUT>
+                    <option value="" selected=chosen.is_empty()>"Any"</option>
+                    {OrderState::ALL.into_iter().map(|st| view! {
+                        <option value=st.as_str() selected=chosen == st.as_str()>{st.to_string()}</option>
+                    }).collect_view()}
+                </select>
+                {error("state")}
+            </label>
+            <label class="block"><span class="font-medium">"Placed from"</span>
+                <input type="date" name="from" class=INPUT value=filter.from.clone()/>{error("from")}</label>
+            <label class="block"><span class="font-medium">"to"</span>
+                <input type="date" name="to" class=INPUT value=filter.to.clone()/>{error("to")}</label>
+            <label class="block grow"><span class="font-medium">"Order number or phone"</span>
+                <input type="search" name="q" class=INPUT value=filter.q.clone() placeholder="1042 or 98400 10001"/>{error("q")}</label>
+            <button type="submit" class=BUTTON>"Filter"</button>
+            <a href="/admin/orders" class="py-2.5 font-medium text-emerald-800 hover:underline">"Clear"</a>
+        </form>
+    }
+}
+
+#[component]
+fn QueueView(page: QueuePage, filter: OrderFilterInput, first: bool) -> impl IntoView {
+    let older = page.next.clone().map(|cursor| {
+        let mut params = vec![];
+        for (k, v) in [("state", &filter.state), ("from", &filter.from), ("to", &filter.to), ("q", &filter.q)] {
+            if !v.is_empty() {
+                params.push(format!("{k}={}", crate::components::search_href::encode_component(v)));
+            }
+        }
+        params.push(format!("cursor={}", crate::components::search_href::encode_component(&cursor)));
+        format!("/admin/orders?{}", params.join("&"))
+    });
+    view! {
+        <OrderQueue orders=page.orders first/>
+        <nav aria-label="Pages" class="mt-4 flex gap-4 text-sm font-medium text-emerald-800">
+            {(!first).then(|| view! { <a href="/admin/orders" class="hover:underline">"← Newest"</a> })}
+            {older.map(|href| view! { <a href=href class="hover:underline" data-testid="older-orders">"Older orders →"</a> })}
+        </nav>
+    }
+}
+
+/// The rows, following the store's order stream: a row's state changes in place, and
+/// new orders are announced (on the first page) rather than pushed under the pointer.
+#[island]
+fn OrderQueue(orders: Vec<OrderSummary>, first: bool) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let rows = RwSignal::new(orders);
+    let selected = RwSignal::new(std::collections::BTreeSet::<Uuid>::new());
+    let (live, set_live) = signal(false);
+    let (arrived, set_arrived) = signal(0usize);
+    let bulk = ServerAction::<ActOnOrders>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        if let Ok(source) = web_sys::EventSource::new("/live/events?topic=orders") {
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(text) = e.data().as_string() else { return };
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+                let Some(id) = value["orderId"].as_str().and_then(|s| Uuid::parse_str(s).ok()) else { return };
+                let Ok(state) = serde_json::from_value::<OrderState>(value["state"].clone()) else { return };
+                let known = rows.with_untracked(|r| r.iter().any(|o| o.id == id));
+                if known {
+                    rows.update(|r| r.iter_mut().filter(|o| o.id == id).for_each(|o| o.state = state));
+                } else if first && value["event"]["fromState"].is_null() {
+                    set_arrived.update(|n| *n += 1);
+                }
+            });
+            let _ = source.add_event_listener_with_callback("order", on_message.as_ref().unchecked_ref());
+            let on_open = Closure::<dyn FnMut()>::new(move || set_live.set(true));
+            let on_error = Closure::<dyn FnMut()>::new(move || set_live.set(false));
+            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            on_message.forget();
+            on_open.forget();
+            on_error.forget();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_live, set_arrived, first);
+    Effect::new(move |_| {
+        if let Some(Ok(outcomes)) = bulk.value().get() {
+            rows.update(|r| {
+                for o in &outcomes {
+                    if let (Some(state), Ok(id)) = (o.state, Uuid::parse_str(&o.order_id)) {
+                        r.iter_mut().filter(|x| x.id == id).for_each(|x| x.state = state);
+                    }
+                }
+            });
+            selected.update(|s| s.clear());
+        }
+    });
+    let report = move || match bulk.value().get() {
+        Some(Ok(outcomes)) => {
+            let moved = outcomes.iter().filter(|o| o.error.is_none()).count();
+            let failed: Vec<String> = outcomes
+                .iter()
+                .filter_map(|o| {
+                    let number = rows.with(|r| {
+                        r.iter().find(|x| x.id.to_string() == o.order_id).map(|x| x.number).unwrap_or_default()
+                    });
+                    o.error.as_ref().map(|e| format!("#{number}: {e}"))
+                })
+                .collect();
+            Some(if failed.is_empty() {
+                format!("{moved} orders updated")
+            } else {
+                format!("{moved} orders updated; not moved: {}", failed.join("; "))
+            })
+        }
+        Some(Err(e)) => Some(first_message(&e)),
+        None => None,
+    };
+    let send = move |action: &'static str| {
+        let ids: Vec<String> = selected.get_untracked().iter().map(Uuid::to_string).collect();
+        if !ids.is_empty() {
+            bulk.dispatch(ActOnOrders { ids, action: action.into() });
+        }
+    };
+    let none_selected = move || selected.with(|s| s.is_empty()) || bulk.pending().get();
+    view! {
+        <div class="mt-4" data-testid="order-queue" data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <div class="flex flex-wrap items-center gap-2">
+                <button type="button" class=BUTTON data-action="bulk-pack" disabled=none_selected on:click=move |_| send("pack")>"Mark packed"</button>
+                <button type="button" class=BUTTON data-action="bulk-ship" disabled=none_selected on:click=move |_| send("ship")>"Mark shipped"</button>
+                <span class="text-sm text-stone-600">{move || format!("{} selected", selected.with(|s| s.len()))}</span>
+                <span class="ml-auto text-xs text-stone-500">{move || if live.get() { "Live" } else { "" }}</span>
+            </div>
+            <p role="status" aria-live="polite" class="mt-2 text-sm text-stone-700" data-testid="bulk-report">{report}</p>
+            {move || (arrived.get() > 0).then(|| view! {
+                <p class="mt-2 rounded-xl bg-amber-50 p-2 text-sm" data-testid="new-orders">
+                    {format!("{} new orders. ", arrived.get())}<a href="/admin/orders" class="font-medium text-emerald-800 underline">"Show them"</a>
+                </p>
+            })}
+            {move || if rows.with(|r| r.is_empty()) {
+                view! { <p class="mt-4 text-stone-600" data-testid="queue-empty">"No orders match."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="mt-3 w-full border-collapse overflow-hidden rounded-2xl bg-white text-sm">
+                        <thead class="bg-stone-100 text-left">
+                            <tr>
+                                <th class="p-2"><span class="sr-only">"Select"</span></th>
+                                <th class="p-2">"Order"</th><th class="p-2">"Placed"</th><th class="p-2">"For"</th>
+                                <th class="p-2">"Delivery"</th><th class="p-2">"Items"</th><th class="p-2">"Total"</th><th class="p-2">"State"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For each=move || rows.get() key=|o| (o.id, o.state) let:o>
+                                <tr class="border-t border-stone-100" data-testid="queue-row" data-number=o.number data-state=o.state.as_str()>
+                                    <td class="p-2">
+                                        <input type="checkbox" class="h-5 w-5" aria-label=format!("Select order {}", o.number)
+                                            prop:checked=move || selected.with(|s| s.contains(&o.id))
+                                            on:change=move |e| {
+                                                let on = event_target_checked(&e);
+                                                selected.update(|s| { if on { s.insert(o.id); } else { s.remove(&o.id); } });
+                                            }/>
+                                    </td>
+                                    <td class="p-2"><a href=format!("/orders/{}", o.id) class="font-medium text-emerald-800 hover:underline">{format!("#{}", o.number)}</a></td>
+                                    <td class="p-2">{o.created_at.format("%d %b, %H:%M UTC").to_string()}</td>
+                                    <td class="p-2">{o.customer_name.clone()}</td>
+                                    <td class="p-2">{o.slot_label.clone()}</td>
+                                    <td class="p-2">{o.item_count}</td>
+                                    <td class="p-2">{o.total.format_inr()}</td>
+                                    <td class="p-2"><StateBadge state=o.state/></td>
+                                </tr>
+                            </For>
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
         </div>
     }
 }

@@ -3,7 +3,7 @@
 
 use super::order_events::{EventInput, record_event};
 use super::order_rows::{lock_order, set_state};
-use super::refunds::queue_refund;
+use super::refunds::{NewRefund, queue_refund};
 use super::stock_holds::{release_reservations, sell_reserved_stock};
 use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderAction, OrderState, transition};
@@ -126,7 +126,10 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
                 set_state(&mut tx, tenant, order, to).await?;
                 release_reservations(&mut tx, tenant, order).await?;
             }
-            queue_refund(&mut tx, tenant, order, payment_id, amount, &format!("automatic: {why}"), None).await?;
+            let reason = format!("automatic: {why}");
+            let refund =
+                NewRefund { order, payment: payment_id, amount, reason: &reason, requested_by: None, request: None };
+            queue_refund(&mut tx, tenant, refund).await?;
             record_event(
                 &mut tx,
                 tenant,

@@ -227,7 +227,10 @@ async fn add_to_cart(form: &web_sys::HtmlFormElement) -> (bool, String) {
         // A count, printed as an integer: formatting the float would bring float
         // printing into the bundle for nothing.
         Ok((true, cart)) => match field(&cart, "itemCount").and_then(|n| n.as_f64()) {
-            Some(n) => (true, format!("Added · {} in your cart", n as u32)),
+            Some(n) => {
+                crate::components::layout::announce_cart_count(n as u32);
+                (true, format!("Added · {} in your cart", n as u32))
+            }
             None => (true, "Added to your cart".into()),
         },
         // The server's `AppError`: field messages when it names fields, else its message.

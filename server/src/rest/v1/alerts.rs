@@ -79,9 +79,7 @@ async fn list(
     };
     let before = parse_time_cursor(some(&q.cursor))?;
     let rows = service::list(&state.pool, &claims, &filter, before, limit + 1).await?;
-    Ok(keyset_page(rows, limit, |a| {
-        format!("{}_{}", a.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), a.id)
-    }))
+    Ok(keyset_page(rows, limit, |a| app::time_cursor::encode(a.opened_at, a.id)))
 }
 
 /// Someone is on it. Again answers the alert as it stands; 409 if it was resolved

@@ -40,11 +40,7 @@ pub fn parse_limit(raw: Option<&str>, default: i64, max: i64) -> Result<i64, App
 /// A keyset cursor of a list ordered by time then id (`<RFC 3339>_<uuid>`, as
 /// `responses::keyset_page` makes them); `None` when absent or empty.
 pub fn parse_time_cursor(raw: Option<&str>) -> Result<Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>, AppError> {
-    let Some(c) = raw.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(None) };
-    let bad = || AppError::validation("cursor", "is not a cursor from this list");
-    let (at, id) = c.split_once('_').ok_or_else(bad)?;
-    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?;
-    Ok(Some((at.with_timezone(&chrono::Utc), parse_id(id, "cursor")?)))
+    app::time_cursor::parse(raw)
 }
 
 /// A JSON body whose every failure (wrong content type, malformed JSON, wrong types)

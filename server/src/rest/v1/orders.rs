@@ -9,7 +9,7 @@ use app::domain::permissions::Access::SignedIn;
 use app::envelope::ok;
 use app::error::AppError;
 use app::orders::api::door;
-use app::orders::model::OrderDetail;
+use app::orders::model::{OrderDetail, OrderFilter, OrderFilterInput};
 use app::orders::{action_service, order_queries};
 use app::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -33,6 +33,9 @@ pub fn routes() -> Routes {
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     state: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
     /// `all` (store staff only): every customer's orders.
@@ -43,6 +46,9 @@ struct ListQuery {
 #[utoipa::path(get, path = "/orders", operation_id = "listOrders",
     params(
         ("state" = Option<app::domain::order_state::OrderState>, Query, description = "Only orders in this state"),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "Placed on or after this day (store time, Asia/Kolkata)"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Placed on or before this day (store time)"),
+        ("q" = Option<String>, Query, description = "An order number (`1042` or `#1042`) or the delivery phone number"),
         ("scope" = Option<String>, Query, description = "`mine` (the default) or `all` (every customer's orders: the store's staff only, others get 403)"),
         ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Default 20"),
@@ -58,21 +64,21 @@ async fn list(
 ) -> Result<Response, AppError> {
     let q: ListQuery = parse_query(raw.as_deref())?;
     let limit = parse_limit(q.limit.as_deref(), 20, 100)?;
-    let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(s.parse::<OrderState>().map_err(|e| AppError::validation("state", e))?),
-    };
-    let customer = match q.scope.as_deref() {
+    let mut filter = OrderFilter::parse(&OrderFilterInput {
+        state: q.state.unwrap_or_default(),
+        from: q.from.unwrap_or_default(),
+        to: q.to.unwrap_or_default(),
+        q: q.q.unwrap_or_default(),
+    })?;
+    filter.customer = match q.scope.as_deref() {
         None | Some("") | Some("mine") => Some(claims.sub),
         Some("all") if door::fulfils(&state, &claims) => None,
         Some("all") => return Err(AppError::Forbidden),
         Some(_) => return Err(AppError::validation("scope", "must be mine or all")),
     };
     let before = parse_time_cursor(q.cursor.as_deref())?;
-    let rows = order_queries::list(&state.pool, state.store_tenant, customer, filter, before, limit + 1).await?;
-    Ok(keyset_page(rows, limit, |o| {
-        format!("{}_{}", o.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), o.id)
-    }))
+    let rows = order_queries::list(&state.pool, state.store_tenant, &filter, before, limit + 1).await?;
+    Ok(keyset_page(rows, limit, |o| app::time_cursor::encode(o.created_at, o.id)))
 }
 
 fn scope(state: &AppState, claims: &app::account::tokens::Claims) -> Option<uuid::Uuid> {
@@ -171,9 +177,15 @@ pub struct ActionBody {
     action: String,
     /// Why (up to 500 characters): shown in the order's history.
     reason: Option<String>,
-    /// `approve_refund`: how much to refund (default: what is left of the total).
+    /// `approve_refund`: how much to refund (default: what the waiting request's lines
+    /// are worth, or else all that is left of what was paid). Any number of part
+    /// refunds may follow one another; together they never pass what was paid.
     #[schema(value_type = Option<app::domain::money::Money>)]
     amount: Option<String>,
+    /// `request_refund`: the lines to return (`lineNo` as in the order's `lines`, from
+    /// 1) and how many of each; omitted, every item not yet asked for.
+    #[serde(default)]
+    lines: Vec<app::domain::refund::AskedLine>,
 }
 
 fn action_schema() -> utoipa::openapi::Object {
@@ -193,8 +205,9 @@ fn action_schema() -> utoipa::openapi::Object {
 }
 
 /// Move the order along its lifecycle (`pending_payment → paid → packed → shipped →
-/// out_for_delivery → delivered`; `cancelled` before packing; `refund_requested →
-/// refunded` after delivery).
+/// out_for_delivery → delivered`; `cancelled` before packing; after delivery
+/// `refund_requested`, then back to `delivered` after a part refund or a refusal, and
+/// `refunded` once everything paid has gone back).
 #[utoipa::path(post, path = "/orders/{id}/actions", operation_id = "actOnOrder",
     params(("id" = uuid::Uuid, Path, description = ORDER_ID)),
     request_body = ActionBody,
@@ -212,7 +225,7 @@ async fn act(
     ApiJson(body): ApiJson<ActionBody>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
-    let cmd = app::orders::api::parse_command(&body.action, body.reason, body.amount.as_deref())?;
+    let cmd = app::orders::api::parse_command(&body.action, body.reason, body.amount.as_deref(), body.lines)?;
     let acting = door::acting(&state, &claims, cmd.action)?;
     let to = action_service::act(&state.pool, state.store_tenant, id, acting, &cmd).await?;
     Ok(ok(OrderMoved { order_id: id, state: to }))
