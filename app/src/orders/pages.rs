@@ -830,11 +830,8 @@ fn OrderQueue(orders: Vec<OrderSummary>, first: bool) -> impl IntoView {
                     o.error.as_ref().map(|e| format!("#{number}: {e}"))
                 })
                 .collect();
-            Some(if failed.is_empty() {
-                format!("{moved} orders updated")
-            } else {
-                format!("{moved} orders updated; not moved: {}", failed.join("; "))
-            })
+            let updated = format!("{moved} {} updated", if moved == 1 { "order" } else { "orders" });
+            Some(if failed.is_empty() { updated } else { format!("{updated}; not moved: {}", failed.join("; ")) })
         }
         Some(Err(e)) => Some(first_message(&e)),
         None => None,
