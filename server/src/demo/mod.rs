@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod field_history;
 pub mod market;
 pub mod model;
+pub mod orders;
 pub mod ownership;
 pub mod ownership_history;
 pub mod provenance;
@@ -44,6 +45,7 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
     ownership::insert(&mut tx, &ownership).await?;
     field_history::record(&mut tx, ownership.tenant_id, ownership.today).await?;
     ownership_history::settle(&mut tx, ownership.tenant_id, ownership.admin, ownership.today).await?;
+    let orders = orders::insert(&mut tx, now).await?;
     tx.commit().await?;
     // Fresh statistics, so the first queries are planned for the data just loaded
     // rather than for empty tables (autovacuum would take a minute to get there).
@@ -53,6 +55,7 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
         variants = world.variants.len(),
         farms = world.farms.len(),
         owners = ownership.owners.len() + 1,
+        orders,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "demo world loaded"
     );

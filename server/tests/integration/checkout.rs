@@ -177,7 +177,7 @@ async fn two_hundred_buyers_for_fifty_packs(pool: PgPool) {
     // written: a refusal must take all of them back and leave the buyer's cart as it was.
     let mut tx = support::operator(&pool).await;
     let (orders, placings, announced, kept): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM order_events WHERE action = 'place'),
+        "SELECT (SELECT count(*) FROM orders WHERE coalesce(gateway_order_id, '') NOT LIKE 'order_demo%'), (SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id WHERE action = 'place' AND coalesce(o.gateway_order_id, '') NOT LIKE 'order_demo%'),
                 (SELECT count(*) FROM live_events WHERE kind = 'order'),
                 (SELECT count(*) FROM cart_items)",
     )
@@ -185,14 +185,18 @@ async fn two_hundred_buyers_for_fifty_packs(pool: PgPool) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    // Each placed order is announced to its buyer and to operations.
-    assert_eq!((orders, placings, announced, kept), (50, 50, 100, 150));
+    // Each placed order is announced to its buyer, to operations and to the order queue.
+    assert_eq!((orders, placings, announced, kept), (50, 50, 150, 150));
     for (token, order) in &placed {
         pay(&app, token, order, true).await;
     }
     let mut tx = support::operator(&pool).await;
-    let paid: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM orders WHERE state = 'paid'").fetch_one(&mut *tx).await.unwrap();
+    let paid: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders WHERE state = 'paid' AND coalesce(gateway_order_id, '') NOT LIKE 'order_demo%'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(paid, 50);
     assert_eq!(on_hand(&pool, item).await, 0);
@@ -339,7 +343,7 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
     let mut tx = support::operator(&pool).await;
     sqlx::query("SELECT number_live_events()").execute(&mut *tx).await.unwrap();
     let (orders, seq, at, announced): (i64, i64, chrono::DateTime<chrono::Utc>, Vec<Value>) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM orders), e.seq, e.created_at,
+        "SELECT (SELECT count(*) FROM orders WHERE coalesce(gateway_order_id, '') NOT LIKE 'order_demo%'), e.seq, e.created_at,
                 (SELECT array_agg(l.data || jsonb_build_object('liveSeq', l.seq) ORDER BY l.id) FROM live_events l WHERE l.data->>'orderId' = $1)
          FROM order_events e WHERE e.order_id = $1::uuid",
     )
@@ -349,7 +353,7 @@ async fn a_cart_that_changes_while_it_is_placed_is_priced_again(pool: PgPool) {
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(orders, 1);
-    assert_eq!(announced.len(), 2, "to the buyer and to operations");
+    assert_eq!(announced.len(), 3, "to the buyer, to operations and to the order queue");
     for data in &announced {
         assert_eq!(data["event"]["seq"], seq, "{data}");
         assert!(data["liveSeq"].as_i64().is_some_and(|n| n > 0), "numbered as a live event: {data}");
@@ -409,10 +413,14 @@ async fn webhooks_callbacks_and_replays_complete_an_order_once(pool: PgPool) {
         n == 0
     })
     .await;
-    let payments: i64 = sqlx::query_scalar("SELECT count(*) FROM payments").fetch_one(&mut *tx).await.unwrap();
+    let payments: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM payments WHERE gateway_payment_id NOT LIKE 'pay_demo%'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     let events: i64 =
         sqlx::query_scalar("SELECT count(*) FROM payment_webhook_events").fetch_one(&mut *tx).await.unwrap();
-    let confirmations: i64 = sqlx::query_scalar("SELECT count(*) FROM order_events WHERE action = 'confirm_payment'")
+    let confirmations: i64 = sqlx::query_scalar("SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id WHERE action = 'confirm_payment' AND coalesce(o.gateway_order_id, '') NOT LIKE 'order_demo%'")
         .fetch_one(&mut *tx)
         .await
         .unwrap();
@@ -491,16 +499,18 @@ async fn paying_twice_refunds_the_second_payment(pool: PgPool) {
     let location = again.headers()["location"].to_str().unwrap().to_string();
     app.client.get(app.url(&location)).send().await.unwrap();
     wait_for("the surplus payment refunded", Duration::from_secs(20), async || {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount AND id NOT LIKE 'pay_demo%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         n == 1
     })
     .await;
     assert_eq!(order_state(&app, &token, &order).await, "paid");
     let mut tx = support::operator(&pool).await;
-    let (captured, surplus): (i64, i64) = sqlx::query_as("SELECT count(*) FILTER (WHERE disposition = 'captured'), count(*) FILTER (WHERE disposition = 'surplus') FROM payments")
+    let (captured, surplus): (i64, i64) = sqlx::query_as("SELECT count(*) FILTER (WHERE disposition = 'captured'), count(*) FILTER (WHERE disposition = 'surplus') FROM payments WHERE gateway_payment_id NOT LIKE 'pay_demo%'")
         .fetch_one(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!((captured, surplus), (1, 1));
@@ -517,7 +527,7 @@ async fn a_hold_that_expired_mid_payment(pool: PgPool) {
     let order = placed["data"]["orderId"].as_str().unwrap().to_string();
     // The hold runs out; someone else buys the stock meanwhile.
     let mut tx = support::operator(&pool).await;
-    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '1 second'")
+    sqlx::query("UPDATE stock_reservations r SET reserved_until = now() - interval '1 second' FROM orders o WHERE o.id = r.order_id AND coalesce(o.gateway_order_id, '') NOT LIKE 'order_demo%'")
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -532,7 +542,7 @@ async fn a_hold_that_expired_mid_payment(pool: PgPool) {
     assert_eq!(order_state(&app, &slow, &order).await, "cancelled");
     wait_for("the late payment refunded", Duration::from_secs(20), async || {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount AND amount > 0",
+            "SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = amount AND amount > 0 AND id NOT LIKE 'pay_demo%'",
         )
         .fetch_one(&pool)
         .await
@@ -550,7 +560,7 @@ async fn a_hold_that_expired_mid_payment(pool: PgPool) {
     let (_, placed) = checkout(&app, &slow).await;
     let order = placed["data"]["orderId"].as_str().unwrap().to_string();
     let mut tx = support::operator(&pool).await;
-    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '1 second'")
+    sqlx::query("UPDATE stock_reservations r SET reserved_until = now() - interval '1 second' FROM orders o WHERE o.id = r.order_id AND coalesce(o.gateway_order_id, '') NOT LIKE 'order_demo%'")
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -573,8 +583,8 @@ async fn unpaid_orders_expire_and_give_their_stock_back(pool: PgPool) {
     add(&app, &other, v[0], json!(1)).await;
     assert_eq!(checkout(&app, &other).await.0, 409, "all three are held");
     let mut tx = support::operator(&pool).await;
-    sqlx::query("UPDATE orders SET reserved_until = now() - interval '10 minutes'").execute(&mut *tx).await.unwrap();
-    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '10 minutes'")
+    sqlx::query("UPDATE orders SET reserved_until = now() - interval '10 minutes' WHERE coalesce(gateway_order_id, '') NOT LIKE 'order_demo%'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE stock_reservations r SET reserved_until = now() - interval '10 minutes' FROM orders o WHERE o.id = r.order_id AND coalesce(o.gateway_order_id, '') NOT LIKE 'order_demo%'")
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -740,8 +750,8 @@ async fn reconciliation_does_not_sell_a_refunded_payment(pool: PgPool) {
         .unwrap();
     assert_eq!(recorded, 0);
     // As after a failed payment, the hold then runs out and the order is cancelled.
-    sqlx::query("UPDATE orders SET reserved_until = now() - interval '10 minutes'").execute(&mut *tx).await.unwrap();
-    sqlx::query("UPDATE stock_reservations SET reserved_until = now() - interval '10 minutes'")
+    sqlx::query("UPDATE orders SET reserved_until = now() - interval '10 minutes' WHERE coalesce(gateway_order_id, '') NOT LIKE 'order_demo%'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE stock_reservations r SET reserved_until = now() - interval '10 minutes' FROM orders o WHERE o.id = r.order_id AND coalesce(o.gateway_order_id, '') NOT LIKE 'order_demo%'")
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -798,10 +808,12 @@ async fn the_lifecycle_with_its_permissions_and_refunds(pool: PgPool) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["state"], "delivered", "a part refund leaves the order delivered");
     wait_for("the partial refund processed at the gateway", Duration::from_secs(20), async || {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = 15000")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sandbox_gateway_payments WHERE amount_refunded = 15000 AND id NOT LIKE 'pay_demo%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         n == 1
     })
     .await;

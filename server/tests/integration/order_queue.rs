@@ -161,3 +161,49 @@ async fn the_header_shows_the_cart_count_and_the_shoppers_orders(pool: PgPool) {
     assert!(html.contains("data-testid=\"cart-link\"") && html.contains("data-testid=\"sign-in-link\""));
     assert!(!html.contains("data-testid=\"orders-link\""));
 }
+
+/// The demo store opens on work: an order in every state, a request waiting, refunds
+/// paid, all of it agreeing with the sandbox gateway's books, so an admin's refund of a
+/// demo order is paid back like any other.
+#[sqlx::test(migrations = false)]
+async fn the_demo_store_has_orders_in_every_state_that_agree_with_the_gateway(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = crate::support::access_token(&app, "admin@greenharvest.demo").await;
+    let (status, page) = app.get_json_as("/api/v1/orders?scope=all&limit=100", &admin).await;
+    assert_eq!(status, 200, "{page}");
+    let states: std::collections::BTreeSet<&str> =
+        page["data"].as_array().unwrap().iter().map(|o| o["state"].as_str().unwrap()).collect();
+    for s in app::domain::order_state::OrderState::ALL {
+        assert!(states.contains(s.as_str()), "no demo order is {s}: {states:?}");
+    }
+    let config = crate::support::config_with(&[]);
+    let payments = server::payments::Payments::from_config(&config.payments, &format!("http://{}", app.addr));
+    let report = server::payments::jobs::reconcile(&pool, &payments, chrono::Duration::days(30)).await.unwrap();
+    assert!(report.orders_checked >= 14, "{report:?}");
+    assert_eq!((report.completed, report.mismatches), (0, 0), "the demo's books agree with the gateway's");
+
+    let delivered = page["data"].as_array().unwrap().iter().find(|o| o["state"] == "delivered").unwrap();
+    let id = delivered["id"].as_str().unwrap();
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/orders/{id}/actions"),
+            &json!({ "action": "approve_refund", "amount": "10.00" }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    crate::support::wait_for("the demo order's refund paid back", Duration::from_secs(20), async || {
+        let (_, d) = app.get_json_as(&format!("/api/v1/orders/{id}"), &admin).await;
+        d["data"]["refunds"].as_array().unwrap().iter().any(|r| r["status"] == "processed" && r["amount"] == "10.00")
+    })
+    .await;
+    // The staff queue opens on the paid orders waiting to be packed.
+    let staff = crate::support::access_token(&app, "staff@greenharvest.demo").await;
+    let html = app
+        .get_html_with_cookies("/admin/orders?state=paid", &format!("mandi_session={staff}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.matches("data-testid=\"queue-row\"").count() >= 3, "{html}");
+}
