@@ -10,6 +10,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::account::api::ACCESS)
         .chain(crate::admin::api::ACCESS)
         .chain(crate::orders::api::ACCESS)
+        .chain(crate::orders::settings_api::ACCESS)
         .chain(crate::trace::api::ACCESS)
         .chain(crate::trace::admin_api::ACCESS)
         .chain(crate::ledger::api::ACCESS)

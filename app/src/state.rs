@@ -26,10 +26,12 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    pub fn checkout_settings(&self) -> crate::orders::checkout_service::CheckoutSettings<'static> {
-        static RULES: std::sync::OnceLock<crate::domain::pricing::PricingRules> = std::sync::OnceLock::new();
+    pub fn checkout_settings(
+        &self,
+        store: &crate::orders::settings_model::StoreSettings,
+    ) -> crate::orders::checkout_service::CheckoutSettings<'static> {
         crate::orders::checkout_service::CheckoutSettings {
-            rules: RULES.get_or_init(Default::default),
+            pricing: store.pricing(),
             reservation: chrono::Duration::minutes(i64::from(self.config.reservation_minutes)),
             gateway: if self.config.payments.sandbox { "sandbox" } else { "razorpay" },
         }

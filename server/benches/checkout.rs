@@ -138,7 +138,7 @@ async fn run(
     shoppers: usize,
 ) {
     let (tokens, picks) = shop(pool, keys, lots, per_lot, shoppers).await;
-    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now())[0].key();
+    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now(), &Default::default())[0].key();
     let body =
         Arc::new(json!({ "name": "Bench Shopper", "phone": "9840010001", "line1": "1 Market Road", "city": "Madurai",
                                 "pincode": "625001", "state": "Tamil Nadu", "slot": slot }));

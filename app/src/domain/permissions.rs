@@ -63,6 +63,8 @@ pub enum Action {
     VisitsRecord,
     BatchesView,
     BatchesRecord,
+    /// Set the store's delivery fee, free-delivery threshold, windows and coupons.
+    StoreSettingsManage,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -101,7 +103,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -127,6 +129,7 @@ impl Action {
         Action::VisitsRecord,
         Action::BatchesView,
         Action::BatchesRecord,
+        Action::StoreSettingsManage,
     ];
 }
 
@@ -200,6 +203,8 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (FieldAgent, BatchesRecord, Any),
     (Ops, BatchesRecord, Any),
     (Admin, BatchesRecord, Any),
+    // What the store charges and when it delivers is the admin's to set.
+    (Admin, StoreSettingsManage, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.

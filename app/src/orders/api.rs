@@ -104,7 +104,7 @@ pub async fn load_cart() -> Result<CartView, AppError> {
     let session = crate::account::session::current();
     let guest = door::guest_cart_cookie();
     let owner = door::cart_owner(session.as_ref(), guest);
-    let (cart, view) = super::cart_service::view(&state.pool, state.store_tenant, owner, &Default::default()).await?;
+    let (cart, view) = super::cart_service::view(&state.pool, state.store_tenant, owner).await?;
     if session.is_some() && guest.is_some() {
         // Folded into the person's cart: the guest cookie has done its job.
         door::set_cart_cookie(&state, None);
@@ -131,8 +131,7 @@ pub async fn update_cart(variant_id: String, quantity: String, add: bool) -> Res
     let session = crate::account::session::current();
     let guest = door::guest_cart_cookie();
     let owner = door::cart_owner(session.as_ref(), guest);
-    let (cart, view) =
-        super::cart_service::change(&state.pool, state.store_tenant, owner, change, add, &Default::default()).await?;
+    let (cart, view) = super::cart_service::change(&state.pool, state.store_tenant, owner, change, add).await?;
     match (&session, cart) {
         (None, Some(id)) if guest != Some(id) => door::set_cart_cookie(&state, Some(id)),
         (Some(_), _) if guest.is_some() => door::set_cart_cookie(&state, None),
@@ -155,14 +154,10 @@ pub struct CheckoutOptions {
 pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
     let session = crate::access::check(ACCESS, "/_fn/checkout/options").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
+    let store = super::settings_service::load(&state.pool, state.store_tenant).await?;
     let guest = door::guest_cart_cookie();
-    let (_, cart) = super::cart_service::view(
-        &state.pool,
-        state.store_tenant,
-        door::cart_owner(Some(&session), guest),
-        &Default::default(),
-    )
-    .await?;
+    let (_, cart) =
+        super::cart_service::view(&state.pool, state.store_tenant, door::cart_owner(Some(&session), guest)).await?;
     if guest.is_some() {
         door::set_cart_cookie(&state, None);
     }
@@ -170,7 +165,7 @@ pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
         .bind(session.claims.sub)
         .fetch_one(&state.pool)
         .await?;
-    let slots = crate::domain::delivery_slot::open_slots(chrono::Utc::now());
+    let slots = crate::domain::delivery_slot::open_slots(chrono::Utc::now(), &store.slots);
     Ok(CheckoutOptions {
         cart,
         slot_labels: slots.iter().map(Slot::label).collect(),
@@ -182,9 +177,10 @@ pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
 
 #[server(prefix = "/_fn", endpoint = "checkout/place")]
 pub async fn place_order(input: CheckoutInput) -> Result<PlacedOrder, AppError> {
-    let request = CheckoutRequest::parse(&input, chrono::Utc::now())?;
     let session = crate::access::check(ACCESS, "/_fn/checkout/place").await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
+    let store = super::settings_service::load(&state.pool, state.store_tenant).await?;
+    let request = CheckoutRequest::parse(&input, chrono::Utc::now(), &store.slots)?;
     let guest = door::guest_cart_cookie();
     let placed = super::checkout_service::place_order(
         &state.pool,
@@ -192,7 +188,7 @@ pub async fn place_order(input: CheckoutInput) -> Result<PlacedOrder, AppError> 
         session.claims.sub,
         guest,
         &request,
-        &state.checkout_settings(),
+        &state.checkout_settings(&store),
     )
     .await?;
     if guest.is_some() {

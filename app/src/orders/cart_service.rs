@@ -234,14 +234,11 @@ pub(crate) async fn resolve_for_checkout(
     resolve(tx, tenant, owner, false).await
 }
 
-/// The cart as it stands. Returns the cart id too (for a guest's cookie).
-pub async fn view(
-    pool: &PgPool,
-    tenant: Uuid,
-    owner: CartOwner,
-    rules: &PricingRules,
-) -> Result<(Option<Uuid>, CartView), AppError> {
+/// The cart as it stands, priced under the store's settings. Returns the cart id too
+/// (for a guest's cookie).
+pub async fn view(pool: &PgPool, tenant: Uuid, owner: CartOwner) -> Result<(Option<Uuid>, CartView), AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let rules = &super::settings_service::load_in(&mut tx, tenant).await?.pricing();
     let cart = resolve(&mut tx, tenant, owner, false).await?;
     let rows = match cart {
         Some(id) => lines(&mut tx, tenant, id).await?,
@@ -258,9 +255,9 @@ pub async fn change(
     owner: CartOwner,
     change: CartChange,
     add: bool,
-    rules: &PricingRules,
 ) -> Result<(Option<Uuid>, CartView), AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let rules = &super::settings_service::load_in(&mut tx, tenant).await?.pricing();
     let cart = resolve(&mut tx, tenant, owner, change.quantity > 0).await?;
     let Some(cart) = cart else {
         tx.commit().await?;

@@ -27,7 +27,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 pub struct CheckoutSettings<'a> {
-    pub rules: &'a PricingRules,
+    /// The store's delivery fee and threshold; the coupon a shopper types is added
+    /// from `coupons`, under its lock.
+    pub pricing: PricingRules,
     pub reservation: Duration,
     pub gateway: &'a str,
 }
@@ -108,11 +110,25 @@ pub async fn place_order(
         if !short.is_empty() {
             return Err(out_of_stock(&rows, &short));
         }
-        let quote = pricing::quote(&cart_service::price_lines(&rows), settings.rules, request.coupon.as_deref())
-            .map_err(|e| match e {
+        // The order, its coupon's use and its stock are one transaction.
+        let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+        let mut rules = settings.pricing.clone();
+        if let Some(code) = request.coupon.as_deref() {
+            let coupon_error = |e: PricingError| AppError::validation("coupon", e.to_string());
+            match super::settings_service::lock_coupon(&mut tx, tenant, code, customer).await? {
+                None => return Err(coupon_error(PricingError::UnknownCoupon)),
+                Some((coupon, uses)) => {
+                    coupon.usable(Utc::now(), uses).map_err(coupon_error)?;
+                    rules.coupons.push(coupon);
+                }
+            }
+        }
+        let quote = pricing::quote(&cart_service::price_lines(&rows), &rules, request.coupon.as_deref()).map_err(
+            |e| match e {
                 PricingError::Empty => AppError::validation("cart", "is empty"),
                 other => AppError::validation("coupon", other.to_string()),
-            })?;
+            },
+        )?;
         let order_id = Uuid::now_v7();
         // Microseconds, as PostgreSQL keeps them: the live event says what the row says.
         let placed_at = Utc::now().trunc_subsecs(6);
@@ -129,8 +145,9 @@ pub async fn place_order(
             placed_at,
             reserved_until,
         };
-        match place(pool, &placement).await {
+        match place(&mut tx, &placement).await {
             Ok(number) => {
+                tx.commit().await?;
                 return Ok(PlacedOrder {
                     order_id,
                     number,
@@ -174,7 +191,7 @@ struct Placement<'a> {
     reserved_until: DateTime<Utc>,
 }
 
-async fn place(pool: &PgPool, p: &Placement<'_>) -> Result<i64, Placing> {
+async fn place(tx: &mut sqlx::PgConnection, p: &Placement<'_>) -> Result<i64, Placing> {
     let &Placement { tenant, customer, order_id, rows, needs, quote, request, settings, placed_at, reserved_until } = p;
     let address =
         serde_json::to_value(&request.address).map_err(|e| Placing::Failed(sqlx::Error::Encode(Box::new(e))))?;
@@ -229,7 +246,7 @@ async fn place(pool: &PgPool, p: &Placement<'_>) -> Result<i64, Placing> {
     .bind(topics.iter().map(|_| &live_data).collect::<Vec<_>>())
     .bind(needs.iter().map(|n| n.stock_item).collect::<Vec<_>>())
     .bind(needs.iter().map(|n| n.quantity).collect::<Vec<_>>())
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await;
     placed.map_err(|e| {
         let Some(db) = e.as_database_error() else { return Placing::Failed(e) };

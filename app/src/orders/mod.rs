@@ -21,5 +21,10 @@ pub mod pages;
 pub mod payment_service;
 #[cfg(feature = "ssr")]
 mod refunds;
+pub mod settings_api;
+pub mod settings_model;
+pub mod settings_pages;
+#[cfg(feature = "ssr")]
+pub mod settings_service;
 #[cfg(feature = "ssr")]
 mod stock_holds;

@@ -147,7 +147,11 @@ pub struct CheckoutRequest {
 }
 
 impl CheckoutRequest {
-    pub fn parse(input: &CheckoutInput, now: DateTime<Utc>) -> Result<CheckoutRequest, AppError> {
+    pub fn parse(
+        input: &CheckoutInput,
+        now: DateTime<Utc>,
+        slots: &delivery_slot::SlotRules,
+    ) -> Result<CheckoutRequest, AppError> {
         let mut fields = FieldErrors::new();
         let mut text = |name: &str, value: &str, min: usize, max: usize| -> String {
             let v = value.trim();
@@ -178,7 +182,7 @@ impl CheckoutRequest {
         if !(pincode.len() == 6 && pincode.bytes().all(|b| b.is_ascii_digit()) && !pincode.starts_with('0')) {
             fields.insert("pincode".into(), "must be a 6-digit PIN code".into());
         }
-        let slot = delivery_slot::find_slot(now, &input.slot);
+        let slot = delivery_slot::find_slot(now, slots, &input.slot);
         if slot.is_none() {
             let msg = if input.slot.trim().is_empty() {
                 "choose a delivery slot"
@@ -419,7 +423,7 @@ mod tests {
             city: "Chennai".into(),
             pincode: "600028".into(),
             state: "Tamil Nadu".into(),
-            slot: delivery_slot::open_slots(now)[0].key(),
+            slot: delivery_slot::open_slots(now, &Default::default())[0].key(),
             coupon: " fresh10 ".into(),
         }
     }
@@ -427,7 +431,7 @@ mod tests {
     #[test]
     fn a_good_checkout_parses() {
         let now: DateTime<Utc> = "2026-11-26T02:30:00Z".parse().unwrap();
-        let r = CheckoutRequest::parse(&input(), now).unwrap();
+        let r = CheckoutRequest::parse(&input(), now, &Default::default()).unwrap();
         assert_eq!(r.address.phone, "+919840010001");
         assert_eq!(r.coupon.as_deref(), Some("FRESH10"));
     }
@@ -445,7 +449,7 @@ mod tests {
             slot: "2020-01-01T07:00:00Z".into(),
             ..input()
         };
-        let e = CheckoutRequest::parse(&bad, now).unwrap_err();
+        let e = CheckoutRequest::parse(&bad, now, &Default::default()).unwrap_err();
         let keys: Vec<_> = e.fields().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["city", "line1", "name", "phone", "pincode", "slot"]);
     }

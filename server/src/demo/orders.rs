@@ -8,7 +8,7 @@
 
 use app::domain::money::Money;
 use app::domain::order_state::OrderState;
-use app::domain::pricing::{self, PriceLine, PricingRules};
+use app::domain::pricing::{self, Coupon, CouponInput, PriceLine, PricingRules};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -132,7 +132,24 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
         "name": customer.2, "phone": customer.3.clone().unwrap_or_else(|| "+919840010001".into()),
         "line1": "14 Kamaraj Salai", "line2": "Flat 3B", "city": "Chennai", "pincode": "600004", "state": "Tamil Nadu",
     });
-    let rules = PricingRules::default();
+    // FRESH10 as the store always had it, and a monsoon offer two uses from its limit.
+    sqlx::query(
+        "INSERT INTO coupons (tenant_id, code, kind, value, max_off, min_subtotal, total_limit)
+         VALUES ($1, 'FRESH10', 'percent', 10, 100, 300, NULL), ($1, 'MONSOON50', 'fixed', 50, NULL, 0, 3)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .execute(&mut *tx)
+    .await?;
+    let monsoon = Coupon::parse(&CouponInput {
+        code: "MONSOON50".into(),
+        kind: "fixed".into(),
+        value: "50".into(),
+        total_limit: "3".into(),
+        ..Default::default()
+    })
+    .expect("a valid coupon");
+    let rules = PricingRules { coupons: vec![monsoon], ..PricingRules::default() };
     let plans = plans();
     for (n, plan) in plans.iter().enumerate() {
         let chosen: Vec<(&Variant, i32)> =
@@ -145,7 +162,8 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
                 gst_percent: v.gst,
             })
             .collect();
-        let Ok(quote) = pricing::quote(&lines, &rules, None) else { continue };
+        let coupon = matches!(n, 3 | 9).then_some("MONSOON50");
+        let Ok(quote) = pricing::quote(&lines, &rules, coupon) else { continue };
         let placed = now - plan.age;
         let order = Uuid::now_v7();
         let gateway_order = format!("order_demo{}", order.simple());
@@ -169,8 +187,8 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
         sqlx::query(
             "INSERT INTO orders (tenant_id, id, customer_id, state, subtotal, discount, delivery_fee, tax_included, total,
                                  address, slot_starts_at, slot_ends_at, reserved_until, gateway, gateway_order_id,
-                                 paid_payment_id, paid_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'sandbox', $14, $15, $16, $17, $18)",
+                                 paid_payment_id, paid_at, created_at, updated_at, coupon_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'sandbox', $14, $15, $16, $17, $18, $19)",
         )
         .bind(tenant)
         .bind(order)
@@ -190,6 +208,7 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
         .bind(paid.then(|| step_at(0)))
         .bind(placed)
         .bind(steps.last().map(|_| step_at(steps.len() - 1)).unwrap_or(placed))
+        .bind(&quote.coupon)
         .execute(&mut *tx)
         .await?;
         for (i, ((v, q), total)) in chosen.iter().zip(&quote.line_totals).enumerate() {

@@ -77,7 +77,7 @@ pub(crate) async fn staff_token(pool: &PgPool, role: &str) -> String {
 }
 
 fn checkout_body() -> Value {
-    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now())[0].key();
+    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now(), &Default::default())[0].key();
     json!({ "name": "Ananya Iyer", "phone": "9840010001", "line1": "12 Lake View Road", "city": "Chennai",
             "pincode": "600028", "state": "Tamil Nadu", "slot": slot })
 }

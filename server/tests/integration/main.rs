@@ -35,6 +35,7 @@ mod readings_and_alerts;
 mod refunds;
 mod retention;
 mod sql_functions;
+mod store_settings;
 mod tenant_isolation;
 mod weather;
 mod web_sessions;

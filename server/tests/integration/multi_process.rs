@@ -138,7 +138,7 @@ async fn the_server_killed_between_payment_and_confirmation(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now())[0].key();
+    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now(), &Default::default())[0].key();
     let placed: serde_json::Value = client
         .post(first.url("/api/v1/checkout"))
         .bearer_auth(&shopper)

@@ -34,7 +34,7 @@ fn owner(user: uuid::Uuid) -> CartOwner {
 #[utoipa::path(get, path = "/cart", operation_id = "getCart",
     responses((status = 200, description = "The cart; `quote` is `null` when it is empty", body = super::responses::CartEnvelope)))]
 async fn show(State(state): State<AppState>, Authenticated(claims): Authenticated) -> Result<Response, AppError> {
-    let (_, view) = cart_service::view(&state.pool, state.store_tenant, owner(claims.sub), &Default::default()).await?;
+    let (_, view) = cart_service::view(&state.pool, state.store_tenant, owner(claims.sub)).await?;
     Ok(ok(view))
 }
 
@@ -91,9 +91,7 @@ async fn add(
         &CartLineInput { variant_id: body.variant_id.unwrap_or_default(), quantity: quantity_text(&body.quantity) },
         false,
     )?;
-    let (_, view) =
-        cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, true, &Default::default())
-            .await?;
+    let (_, view) = cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, true).await?;
     Ok(ok(view))
 }
 
@@ -118,9 +116,7 @@ async fn set(
 ) -> Result<Response, AppError> {
     let change =
         CartChange::parse(&CartLineInput { variant_id: variant, quantity: quantity_text(&body.quantity) }, true)?;
-    let (_, view) =
-        cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false, &Default::default())
-            .await?;
+    let (_, view) = cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false).await?;
     Ok(ok(view))
 }
 
@@ -134,8 +130,6 @@ async fn remove(
     Path(variant): Path<String>,
 ) -> Result<Response, AppError> {
     let change = CartChange::parse(&CartLineInput { variant_id: variant, quantity: "0".into() }, true)?;
-    let (_, view) =
-        cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false, &Default::default())
-            .await?;
+    let (_, view) = cart_service::change(&state.pool, state.store_tenant, owner(claims.sub), change, false).await?;
     Ok(ok(view))
 }

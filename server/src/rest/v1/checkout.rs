@@ -46,10 +46,11 @@ impl From<&Slot> for DeliverySlot {
 /// The delivery windows open now, earliest first.
 #[utoipa::path(get, path = "/checkout/slots", operation_id = "listDeliverySlots",
     responses((status = 200, description = "The open delivery slots", body = DeliverySlotsEnvelope)))]
-async fn slots() -> Response {
+async fn slots(State(state): State<AppState>) -> Result<Response, AppError> {
+    let store = app::orders::settings_service::load(&state.pool, state.store_tenant).await?;
     let slots: Vec<DeliverySlot> =
-        delivery_slot::open_slots(chrono::Utc::now()).iter().map(DeliverySlot::from).collect();
-    ok(slots)
+        delivery_slot::open_slots(chrono::Utc::now(), &store.slots).iter().map(DeliverySlot::from).collect();
+    Ok(ok(slots))
 }
 
 /// Turn the signed-in person's cart into an order waiting for payment: prices are
@@ -66,14 +67,15 @@ async fn place(
     Authenticated(claims): Authenticated,
     ApiJson(input): ApiJson<CheckoutInput>,
 ) -> Result<Response, AppError> {
-    let request = CheckoutRequest::parse(&input, chrono::Utc::now())?;
+    let store = app::orders::settings_service::load(&state.pool, state.store_tenant).await?;
+    let request = CheckoutRequest::parse(&input, chrono::Utc::now(), &store.slots)?;
     let placed = app::orders::checkout_service::place_order(
         &state.pool,
         state.store_tenant,
         claims.sub,
         None,
         &request,
-        &state.checkout_settings(),
+        &state.checkout_settings(&store),
     )
     .await?;
     let mut response = ok(placed).into_response();

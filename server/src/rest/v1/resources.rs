@@ -10,6 +10,7 @@ pub fn routes() -> Routes {
         .merge(super::farms::routes())
         .merge(super::trace::routes())
         .merge(super::batches::routes())
+        .merge(super::store_settings::routes())
         .merge(super::auth::routes())
         .merge(super::admin::routes())
         .merge(super::ops::routes())
