@@ -52,7 +52,7 @@ test('search, add to cart as a guest, sign up, check out, pay in the sandbox, wa
   await page.getByLabel('Address', { exact: true }).fill('12 Lake View Road');
   await page.getByLabel('City').fill('Chennai');
   await page.getByLabel('PIN code').fill('600028');
-  await page.getByLabel('State').fill('Tamil Nadu');
+  await page.getByLabel('State').selectOption('Tamil Nadu');
   await page.getByRole('button', { name: 'Place order and pay' }).click();
 
   // The sandbox gateway's page; pay.

@@ -34,7 +34,7 @@ test('staff pack and ship from the live queue while the shopper watches; a refun
   await page.getByLabel('Address', { exact: true }).fill('12 Lake View Road');
   await page.getByLabel('City').fill('Chennai');
   await page.getByLabel('PIN code').fill('600028');
-  await page.getByLabel('State').fill('Tamil Nadu');
+  await page.getByLabel('State').selectOption('Tamil Nadu');
   await page.getByRole('button', { name: 'Place order and pay' }).click();
   await expect(page).toHaveURL(/\/sandbox\/razorpay\/checkout\/order_/);
   await page.getByRole('button', { name: /^Pay ₹/ }).click();

@@ -188,6 +188,7 @@ fn AccountView(account: Account, messages: Vec<InAppMessage>) -> impl IntoView {
                 <ul class="mt-3 space-y-2 text-emerald-800">
                     {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/users">"People and roles"</a></li> })}
                     {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/farms">"Farms, owners and distributions"</a></li> })}
+                    {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/settings">"Prices, delivery and coupons"</a></li> })}
                     <li><a class="hover:underline" href="/admin/audit">"Audit log"</a></li>
                 </ul>
             </section>
@@ -196,6 +197,7 @@ fn AccountView(account: Account, messages: Vec<InAppMessage>) -> impl IntoView {
     let owner_link = is("customer").then(|| {
         view! {
             <p class="mt-4"><a class="font-medium text-emerald-700 hover:underline" href="/my/farms" data-testid="my-farms-link">"My farms: shares, health and statements →"</a></p>
+            <p class="mt-2"><a class="font-medium text-emerald-700 hover:underline" href="/account/addresses" data-testid="addresses-link">"Your addresses →"</a></p>
         }
     });
     view! {

@@ -16,6 +16,7 @@ pub mod field_work;
 #[cfg(feature = "ssr")]
 pub mod hash_chain;
 pub mod health_score;
+pub mod india;
 pub mod kilograms;
 pub mod ledger_entry;
 pub mod ledger_reference;

@@ -18,6 +18,9 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/_fn/checkout/options", Access::SignedIn),
     ("/_fn/checkout/place", Access::SignedIn),
     ("/_fn/orders/mine", Access::SignedIn),
+    ("/_fn/addresses/mine", Access::SignedIn),
+    ("/_fn/addresses/save", Access::SignedIn),
+    ("/_fn/addresses/remove", Access::SignedIn),
     ("/_fn/orders/detail", Access::SignedIn),
     ("/_fn/orders/events", Access::SignedIn),
     ("/_fn/orders/act", Access::SignedIn),
@@ -144,6 +147,8 @@ pub async fn update_cart(variant_id: String, quantity: String, add: bool) -> Res
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutOptions {
     pub cart: CartView,
+    /// The shopper's address book, the default first.
+    pub addresses: Vec<SavedAddress>,
     pub slots: Vec<Slot>,
     pub slot_labels: Vec<String>,
     pub name: String,
@@ -166,8 +171,10 @@ pub async fn load_checkout() -> Result<CheckoutOptions, AppError> {
         .fetch_one(&state.pool)
         .await?;
     let slots = crate::domain::delivery_slot::open_slots(chrono::Utc::now(), &store.slots);
+    let addresses = super::address_service::list(&state.pool, state.store_tenant, session.claims.sub).await?;
     Ok(CheckoutOptions {
         cart,
+        addresses,
         slot_labels: slots.iter().map(Slot::label).collect(),
         slots,
         name,
@@ -194,7 +201,43 @@ pub async fn place_order(input: CheckoutInput) -> Result<PlacedOrder, AppError> 
     if guest.is_some() {
         door::set_cart_cookie(&state, None);
     }
+    if input.save_address.trim() == "true" {
+        super::address_service::remember(&state.pool, state.store_tenant, session.claims.sub, &request.address).await?;
+    }
     Ok(placed)
+}
+
+#[server(prefix = "/_fn", endpoint = "addresses/mine")]
+pub async fn my_addresses() -> Result<Vec<SavedAddress>, AppError> {
+    let session = crate::access::check(ACCESS, "/_fn/addresses/mine").await?.ok_or(AppError::Unauthenticated)?;
+    let state = crate::state::app_state()?;
+    super::address_service::list(&state.pool, state.store_tenant, session.claims.sub).await
+}
+
+/// Adds an address (no `id`) or changes one; `make_default` (`true`) makes it the default.
+#[server(prefix = "/_fn", endpoint = "addresses/save")]
+pub async fn save_address(
+    id: Option<String>,
+    address: AddressInput,
+    make_default: Option<String>,
+) -> Result<SavedAddress, AppError> {
+    let session = crate::access::check(ACCESS, "/_fn/addresses/save").await?.ok_or(AppError::Unauthenticated)?;
+    let state = crate::state::app_state()?;
+    let id = match id.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+        None => None,
+        Some(i) => Some(Uuid::parse_str(i).map_err(|_| AppError::not_found("Address"))?),
+    };
+    let parsed = Address::parse(&address)?;
+    let make_default = make_default.as_deref() == Some("true");
+    super::address_service::save(&state.pool, state.store_tenant, session.claims.sub, id, &parsed, make_default).await
+}
+
+#[server(prefix = "/_fn", endpoint = "addresses/remove")]
+pub async fn remove_address(id: String) -> Result<(), AppError> {
+    let session = crate::access::check(ACCESS, "/_fn/addresses/remove").await?.ok_or(AppError::Unauthenticated)?;
+    let state = crate::state::app_state()?;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::not_found("Address"))?;
+    super::address_service::remove(&state.pool, state.store_tenant, session.claims.sub, id).await
 }
 
 #[server(prefix = "/_fn", endpoint = "orders/mine")]

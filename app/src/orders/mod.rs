@@ -2,6 +2,9 @@
 
 #[cfg(feature = "ssr")]
 pub mod action_service;
+pub mod address_pages;
+#[cfg(feature = "ssr")]
+pub mod address_service;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod cart_service;

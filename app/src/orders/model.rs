@@ -108,6 +108,97 @@ pub struct Address {
     pub state: String,
 }
 
+/// An address as typed (at checkout, or into the shopper's address book).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct AddressInput {
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub pincode: String,
+    /// One of India's states or union territories (any case).
+    pub state: String,
+}
+
+impl Address {
+    /// Parses every field, naming each bad one in `fields` (the address is only
+    /// meaningful when `fields` stays empty).
+    pub fn parse_into(input: &AddressInput, fields: &mut FieldErrors) -> Address {
+        let mut text = |name: &str, value: &str, min: usize, max: usize| -> String {
+            let v = value.trim();
+            let n = v.chars().count();
+            if n < min {
+                fields.insert(name.into(), "is required".into());
+            } else if n > max {
+                fields.insert(name.into(), format!("must be at most {max} characters"));
+            } else if v.chars().any(char::is_control) {
+                fields.insert(name.into(), "must not contain control characters".into());
+            }
+            v.to_string()
+        };
+        let name = text("name", &input.name, 1, 100);
+        let line1 = text("line1", &input.line1, 1, 200);
+        let line2 = text("line2", &input.line2, 0, 200);
+        let city = text("city", &input.city, 1, 100);
+        let state = match crate::domain::india::state_named(&input.state) {
+            Some(s) => s.to_string(),
+            None => {
+                fields.insert("state".into(), "choose a state or union territory".into());
+                String::new()
+            }
+        };
+        let digits: String = input.phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let national = digits.strip_prefix("+91").or_else(|| digits.strip_prefix("0")).unwrap_or(&digits);
+        let phone_ok = national.len() == 10
+            && national.bytes().all(|b| b.is_ascii_digit())
+            && matches!(national.as_bytes()[0], b'6'..=b'9');
+        if !phone_ok {
+            fields.insert("phone".into(), "must be a 10-digit Indian mobile number".into());
+        }
+        let pincode = input.pincode.trim().to_string();
+        if !(pincode.len() == 6 && pincode.bytes().all(|b| b.is_ascii_digit()) && !pincode.starts_with('0')) {
+            fields.insert("pincode".into(), "must be a 6-digit PIN code".into());
+        } else if !state.is_empty() && !crate::domain::india::pin_fits_state(&pincode, &state) {
+            fields.insert("pincode".into(), format!("is not a PIN code of {state}"));
+        }
+        Address { name, phone: format!("+91{national}"), line1, line2, city, pincode, state }
+    }
+
+    pub fn parse(input: &AddressInput) -> Result<Address, AppError> {
+        let mut fields = FieldErrors::new();
+        let address = Address::parse_into(input, &mut fields);
+        if fields.is_empty() { Ok(address) } else { Err(AppError::Validation { fields }) }
+    }
+}
+
+impl CheckoutInput {
+    pub fn address_input(&self) -> AddressInput {
+        AddressInput {
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            line1: self.line1.clone(),
+            line2: self.line2.clone(),
+            city: self.city.clone(),
+            pincode: self.pincode.clone(),
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// An address in the shopper's address book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SavedAddress {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub address: Address,
+    pub is_default: bool,
+}
+
 /// The checkout form exactly as it arrives.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -136,6 +227,9 @@ pub struct CheckoutInput {
     pub slot: String,
     /// A coupon code (`FRESH10`), in any case; optional.
     pub coupon: String,
+    /// `true`: keep this address in the shopper's address book (the first becomes their
+    /// default).
+    pub save_address: String,
 }
 
 /// A checked checkout request: only valid values exist here.
@@ -153,35 +247,7 @@ impl CheckoutRequest {
         slots: &delivery_slot::SlotRules,
     ) -> Result<CheckoutRequest, AppError> {
         let mut fields = FieldErrors::new();
-        let mut text = |name: &str, value: &str, min: usize, max: usize| -> String {
-            let v = value.trim();
-            let n = v.chars().count();
-            if n < min {
-                fields.insert(name.into(), "is required".into());
-            } else if n > max {
-                fields.insert(name.into(), format!("must be at most {max} characters"));
-            } else if v.chars().any(char::is_control) {
-                fields.insert(name.into(), "must not contain control characters".into());
-            }
-            v.to_string()
-        };
-        let name = text("name", &input.name, 1, 100);
-        let line1 = text("line1", &input.line1, 1, 200);
-        let line2 = text("line2", &input.line2, 0, 200);
-        let city = text("city", &input.city, 1, 100);
-        let state = text("state", &input.state, 1, 60);
-        let digits: String = input.phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        let national = digits.strip_prefix("+91").or_else(|| digits.strip_prefix("0")).unwrap_or(&digits);
-        let phone_ok = national.len() == 10
-            && national.bytes().all(|b| b.is_ascii_digit())
-            && matches!(national.as_bytes()[0], b'6'..=b'9');
-        if !phone_ok {
-            fields.insert("phone".into(), "must be a 10-digit Indian mobile number".into());
-        }
-        let pincode = input.pincode.trim().to_string();
-        if !(pincode.len() == 6 && pincode.bytes().all(|b| b.is_ascii_digit()) && !pincode.starts_with('0')) {
-            fields.insert("pincode".into(), "must be a 6-digit PIN code".into());
-        }
+        let address = Address::parse_into(&input.address_input(), &mut fields);
         let slot = delivery_slot::find_slot(now, slots, &input.slot);
         if slot.is_none() {
             let msg = if input.slot.trim().is_empty() {
@@ -196,11 +262,9 @@ impl CheckoutRequest {
             fields.insert("coupon".into(), "is not a coupon we know".into());
         }
         match slot {
-            Some(slot) if fields.is_empty() => Ok(CheckoutRequest {
-                address: Address { name, phone: format!("+91{national}"), line1, line2, city, pincode, state },
-                slot,
-                coupon: (!coupon.is_empty()).then(|| coupon.to_ascii_uppercase()),
-            }),
+            Some(slot) if fields.is_empty() => {
+                Ok(CheckoutRequest { address, slot, coupon: (!coupon.is_empty()).then(|| coupon.to_ascii_uppercase()) })
+            }
             _ => Err(AppError::Validation { fields }),
         }
     }
@@ -425,6 +489,7 @@ mod tests {
             state: "Tamil Nadu".into(),
             slot: delivery_slot::open_slots(now, &Default::default())[0].key(),
             coupon: " fresh10 ".into(),
+            save_address: String::new(),
         }
     }
 
@@ -451,7 +516,19 @@ mod tests {
         };
         let e = CheckoutRequest::parse(&bad, now, &Default::default()).unwrap_err();
         let keys: Vec<_> = e.fields().unwrap().keys().cloned().collect();
-        assert_eq!(keys, ["city", "line1", "name", "phone", "pincode", "slot"]);
+        assert_eq!(keys, ["city", "line1", "name", "phone", "pincode", "slot", "state"]);
+    }
+
+    #[test]
+    fn the_state_is_one_of_indias_and_the_pin_code_is_one_of_its() {
+        let now: DateTime<Utc> = "2026-11-26T02:30:00Z".parse().unwrap();
+        let rules = Default::default();
+        let r = CheckoutRequest::parse(&CheckoutInput { state: "tamil nadu".into(), ..input() }, now, &rules).unwrap();
+        assert_eq!(r.address.state, "Tamil Nadu");
+        let e = CheckoutRequest::parse(&CheckoutInput { state: "Kerala".into(), ..input() }, now, &rules).unwrap_err();
+        assert_eq!(e.fields().unwrap()["pincode"], "is not a PIN code of Kerala");
+        let e = CheckoutRequest::parse(&CheckoutInput { state: "Madras".into(), ..input() }, now, &rules).unwrap_err();
+        assert_eq!(e.fields().unwrap()["state"], "choose a state or union territory");
     }
 
     #[test]

@@ -163,31 +163,87 @@ fn CheckoutForm(options: CheckoutOptions) -> impl IntoView {
     let quote = options.cart.quote.clone();
     let slots: Vec<(String, String)> =
         options.slots.iter().map(|s| s.key()).zip(options.slot_labels.iter().cloned()).collect();
-    let input = move |name: &'static str, label: &'static str, value: String, autocomplete: &'static str| {
+    // The fields are the page's: choosing a saved address fills them in.
+    let default =
+        options.addresses.iter().find(|a| a.is_default).or(options.addresses.first()).map(|a| a.address.clone());
+    let start =
+        |f: fn(&Address) -> String, fallback: String| RwSignal::new(default.as_ref().map(f).unwrap_or(fallback));
+    let name = start(|a| a.name.clone(), options.name.clone());
+    let phone = start(|a| a.phone.clone(), options.phone.clone());
+    let line1 = start(|a| a.line1.clone(), String::new());
+    let line2 = start(|a| a.line2.clone(), String::new());
+    let city = start(|a| a.city.clone(), String::new());
+    let pincode = start(|a| a.pincode.clone(), String::new());
+    let state = start(|a| a.state.clone(), String::new());
+    let fill = move |a: &Address| {
+        name.set(a.name.clone());
+        phone.set(a.phone.clone());
+        line1.set(a.line1.clone());
+        line2.set(a.line2.clone());
+        city.set(a.city.clone());
+        pincode.set(a.pincode.clone());
+        state.set(a.state.clone());
+    };
+    let input = move |name: &'static str, label: &'static str, value: RwSignal<String>, autocomplete: &'static str| {
         let err = field(name);
         view! {
             <div>
                 <label class="block">
                     <span class="text-sm font-medium text-stone-800">{label}</span>
-                    <input name=format!("input[{name}]") class=INPUT value=value autocomplete=autocomplete
+                    <input name=format!("input[{name}]") class=INPUT prop:value=value autocomplete=autocomplete
+                        on:input=move |e| value.set(event_target_value(&e))
                         aria-invalid=move || err().is_some().then_some("true") aria-describedby=format!("error-{name}")/>
                 </label>
                 <span class="text-sm text-red-700" id=format!("error-{name}") data-field-error=name>{err}</span>
             </div>
         }
     };
+    let saved = options.addresses.clone();
+    let has_saved = !saved.is_empty();
     view! {
         <div data-testid="checkout" data-hydrated=move || hydrated.get().then_some("true")>
             <ActionForm action=place>
+                {has_saved.then(|| view! {
+                    <fieldset class="mt-4" data-testid="saved-addresses">
+                        <legend class="mb-2 text-lg font-semibold">"Your addresses"</legend>
+                        <div class="space-y-2">
+                            {saved.into_iter().map(|a| {
+                                let text = format!("{}, {}, {} {}, {}", a.address.name, a.address.line1, a.address.city, a.address.pincode, a.address.state);
+                                let chosen = a.is_default;
+                                let address = a.address.clone();
+                                view! {
+                                    <label class="flex items-start gap-2 text-sm">
+                                        <input type="radio" name="saved" class="mt-1 h-5 w-5" checked=chosen on:change=move |_| fill(&address)/>
+                                        <span data-testid="saved-address">{text}{chosen.then_some(" (default)")}</span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </fieldset>
+                })}
                 <fieldset class="mt-4 grid gap-4 sm:grid-cols-2">
                     <legend class="mb-2 text-lg font-semibold">"Deliver to"</legend>
-                    {input("name", "Full name", options.name.clone(), "name")}
-                    {input("phone", "Mobile number", options.phone.clone(), "tel")}
-                    {input("line1", "Address", String::new(), "address-line1")}
-                    {input("line2", "Landmark (optional)", String::new(), "address-line2")}
-                    {input("city", "City", String::new(), "address-level2")}
-                    {input("pincode", "PIN code", String::new(), "postal-code")}
-                    {input("state", "State", String::new(), "address-level1")}
+                    {input("name", "Full name", name, "name")}
+                    {input("phone", "Mobile number", phone, "tel")}
+                    {input("line1", "Address", line1, "address-line1")}
+                    {input("line2", "Landmark (optional)", line2, "address-line2")}
+                    {input("city", "City", city, "address-level2")}
+                    {input("pincode", "PIN code", pincode, "postal-code")}
+                    <div>
+                        <label class="block">
+                            <span class="text-sm font-medium text-stone-800">"State"</span>
+                            <select name="input[state]" class=INPUT autocomplete="address-level1" aria-describedby="error-state"
+                                prop:value=state on:change=move |e| state.set(event_target_value(&e))>
+                                <option value="">"Choose…"</option>
+                                {crate::domain::india::STATES.iter().map(|s| view! { <option value=*s selected=move || state.get() == *s>{*s}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <span class="text-sm text-red-700" id="error-state" data-field-error="state">{field("state")}</span>
+                    </div>
+                    <label class="flex items-center gap-2 text-sm sm:col-span-2">
+                        <input type="checkbox" name="input[saveAddress]" value="true" class="h-5 w-5" checked=!has_saved/>
+                        "Save this address for next time"
+                    </label>
                 </fieldset>
                 <label class="mt-4 block">
                     <span class="text-sm font-medium text-stone-800">"Delivery slot"</span>
@@ -201,10 +257,25 @@ fn CheckoutForm(options: CheckoutOptions) -> impl IntoView {
                     <input name="input[coupon]" class=INPUT aria-describedby="error-coupon"/>
                 </label>
                 <span class="text-sm text-red-700" id="error-coupon" data-field-error="coupon">{field("coupon")}</span>
-                {quote.map(|q| view! {
-                    <p class="mt-6 text-lg">"To pay: "<strong data-testid="checkout-total">{q.total.format_inr()}</strong>
-                        <span class="text-sm text-stone-500">" (incl. delivery "{q.delivery_fee.format_inr()}")"</span></p>
-                })}
+                <section aria-labelledby="summary-h" class="mt-6 rounded-2xl border border-stone-200 bg-white p-4" data-testid="checkout-summary">
+                    <h2 id="summary-h" class="font-semibold">"Your order"</h2>
+                    <ul class="mt-2 space-y-1 text-sm">
+                        {options.cart.lines.iter().map(|l| view! {
+                            <li class="flex justify-between gap-2" data-testid="checkout-line">
+                                <span>{format!("{} × {} {}", l.quantity, l.product_name, l.variant_label)}</span>
+                                <span>{l.line_total.format_inr()}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    {quote.map(|q| view! {
+                        <dl class="mt-3 space-y-1 border-t border-stone-100 pt-2 text-sm">
+                            <div class="flex justify-between"><dt>"Items"</dt><dd>{q.subtotal.format_inr()}</dd></div>
+                            <div class="flex justify-between"><dt>"Delivery"</dt><dd>{q.delivery_fee.format_inr()}</dd></div>
+                            <div class="flex justify-between text-lg font-semibold"><dt>"To pay"</dt><dd data-testid="checkout-total">{q.total.format_inr()}</dd></div>
+                            <p class="text-xs text-stone-500">"A coupon is taken off when you place the order."</p>
+                        </dl>
+                    })}
+                </section>
                 <p role="alert" class="mt-3 text-sm font-medium text-red-700" data-testid="checkout-error">
                     {move || errors().filter(|e| matches!(e, AppError::CartChanged { .. }) || e.fields().is_none()).map(|e| first_message(&e))}
                 </p>

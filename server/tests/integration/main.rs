@@ -4,6 +4,7 @@
 mod support;
 
 mod access_walk;
+mod addresses;
 mod admin;
 mod api_auth;
 mod api_otp;

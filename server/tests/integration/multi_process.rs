@@ -142,7 +142,7 @@ async fn the_server_killed_between_payment_and_confirmation(pool: PgPool) {
     let placed: serde_json::Value = client
         .post(first.url("/api/v1/checkout"))
         .bearer_auth(&shopper)
-        .json(&json!({ "name": "A", "phone": "9840010001", "line1": "1 Road", "city": "Chennai", "pincode": "600028", "state": "TN", "slot": slot }))
+        .json(&json!({ "name": "A", "phone": "9840010001", "line1": "1 Road", "city": "Chennai", "pincode": "600028", "state": "Tamil Nadu", "slot": slot }))
         .send()
         .await
         .unwrap()

@@ -78,6 +78,9 @@ async fn place(
         &state.checkout_settings(&store),
     )
     .await?;
+    if input.save_address.trim() == "true" {
+        app::orders::address_service::remember(&state.pool, state.store_tenant, claims.sub, &request.address).await?;
+    }
     let mut response = ok(placed).into_response();
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)

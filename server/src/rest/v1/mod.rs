@@ -3,6 +3,7 @@
 //! included (unknown routes and wrong methods here; oversized bodies in
 //! `http::body_limit`).
 
+pub mod addresses;
 pub mod admin;
 pub mod alerts;
 pub mod auth;

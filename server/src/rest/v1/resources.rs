@@ -11,6 +11,7 @@ pub fn routes() -> Routes {
         .merge(super::trace::routes())
         .merge(super::batches::routes())
         .merge(super::store_settings::routes())
+        .merge(super::addresses::routes())
         .merge(super::auth::routes())
         .merge(super::admin::routes())
         .merge(super::ops::routes())
