@@ -112,6 +112,8 @@ pub mod kinds {
     pub const TASKS_OVERDUE: &str = "tasks_overdue";
     /// A lot's temperature outside its crop's cold chain.
     pub const COLD_CHAIN_EXCURSION: &str = "cold_chain_excursion";
+    /// A stock item at or under its low-stock threshold.
+    pub const LOW_STOCK: &str = "low_stock";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +201,22 @@ pub fn message(kind: &str, details: &serde_json::Value, title: &str, place: &str
             text("minC"),
             text("maxC"),
             text("place")
+        ),
+        (kinds::LOW_STOCK, "ta") => format!(
+            "கையிருப்பு குறைவு: {} ({}) — {} {} மட்டுமே கையிருப்பில் உள்ளது (எல்லை {}).",
+            text("sku"),
+            text("products"),
+            text("available"),
+            text("unit"),
+            text("threshold")
+        ),
+        (kinds::LOW_STOCK, _) => format!(
+            "Low stock: {} ({}), {} {} on hand (threshold {}). Receive more or hide the packs.",
+            text("sku"),
+            text("products"),
+            text("available"),
+            text("unit"),
+            text("threshold")
         ),
         (_, "ta") => format!("{place}: எச்சரிக்கை — {title}"),
         _ => format!("{place}: alert — {title}"),

@@ -31,4 +31,5 @@ pub mod refund;
 pub mod reservation;
 pub mod search_query;
 pub mod settlement;
+pub mod stock_adjustment;
 pub mod sync_backoff;

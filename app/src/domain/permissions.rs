@@ -65,6 +65,8 @@ pub enum Action {
     BatchesRecord,
     /// Set the store's delivery fee, free-delivery threshold, windows and coupons.
     StoreSettingsManage,
+    /// See the store's stock, change it by hand with a reason, set low-stock thresholds.
+    StockManage,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -103,7 +105,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -130,6 +132,7 @@ impl Action {
         Action::BatchesView,
         Action::BatchesRecord,
         Action::StoreSettingsManage,
+        Action::StockManage,
     ];
 }
 
@@ -205,6 +208,8 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (Admin, BatchesRecord, Any),
     // What the store charges and when it delivers is the admin's to set.
     (Admin, StoreSettingsManage, Any),
+    (Staff, StockManage, Any),
+    (Admin, StockManage, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.

@@ -6,3 +6,5 @@ pub mod catalog;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod stock_service;

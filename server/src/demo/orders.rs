@@ -421,6 +421,23 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
             .await?;
         }
     }
+    // Three items ran low this morning, so the stock screen and the alerts open on
+    // something to do. Written as history: nobody is told again at every load.
+    sqlx::query(
+        "WITH low AS (
+             UPDATE stock_items SET low_stock_threshold = on_hand + 1
+             WHERE tenant_id = $1 AND id IN (SELECT id FROM stock_items WHERE tenant_id = $1 AND on_hand > 0 ORDER BY sku LIMIT 3)
+             RETURNING id, sku, on_hand, low_stock_threshold)
+         INSERT INTO alerts (tenant_id, kind, severity, subject_type, subject_id, title, details, opened_at)
+         SELECT $1, 'low_stock', 'warning', 'stock_item', id::text, 'Low stock: ' || sku || ' (' || on_hand || ' g left)',
+                jsonb_build_object('sku', sku, 'products', '', 'available', on_hand, 'threshold', low_stock_threshold, 'unit', 'g'),
+                $2
+         FROM low",
+    )
+    .bind(tenant)
+    .bind(now - Duration::hours(2))
+    .execute(&mut *tx)
+    .await?;
     Ok(plans.len())
 }
 

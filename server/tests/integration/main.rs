@@ -36,6 +36,7 @@ mod readings_and_alerts;
 mod refunds;
 mod retention;
 mod sql_functions;
+mod stock;
 mod store_settings;
 mod tenant_isolation;
 mod weather;

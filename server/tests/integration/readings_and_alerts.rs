@@ -254,10 +254,12 @@ async fn a_run_out_of_range_opens_one_alert_that_tells_owners_and_ops(pool: PgPo
     .await
     .unwrap();
     assert_eq!(in_app, 1);
-    let published: i64 = sqlx::query_scalar("SELECT count(*) FROM live_events WHERE kind = 'alert.opened'")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let published: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM live_events WHERE kind = 'alert.opened' AND data->>'kind' = 'reading_out_of_range'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(published, 1);
 

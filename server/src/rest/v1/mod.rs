@@ -32,6 +32,7 @@ pub mod readings;
 pub mod resources;
 pub mod responses;
 pub mod routes;
+pub mod stock;
 pub mod store_settings;
 pub mod trace;
 pub mod webhooks;

@@ -12,6 +12,7 @@ pub fn routes() -> Routes {
         .merge(super::batches::routes())
         .merge(super::store_settings::routes())
         .merge(super::addresses::routes())
+        .merge(super::stock::routes())
         .merge(super::auth::routes())
         .merge(super::admin::routes())
         .merge(super::ops::routes())

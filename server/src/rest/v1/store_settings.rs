@@ -37,7 +37,7 @@ envelope! {
 }
 
 /// An admin of another tenant (an estate, a market) has no store to set.
-fn of_the_store(state: &AppState, claims: &Claims) -> Result<(), AppError> {
+pub(super) fn of_the_store(state: &AppState, claims: &Claims) -> Result<(), AppError> {
     if claims.tenant == state.config.store_tenant.as_str() { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
