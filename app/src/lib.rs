@@ -124,6 +124,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("orders"), ParamSegment("id")) view=orders::pages::OrderPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=orders::pages::StaffOrdersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("settings")) view=orders::settings_pages::StoreSettingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("stock")) view=store::stock_pages::StockPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("addresses")) view=orders::address_pages::AddressesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>

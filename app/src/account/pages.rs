@@ -189,6 +189,7 @@ fn AccountView(account: Account, messages: Vec<InAppMessage>) -> impl IntoView {
                     {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/users">"People and roles"</a></li> })}
                     {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/farms">"Farms, owners and distributions"</a></li> })}
                     {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/settings">"Prices, delivery and coupons"</a></li> })}
+                    {is("admin").then(|| view! { <li><a class="hover:underline" href="/admin/stock">"Stock"</a></li> })}
                     <li><a class="hover:underline" href="/admin/audit">"Audit log"</a></li>
                 </ul>
             </section>

@@ -6,5 +6,7 @@ pub mod catalog;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod stock_api;
+pub mod stock_pages;
 #[cfg(feature = "ssr")]
 pub mod stock_service;

@@ -123,3 +123,34 @@ async fn staff_change_stock_with_a_reason_and_low_stock_opens_an_alert(pool: PgP
     );
     assert_eq!(support::audit_count(&pool, "stock.adjusted").await, 2);
 }
+
+/// The stock screen: low items first, and a change posted as its form posts it.
+#[sqlx::test(migrations = false)]
+async fn the_stock_screen_lists_low_items_first_and_applies_a_change(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let staff = format!("mandi_session={}", access_token(&app, "staff@greenharvest.demo").await);
+    let html = app.get_html_with_cookies("/admin/stock?low=true", &staff).await.text().await.unwrap();
+    assert!(html.matches("data-testid=\"stock-item\"").count() >= 3, "{html}");
+    assert!(html.contains("data-low=\"true\""));
+    let shop = shop(&pool).await;
+    let (item, _) = stocked(&pool, &shop, 100, &[(10, "50.00")]).await;
+    let id = item.to_string();
+    let r = app
+        .call_fn(
+            "/_fn/stock/adjust",
+            &[("id", &id), ("reason", "damage"), ("delta", "-20"), ("note", "wet")],
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r =
+        app.call_fn("/_fn/stock/adjust", &[("id", &id), ("reason", "damage"), ("delta", "-500")], Some(&staff)).await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["fields"]["delta"].as_str().unwrap().contains("below zero"), "{body}");
+    let r = app.call_fn("/_fn/stock/threshold", &[("id", &id), ("threshold", "90")], Some(&staff)).await;
+    let now: Value = r.json().await.unwrap();
+    assert_eq!((now["on_hand"].as_i64(), now["low"].as_bool()), (Some(80), Some(true)), "{now}");
+    let customer = format!("mandi_session={}", customer(&pool).await.1);
+    assert_eq!(app.call_fn("/_fn/stock/levels", &[], Some(&customer)).await.status(), 403);
+}
