@@ -26,6 +26,12 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    /// Whether `claims` are for the store's own tenant (an estate's or a market's people
+    /// have nothing to do in the store's back office).
+    pub fn in_store(&self, claims: &crate::account::tokens::Claims) -> bool {
+        claims.tenant == self.config.store_tenant.as_str()
+    }
+
     pub fn checkout_settings(
         &self,
         store: &crate::orders::settings_model::StoreSettings,

@@ -65,8 +65,7 @@ pub mod door {
 
     /// Whether the caller works the store's orders (staff, ops, admin of the store tenant).
     pub fn fulfils(state: &AppState, claims: &Claims) -> bool {
-        claims.tenant == state.config.store_tenant.as_str()
-            && grant_for_roles(&roles(claims), Action::OrdersFulfil).is_some()
+        state.in_store(claims) && grant_for_roles(&roles(claims), Action::OrdersFulfil).is_some()
     }
 
     fn roles(claims: &Claims) -> Vec<Role> {
@@ -77,7 +76,7 @@ pub mod door {
     /// admin; cancelling is the customer's unless an admin does it; asking for a
     /// refund is always the customer's.
     pub fn acting(state: &AppState, claims: &Claims, action: OrderAction) -> Result<Acting, AppError> {
-        let in_store = claims.tenant == state.config.store_tenant.as_str();
+        let in_store = state.in_store(claims);
         let roles = roles(claims);
         let is_admin = in_store && roles.contains(&Role::Admin);
         let actor = match action {

@@ -129,15 +129,12 @@ pub async fn detail(pool: &PgPool, tenant: Uuid, order: Uuid, customer: Option<U
         line_total: Decimal,
         returned: i64,
     }
-    let lines: Vec<Line> = sqlx::query_as(
+    let lines: Vec<Line> = sqlx::query_as(&format!(
         "SELECT l.line_no, l.variant_id, l.product_name, l.product_slug, l.variant_label, l.sku, l.unit_price, l.quantity,
-                l.line_total,
-                coalesce((SELECT sum(rl.quantity) FROM refund_request_lines rl
-                          JOIN refund_requests r ON r.tenant_id = rl.tenant_id AND r.id = rl.request_id
-                          WHERE rl.tenant_id = l.tenant_id AND rl.order_id = l.order_id AND rl.line_no = l.line_no
-                            AND r.status <> 'rejected'), 0)::bigint AS returned
+                l.line_total, {} AS returned
          FROM order_lines l WHERE l.tenant_id = $1 AND l.order_id = $2 ORDER BY l.line_no",
-    )
+        super::refunds::CLAIMED
+    ))
     .bind(tenant)
     .bind(order)
     .fetch_all(&mut *tx)

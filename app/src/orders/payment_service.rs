@@ -70,9 +70,6 @@ pub async fn complete_payment(pool: &PgPool, p: &CapturedPayment) -> Result<Comp
         Some(format!("{} was paid but the order total is {}", amount.format_inr(), total.format_inr()))
     } else {
         let short = sell_reserved_stock(&mut tx, tenant, order).await?;
-        if short.is_empty() {
-            crate::store::stock_service::watch_low_for_order(&mut tx, tenant, order).await?;
-        }
         (!short.is_empty()).then(|| "stock ran out before the payment arrived".to_string())
     };
     let payment_id = Uuid::now_v7();

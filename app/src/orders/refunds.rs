@@ -74,6 +74,13 @@ pub(super) async fn set_refunded(
     Ok(())
 }
 
+/// How much of order line `l` refund requests claim (waiting or approved; a refused
+/// request frees its quantity), as a column of a query over `order_lines l`.
+pub(super) const CLAIMED: &str = "coalesce((SELECT sum(rl.quantity) FROM refund_request_lines rl
+        JOIN refund_requests r ON r.tenant_id = rl.tenant_id AND r.id = rl.request_id
+        WHERE rl.tenant_id = l.tenant_id AND rl.order_id = l.order_id AND rl.line_no = l.line_no
+          AND r.status <> 'rejected'), 0)::bigint";
+
 /// The order's lines with how much of each earlier requests claim (waiting or
 /// approved; a refused request frees its quantity).
 pub(super) async fn bought_lines(
@@ -81,14 +88,10 @@ pub(super) async fn bought_lines(
     tenant: Uuid,
     order: Uuid,
 ) -> Result<Vec<BoughtLine>, sqlx::Error> {
-    let rows: Vec<(i32, rust_decimal::Decimal, i32, i64)> = sqlx::query_as(
-        "SELECT l.line_no, l.unit_price, l.quantity,
-                coalesce((SELECT sum(rl.quantity) FROM refund_request_lines rl
-                          JOIN refund_requests r ON r.tenant_id = rl.tenant_id AND r.id = rl.request_id
-                          WHERE rl.tenant_id = l.tenant_id AND rl.order_id = l.order_id AND rl.line_no = l.line_no
-                            AND r.status <> 'rejected'), 0)::bigint
-         FROM order_lines l WHERE l.tenant_id = $1 AND l.order_id = $2 ORDER BY l.line_no",
-    )
+    let rows: Vec<(i32, rust_decimal::Decimal, i32, i64)> = sqlx::query_as(&format!(
+        "SELECT l.line_no, l.unit_price, l.quantity, {CLAIMED}
+             FROM order_lines l WHERE l.tenant_id = $1 AND l.order_id = $2 ORDER BY l.line_no"
+    ))
     .bind(tenant)
     .bind(order)
     .fetch_all(&mut *tx)

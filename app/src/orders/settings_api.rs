@@ -20,7 +20,7 @@ pub const ACCESS: &[(&str, Access)] = &[
 pub async fn store_admin(path: &str) -> Result<(crate::state::AppState, uuid::Uuid), AppError> {
     let session = crate::access::check(ACCESS, path).await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
-    if session.claims.tenant != state.config.store_tenant.as_str() {
+    if !state.in_store(&session.claims) {
         return Err(AppError::Forbidden);
     }
     Ok((state, session.claims.sub))

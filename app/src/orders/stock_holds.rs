@@ -18,7 +18,8 @@ pub(super) async fn lock_stock(tx: &mut PgConnection, tenant: Uuid, items: &[Uui
 
 /// Turns the order's reservations into sold stock, if every item still has enough
 /// (its own hold counts for it even past expiry, as long as nobody else took the
-/// stock). Returns the items that fell short; on a shortfall nothing changed.
+/// stock), and opens low-stock alerts for the items it leaves at their threshold.
+/// Returns the items that fell short; on a shortfall nothing changed.
 pub(super) async fn sell_reserved_stock(
     tx: &mut PgConnection,
     tenant: Uuid,
@@ -58,6 +59,9 @@ pub(super) async fn sell_reserved_stock(
     .bind(order)
     .fetch_all(&mut *tx)
     .await?;
+    if short.is_empty() {
+        crate::store::stock_service::watch_low(tx, tenant, &items).await?;
+    }
     Ok(short)
 }
 

@@ -30,7 +30,7 @@ pub struct StockRow {
 async fn store_staff(path: &str) -> Result<(crate::state::AppState, uuid::Uuid), AppError> {
     let session = crate::access::check(ACCESS, path).await?.ok_or(AppError::Unauthenticated)?;
     let state = crate::state::app_state()?;
-    if session.claims.tenant != state.config.store_tenant.as_str() {
+    if !state.in_store(&session.claims) {
         return Err(AppError::Forbidden);
     }
     Ok((state, session.claims.sub))

@@ -68,17 +68,32 @@ async fn level_in(tx: &mut PgConnection, tenant: Uuid, item: Uuid) -> Result<Opt
         .await
 }
 
-/// Changes an item's count by hand, with its reason.
-pub async fn adjust(pool: &PgPool, tenant: Uuid, by: Uuid, item: Uuid, a: &Adjustment) -> Result<StockLevel, AppError> {
-    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let locked: Option<i64> =
-        sqlx::query_scalar("SELECT on_hand FROM stock_items WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+/// Locks the item (the lock every writer of stock takes) and reads it.
+async fn lock_item(tx: &mut PgConnection, tenant: Uuid, item: Uuid) -> Result<StockLevel, AppError> {
+    let locked: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM stock_items WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
             .bind(tenant)
             .bind(item)
             .fetch_optional(&mut *tx)
             .await?;
-    let Some(_) = locked else { return Err(AppError::not_found("Stock item")) };
-    let before = level_in(&mut tx, tenant, item).await?.ok_or_else(|| AppError::not_found("Stock item"))?;
+    if locked.is_none() {
+        return Err(AppError::not_found("Stock item"));
+    }
+    level_in(tx, tenant, item).await?.ok_or_else(|| AppError::not_found("Stock item"))
+}
+
+/// After a change: the item's audit entry, its low-stock alert opened or resolved, and
+/// the item as it now stands.
+async fn settle(tx: &mut PgConnection, tenant: Uuid, item: Uuid, audit: Entry<'_>) -> Result<StockLevel, AppError> {
+    audit::record(&mut *tx, audit).await?;
+    watch_low(tx, tenant, &[item]).await?;
+    level_in(tx, tenant, item).await?.ok_or_else(|| AppError::not_found("Stock item"))
+}
+
+/// Changes an item's count by hand, with its reason.
+pub async fn adjust(pool: &PgPool, tenant: Uuid, by: Uuid, item: Uuid, a: &Adjustment) -> Result<StockLevel, AppError> {
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let before = lock_item(&mut tx, tenant, item).await?;
     let after = stock_adjustment::apply(before.on_hand, before.held, a.delta).map_err(|e| match e {
         StockError::BelowZero { on_hand, .. } => {
             AppError::validation("delta", format!("would take the count below zero (there are {on_hand})"))
@@ -102,21 +117,16 @@ pub async fn adjust(pool: &PgPool, tenant: Uuid, by: Uuid, item: Uuid, a: &Adjus
     .bind(&a.note)
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "stock.adjusted",
-            target: Some(before.sku.clone()),
-            before: Some(serde_json::json!({ "onHand": before.on_hand })),
-            after: Some(serde_json::json!({ "onHand": after, "delta": a.delta, "reason": a.reason, "note": a.note })),
-            ip: None,
-        },
-    )
-    .await?;
-    watch_low(&mut tx, tenant, &[item]).await?;
-    let level = level_in(&mut tx, tenant, item).await?.ok_or_else(|| AppError::not_found("Stock item"))?;
+    let entry = Entry {
+        tenant: Some(tenant),
+        actor: Some(by),
+        action: "stock.adjusted",
+        target: Some(before.sku.clone()),
+        before: Some(serde_json::json!({ "onHand": before.on_hand })),
+        after: Some(serde_json::json!({ "onHand": after, "delta": a.delta, "reason": a.reason, "note": a.note })),
+        ip: None,
+    };
+    let level = settle(&mut tx, tenant, item, entry).await?;
     tx.commit().await?;
     Ok(level)
 }
@@ -130,34 +140,23 @@ pub async fn set_threshold(
     threshold: i64,
 ) -> Result<StockLevel, AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let before: Option<(String, i64)> =
-        sqlx::query_as("SELECT sku, low_stock_threshold FROM stock_items WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-            .bind(tenant)
-            .bind(item)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((sku, old)) = before else { return Err(AppError::not_found("Stock item")) };
+    let before = lock_item(&mut tx, tenant, item).await?;
     sqlx::query("UPDATE stock_items SET low_stock_threshold = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2")
         .bind(tenant)
         .bind(item)
         .bind(threshold)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "stock.threshold_set",
-            target: Some(sku),
-            before: Some(serde_json::json!({ "lowStockThreshold": old })),
-            after: Some(serde_json::json!({ "lowStockThreshold": threshold })),
-            ip: None,
-        },
-    )
-    .await?;
-    watch_low(&mut tx, tenant, &[item]).await?;
-    let level = level_in(&mut tx, tenant, item).await?.ok_or_else(|| AppError::not_found("Stock item"))?;
+    let entry = Entry {
+        tenant: Some(tenant),
+        actor: Some(by),
+        action: "stock.threshold_set",
+        target: Some(before.sku),
+        before: Some(serde_json::json!({ "lowStockThreshold": before.low_stock_threshold })),
+        after: Some(serde_json::json!({ "lowStockThreshold": threshold })),
+        ip: None,
+    };
+    let level = settle(&mut tx, tenant, item, entry).await?;
     tx.commit().await?;
     Ok(level)
 }
@@ -203,15 +202,4 @@ pub async fn watch_low(tx: &mut PgConnection, tenant: Uuid, items: &[Uuid]) -> R
         }
     }
     Ok(())
-}
-
-/// The items an order drew on, watched after its stock was sold.
-pub async fn watch_low_for_order(tx: &mut PgConnection, tenant: Uuid, order: Uuid) -> Result<(), sqlx::Error> {
-    let items: Vec<Uuid> =
-        sqlx::query_scalar("SELECT DISTINCT stock_item_id FROM order_lines WHERE tenant_id = $1 AND order_id = $2")
-            .bind(tenant)
-            .bind(order)
-            .fetch_all(&mut *tx)
-            .await?;
-    watch_low(tx, tenant, &items).await
 }

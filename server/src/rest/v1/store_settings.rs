@@ -38,7 +38,7 @@ envelope! {
 
 /// An admin of another tenant (an estate, a market) has no store to set.
 pub(super) fn of_the_store(state: &AppState, claims: &Claims) -> Result<(), AppError> {
-    if claims.tenant == state.config.store_tenant.as_str() { Ok(()) } else { Err(AppError::Forbidden) }
+    if state.in_store(claims) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 /// The delivery fee, free-delivery threshold, delivery windows, cut-off and days ahead.
