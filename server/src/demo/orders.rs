@@ -429,10 +429,14 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
              WHERE tenant_id = $1 AND id IN (SELECT id FROM stock_items WHERE tenant_id = $1 AND on_hand > 0 ORDER BY sku LIMIT 3)
              RETURNING id, sku, on_hand, low_stock_threshold)
          INSERT INTO alerts (tenant_id, kind, severity, subject_type, subject_id, title, details, opened_at)
-         SELECT $1, 'low_stock', 'warning', 'stock_item', id::text, 'Low stock: ' || sku || ' (' || on_hand || ' g left)',
-                jsonb_build_object('sku', sku, 'products', '', 'available', on_hand, 'threshold', low_stock_threshold, 'unit', 'g'),
+         SELECT $1, 'low_stock', 'warning', 'stock_item', low.id::text, 'Low stock: ' || sku || ' (' || on_hand || ' g left)',
+                jsonb_build_object('sku', sku, 'products', coalesce(p.names, ''), 'available', on_hand,
+                                   'threshold', low_stock_threshold, 'unit', 'g'),
                 $2
-         FROM low",
+         FROM low LEFT JOIN LATERAL (
+             SELECT string_agg(DISTINCT pr.name, ', ') AS names FROM product_variants v
+             JOIN products pr ON pr.tenant_id = v.tenant_id AND pr.id = v.product_id
+             WHERE v.tenant_id = $1 AND v.stock_item_id = low.id) p ON true",
     )
     .bind(tenant)
     .bind(now - Duration::hours(2))
