@@ -125,6 +125,11 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=orders::pages::StaffOrdersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("settings")) view=orders::settings_pages::StoreSettingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("stock")) view=store::stock_pages::StockPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("catalog")) view=store::catalog_admin_pages::CatalogPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("catalog"), StaticSegment("new")) view=store::catalog_admin_pages::NewProductPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("catalog"), StaticSegment("import")) view=store::catalog_admin_pages::ImportPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("catalog"), StaticSegment("imports"), ParamSegment("id")) view=store::catalog_admin_pages::ImportStatusPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("catalog"), ParamSegment("id")) view=store::catalog_admin_pages::ProductEditPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("addresses")) view=orders::address_pages::AddressesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("farms") view=store::pages::FarmsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("farms"), ParamSegment("farm")) view=store::pages::FarmPage ssr=SsrMode::Async/>

@@ -12,6 +12,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::orders::api::ACCESS)
         .chain(crate::orders::settings_api::ACCESS)
         .chain(crate::store::stock_api::ACCESS)
+        .chain(crate::store::catalog_admin_api::ACCESS)
         .chain(crate::trace::api::ACCESS)
         .chain(crate::trace::admin_api::ACCESS)
         .chain(crate::ledger::api::ACCESS)

@@ -2,6 +2,7 @@
 //! The Mandi server: axum router, middleware, REST API, demo data. `main.rs` boots it;
 //! integration tests build the same `Application` on a random port.
 
+pub mod catalog_import;
 pub mod db;
 pub mod demo;
 pub mod files;

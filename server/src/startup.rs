@@ -106,36 +106,36 @@ impl Application {
         let payments =
             crate::payments::Payments::from_config(&config.payments, &app_base).reached_at(&config.public_base_url);
         let payment_sandbox = payments.sandbox.then(|| crate::payments::sandbox::Sandbox::new(pool.clone(), &payments));
-        let mut registry =
-            jobs::field_jobs::register(jobs::farm_jobs::register(jobs::maintenance::register(jobs::Registry::new())))
-                .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
-                .register(
-                    crate::payments::jobs::REFUND_JOB,
-                    crate::payments::jobs::RefundHandler { payments: payments.clone() },
-                )
-                .register(
-                    crate::payments::jobs::EXPIRE_JOB,
-                    crate::payments::jobs::ExpireHandler { pool: pool.clone() },
-                )
-                .register(
-                    crate::weather::PULL_JOB,
-                    crate::weather::Pull {
-                        base: match &config.weather {
-                            app::config::WeatherSource::Off => None,
-                            app::config::WeatherSource::Sandbox => Some(format!("{app_base}/sandbox/weather")),
-                            app::config::WeatherSource::Provider { base_url } => Some(base_url.clone()),
-                        },
-                        client: reqwest::Client::builder()
-                            .timeout(std::time::Duration::from_secs(15))
-                            .build()
-                            .expect("HTTP client builds"),
-                    },
-                )
-                .register(crate::files::EXPIRE_UPLOADS_JOB, crate::files::ExpireUploads(files.clone()))
-                .register(
-                    crate::payments::jobs::RECONCILE_JOB,
-                    crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() },
-                );
+        let mut registry = crate::catalog_import::register(
+            jobs::field_jobs::register(jobs::farm_jobs::register(jobs::maintenance::register(jobs::Registry::new()))),
+            &pool,
+            &files,
+        )
+        .register(app::outbox::SEND_JOB, SendHandler { pool: pool.clone(), notifier })
+        .register(
+            crate::payments::jobs::REFUND_JOB,
+            crate::payments::jobs::RefundHandler { payments: payments.clone() },
+        )
+        .register(crate::payments::jobs::EXPIRE_JOB, crate::payments::jobs::ExpireHandler { pool: pool.clone() })
+        .register(
+            crate::weather::PULL_JOB,
+            crate::weather::Pull {
+                base: match &config.weather {
+                    app::config::WeatherSource::Off => None,
+                    app::config::WeatherSource::Sandbox => Some(format!("{app_base}/sandbox/weather")),
+                    app::config::WeatherSource::Provider { base_url } => Some(base_url.clone()),
+                },
+                client: reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(15))
+                    .build()
+                    .expect("HTTP client builds"),
+            },
+        )
+        .register(crate::files::EXPIRE_UPLOADS_JOB, crate::files::ExpireUploads(files.clone()))
+        .register(
+            crate::payments::jobs::RECONCILE_JOB,
+            crate::payments::jobs::ReconcileHandler { pool: pool.clone(), payments: payments.clone() },
+        );
         if payments.sandbox {
             registry = registry.register(
                 crate::payments::sandbox::WEBHOOK_JOB,

@@ -111,9 +111,12 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional, into)] value: String,
     #[prop(optional)] hint: &'static str,
+    /// Tells apart the ids of several forms of one kind on a page.
+    #[prop(optional, into)]
+    scope: String,
     errors: Memo<FieldErrors>,
 ) -> impl IntoView {
-    let id = format!("{form}-{field}");
+    let id = if scope.is_empty() { format!("{form}-{field}") } else { format!("{form}-{scope}-{field}") };
     let error_id = format!("{id}-error");
     view! {
         <div>

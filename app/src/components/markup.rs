@@ -27,9 +27,45 @@ pub fn title_text(title: String) -> String {
     if cfg!(feature = "ssr") { escape_text(&title) } else { title }
 }
 
+/// The words of a piece of sanitised HTML (a product's description) for places that take
+/// text only, such as a page's meta description: tags dropped, a few entities read.
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match (c, in_tag) {
+            ('<', _) => in_tag = true,
+            ('>', true) => {
+                in_tag = false;
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_becomes_its_words() {
+        assert_eq!(
+            plain_text("<p>Raw <b>honey</b> &amp; wax</p><p>From Kotagiri</p>"),
+            "Raw honey & wax From Kotagiri"
+        );
+        assert_eq!(plain_text("Plain text stays"), "Plain text stays");
+    }
 
     #[test]
     fn markup_becomes_text() {

@@ -3,6 +3,7 @@
 //! server cannot disagree.
 
 pub mod batch_event;
+pub mod catalog_entry;
 pub mod decimal_text;
 pub mod delivery_slot;
 pub mod distribution;
@@ -31,5 +32,6 @@ pub mod refund;
 pub mod reservation;
 pub mod search_query;
 pub mod settlement;
+pub mod shopify_csv;
 pub mod stock_adjustment;
 pub mod sync_backoff;

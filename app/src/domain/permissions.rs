@@ -67,6 +67,8 @@ pub enum Action {
     StoreSettingsManage,
     /// See the store's stock, change it by hand with a reason, set low-stock thresholds.
     StockManage,
+    /// Add and change products, packs, pictures and lots; receive stock; import CSV.
+    CatalogManage,
 }
 
 /// How far a grant reaches: everything in the tenant, or only the person's own records.
@@ -105,7 +107,7 @@ impl FromStr for Role {
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::AccountRead,
         Action::LedgerCreateEntry,
         Action::LedgerEditOwnEntry,
@@ -133,6 +135,7 @@ impl Action {
         Action::BatchesRecord,
         Action::StoreSettingsManage,
         Action::StockManage,
+        Action::CatalogManage,
     ];
 }
 
@@ -210,6 +213,8 @@ const TABLE: &[(Role, Action, Grant)] = &[
     (Admin, StoreSettingsManage, Any),
     (Staff, StockManage, Any),
     (Admin, StockManage, Any),
+    (Staff, CatalogManage, Any),
+    (Admin, CatalogManage, Any),
 ];
 
 /// What `role` may do of `action`; `None` means refused.

@@ -372,7 +372,7 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
     let farm_href = format!("/farms/{}", farm.slug);
     view! {
         <Title text=format!("{name} · Mandi")/>
-        <Meta name="description" content=description.clone()/>
+        <Meta name="description" content=crate::components::markup::plain_text(&description)/>
         <div class="mx-auto max-w-6xl px-4 py-6">
             <nav aria-label="Breadcrumb" class="text-sm text-stone-600">
                 <a href="/" class="hover:text-emerald-700">"Shop"</a>
@@ -388,7 +388,8 @@ fn ProductView(product: ProductDetail) -> impl IntoView {
                     <div class="mt-6">
                         {(!variants.is_empty()).then(|| view! { <super::buy_box::ProductBuyBox variants/> })}
                     </div>
-                    <p class="mt-6 leading-relaxed text-stone-700">{description}</p>
+                    // Sanitised when it was saved (every path that writes it runs ammonia).
+                    <div class="product-description mt-6 space-y-2 leading-relaxed text-stone-700" inner_html=description></div>
                     <section class="mt-6 rounded-2xl border border-emerald-200 bg-emerald-50 p-4" aria-labelledby="farm-heading">
                         <h2 id="farm-heading" class="font-semibold text-emerald-900">"About the farm"</h2>
                         <p class="mt-1 text-sm text-emerald-900">{farm.name}" · "{farm.region}</p>

@@ -55,16 +55,20 @@ impl Files {
         Ok(Claim { id, busy: self.busy.clone() })
     }
 
-    /// Where a photo and its thumbnail are kept.
-    pub fn keys(&self, tenant: Uuid, id: Uuid, content_type: &str) -> (String, String) {
+    /// Where a picture and its thumbnail are kept (`folder`: `photos` of visits,
+    /// `products`).
+    pub fn keys(&self, tenant: Uuid, folder: &str, id: Uuid, content_type: &str) -> (String, String) {
         let ext = if content_type == "image/png" { "png" } else { "jpg" };
-        (format!("{tenant}/photos/{id}.{ext}"), format!("{tenant}/photos/{id}.thumbnail.jpg"))
+        (format!("{tenant}/{folder}/{id}.{ext}"), format!("{tenant}/{folder}/{id}.thumbnail.jpg"))
     }
 
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), object_store::Error> {
         self.store.put(&ObjectPath::from(key), bytes.into()).await.map(|_| ())
     }
 }
+
+/// The largest catalogue CSV: 100,000 products in a Shopify export take about 40 MB.
+pub const CSV_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 pub const EXPIRE_UPLOADS_JOB: &str = "uploads.expire";
 
@@ -106,4 +110,6 @@ pub fn site_routes() -> axum::Router<app::state::AppState> {
         .route("/uploads/{id}", axum::routing::head(tus::head).patch(tus::append).delete(tus::terminate))
         .route("/files/{id}", get(serve::photo))
         .route("/files/{id}/thumbnail", get(serve::thumbnail))
+        .route("/catalog/images/{id}", get(serve::product_image))
+        .route("/catalog/images/{id}/thumbnail", get(serve::product_thumbnail))
 }

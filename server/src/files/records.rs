@@ -16,60 +16,144 @@ fn roles(claims: &Claims) -> Vec<app::domain::permissions::Role> {
     claims.roles.iter().filter_map(|r| r.parse().ok()).collect()
 }
 
-/// Who is uploading: their tenant and whether they may touch others' uploads.
+/// Who is uploading: their tenant, whether they may touch others' visit photos, and
+/// whether they run the store's catalogue (its pictures and CSV imports).
 pub struct Uploader {
     pub tenant: Uuid,
     pub user: Uuid,
     pub any: bool,
+    pub visits: bool,
+    pub catalog: bool,
 }
 
-pub async fn uploader(pool: &PgPool, claims: &Claims) -> Result<Uploader, AppError> {
-    let grant = grant_for_roles(&roles(claims), Action::VisitsRecord).ok_or(AppError::Forbidden)?;
-    Ok(Uploader { tenant: tenant_id(pool, claims).await?, user: claims.sub, any: grant == Grant::Any })
+/// `in_store`: the caller belongs to the store's tenant (only its staff run its catalogue).
+pub async fn uploader(pool: &PgPool, claims: &Claims, in_store: bool) -> Result<Uploader, AppError> {
+    let visits = grant_for_roles(&roles(claims), Action::VisitsRecord);
+    let catalog = in_store && grant_for_roles(&roles(claims), Action::CatalogManage).is_some();
+    if visits.is_none() && !catalog {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Uploader {
+        tenant: tenant_id(pool, claims).await?,
+        user: claims.sub,
+        any: visits == Some(Grant::Any),
+        visits: visits.is_some(),
+        catalog,
+    })
+}
+
+/// What an upload brings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A photo of a field visit already sent.
+    VisitPhoto { visit: Uuid },
+    /// A picture of a product.
+    ProductImage { product: Uuid },
+    /// A catalogue CSV to import.
+    CatalogImport,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VisitPhoto { .. } => "visit_photo",
+            Purpose::ProductImage { .. } => "product_image",
+            Purpose::CatalogImport => "catalog_import",
+        }
+    }
+
+    /// Whether its bytes must be a picture.
+    pub fn is_picture(self) -> bool {
+        !matches!(self, Purpose::CatalogImport)
+    }
+
+    /// The largest file of its kind.
+    pub fn max_bytes(self) -> u64 {
+        if self.is_picture() { super::photo::MAX_BYTES } else { super::CSV_MAX_BYTES }
+    }
 }
 
 #[derive(FromRow, Clone, Debug)]
 pub struct Upload {
     pub id: Uuid,
     pub uploaded_by: Uuid,
-    pub farm_id: Uuid,
-    pub visit_id: Uuid,
+    pub farm_id: Option<Uuid>,
+    pub visit_id: Option<Uuid>,
+    pub product_id: Option<Uuid>,
+    pub purpose: String,
+    pub filename: String,
     pub length: i64,
     pub received: i64,
     pub expires_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
 }
 
+impl Upload {
+    pub fn purpose(&self) -> Purpose {
+        match (self.purpose.as_str(), self.visit_id, self.product_id) {
+            ("visit_photo", Some(visit), _) => Purpose::VisitPhoto { visit },
+            ("product_image", _, Some(product)) => Purpose::ProductImage { product },
+            _ => Purpose::CatalogImport,
+        }
+    }
+}
+
 pub struct NewUpload {
     pub id: Uuid,
-    pub visit: Uuid,
+    pub purpose: Purpose,
     pub length: i64,
     pub filename: String,
 }
 
 /// Creates the upload, or finds the same one made before (a phone that never heard the
-/// answer asks again): the same id for the same visit and length is that upload; the
+/// answer asks again): the same id for the same purpose and length is that upload; the
 /// same id for anything else is refused.
 pub async fn create(pool: &PgPool, who: &Uploader, new: &NewUpload) -> Result<Upload, AppError> {
     let mut tx = app::db::tenant_tx(pool, who.tenant).await?;
-    let visit: Option<(Uuid, Uuid)> = sqlx::query_as("SELECT farm_id, agent_id FROM field_visits WHERE id = $1")
-        .bind(new.visit)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let (farm, agent) = visit.ok_or_else(|| AppError::not_found("Visit"))?;
-    if agent != who.user && !who.any {
-        return Err(AppError::Forbidden);
-    }
+    let (farm, visit, product) = match new.purpose {
+        Purpose::VisitPhoto { visit } => {
+            if !who.visits {
+                return Err(AppError::Forbidden);
+            }
+            let row: Option<(Uuid, Uuid)> = sqlx::query_as("SELECT farm_id, agent_id FROM field_visits WHERE id = $1")
+                .bind(visit)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let (farm, agent) = row.ok_or_else(|| AppError::not_found("Visit"))?;
+            if agent != who.user && !who.any {
+                return Err(AppError::Forbidden);
+            }
+            (Some(farm), Some(visit), None)
+        }
+        Purpose::ProductImage { product } => {
+            if !who.catalog {
+                return Err(AppError::Forbidden);
+            }
+            let farm: Option<Uuid> = sqlx::query_scalar("SELECT farm_id FROM products WHERE id = $1")
+                .bind(product)
+                .fetch_optional(&mut *tx)
+                .await?;
+            (Some(farm.ok_or_else(|| AppError::not_found("Product"))?), None, Some(product))
+        }
+        Purpose::CatalogImport => {
+            if !who.catalog {
+                return Err(AppError::Forbidden);
+            }
+            (None, None, None)
+        }
+    };
     sqlx::query(
-        "INSERT INTO uploads (tenant_id, id, uploaded_by, farm_id, visit_id, length, filename, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(days => $8))
+        "INSERT INTO uploads (tenant_id, id, uploaded_by, farm_id, visit_id, product_id, purpose, length, filename, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(days => $10))
          ON CONFLICT (tenant_id, id) DO NOTHING",
     )
     .bind(who.tenant)
     .bind(new.id)
     .bind(who.user)
     .bind(farm)
-    .bind(new.visit)
+    .bind(visit)
+    .bind(product)
+    .bind(new.purpose.as_str())
     .bind(new.length)
     .bind(&new.filename)
     .bind(UPLOAD_LIFETIME_DAYS as i32)
@@ -77,7 +161,7 @@ pub async fn create(pool: &PgPool, who: &Uploader, new: &NewUpload) -> Result<Up
     .await?;
     let upload = find_in(&mut tx, new.id).await?.ok_or_else(|| AppError::not_found("Upload"))?;
     tx.commit().await?;
-    if upload.uploaded_by != who.user || upload.visit_id != new.visit || upload.length != new.length {
+    if upload.uploaded_by != who.user || upload.purpose() != new.purpose || upload.length != new.length {
         return Err(AppError::conflict_on(&["id"], "another upload already has this id"));
     }
     Ok(upload)
@@ -85,7 +169,8 @@ pub async fn create(pool: &PgPool, who: &Uploader, new: &NewUpload) -> Result<Up
 
 async fn find_in(conn: &mut sqlx::PgConnection, id: Uuid) -> Result<Option<Upload>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT id, uploaded_by, farm_id, visit_id, length, received, expires_at, completed_at
+        "SELECT id, uploaded_by, farm_id, visit_id, product_id, purpose, filename, length, received, expires_at,
+                completed_at
          FROM uploads WHERE id = $1",
     )
     .bind(id)
@@ -93,11 +178,16 @@ async fn find_in(conn: &mut sqlx::PgConnection, id: Uuid) -> Result<Option<Uploa
     .await?)
 }
 
-/// The caller's upload (ops: any of their tenant's); an expired unfinished one is gone.
+/// The caller's upload (ops: any visit photo of their tenant's; catalogue staff: any of
+/// the catalogue's); an expired unfinished one is gone.
 pub async fn find(pool: &PgPool, who: &Uploader, id: Uuid) -> Result<Upload, AppError> {
     let mut tx = app::db::tenant_tx(pool, who.tenant).await?;
     let upload = find_in(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Upload"))?;
-    if upload.uploaded_by != who.user && !who.any {
+    let others = match upload.purpose() {
+        Purpose::VisitPhoto { .. } => who.any,
+        _ => who.catalog,
+    };
+    if upload.uploaded_by != who.user && !others {
         return Err(AppError::not_found("Upload"));
     }
     if upload.completed_at.is_none() && upload.expires_at < Utc::now() {
@@ -142,8 +232,8 @@ pub async fn complete(pool: &PgPool, tenant: Uuid, upload: &Upload, file: &Store
     let mut tx = app::db::tenant_tx(pool, tenant).await?;
     sqlx::query(
         "INSERT INTO stored_files (tenant_id, id, farm_id, visit_id, content_type, bytes, sha256, width, height,
-             object_key, thumbnail_key, thumbnail_bytes, received_bytes, received_sha256, uploaded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             object_key, thumbnail_key, thumbnail_bytes, received_bytes, received_sha256, uploaded_by, purpose, product_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (tenant_id, id) DO NOTHING",
     )
     .bind(tenant)
@@ -161,14 +251,75 @@ pub async fn complete(pool: &PgPool, tenant: Uuid, upload: &Upload, file: &Store
     .bind(upload.length)
     .bind(file.received_sha256)
     .bind(upload.uploaded_by)
+    .bind(upload.purpose().as_str())
+    .bind(upload.product_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE uploads SET received = length, completed_at = now() WHERE id = $1")
-        .bind(upload.id)
-        .execute(&mut *tx)
+    if let Some(product) = upload.product_id {
+        app::store::catalog_admin_service::refresh_image_path(&mut tx, tenant, product).await?;
+        app::audit::record(
+            &mut *tx,
+            app::audit::Entry {
+                tenant: Some(tenant),
+                actor: Some(upload.uploaded_by),
+                action: "product.image_added",
+                target: Some(product.to_string()),
+                before: None,
+                after: Some(serde_json::json!({ "image": upload.id, "sha256": file.sha256 })),
+                ip: None,
+            },
+        )
         .await?;
+    }
+    finished(&mut tx, upload.id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+async fn finished(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE uploads SET received = length, completed_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map(|_| ())
+}
+
+/// A catalogue CSV is in the object store: the upload is finished and its import
+/// recorded with its dry run queued, together.
+pub async fn complete_import(
+    pool: &PgPool,
+    tenant: Uuid,
+    upload: &Upload,
+    object_key: &str,
+    sha256: &str,
+) -> Result<(), AppError> {
+    let mut tx = app::db::tenant_tx(pool, tenant).await?;
+    let new = app::store::catalog_import_service::NewImport {
+        id: upload.id,
+        filename: &upload.filename,
+        object_key,
+        bytes: upload.length,
+        sha256,
+        by: upload.uploaded_by,
+    };
+    app::store::catalog_import_service::start(&mut tx, tenant, &new).await?;
+    finished(&mut tx, upload.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A product's picture, for anyone: the shelves show them.
+pub async fn product_image(pool: &PgPool, id: Uuid) -> Result<FileRow, AppError> {
+    let mut tx = app::db::cross_tenant_tx(pool).await?;
+    let row: Option<FileRow> = sqlx::query_as(
+        "SELECT content_type, sha256, object_key, thumbnail_key FROM stored_files
+         WHERE id = $1 AND purpose = 'product_image'",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    row.ok_or_else(|| AppError::not_found("Picture"))
 }
 
 #[derive(FromRow)]

@@ -61,6 +61,51 @@ async fn send(
 ) -> Result<Response, AppError> {
     let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::not_found("File"))?;
     let file = records::visible(&state.pool, claims, id).await?;
+    // Only this person's browser may keep it: another may not be allowed to see it.
+    stream(files, file, id, headers, thumbnail, "private, max-age=86400").await
+}
+
+/// `GET /catalog/images/{id}`: a product's picture, to anyone (the shelves show it).
+pub async fn product_image(
+    State(state): State<AppState>,
+    Extension(files): Extension<Files>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    public(&state, &files, &id, &headers, false).await
+}
+
+/// `GET /catalog/images/{id}/thumbnail`: its thumbnail.
+pub async fn product_thumbnail(
+    State(state): State<AppState>,
+    Extension(files): Extension<Files>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    public(&state, &files, &id, &headers, true).await
+}
+
+async fn public(
+    state: &AppState,
+    files: &Files,
+    id: &str,
+    headers: &HeaderMap,
+    thumbnail: bool,
+) -> Result<Response, AppError> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::not_found("Picture"))?;
+    let file = records::product_image(&state.pool, id).await?;
+    // The bytes under an id never change: caches anywhere may keep them.
+    stream(files, file, id, headers, thumbnail, "public, max-age=31536000, immutable").await
+}
+
+async fn stream(
+    files: &Files,
+    file: records::FileRow,
+    id: uuid::Uuid,
+    headers: &HeaderMap,
+    thumbnail: bool,
+    cache_control: &'static str,
+) -> Result<Response, AppError> {
     // A stored file never changes under its id: its digest is its version.
     let etag = format!("\"{}{}\"", file.sha256, if thumbnail { "-t" } else { "" });
     let (key, content_type) =
@@ -82,8 +127,7 @@ async fn send(
     };
     let h = r.headers_mut();
     h.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|_| AppError::Internal)?);
-    // Only this person's browser may keep it: another may not be allowed to see it.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
     h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
     Ok(r)
 }

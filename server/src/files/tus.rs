@@ -13,7 +13,7 @@
 //!   (the offset returns to where the `PATCH` began) and the answer is 503: the phone
 //!   sends the chunk again later and nothing is lost or stored twice.
 
-use super::records::{self, NewUpload, Upload, Uploader};
+use super::records::{self, NewUpload, Purpose, Upload, Uploader};
 use super::{Files, photo};
 use crate::rest::v1::extract::Authenticated;
 use app::error::AppError;
@@ -104,20 +104,22 @@ pub async fn options() -> Response {
     let h = r.headers_mut();
     h.insert("tus-version", HeaderValue::from_static(VERSION));
     h.insert("tus-extension", HeaderValue::from_static("creation,termination"));
-    h.insert("tus-max-size", HeaderValue::from(photo::MAX_BYTES));
+    h.insert("tus-max-size", HeaderValue::from(photo::MAX_BYTES.max(super::CSV_MAX_BYTES)));
     with_tus(r)
 }
 
-/// Start a photo upload (tus 1.0.0 creation): `Upload-Length` (up to 25 MiB) and
-/// `Upload-Metadata` with `id` (a UUID the client made: asking again with it after a
-/// lost answer gives the same upload) and `visit` (a visit already sent), base64
-/// encoded as tus says. The answer's `Location` is where to `PATCH` the bytes;
+/// Start an upload (tus 1.0.0 creation): `Upload-Length` and `Upload-Metadata` with
+/// `id` (a UUID the client made: asking again with it after a lost answer gives the
+/// same upload) and what it brings, base64 encoded as tus says: a visit's photo
+/// (`visit`, a visit already sent; up to 25 MiB), a product's picture (`purpose
+/// product_image` and `product`; up to 25 MiB; catalogue staff) or a catalogue CSV to
+/// import (`purpose catalog_import`; up to 64 MiB; catalogue staff). The answer's `Location` is where to `PATCH` the bytes;
 /// `HEAD` there gives `Upload-Offset`, how many have arrived.
 #[utoipa::path(post, path = "/uploads", operation_id = "createUpload",
     params(
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
         ("Upload-Length" = u64, Header, description = "The file's size in bytes"),
-        ("Upload-Metadata" = String, Header, description = "`id <base64 uuid>,visit <base64 uuid>[,filename <base64>]`"),
+        ("Upload-Metadata" = String, Header, description = "`id <base64 uuid>,visit <base64 uuid>[,filename <base64>]`, or `id …,purpose <base64 product_image>,product <base64 uuid>`, or `id …,purpose <base64 catalog_import>,filename …`"),
     ),
     responses(
         (status = 201, description = "The upload (new, or the same one again); `Location` names it", headers(("Location" = String), ("Upload-Offset" = u64))),
@@ -140,21 +142,27 @@ pub async fn create(
                 return Err(AppError::validation("Upload-Defer-Length", "is not supported: send Upload-Length"));
             }
             let length = number(&headers, UPLOAD_LENGTH, "Upload-Length")?;
-            if length == 0 {
-                return Err(AppError::validation("Upload-Length", "an empty file is not a photo"));
-            }
-            if length as u64 > photo::MAX_BYTES {
-                return Err(AppError::PayloadTooLarge { limit_bytes: photo::MAX_BYTES });
-            }
             let meta = metadata(&headers)?;
-            let filename = meta.iter().find(|(k, _)| k == "filename").map(|(_, v)| v.chars().take(200).collect());
-            let new = NewUpload {
-                id: meta_id(&meta, "id")?,
-                visit: meta_id(&meta, "visit")?,
-                length,
-                filename: filename.unwrap_or_default(),
+            let purpose = match meta.iter().find(|(k, _)| k == "purpose").map(|(_, v)| v.trim()) {
+                None | Some("visit_photo") => Purpose::VisitPhoto { visit: meta_id(&meta, "visit")? },
+                Some("product_image") => Purpose::ProductImage { product: meta_id(&meta, "product")? },
+                Some("catalog_import") => Purpose::CatalogImport,
+                Some(_) => {
+                    return Err(AppError::validation(
+                        "Upload-Metadata.purpose",
+                        "must be visit_photo, product_image or catalog_import",
+                    ));
+                }
             };
-            let who = records::uploader(&state.pool, &claims).await?;
+            if length == 0 {
+                return Err(AppError::validation("Upload-Length", "the file is empty"));
+            }
+            if length as u64 > purpose.max_bytes() {
+                return Err(AppError::PayloadTooLarge { limit_bytes: purpose.max_bytes() });
+            }
+            let filename = meta.iter().find(|(k, _)| k == "filename").map(|(_, v)| v.chars().take(200).collect());
+            let new = NewUpload { id: meta_id(&meta, "id")?, purpose, length, filename: filename.unwrap_or_default() };
+            let who = records::uploader(&state.pool, &claims, state.in_store(&claims)).await?;
             let upload = records::create(&state.pool, &who, &new).await?;
             let location = format!("{}/{}", uri.path().trim_end_matches('/'), upload.id);
             let mut r = StatusCode::CREATED.into_response();
@@ -179,7 +187,7 @@ async fn caller_upload(
     id: &str,
 ) -> Result<(Uploader, Upload), AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::not_found("Upload"))?;
-    let who = records::uploader(&state.pool, claims).await?;
+    let who = records::uploader(&state.pool, claims, state.in_store(claims)).await?;
     let upload = records::find(&state.pool, &who, id).await?;
     Ok((who, upload))
 }
@@ -197,7 +205,8 @@ pub async fn head(
     answer(caller_upload(&state, &claims, &id).await.map(|(_, u)| offsets(&u)))
 }
 
-/// Give up an unfinished upload (tus termination); a finished one belongs to its visit.
+/// Give up an unfinished upload (tus termination); a finished one belongs to its visit,
+/// product or import.
 #[utoipa::path(delete, path = "/uploads/{id}", operation_id = "deleteUpload",
     params(("id" = uuid::Uuid, Path), ("Tus-Resumable" = String, Header, description = "1.0.0")),
     responses(
@@ -219,7 +228,7 @@ pub async fn terminate(
         async {
             let (who, upload) = caller_upload(&state, &claims, &id).await?;
             if upload.completed_at.is_some() {
-                return Err(AppError::conflict("this upload is complete; its photo belongs to the visit"));
+                return Err(AppError::conflict("this upload is complete; its file belongs to what it was sent for"));
             }
             let _guard = files.claim(upload.id)?;
             records::delete(&state.pool, who.tenant, upload.id).await?;
@@ -325,7 +334,7 @@ async fn append_inner(
             file.set_len(upload.received as u64).await.map_err(internal)?;
             return Err(AppError::PayloadTooLarge { limit_bytes: remaining as u64 });
         }
-        if upload.received == 0 && head.len() < 32 {
+        if upload.purpose().is_picture() && upload.received == 0 && head.len() < 32 {
             head.extend_from_slice(&chunk[..chunk.len().min(32 - head.len())]);
             if head.len() >= 32 && photo::sniff(&head).is_none() {
                 drop(file);
@@ -343,7 +352,10 @@ async fn append_inner(
         records::set_received(&state.pool, who.tenant, upload.id, received).await?;
         return Ok(offset_answer(StatusCode::NO_CONTENT, received));
     }
-    finish(state, files, &who, &upload, &path).await
+    match upload.purpose() {
+        Purpose::CatalogImport => finish_import(state, files, &who, &upload, &path).await,
+        _ => finish(state, files, &who, &upload, &path).await,
+    }
 }
 
 fn offset_conflict(offset: i64) -> Response {
@@ -387,20 +399,15 @@ async fn finish(
         Ok(Err(why)) => return refuse(state, files, who, upload, why).await,
         Err(_) => return Err(AppError::Internal),
     };
-    let keys = files.keys(who.tenant, upload.id, cleaned.content_type);
+    let folder = if matches!(upload.purpose(), Purpose::ProductImage { .. }) { "products" } else { "photos" };
+    let keys = files.keys(who.tenant, folder, upload.id, cleaned.content_type);
     let stored = async {
         files.put(&keys.0, cleaned.bytes.clone()).await?;
         files.put(&keys.1, cleaned.thumbnail.clone()).await
     }
     .await;
     if let Err(e) = stored {
-        // Give the last chunk back: the offset stays where this PATCH began, so the phone
-        // sends it again once the store is back, and the photo is stored then, once.
-        tracing::error!(error = %e, upload = %upload.id, "object store refused the photo");
-        if let Ok(file) = tokio::fs::OpenOptions::new().write(true).open(path).await {
-            let _ = file.set_len(upload.received as u64).await;
-        }
-        return Err(AppError::Unavailable { retry_after_secs: Some(30) });
+        return Err(give_back(upload, path, e).await);
     }
     let record = records::Stored {
         content_type: cleaned.content_type,
@@ -416,5 +423,41 @@ async fn finish(
     records::complete(&state.pool, who.tenant, upload, &record).await?;
     let _ = tokio::fs::remove_file(path).await;
     metrics::counter!("photos_stored_total").increment(1);
+    Ok(offset_answer(StatusCode::NO_CONTENT, upload.length))
+}
+
+/// Gives the last chunk back (the object store refused the file): the offset stays
+/// where this `PATCH` began, so the client sends it again once the store is back, and
+/// the file is stored then, once.
+async fn give_back(upload: &Upload, path: &std::path::Path, e: object_store::Error) -> AppError {
+    tracing::error!(error = %e, upload = %upload.id, "object store refused the file");
+    if let Ok(file) = tokio::fs::OpenOptions::new().write(true).open(path).await {
+        let _ = file.set_len(upload.received as u64).await;
+    }
+    AppError::Unavailable { retry_after_secs: Some(30) }
+}
+
+/// The last byte of a catalogue CSV is in: it goes to the object store as it came, and
+/// its import is recorded with the dry run queued. What the rows mean is the dry run's
+/// to say, line by line.
+async fn finish_import(
+    state: &AppState,
+    files: &Files,
+    who: &Uploader,
+    upload: &Upload,
+    path: &std::path::Path,
+) -> Result<Response, AppError> {
+    let received = tokio::fs::read(path).await.map_err(internal)?;
+    let sha256 = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(&received);
+        digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let key = format!("{}/imports/{}.csv", who.tenant, upload.id);
+    if let Err(e) = files.put(&key, received).await {
+        return Err(give_back(upload, path, e).await);
+    }
+    records::complete_import(&state.pool, who.tenant, upload, &key, &sha256).await?;
+    let _ = tokio::fs::remove_file(path).await;
     Ok(offset_answer(StatusCode::NO_CONTENT, upload.length))
 }

@@ -10,6 +10,7 @@ mod api_auth;
 mod api_otp;
 mod api_products;
 mod batch_chains;
+mod catalog;
 mod checkout;
 mod demo_ownership;
 mod farm_ownership;

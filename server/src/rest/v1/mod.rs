@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod auth;
 pub mod batches;
 pub mod cart;
+pub mod catalog;
 pub mod categories;
 pub mod checkout;
 pub mod distributions;

@@ -52,6 +52,7 @@ use utoipa::openapi::{Components, ObjectBuilder, Ref, RefOr, Required, Type};
         (path = "/api/v1", api = super::store_settings::Api, tags = ["store settings"]),
         (path = "/api/v1", api = super::addresses::Api, tags = ["addresses"]),
         (path = "/api/v1", api = super::stock::Api, tags = ["stock"]),
+        (path = "/api/v1", api = super::catalog::Api, tags = ["catalogue"]),
         (path = "/api/v1", api = super::auth::Api, tags = ["auth"]),
         (path = "/api/v1", api = super::admin::Api, tags = ["admin"]),
         (path = "/api/v1", api = super::ops::Api, tags = ["ops"]),

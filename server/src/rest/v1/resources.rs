@@ -13,6 +13,7 @@ pub fn routes() -> Routes {
         .merge(super::store_settings::routes())
         .merge(super::addresses::routes())
         .merge(super::stock::routes())
+        .merge(super::catalog::routes())
         .merge(super::auth::routes())
         .merge(super::admin::routes())
         .merge(super::ops::routes())
