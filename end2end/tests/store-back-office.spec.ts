@@ -12,14 +12,87 @@ async function person(browser: Browser, email: string, next: string): Promise<Pa
   return page;
 }
 
-test('staff pack and ship from the live queue while the shopper watches; a refund asked for and paid in two parts', async ({ page, browser }) => {
+function istToday(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date());
+}
+
+// A small JPEG drawn by the browser, as a phone would send one.
+async function jpeg(page: Page): Promise<Buffer> {
+  const data = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 64;
+    c.height = 48;
+    const g = c.getContext('2d')!;
+    g.fillStyle = '#c98a1b';
+    g.fillRect(0, 0, 64, 48);
+    return c.toDataURL('image/jpeg').split(',')[1];
+  });
+  return Buffer.from(data, 'base64');
+}
+
+test('staff add a product with a picture and stock; a shopper buys it; staff pack and ship it from the live queue while the shopper watches; a refund asked for and paid in two parts', async ({ page, browser }) => {
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(String(err)));
 
-  // The shopper puts two packs in the cart; the header counts them.
-  await signIn(page, 'customer@greenharvest.demo', '/search?q=tea&inStock=true');
+  // Staff add a product from the header's catalogue link: a draft, then a pack, a
+  // picture and stock received as a new lot, then published.
+  const staff = await person(browser, 'staff@greenharvest.demo', '/');
+  await staff.getByTestId('catalogue-link').click();
+  await expect(staff).toHaveURL(/\/admin\/catalog$/);
+  await staff.getByTestId('new-product').click();
+  const form = staff.getByTestId('product-form');
+  await expect(form).toHaveAttribute('data-hydrated', 'true');
+  const name = `Kotagiri wild honey ${Date.now()}`;
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByLabel('Description').fill('<p>Raw <b>honey</b> from the Nilgiris</p><script>alert(1)</script>');
+  await form.getByLabel('Category').selectOption({ index: 1 });
+  await form.getByLabel('Farm').selectOption({ index: 1 });
+  await form.getByRole('button', { name: 'Create product' }).click();
+  await expect(staff).toHaveURL(/\/admin\/catalog\/[0-9a-f-]{36}$/);
+  const productUrl = new URL(staff.url()).pathname;
+
+  const addPack = staff.getByTestId('add-pack');
+  await expect(addPack).toHaveAttribute('data-hydrated', 'true');
+  await addPack.getByLabel('Label', { exact: true }).fill('250 g');
+  await addPack.getByLabel('SKU', { exact: true }).fill(`HNY-${Date.now()}`);
+  await addPack.getByLabel('Price (₹)', { exact: true }).fill('-5');
+  await addPack.getByLabel('Weight (g)', { exact: true }).fill('250');
+  await addPack.getByRole('button', { name: 'Add pack' }).click();
+  await expect(addPack.locator('[data-field-error="price"]')).toHaveText('must be above zero');
+  await addPack.getByLabel('Price (₹)', { exact: true }).fill('120.00');
+  await addPack.getByRole('button', { name: 'Add pack' }).click();
+  const pack = staff.getByTestId('pack');
+  await expect(pack).toHaveCount(1);
+  await expect(pack).toHaveAttribute('data-hydrated', 'true');
+
+  const upload = staff.getByTestId('picture-upload');
+  await expect(upload).toHaveAttribute('data-ready', 'true');
+  await upload.locator('input[type=file]').setInputFiles({ name: 'not-a-photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(4096, 120) });
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await expect(upload.locator('[data-upload-error]')).toContainText('Not uploaded');
+  await upload.locator('input[type=file]').setInputFiles({ name: 'honey.jpg', mimeType: 'image/jpeg', buffer: await jpeg(staff) });
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await expect(staff.getByTestId('product-image')).toHaveCount(1);
+
+  await expect(pack).toHaveAttribute('data-hydrated', 'true');
+  await pack.getByLabel('Received (packs)').fill('20');
+  await pack.getByLabel('Harvested on').fill(istToday());
+  await pack.getByRole('button', { name: 'Receive as a new lot' }).click();
+  await expect(staff.getByTestId('pack-stock')).toContainText('20 unit on hand · selling lot LOT-');
+
+  await expect(staff.getByTestId('product-form')).toHaveAttribute('data-hydrated', 'true');
+  await staff.getByTestId('product-form').getByLabel('Status').selectOption('published');
+  await staff.getByRole('button', { name: 'Save product' }).click();
+  await expect(staff.getByTestId('product-status')).toHaveText('published');
+
+  // The shopper finds it by search, with its picture, and puts two packs in the cart;
+  // the header counts them.
+  await signIn(page, 'customer@greenharvest.demo', `/search?q=${encodeURIComponent(name)}`);
   await expect(page.getByTestId('orders-link')).toBeVisible();
-  await page.locator('a[href^="/products/"]').first().click();
+  await expect(page.locator('img[src^="/catalog/images/"]').first()).toBeVisible();
+  await page.locator('a[href^="/products/"]', { hasText: name }).first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+  await expect(page.locator('.product-description b')).toHaveText('honey');
   const add = page.getByTestId('add-to-cart');
   await expect(add).toHaveAttribute('data-hydrated', 'true');
   await add.getByRole('button', { name: 'Add to cart' }).click();
@@ -45,7 +118,7 @@ test('staff pack and ship from the live queue while the shopper watches; a refun
   await expect(page.getByTestId('order-state')).toHaveAttribute('data-state', 'paid');
 
   // Staff find it from the header, in the live queue, and pack then ship it.
-  const staff = await person(browser, 'staff@greenharvest.demo', '/');
+  await staff.goto('/');
   await staff.getByTestId('store-orders-link').click();
   await expect(staff).toHaveURL(/\/admin\/orders$/);
   const queue = staff.getByTestId('order-queue');
@@ -108,5 +181,7 @@ test('staff pack and ship from the live queue while the shopper watches; a refun
   }).toPass({ timeout: 30_000 });
   await expect(page.getByTestId('refunded-total')).toHaveText('₹75.50');
   await expect(page.getByTestId('refund-request')).toHaveAttribute('data-status', 'approved');
+  await staff.goto(productUrl);
+  await expect(staff.getByTestId('pack-stock')).toContainText('18 unit on hand');
   expect(problems).toEqual([]);
 });

@@ -15,9 +15,21 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Rows between two reports of progress.
-const REPORT_EVERY: usize = 2_000;
-/// Products (and their packs) written per statement.
-const CHUNK: usize = 2_000;
+const REPORT_EVERY: usize = 250;
+
+/// Products (and their packs) written per statement: about twenty steps of progress
+/// whatever the file's size, within bounds that keep statements cheap to plan.
+fn chunk_for(products: usize) -> usize {
+    (products / 20).clamp(100, 2_000)
+}
+
+/// Who follows an import: the person who sent the file, or who committed it.
+#[derive(Clone, Copy)]
+struct Watcher {
+    tenant: Uuid,
+    id: Uuid,
+    user: Uuid,
+}
 
 /// A file checked against the catalogue: what it will write, or why it cannot.
 struct Plan {
@@ -37,23 +49,30 @@ impl Plan {
     }
 }
 
-/// The row's progress, written in its own statement (not the import's transaction).
-async fn report(pool: &PgPool, tenant: Uuid, id: Uuid, done: u64, total: u64) {
+/// The row's progress, written in its own transaction (not the import's), and sent on
+/// the watcher's own live stream so their screen's bar moves.
+async fn report(pool: &PgPool, w: Watcher, status: &str, done: u64, total: u64) {
     let result = async {
-        let mut tx = app::db::tenant_tx(pool, tenant).await?;
+        let mut tx = app::db::tenant_tx(pool, w.tenant).await?;
         sqlx::query("UPDATE catalog_imports SET rows_done = $3, rows_total = $4 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
+            .bind(w.tenant)
+            .bind(w.id)
             .bind(done.min(i32::MAX as u64) as i32)
             .bind(total.min(i32::MAX as u64) as i32)
             .execute(&mut *tx)
             .await?;
+        announce(&mut tx, w, status, done, total).await?;
         tx.commit().await
     }
     .await;
     if let Err(e) = result {
-        tracing::warn!(error = %e, import = %id, "could not report an import's progress");
+        tracing::warn!(error = %e, import = %w.id, "could not report an import's progress");
     }
+}
+
+async fn announce(tx: &mut PgConnection, w: Watcher, status: &str, done: u64, total: u64) -> Result<(), sqlx::Error> {
+    let data = serde_json::json!({ "importId": w.id, "status": status, "rowsDone": done, "rowsTotal": total });
+    app::live::publish(tx, &app::live::Topic::Person { user: w.user }, "catalog_import", &data).await
 }
 
 fn key(s: &str) -> String {
@@ -61,7 +80,8 @@ fn key(s: &str) -> String {
 }
 
 /// Reads and checks the file. `progress`: report rows read as they go.
-async fn examine(pool: &PgPool, tenant: Uuid, id: Uuid, bytes: &[u8], progress: bool) -> Result<Plan, JobError> {
+async fn examine(pool: &PgPool, w: Watcher, bytes: &[u8], progress: bool) -> Result<Plan, JobError> {
+    let tenant = w.tenant;
     // Lines are counted up front so the bar has its end from the first report.
     let total = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count().saturating_sub(1) as u64;
     let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
@@ -110,7 +130,7 @@ async fn examine(pool: &PgPool, tenant: Uuid, id: Uuid, bytes: &[u8], progress: 
             }
         }
         if progress && read.is_multiple_of(REPORT_EVERY) {
-            report(pool, tenant, id, read as u64, total.max(read as u64)).await;
+            report(pool, w, "checking", read as u64, total.max(read as u64)).await;
         }
     }
     let mut file = reader.finish();
@@ -200,9 +220,7 @@ async fn examine(pool: &PgPool, tenant: Uuid, id: Uuid, bytes: &[u8], progress: 
         }
     }
     problems.sort_by_key(|p| p.line);
-    if progress {
-        report(pool, tenant, id, file.rows, file.rows).await;
-    }
+
     Ok(Plan {
         rows: file.rows,
         products: file.products,
@@ -224,18 +242,21 @@ fn unreadable(e: &csv::Error) -> String {
 struct Loaded {
     status: String,
     object_key: String,
+    watcher: Watcher,
 }
 
 async fn load(pool: &PgPool, tenant: Uuid, id: Uuid) -> Result<Option<Loaded>, sqlx::Error> {
     let mut tx = app::db::tenant_tx(pool, tenant).await?;
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT status, object_key FROM catalog_imports WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row: Option<(String, String, Uuid)> = sqlx::query_as(
+        "SELECT status, object_key, coalesce(committed_by, created_by) FROM catalog_imports
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     tx.commit().await?;
-    Ok(row.map(|(status, object_key)| Loaded { status, object_key }))
+    Ok(row.map(|(status, object_key, user)| Loaded { status, object_key, watcher: Watcher { tenant, id, user } }))
 }
 
 async fn read_file(files: &Files, key: &str) -> Result<Vec<u8>, JobError> {
@@ -251,12 +272,12 @@ async fn read_file(files: &Files, key: &str) -> Result<Vec<u8>, JobError> {
 /// Ends a step with its outcome on the import's row.
 async fn conclude(
     db: &mut PgConnection,
-    tenant: Uuid,
-    id: Uuid,
+    w: Watcher,
     status: &str,
     plan: &Plan,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let (tenant, id) = (w.tenant, w.id);
     let problems: Vec<&Problem> = plan.problems.iter().take(PROBLEMS_KEPT).collect();
     let products_new = plan.products.len().saturating_sub(plan.existing);
     sqlx::query(
@@ -276,21 +297,20 @@ async fn conclude(
     .bind(serde_json::to_value(&problems).expect("problems serialize"))
     .bind(plan.problems.len() as i32)
     .bind(error)
-    .execute(db)
-    .await
-    .map(|_| ())
+    .execute(&mut *db)
+    .await?;
+    announce(db, w, status, plan.rows, plan.rows).await
 }
 
 async fn conclude_alone(
     pool: &PgPool,
-    tenant: Uuid,
-    id: Uuid,
+    w: Watcher,
     status: &str,
     plan: &Plan,
     error: Option<&str>,
 ) -> Result<(), JobError> {
-    let mut tx = app::db::tenant_tx(pool, tenant).await?;
-    conclude(&mut tx, tenant, id, status, plan, error).await?;
+    let mut tx = app::db::tenant_tx(pool, w.tenant).await?;
+    conclude(&mut tx, w, status, plan, error).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -315,9 +335,9 @@ impl Handler for CheckHandler {
                 return Ok(());
             }
             let bytes = read_file(&self.files, &row.object_key).await?;
-            let plan = examine(&self.pool, tenant, id, &bytes, true).await?;
+            let plan = examine(&self.pool, row.watcher, &bytes, true).await?;
             let status = if plan.problems.is_empty() { "checked" } else { "invalid" };
-            conclude_alone(&self.pool, tenant, id, status, &plan, None).await?;
+            conclude_alone(&self.pool, row.watcher, status, &plan, None).await?;
             tracing::info!(import = %id, rows = plan.rows, problems = plan.problems.len(), "catalogue file checked");
             Ok(())
         })
@@ -338,27 +358,16 @@ impl Handler for CommitHandler {
             if row.status != "importing" {
                 return Ok(());
             }
-            let by: Uuid = {
-                let mut tx = app::db::tenant_tx(&self.pool, tenant).await?;
-                let by = sqlx::query_scalar(
-                    "SELECT coalesce(committed_by, created_by) FROM catalog_imports WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(tenant)
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                by
-            };
+            let w = row.watcher;
             let bytes = read_file(&self.files, &row.object_key).await?;
-            let plan = examine(&self.pool, tenant, id, &bytes, false).await?;
+            let plan = examine(&self.pool, w, &bytes, false).await?;
             if !plan.problems.is_empty() {
                 // The catalogue changed since the dry run (a SKU taken, a farm gone).
-                conclude_alone(&self.pool, tenant, id, "invalid", &plan, None).await?;
+                conclude_alone(&self.pool, w, "invalid", &plan, None).await?;
                 return Ok(());
             }
             let started = std::time::Instant::now();
-            match write(&self.pool, tenant, id, by, &plan).await {
+            match write(&self.pool, w, &plan).await {
                 Ok(()) => {
                     tracing::info!(import = %id, products = plan.products.len(), variants = plan.variants(),
                                    ms = started.elapsed().as_millis() as u64, "catalogue imported");
@@ -367,7 +376,7 @@ impl Handler for CommitHandler {
                 Err(e) => {
                     tracing::error!(import = %id, error = %e, "catalogue import failed; nothing was written");
                     let message = "the database refused the import; nothing was written";
-                    conclude_alone(&self.pool, tenant, id, "failed", &plan, Some(message)).await
+                    conclude_alone(&self.pool, w, "failed", &plan, Some(message)).await
                 }
             }
         })
@@ -375,7 +384,8 @@ impl Handler for CommitHandler {
 }
 
 /// Writes the plan in one transaction, reporting progress as chunks go in.
-async fn write(pool: &PgPool, tenant: Uuid, id: Uuid, by: Uuid, plan: &Plan) -> Result<(), sqlx::Error> {
+async fn write(pool: &PgPool, w: Watcher, plan: &Plan) -> Result<(), sqlx::Error> {
+    let (tenant, id, by) = (w.tenant, w.id, w.user);
     let mut tx = app::db::tenant_tx(pool, tenant).await?;
     let mut categories = plan.categories.clone();
     for (slug, name) in &plan.new_categories {
@@ -394,7 +404,7 @@ async fn write(pool: &PgPool, tenant: Uuid, id: Uuid, by: Uuid, plan: &Plan) -> 
     let units = (plan.products.len() + plan.variants()).max(1) as u64;
     let mut done = 0u64;
     let mut changed_items: Vec<Uuid> = Vec::new();
-    for chunk in plan.products.chunks(CHUNK) {
+    for chunk in plan.products.chunks(chunk_for(plan.products.len())) {
         let mut ids = Vec::with_capacity(chunk.len());
         let (mut slugs, mut names, mut bodies, mut farms, mut cats, mut statuses) =
             (vec![], vec![], vec![], vec![], vec![], vec![]);
@@ -507,7 +517,7 @@ async fn write(pool: &PgPool, tenant: Uuid, id: Uuid, by: Uuid, plan: &Plan) -> 
         .await?;
         changed_items.extend(moved);
         done += (chunk.len() + skus.len()) as u64;
-        report(pool, tenant, id, plan.rows * done / units, plan.rows).await;
+        report(pool, w, "importing", plan.rows * done / units, plan.rows).await;
     }
     app::store::stock_service::watch_low(&mut tx, tenant, &changed_items).await?;
     app::audit::record(
@@ -525,7 +535,7 @@ async fn write(pool: &PgPool, tenant: Uuid, id: Uuid, by: Uuid, plan: &Plan) -> 
         },
     )
     .await?;
-    conclude(&mut tx, tenant, id, "imported", plan, None).await?;
+    conclude(&mut tx, w, "imported", plan, None).await?;
     tx.commit().await
 }
 

@@ -264,31 +264,21 @@ fn LiveInbox(initial: Vec<InAppMessage>) -> impl IntoView {
     let messages = RwSignal::new(initial);
     let (live, set_live) = signal(false);
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        use wasm_bindgen::closure::Closure;
-        if let Ok(source) = web_sys::EventSource::new("/live/events?topic=me") {
-            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let Some(text) = e.data().as_string() else { return };
-                if let Ok(message) = serde_json::from_str::<InAppMessage>(&text) {
-                    messages.update(|list| {
-                        if !list.iter().any(|m| m.id == message.id) {
-                            list.insert(0, message);
-                        }
-                    });
-                }
-            });
-            let _ = source.add_event_listener_with_callback("notification", on_message.as_ref().unchecked_ref());
-            let on_open = Closure::<dyn FnMut()>::new(move || set_live.set(true));
-            let on_error = Closure::<dyn FnMut()>::new(move || set_live.set(false));
-            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            // The stream lives as long as the page; the browser closes it on leaving.
-            on_message.forget();
-            on_open.forget();
-            on_error.forget();
-        }
-    }
+    crate::components::island_support::listen(
+        "me",
+        "notification",
+        move |value| {
+            if let Ok(message) = serde_json::from_value::<InAppMessage>(value) {
+                messages.update(|list| {
+                    if !list.iter().any(|m| m.id == message.id) {
+                        list.insert(0, message);
+                    }
+                });
+            }
+        },
+        || (),
+        set_live,
+    );
     #[cfg(not(feature = "hydrate"))]
     let _ = set_live;
     view! {

@@ -18,3 +18,37 @@ pub fn hydrated_flag() -> ReadSignal<bool> {
     Effect::new(move |_| set_hydrated.set(true));
     hydrated
 }
+
+/// Follows one kind of event on a live topic (`/live/events?topic=…`, Server-Sent
+/// Events): `on_event` gets each event's data as JSON, `on_open` runs on every
+/// (re)connection (the browser reconnects and resumes by itself; catch up there), and
+/// `live` says whether the stream is up now. The stream lives as long as the page.
+#[cfg(feature = "hydrate")]
+pub fn listen(
+    topic: &str,
+    kind: &str,
+    mut on_event: impl FnMut(serde_json::Value) + 'static,
+    on_open: impl Fn() + 'static,
+    live: WriteSignal<bool>,
+) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let Ok(source) = web_sys::EventSource::new(&format!("/live/events?topic={topic}")) else { return };
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        let Some(text) = e.data().as_string() else { return };
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+            on_event(value);
+        }
+    });
+    let _ = source.add_event_listener_with_callback(kind, on_message.as_ref().unchecked_ref());
+    let opened = Closure::<dyn FnMut()>::new(move || {
+        live.set(true);
+        on_open();
+    });
+    let on_error = Closure::<dyn FnMut()>::new(move || live.set(false));
+    source.set_onopen(Some(opened.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_message.forget();
+    opened.forget();
+    on_error.forget();
+}

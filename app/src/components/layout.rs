@@ -119,19 +119,29 @@ pub fn announce_cart_count(n: u32) {
 #[component]
 fn AccountLink() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let (signed_in, works_orders) = match crate::account::session::current() {
+    let (signed_in, works_orders, runs_catalogue) = match crate::account::session::current() {
         Some(session) => {
-            let works = crate::state::app_state()
-                .map(|state| crate::orders::api::door::fulfils(&state, &session.claims))
-                .unwrap_or(false);
-            (true, works)
+            let doors = crate::state::app_state().map(|state| {
+                let roles: Vec<crate::domain::permissions::Role> =
+                    session.claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
+                let catalogue = state.in_store(&session.claims)
+                    && crate::domain::permissions::grant_for_roles(
+                        &roles,
+                        crate::domain::permissions::Action::CatalogManage,
+                    )
+                    .is_some();
+                (crate::orders::api::door::fulfils(&state, &session.claims), catalogue)
+            });
+            let (works, catalogue) = doors.unwrap_or((false, false));
+            (true, works, catalogue)
         }
-        None => (false, false),
+        None => (false, false, false),
     };
     #[cfg(not(feature = "ssr"))]
-    let (signed_in, works_orders) = (false, false);
+    let (signed_in, works_orders, runs_catalogue) = (false, false, false);
     if signed_in {
         view! {
+            {runs_catalogue.then(|| view! { <a href="/admin/catalog" class="hover:text-emerald-700" data-testid="catalogue-link">"Catalogue"</a> })}
             {works_orders.then(|| view! { <a href="/admin/orders" class="hover:text-emerald-700" data-testid="store-orders-link">"Store orders"</a> })}
             <a href="/orders" class="hover:text-emerald-700" data-testid="orders-link">"Orders"</a>
             <a href="/account" class="hover:text-emerald-700" data-testid="account-link">"Account"</a>

@@ -652,30 +652,21 @@ fn OrderTracking(
                 }
             });
         };
-        if let Ok(source) = web_sys::EventSource::new(&format!("/live/events?topic={topic}")) {
-            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let Some(text) = e.data().as_string() else { return };
-                let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+        crate::components::island_support::listen(
+            topic,
+            "order",
+            move |value| {
                 if value["orderId"].as_str() != Some(id.get_value().as_str()) {
                     return;
                 }
                 if let Ok(event) = serde_json::from_value::<OrderEventView>(value["event"].clone()) {
                     merge(vec![event]);
                 }
-            });
-            let _ = source.add_event_listener_with_callback("order", on_message.as_ref().unchecked_ref());
+            },
             // On (re)connecting, catch up on anything missed while away.
-            let on_open = Closure::<dyn FnMut()>::new(move || {
-                set_live.set(true);
-                poll();
-            });
-            let on_error = Closure::<dyn FnMut()>::new(move || set_live.set(false));
-            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            on_message.forget();
-            on_open.forget();
-            on_error.forget();
-        }
+            poll,
+            set_live,
+        );
         // Polling fallback while the stream is down.
         let tick = Closure::<dyn FnMut()>::new(move || {
             if !live.get_untracked() {
@@ -850,12 +841,10 @@ fn OrderQueue(orders: Vec<OrderSummary>, first: bool) -> impl IntoView {
     let bulk = ServerAction::<ActOnOrders>::new();
     #[cfg(feature = "hydrate")]
     {
-        use wasm_bindgen::JsCast;
-        use wasm_bindgen::closure::Closure;
-        if let Ok(source) = web_sys::EventSource::new("/live/events?topic=orders") {
-            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let Some(text) = e.data().as_string() else { return };
-                let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+        crate::components::island_support::listen(
+            "orders",
+            "order",
+            move |value| {
                 let Some(id) = value["orderId"].as_str().and_then(|s| Uuid::parse_str(s).ok()) else { return };
                 let Ok(state) = serde_json::from_value::<OrderState>(value["state"].clone()) else { return };
                 let known = rows.with_untracked(|r| r.iter().any(|o| o.id == id));
@@ -864,16 +853,10 @@ fn OrderQueue(orders: Vec<OrderSummary>, first: bool) -> impl IntoView {
                 } else if first && value["event"]["fromState"].is_null() {
                     set_arrived.update(|n| *n += 1);
                 }
-            });
-            let _ = source.add_event_listener_with_callback("order", on_message.as_ref().unchecked_ref());
-            let on_open = Closure::<dyn FnMut()>::new(move || set_live.set(true));
-            let on_error = Closure::<dyn FnMut()>::new(move || set_live.set(false));
-            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            on_message.forget();
-            on_open.forget();
-            on_error.forget();
-        }
+            },
+            || (),
+            set_live,
+        );
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (set_live, set_arrived, first);

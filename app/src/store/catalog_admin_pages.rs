@@ -456,8 +456,9 @@ pub fn ImportStatusPage() -> impl IntoView {
     }
 }
 
-/// The import as it runs: a progress bar while a step runs (asked again every half
-/// second), then its problems or its result, and the button that imports a clean file.
+/// The import as it runs: a progress bar that follows the job's reports on the person's
+/// live stream (asked for every two seconds while the stream is down), then its
+/// problems or its result, and the button that imports a clean file.
 #[island(lazy)]
 fn ImportProgress(initial: CatalogImport) -> impl IntoView {
     let hydrated = hydrated_flag();
@@ -468,29 +469,58 @@ fn ImportProgress(initial: CatalogImport) -> impl IntoView {
             import.set(i);
         }
     });
+    let (live, set_live) = signal(false);
+    // The whole import again (its problems, its counts), when a step ends or the
+    // stream comes back after a gap.
+    let refresh = move || {
+        let id = import.get_untracked().id.to_string();
+        leptos::task::spawn_local(async move {
+            if let Ok(i) = load_import(id).await {
+                import.set(i);
+            }
+        });
+    };
     #[cfg(feature = "hydrate")]
     {
-        let handle = leptos::prelude::set_interval_with_handle(
-            move || {
-                let current = import.get_untracked();
-                if !current.running() {
+        crate::components::island_support::listen(
+            "me",
+            "catalog_import",
+            move |value| {
+                let mine = import.with_untracked(|i| value["importId"].as_str() == Some(i.id.to_string().as_str()));
+                if !mine {
                     return;
                 }
-                leptos::task::spawn_local(async move {
-                    if let Ok(i) = load_import(current.id.to_string()).await {
-                        import.set(i);
-                    }
+                let status = value["status"].as_str().unwrap_or_default().to_string();
+                let count = |k: &str| value[k].as_i64().unwrap_or(0).clamp(0, i64::from(i32::MAX)) as i32;
+                import.update(|i| {
+                    i.status = status.clone();
+                    i.rows_done = count("rowsDone");
+                    i.rows_total = count("rowsTotal");
                 });
+                if !import.with_untracked(CatalogImport::running) {
+                    refresh();
+                }
             },
-            std::time::Duration::from_millis(500),
+            refresh,
+            set_live,
         );
-        if let Ok(h) = handle {
+        // While the stream is down, ask every two seconds.
+        if let Ok(h) = leptos::prelude::set_interval_with_handle(
+            move || {
+                if !live.get_untracked() && import.with_untracked(CatalogImport::running) {
+                    refresh();
+                }
+            },
+            std::time::Duration::from_secs(2),
+        ) {
             on_cleanup(move || h.clear());
         }
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_live, refresh);
     let id = import.get_untracked().id.to_string();
     view! {
-        <div class="space-y-4" data-testid="import" data-status=move || import.with(|i| i.status.clone()) data-hydrated=move || hydrated.get().then_some("true")>
+        <div class="space-y-4" data-testid="import" data-status=move || import.with(|i| i.status.clone()) data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
             <h1 class="text-2xl font-bold text-stone-900">{move || import.with(|i| if i.filename.is_empty() { "Import".to_string() } else { i.filename.clone() })}</h1>
             <div class=CARD>
                 <p class="font-medium" aria-live="polite" data-testid="import-state">{move || import.with(|i| match i.status.as_str() {
