@@ -82,9 +82,14 @@ pub struct Config {
     /// rendered for visitors who are not signed in are kept for the same time, and
     /// served for up to that long again while being rendered anew (the server's
     /// `http::page_cache`).
-    /// Stock shown on a listing may be that stale; the product page and checkout
-    /// always read it fresh.
+    /// Stock shown on a listing may be that stale; checkout always reads it fresh, and
+    /// a product page's stock is kept for at most half this, a second at most.
     pub catalog_listing_cache_ms: u32,
+    /// How long a product's page data but its stock (the product, its packs, farm and
+    /// lots' provenance) is kept in memory; 0 reads it every time. Every change to the
+    /// catalogue is announced over `NOTIFY mandi_catalog`, and every process drops what
+    /// it kept on hearing it, so this bounds only what a lost notification could leave.
+    pub catalog_detail_cache_ms: u32,
     /// Where people and outside providers reach this app: the payment gateway's return
     /// and cancel addresses, links sent in messages (a settlement slip on WhatsApp).
     /// Required in production, where the listener's address (`0.0.0.0:8080` behind a
@@ -366,6 +371,7 @@ const KNOWN_KEYS: &[&str] = &[
     "razorpay_webhook_secret",
     "reservation_minutes",
     "catalog_listing_cache_ms",
+    "catalog_detail_cache_ms",
     "public_base_url",
     "whatsapp_api_base",
     "whatsapp_phone_number_id",
@@ -472,6 +478,15 @@ impl Config {
                     s.parse::<u32>()
                         .map_err(|e| e.to_string())
                         .and_then(|n| if n <= 60_000 { Ok(n) } else { Err("at most 60000 (a minute)".into()) })
+                },
+            )?,
+            catalog_detail_cache_ms: layers.get(
+                "catalog_detail_cache_ms",
+                if env == Environment::Test { 0 } else { 600_000 },
+                |s| {
+                    s.parse::<u32>()
+                        .map_err(|e| e.to_string())
+                        .and_then(|n| if n <= 3_600_000 { Ok(n) } else { Err("at most 3600000 (an hour)".into()) })
                 },
             )?,
             public_base_url: public_base_url.clone().unwrap_or_else(|| format!("http://{}", leptos.site_addr)),
@@ -741,6 +756,9 @@ demo_autoload = true
         assert_eq!(load(FILE, &[DB]).unwrap().catalog_listing_cache_ms, 2000);
         assert_eq!(load(FILE, &[DB, ("MANDI_ENV", "test")]).unwrap().catalog_listing_cache_ms, 0);
         assert_eq!(load(FILE, &[DB, ("MANDI_CATALOG_LISTING_CACHE_MS", "0")]).unwrap().catalog_listing_cache_ms, 0);
+        assert_eq!(load(FILE, &[DB]).unwrap().catalog_detail_cache_ms, 600_000);
+        assert_eq!(load(FILE, &[DB, ("MANDI_ENV", "test")]).unwrap().catalog_detail_cache_ms, 0);
+        assert!(load(FILE, &[DB, ("MANDI_CATALOG_DETAIL_CACHE_MS", "soon")]).is_err());
         assert!(load(FILE, &[DB]).unwrap().public_base_url.starts_with("http://"));
         assert_eq!(
             load(FILE, &[DB, ("MANDI_PUBLIC_BASE_URL", "https://malar.example.in/")]).unwrap().public_base_url,

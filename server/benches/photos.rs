@@ -48,7 +48,7 @@ fn main() {
             for (stage, took) in cleaned.stages {
                 stages.entry(stage).or_default().push(took);
             }
-            let (key, thumb) = files.keys(uuid::Uuid::nil(), uuid::Uuid::now_v7(), cleaned.content_type);
+            let (key, thumb) = files.keys(uuid::Uuid::nil(), "photos", uuid::Uuid::now_v7(), cleaned.content_type);
             files.put(&key, cleaned.bytes).await.unwrap();
             files.put(&thumb, cleaned.thumbnail).await.unwrap();
             times.push(started.elapsed());

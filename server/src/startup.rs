@@ -170,6 +170,7 @@ impl Application {
             catalog: Arc::new(app::store::service::CatalogCache::new(
                 std::time::Duration::from_secs(10),
                 std::time::Duration::from_millis(config.catalog_listing_cache_ms.into()),
+                std::time::Duration::from_millis(config.catalog_detail_cache_ms.into()),
             )),
             pool: pool.clone(),
             config: Arc::new(config),
@@ -289,6 +290,16 @@ pub fn router(
     let page_cache = http::page_cache::PageCache::new(std::time::Duration::from_millis(
         state.config.catalog_listing_cache_ms.into(),
     ));
+    {
+        // A change to the catalogue, here or in another process, drops what was kept.
+        let (catalog, pages) = (state.catalog.clone(), page_cache.clone());
+        runtime.hub.on_catalog_change(move || {
+            catalog.forget();
+            if let Some(pages) = &pages {
+                pages.forget();
+            }
+        });
+    }
 
     let (api, rules) = rest::v1::build();
     let authorize_state =

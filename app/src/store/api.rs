@@ -27,7 +27,7 @@ pub async fn search_products(params: ProductQueryParams) -> Result<Page<ProductC
 #[server(prefix = "/_fn", endpoint = "store/product")]
 pub async fn product_by_slug(slug: String) -> Result<ProductDetail, AppError> {
     let state = crate::state::app_state()?;
-    super::service::product_detail(&state.pool, state.store_tenant, super::service::ProductKey::Slug(&slug)).await
+    state.catalog.product(&state.pool, state.store_tenant, super::service::ProductKey::Slug(&slug)).await
 }
 
 #[server(prefix = "/_fn", endpoint = "store/categories")]

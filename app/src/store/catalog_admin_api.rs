@@ -63,6 +63,16 @@ fn invalid(fields: crate::error::FieldErrors) -> AppError {
     AppError::Validation { fields }
 }
 
+/// A change went in: this process forgets its kept catalogue at once (the others on
+/// hearing `NOTIFY mandi_catalog`).
+#[cfg(feature = "ssr")]
+pub fn changed<T>(state: &crate::state::AppState, result: Result<T, AppError>) -> Result<T, AppError> {
+    if result.is_ok() {
+        state.catalog.forget();
+    }
+    result
+}
+
 /// Products of every status, newest change first, 50 a page.
 #[server(prefix = "/_fn", endpoint = "catalog/products")]
 pub async fn catalog_products(
@@ -107,28 +117,37 @@ pub async fn create_product(input: ProductInput) -> Result<ProductEditor, AppErr
     if fields.status == crate::domain::catalog_entry::ProductStatus::Published {
         return Err(AppError::validation("status", "add a pack before publishing"));
     }
-    super::catalog_admin_service::create(&state.pool, tenant, by, &fields).await
+    changed(&state, super::catalog_admin_service::create(&state.pool, tenant, by, &fields).await)
 }
 
 #[server(prefix = "/_fn", endpoint = "catalog/update")]
 pub async fn update_product(id: String, input: ProductInput) -> Result<ProductEditor, AppError> {
     let (state, tenant, by) = catalog_staff(FNS[5]).await?;
     let fields = input.parse().map_err(invalid)?;
-    super::catalog_admin_service::update(&state.pool, tenant, by, id_of(&id, "Product")?, &fields).await
+    changed(
+        &state,
+        super::catalog_admin_service::update(&state.pool, tenant, by, id_of(&id, "Product")?, &fields).await,
+    )
 }
 
 #[server(prefix = "/_fn", endpoint = "catalog/variant/add")]
 pub async fn add_variant(product: String, input: VariantInput) -> Result<ProductEditor, AppError> {
     let (state, tenant, by) = catalog_staff(FNS[6]).await?;
     let fields = input.parse().map_err(invalid)?;
-    super::catalog_admin_service::add_variant(&state.pool, tenant, by, id_of(&product, "Product")?, &fields).await
+    changed(
+        &state,
+        super::catalog_admin_service::add_variant(&state.pool, tenant, by, id_of(&product, "Product")?, &fields).await,
+    )
 }
 
 #[server(prefix = "/_fn", endpoint = "catalog/variant/update")]
 pub async fn update_variant(id: String, input: VariantInput) -> Result<ProductEditor, AppError> {
     let (state, tenant, by) = catalog_staff(FNS[7]).await?;
     let fields = input.parse().map_err(invalid)?;
-    super::catalog_admin_service::update_variant(&state.pool, tenant, by, id_of(&id, "Pack")?, &fields).await
+    changed(
+        &state,
+        super::catalog_admin_service::update_variant(&state.pool, tenant, by, id_of(&id, "Pack")?, &fields).await,
+    )
 }
 
 #[server(prefix = "/_fn", endpoint = "catalog/variant/lot")]
@@ -137,7 +156,7 @@ pub async fn link_lot(id: String, lot: String) -> Result<ProductEditor, AppError
     if lot.trim().is_empty() {
         return Err(AppError::validation("lot", "choose a lot"));
     }
-    super::catalog_admin_service::link_lot(&state.pool, tenant, by, id_of(&id, "Pack")?, &lot).await
+    changed(&state, super::catalog_admin_service::link_lot(&state.pool, tenant, by, id_of(&id, "Pack")?, &lot).await)
 }
 
 #[server(prefix = "/_fn", endpoint = "catalog/variant/receive")]
@@ -145,14 +164,14 @@ pub async fn receive_stock(id: String, input: ReceiptInput) -> Result<ProductEdi
     let (state, tenant, by) = catalog_staff(FNS[9]).await?;
     let today = crate::domain::distribution::ist_date(chrono::Utc::now());
     let receipt = input.parse(today).map_err(invalid)?;
-    super::catalog_admin_service::receive(&state.pool, tenant, by, id_of(&id, "Pack")?, &receipt).await
+    changed(&state, super::catalog_admin_service::receive(&state.pool, tenant, by, id_of(&id, "Pack")?, &receipt).await)
 }
 
 #[server(prefix = "/_fn", endpoint = "catalog/image/remove")]
 pub async fn remove_image(product: String, image: String) -> Result<ProductEditor, AppError> {
     let (state, tenant, by) = catalog_staff(FNS[10]).await?;
     let (product, image) = (id_of(&product, "Product")?, id_of(&image, "Picture")?);
-    super::catalog_admin_service::remove_image(&state.pool, tenant, by, product, image).await
+    changed(&state, super::catalog_admin_service::remove_image(&state.pool, tenant, by, product, image).await)
 }
 
 /// The latest imports, newest first.

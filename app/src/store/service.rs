@@ -95,14 +95,19 @@ fn push_filtered<'a>(
     qb.push_bind(tenant);
     qb.push(" AND p.active");
     if let (Some(ts), Some(text)) = (tsquery, query.text.as_deref()) {
-        qb.push(" AND (p.search @@ to_tsquery('english', ");
+        // The matches come from `product_search`, whose indexes serve under row-level
+        // security (on `products` the match could only be tested row by row: migration
+        // …35); the products themselves are still read under it.
+        qb.push(" AND p.id IN (SELECT ps.product_id FROM product_search ps WHERE ps.tenant_id = ");
+        qb.push_bind(tenant);
+        qb.push(" AND (ps.search @@ to_tsquery('english', ");
         qb.push_bind(ts);
         qb.push(")");
         if matching == Matching::Typos {
-            qb.push(" OR p.name %> ");
+            qb.push(" OR ps.name %> ");
             qb.push_bind(text);
         }
-        qb.push(")");
+        qb.push("))");
     }
     if let Some(category) = &query.category {
         // As for farms: the id known up front lets the category's sorted indexes serve.
@@ -187,8 +192,8 @@ enum Purpose {
 }
 
 /// A text search with fewer full-text hits than this also matches names by trigram
-/// similarity (`cardamon` finds cardamom). Only then: under row-level security the
-/// similarity operator cannot use its index (it is not leakproof), so it scans.
+/// similarity (`cardamon` finds cardamom). Only then: a similarity search reads more of
+/// its index than a full-text one.
 const TYPO_FALLBACK_BELOW: i64 = 3;
 
 /// Category counts change only when the catalogue does; counting 100,000 products on
@@ -210,6 +215,12 @@ pub struct CatalogCache {
     /// `COUNTS_TTL`: counting what is in stock reads every pack of the store (0.3–0.9 s
     /// at 100,000 products), and a total half a minute old misleads no one.
     counts: Option<moka::future::Cache<(Uuid, ProductQuery), (i64, bool)>>,
+    /// A product page's data but its stock, by (tenant, `id:…` or `slug:…`): what
+    /// changes only when the catalogue does, dropped whenever it does (`forget`).
+    details: Option<moka::future::Cache<(Uuid, String), Arc<ProductDetail>>>,
+    /// Each pack's stock of a product, kept for a second at most (the seeds' freshness
+    /// objective is two).
+    stock: Option<moka::future::Cache<(Uuid, Uuid), Arc<Vec<(Uuid, i32)>>>>,
 }
 
 /// How long a narrowed query's total is kept (when listings are cached at all).
@@ -233,9 +244,13 @@ fn per_tenant<T: Send + Sync + 'static>(ttl: Duration) -> PerTenant<T> {
     moka::future::Cache::builder().max_capacity(1_000).time_to_live(ttl).build()
 }
 
+/// Distinct products whose page data is kept at most.
+const DETAILS_MAX: u64 = 50_000;
+
 impl CatalogCache {
-    /// `listing_ttl` zero reads every listing and every total from the database.
-    pub fn new(ttl: Duration, listing_ttl: Duration) -> CatalogCache {
+    /// `listing_ttl` zero reads every listing and every total from the database, and a
+    /// product page's stock; `detail_ttl` zero reads a product page's data every time.
+    pub fn new(ttl: Duration, listing_ttl: Duration, detail_ttl: Duration) -> CatalogCache {
         CatalogCache {
             categories: per_tenant(ttl),
             farms: per_tenant(ttl),
@@ -249,7 +264,65 @@ impl CatalogCache {
                     .time_to_live(COUNTS_TTL.max(listing_ttl))
                     .build()
             }),
+            details: (!detail_ttl.is_zero())
+                .then(|| moka::future::Cache::builder().max_capacity(DETAILS_MAX).time_to_live(detail_ttl).build()),
+            stock: (!listing_ttl.is_zero()).then(|| {
+                moka::future::Cache::builder()
+                    .max_capacity(DETAILS_MAX)
+                    .time_to_live((listing_ttl / 2).min(Duration::from_secs(1)))
+                    .build()
+            }),
         }
+    }
+
+    /// Drops everything kept: the catalogue changed (in this process, or in another,
+    /// which said so over `NOTIFY mandi_catalog`). Changes are rare; reading the
+    /// shelves again after one costs a few queries.
+    pub fn forget(&self) {
+        self.categories.invalidate_all();
+        self.farms.invalidate_all();
+        self.farm_choices.invalidate_all();
+        self.certifications.invalidate_all();
+        for cache in [&self.listings].into_iter().flatten() {
+            cache.invalidate_all();
+        }
+        if let Some(c) = &self.counts {
+            c.invalidate_all();
+        }
+        if let Some(c) = &self.details {
+            c.invalidate_all();
+        }
+        if let Some(c) = &self.stock {
+            c.invalidate_all();
+        }
+    }
+
+    /// A product's page: its data kept until the catalogue changes, its stock at most a
+    /// second old.
+    pub async fn product(&self, pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) -> Result<ProductDetail, AppError> {
+        let name = match key {
+            ProductKey::Id(id) => format!("id:{id}"),
+            ProductKey::Slug(slug) => format!("slug:{slug}"),
+        };
+        let detail = match &self.details {
+            Some(details) => details
+                .try_get_with((tenant, name), async { product_detail(pool, tenant, key).await.map(Arc::new) })
+                .await
+                .map_err(|shared| (*shared).clone())?,
+            None => Arc::new(product_detail(pool, tenant, key).await?),
+        };
+        let stock = match &self.stock {
+            Some(stock) => stock
+                .try_get_with((tenant, detail.id), async { variant_stock(pool, tenant, detail.id).await.map(Arc::new) })
+                .await
+                .map_err(|shared| (*shared).clone())?,
+            None => Arc::new(variant_stock(pool, tenant, detail.id).await?),
+        };
+        let mut detail = (*detail).clone();
+        for v in &mut detail.variants {
+            v.available = stock.iter().find(|(id, _)| *id == v.id).map(|(_, n)| *n).unwrap_or(0);
+        }
+        Ok(detail)
     }
 
     pub async fn categories(&self, pool: &PgPool, tenant: Uuid) -> Result<Arc<Vec<Category>>, AppError> {
@@ -557,6 +630,7 @@ struct VariantRow {
 }
 
 /// Which product a detail lookup names.
+#[derive(Clone, Copy)]
 pub enum ProductKey<'a> {
     Id(Uuid),
     Slug(&'a str),
@@ -626,6 +700,23 @@ pub async fn product_detail(pool: &PgPool, tenant: Uuid, key: ProductKey<'_>) ->
             })
             .collect(),
     })
+}
+
+/// What can be sold now of each pack of a product, in packs.
+async fn variant_stock(pool: &PgPool, tenant: Uuid, product: Uuid) -> Result<Vec<(Uuid, i32)>, AppError> {
+    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let rows: Vec<(Uuid, i32)> = sqlx::query_as(
+        "SELECT v.id, coalesce(least(sl.available / v.stock_per_unit, 2147483647), 0)::int4
+         FROM product_variants v
+         LEFT JOIN stock_levels sl ON sl.tenant_id = v.tenant_id AND sl.stock_item_id = v.stock_item_id
+         WHERE v.tenant_id = $1 AND v.product_id = $2",
+    )
+    .bind(tenant)
+    .bind(product)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// Categories that have at least one active product, in shelf order.

@@ -33,6 +33,13 @@ fn trace_page(path: &str) -> bool {
     path.strip_prefix("/trace/").is_some_and(|code| !code.is_empty() && !code.contains('/'))
 }
 
+/// A product's page. It shows stock, which may be at most two seconds old (the
+/// seeds' freshness objective): it is kept fresh for half as long as a listing (a
+/// second at the default), and its stock was itself read at most a second before.
+fn product_page(path: &str) -> bool {
+    path.strip_prefix("/products/").is_some_and(|slug| !slug.is_empty() && !slug.contains('/'))
+}
+
 /// Memory the kept pages may take in all (a listing page is 35–50 KB; many distinct
 /// queries evict the least used rather than grow the process).
 const MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -109,15 +116,23 @@ impl PageCache {
     }
 }
 
+impl PageCache {
+    /// Drops every kept page: the catalogue changed.
+    pub fn forget(&self) {
+        self.pages.invalidate_all();
+    }
+}
+
 /// The key of a request whose page may be kept and shared, or `None`.
 fn shared_key(request: &Request) -> Option<String> {
     let anonymous = request.extensions().get::<Session>().is_none();
     let path = request.uri().path();
-    (request.method() == Method::GET && anonymous && (LISTING_PAGES.contains(&path) || trace_page(path))).then(|| {
-        match request.uri().query() {
-            Some(query) => format!("{path}?{query}"),
-            None => path.to_owned(),
-        }
+    (request.method() == Method::GET
+        && anonymous
+        && (LISTING_PAGES.contains(&path) || trace_page(path) || product_page(path)))
+    .then(|| match request.uri().query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
     })
 }
 
@@ -179,7 +194,8 @@ pub async fn serve(cache: Option<PageCache>, request: Request, next: Next) -> Re
         // The render waited for gave nothing to keep (an error page, say).
         return next.run(request).await;
     };
-    if page.kept_at.elapsed() < cache.fresh_for || page.refreshing.swap(true, Ordering::AcqRel) {
+    let fresh_for = if key.starts_with("/products/") { cache.fresh_for / 2 } else { cache.fresh_for };
+    if page.kept_at.elapsed() < fresh_for || page.refreshing.swap(true, Ordering::AcqRel) {
         metrics::counter!("page_cache_total", "result" => "hit").increment(1);
         return page.answer();
     }
@@ -226,6 +242,14 @@ async fn render((response, nonce): (Response, Option<String>)) -> (Option<Arc<Ke
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn product_pages_are_kept_but_nothing_below_them() {
+        assert!(product_page("/products/darjeeling-first-flush"));
+        for other in ["/products/", "/products/x/y", "/product/x", "/admin/catalog/x"] {
+            assert!(!product_page(other), "{other}");
+        }
+    }
 
     #[test]
     fn trace_pages_are_kept_but_not_their_pictures() {

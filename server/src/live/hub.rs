@@ -42,6 +42,10 @@ pub struct Hub {
     pool: PgPool,
     capacity: usize,
     state: Mutex<State>,
+    /// Called when the catalogue changed (`NOTIFY mandi_catalog`, heard on the hub's
+    /// listening connection rather than a connection of its own), and after the
+    /// listener reconnected, when a notice may have been missed.
+    catalog_watchers: Mutex<Vec<Box<dyn Fn() + Send + Sync>>>,
 }
 
 /// A live subscription; dropping it unsubscribes.
@@ -65,9 +69,26 @@ impl Hub {
     /// `capacity`: events a subscriber may fall behind by before it is dropped.
     pub async fn start(pool: PgPool, capacity: usize) -> Result<Arc<Hub>, sqlx::Error> {
         let cursor: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM live_events").fetch_one(&pool).await?;
-        let hub = Arc::new(Hub { pool, capacity, state: Mutex::new(State { cursor, ..State::default() }) });
+        let hub = Arc::new(Hub {
+            pool,
+            capacity,
+            state: Mutex::new(State { cursor, ..State::default() }),
+            catalog_watchers: Mutex::default(),
+        });
         tokio::spawn(dispatch(Arc::downgrade(&hub)));
         Ok(hub)
+    }
+
+    /// Runs `watcher` whenever the catalogue may have changed.
+    pub fn on_catalog_change(&self, watcher: impl Fn() + Send + Sync + 'static) {
+        self.catalog_watchers.lock().expect("hub lock").push(Box::new(watcher));
+    }
+
+    fn catalog_changed(&self) {
+        metrics::counter!("catalog_change_notices_total").increment(1);
+        for watcher in self.catalog_watchers.lock().expect("hub lock").iter() {
+            watcher();
+        }
     }
 
     pub fn subscribe(self: &Arc<Hub>, topic: &str) -> Subscription {
@@ -243,8 +264,12 @@ async fn dispatch(hub: std::sync::Weak<Hub>) {
         }
         if listener.is_none() {
             match PgListener::connect_with(&strong.pool).await {
-                Ok(mut l) => match l.listen("mandi_live").await {
-                    Ok(()) => listener = Some(l),
+                Ok(mut l) => match l.listen_all(["mandi_live", "mandi_catalog"]).await {
+                    Ok(()) => {
+                        listener = Some(l);
+                        // Whatever changed while nobody listened.
+                        strong.catalog_changed();
+                    }
                     Err(e) => tracing::warn!(error = %e, "LISTEN mandi_live failed; polling meanwhile"),
                 },
                 Err(e) => tracing::warn!(error = %e, "live listener cannot connect; polling meanwhile"),
@@ -273,8 +298,21 @@ async fn dispatch(hub: std::sync::Weak<Hub>) {
         woken = match listener.as_mut() {
             Some(l) => match tokio::time::timeout(TICK, l.try_recv()).await {
                 Err(_) => false,
-                // Ok(None) means it reconnected: read whatever was published meanwhile.
-                Ok(Ok(_)) => true,
+                Ok(Ok(Some(n))) if n.channel() == "mandi_catalog" => {
+                    if let Some(hub) = hub.upgrade() {
+                        hub.catalog_changed();
+                    }
+                    false
+                }
+                Ok(Ok(Some(_))) => true,
+                // It reconnected: read whatever was published meanwhile, and forget
+                // the catalogue, whose notices may have been missed.
+                Ok(Ok(None)) => {
+                    if let Some(hub) = hub.upgrade() {
+                        hub.catalog_changed();
+                    }
+                    true
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "live listener failed; reconnecting");
                     listener = None;

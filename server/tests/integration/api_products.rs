@@ -710,30 +710,49 @@ async fn farms_list_and_profile(pool: PgPool) {
     }
 }
 
-/// Outside tests, a listing is kept in memory for a moment: a change shows on the next
-/// read after that, never later, and other queries are not held back by it.
+/// Outside tests, a listing is kept in memory for a moment: stock sold meanwhile shows
+/// on the next read after that, never later, and other queries are not held back by it.
+/// A change to the catalogue itself is announced (`NOTIFY mandi_catalog`) and shows at
+/// once, even when made straight in the database.
 #[sqlx::test(migrations = false)]
 async fn a_listing_is_served_from_memory_for_its_moment_then_read_again(pool: PgPool) {
     let app = TestApp::spawn_with(pool.clone(), &[("MANDI_CATALOG_LISTING_CACHE_MS", "1500")]).await;
-    let first_name = |body: &Value| body["data"][0]["name"].as_str().unwrap().to_string();
+    let first =
+        |body: &Value| (body["data"][0]["name"].as_str().unwrap().to_string(), body["data"][0]["inStock"].clone());
     let (_, before) = app.get_json("/api/v1/products?limit=5").await;
+    assert_eq!(first(&before).1, true, "{before}");
     let id = before["data"][0]["id"].as_str().unwrap().to_string();
     let mut tx = support::operator(&pool).await;
+    sqlx::query(
+        "UPDATE stock_items SET on_hand = 0 WHERE id IN (SELECT stock_item_id FROM product_variants WHERE product_id = $1::uuid)",
+    )
+    .bind(&id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let (_, cached) = app.get_json("/api/v1/products?limit=5").await;
+    assert_eq!(first(&cached), first(&before), "the same listing within its moment comes from memory");
+    let (_, other) = app.get_json("/api/v1/products?limit=6").await;
+    assert_eq!(first(&other).1, false, "another query reads the database");
+    support::wait_for("the cached listing to expire", std::time::Duration::from_secs(5), async || {
+        let (_, body) = app.get_json("/api/v1/products?limit=5").await;
+        first(&body).1 == false
+    })
+    .await;
+
+    let (_, kept) = app.get_json("/api/v1/products?limit=5").await;
+    let mut tx = support::operator(&pool).await;
     sqlx::query("UPDATE products SET name = 'Aaa renamed just now' WHERE id = $1::uuid")
-        .bind(&id)
+        .bind(kept["data"][1]["id"].as_str().unwrap())
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-
-    let (_, cached) = app.get_json("/api/v1/products?limit=5").await;
-    assert_eq!(first_name(&cached), first_name(&before), "the same listing within its moment comes from memory");
-    let (_, other) = app.get_json("/api/v1/products?limit=6").await;
-    assert_eq!(first_name(&other), "Aaa renamed just now", "another query reads the database");
-
-    support::wait_for("the cached listing to expire", std::time::Duration::from_secs(5), async || {
+    support::wait_for("the announced rename", std::time::Duration::from_millis(1000), async || {
         let (_, body) = app.get_json("/api/v1/products?limit=5").await;
-        first_name(&body) == "Aaa renamed just now"
+        first(&body).0 == "Aaa renamed just now"
     })
     .await;
 }

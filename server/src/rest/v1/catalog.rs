@@ -13,6 +13,7 @@ use app::domain::permissions::Action::CatalogManage;
 use app::envelope::ok;
 use app::error::AppError;
 use app::state::AppState;
+use app::store::catalog_admin_api::changed;
 use app::store::catalog_admin_model::{CatalogImport, ProductEditor, ProductList};
 use app::store::{catalog_admin_service as catalog, catalog_import_service as imports};
 use axum::extract::{Path, RawQuery, State};
@@ -131,7 +132,7 @@ async fn create(
     if fields.status == ProductStatus::Published {
         return Err(AppError::validation("status", "add a pack before publishing"));
     }
-    let product = catalog::create(&state.pool, state.store_tenant, claims.sub, &fields).await?;
+    let product = changed(&state, catalog::create(&state.pool, state.store_tenant, claims.sub, &fields).await)?;
     let mut r = ok(product);
     *r.status_mut() = StatusCode::CREATED;
     Ok(r)
@@ -172,7 +173,8 @@ async fn update(
 ) -> Result<Response, AppError> {
     of_the_store(&state, &claims)?;
     let fields = body.parse().map_err(invalid)?;
-    Ok(ok(catalog::update(&state.pool, state.store_tenant, claims.sub, parse_id(&id, "id")?, &fields).await?))
+    let id = parse_id(&id, "id")?;
+    Ok(ok(changed(&state, catalog::update(&state.pool, state.store_tenant, claims.sub, id, &fields).await)?))
 }
 
 /// Add a pack (with its own stock item, empty until stock is received).
@@ -193,8 +195,9 @@ async fn add_variant(
 ) -> Result<Response, AppError> {
     of_the_store(&state, &claims)?;
     let fields = body.parse().map_err(invalid)?;
+    let id = parse_id(&id, "id")?;
     let product =
-        catalog::add_variant(&state.pool, state.store_tenant, claims.sub, parse_id(&id, "id")?, &fields).await?;
+        changed(&state, catalog::add_variant(&state.pool, state.store_tenant, claims.sub, id, &fields).await)?;
     let mut r = ok(product);
     *r.status_mut() = StatusCode::CREATED;
     Ok(r)
@@ -218,7 +221,8 @@ async fn update_variant(
 ) -> Result<Response, AppError> {
     of_the_store(&state, &claims)?;
     let fields = body.parse().map_err(invalid)?;
-    Ok(ok(catalog::update_variant(&state.pool, state.store_tenant, claims.sub, parse_id(&id, "id")?, &fields).await?))
+    let id = parse_id(&id, "id")?;
+    Ok(ok(changed(&state, catalog::update_variant(&state.pool, state.store_tenant, claims.sub, id, &fields).await)?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -245,7 +249,8 @@ async fn link_lot(
     ApiJson(body): ApiJson<LotBody>,
 ) -> Result<Response, AppError> {
     of_the_store(&state, &claims)?;
-    Ok(ok(catalog::link_lot(&state.pool, state.store_tenant, claims.sub, parse_id(&id, "id")?, &body.lot).await?))
+    let id = parse_id(&id, "id")?;
+    Ok(ok(changed(&state, catalog::link_lot(&state.pool, state.store_tenant, claims.sub, id, &body.lot).await)?))
 }
 
 /// Receive stock: a new lot (quantity, harvest date, farm) added to the pack's stock as
@@ -268,7 +273,8 @@ async fn receive(
     of_the_store(&state, &claims)?;
     let today = app::domain::distribution::ist_date(chrono::Utc::now());
     let receipt = body.parse(today).map_err(invalid)?;
-    let product = catalog::receive(&state.pool, state.store_tenant, claims.sub, parse_id(&id, "id")?, &receipt).await?;
+    let id = parse_id(&id, "id")?;
+    let product = changed(&state, catalog::receive(&state.pool, state.store_tenant, claims.sub, id, &receipt).await)?;
     let mut r = ok(product);
     *r.status_mut() = StatusCode::CREATED;
     Ok(r)
@@ -289,7 +295,7 @@ async fn remove_image(
 ) -> Result<Response, AppError> {
     of_the_store(&state, &claims)?;
     let (id, image) = (parse_id(&id, "id")?, parse_id(&image, "image")?);
-    Ok(ok(catalog::remove_image(&state.pool, state.store_tenant, claims.sub, id, image).await?))
+    Ok(ok(changed(&state, catalog::remove_image(&state.pool, state.store_tenant, claims.sub, id, image).await)?))
 }
 
 /// The latest CSV imports (an upload with `purpose catalog_import` makes one and

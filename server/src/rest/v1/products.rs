@@ -38,5 +38,5 @@ async fn list(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<
     ))]
 async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, AppError> {
     let id = parse_id(&id, "id")?;
-    Ok(ok(service::product_detail(&state.pool, state.store_tenant, ProductKey::Id(id)).await?))
+    Ok(ok(state.catalog.product(&state.pool, state.store_tenant, ProductKey::Id(id)).await?))
 }
