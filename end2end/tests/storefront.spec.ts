@@ -17,7 +17,8 @@ test('home page lists products from the database', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'From the farm, with its story.' })).toBeVisible();
   const cards = page.getByTestId('product-card');
   await expect(cards).toHaveCount(12);
-  await expect(page.getByRole('link', { name: /See all 60 products/ })).toBeVisible();
+  // 60 in the demo world; the back-office specs running beside this one add more.
+  await expect(page.getByRole('link', { name: /See all \d+ products/ })).toBeVisible();
   expect(problems).toEqual([]);
 });
 

@@ -70,10 +70,7 @@ pub(crate) fn view_of(rows: &[LineRow], rules: &PricingRules) -> CartView {
                 product_slug: r.product_slug.clone(),
                 variant_label: r.variant_label.clone(),
                 sku: r.sku.clone(),
-                image_url: r
-                    .image_path
-                    .clone()
-                    .unwrap_or_else(|| format!("/images/categories/{}.svg", r.category_slug)),
+                image_url: crate::store::service::image_url(r.image_path.clone(), &r.category_slug),
                 unit_price,
                 added_price: Money::from_decimal(r.added_price),
                 quantity: r.quantity as u32,

@@ -103,7 +103,7 @@ pub async fn list(
         .into_iter()
         .take(limit as usize)
         .map(|r| ProductRow {
-            image_url: r.image_path.unwrap_or_else(|| format!("/images/categories/{}.svg", r.category_slug)),
+            image_url: super::service::image_url(r.image_path, &r.category_slug),
             id: r.id,
             slug: r.slug,
             name: r.name,

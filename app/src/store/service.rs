@@ -31,8 +31,14 @@ struct CardRow {
     created_at: chrono::DateTime<chrono::Utc>,
 }
 
-fn image_url(path: Option<String>, category_slug: &str) -> String {
-    path.unwrap_or_else(|| format!("/images/categories/{category_slug}.svg"))
+/// A product's picture, or else its shelf's drawing (`public/images/categories/`); a
+/// shelf without one (made by staff or an import) shows the pantry's.
+pub fn image_url(path: Option<String>, category_slug: &str) -> String {
+    const DRAWN: [&str; 5] = ["fruits", "pantry", "spices", "tea", "vegetables"];
+    path.unwrap_or_else(|| {
+        let drawing = if DRAWN.contains(&category_slug) { category_slug } else { "pantry" };
+        format!("/images/categories/{drawing}.svg")
+    })
 }
 
 impl From<CardRow> for ProductCard {
