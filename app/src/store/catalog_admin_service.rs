@@ -323,22 +323,9 @@ pub async fn create(pool: &PgPool, tenant: Uuid, by: Uuid, p: &ProductFields) ->
     .execute(&mut *tx)
     .await
     .map_err(|e| clash(e, "products_tenant_id_slug_key", "slug", "another product already has this web address"))?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "product.created",
-            target: Some(id.to_string()),
-            before: None,
-            after: Some(product_json(p)),
-            ip: None,
-        },
-    )
-    .await?;
-    let editor = editor_in(&mut tx, tenant, id).await?;
-    tx.commit().await?;
-    Ok(editor)
+    let change =
+        Change { action: "product.created", target: id.to_string(), before: None, after: Some(product_json(p)) };
+    settle(tx, tenant, by, id, change).await
 }
 
 pub async fn update(
@@ -370,23 +357,14 @@ pub async fn update(
     .execute(&mut *tx)
     .await
     .map_err(|e| clash(e, "products_tenant_id_slug_key", "slug", "another product already has this web address"))?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "product.updated",
-            target: Some(id.to_string()),
-            before: Some(serde_json::json!({ "name": before.name, "slug": before.slug, "category": before.category,
-                                             "farm": before.farm, "status": before.status.as_str() })),
-            after: Some(product_json(p)),
-            ip: None,
-        },
-    )
-    .await?;
-    let editor = editor_in(&mut tx, tenant, id).await?;
-    tx.commit().await?;
-    Ok(editor)
+    let change = Change {
+        action: "product.updated",
+        target: id.to_string(),
+        before: Some(serde_json::json!({ "name": before.name, "slug": before.slug, "category": before.category,
+                                         "farm": before.farm, "status": before.status.as_str() })),
+        after: Some(product_json(p)),
+    };
+    settle(tx, tenant, by, id, change).await
 }
 
 fn variant_json(v: &VariantFields) -> serde_json::Value {
@@ -441,22 +419,9 @@ pub async fn add_variant(
     .await
     .map_err(|e| clash(e, "product_variants_tenant_id_sku_key", "sku", SKU_TAKEN))?;
     touch(&mut tx, tenant, product).await?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "variant.created",
-            target: Some(id.to_string()),
-            before: None,
-            after: Some(variant_json(v)),
-            ip: None,
-        },
-    )
-    .await?;
-    let editor = editor_in(&mut tx, tenant, product).await?;
-    tx.commit().await?;
-    Ok(editor)
+    let change =
+        Change { action: "variant.created", target: id.to_string(), before: None, after: Some(variant_json(v)) };
+    settle(tx, tenant, by, product, change).await
 }
 
 async fn touch(tx: &mut PgConnection, tenant: Uuid, product: Uuid) -> Result<(), sqlx::Error> {
@@ -466,6 +431,38 @@ async fn touch(tx: &mut PgConnection, tenant: Uuid, product: Uuid) -> Result<(),
         .execute(&mut *tx)
         .await
         .map(|_| ())
+}
+
+/// What a change did, for its audit entry.
+struct Change {
+    action: &'static str,
+    target: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+/// Ends every change the same way: its audit entry, the product as it now stands, one
+/// commit.
+async fn settle(
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    tenant: Uuid,
+    by: Uuid,
+    product: Uuid,
+    change: Change,
+) -> Result<ProductEditor, AppError> {
+    let entry = Entry {
+        tenant: Some(tenant),
+        actor: Some(by),
+        action: change.action,
+        target: Some(change.target),
+        before: change.before,
+        after: change.after,
+        ip: None,
+    };
+    audit::record(&mut *tx, entry).await?;
+    let editor = editor_in(&mut tx, tenant, product).await?;
+    tx.commit().await?;
+    Ok(editor)
 }
 
 /// The product a pack belongs to, the pack locked.
@@ -514,22 +511,13 @@ pub async fn update_variant(
     .await
     .map_err(|e| clash(e, "product_variants_tenant_id_sku_key", "sku", SKU_TAKEN))?;
     touch(&mut tx, tenant, product).await?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "variant.updated",
-            target: Some(variant.to_string()),
-            before: Some(before),
-            after: Some(variant_json(v)),
-            ip: None,
-        },
-    )
-    .await?;
-    let editor = editor_in(&mut tx, tenant, product).await?;
-    tx.commit().await?;
-    Ok(editor)
+    let change = Change {
+        action: "variant.updated",
+        target: variant.to_string(),
+        before: Some(before),
+        after: Some(variant_json(v)),
+    };
+    settle(tx, tenant, by, product, change).await
 }
 
 /// Links a pack's stock item to a lot of the product's farm: the lot whose provenance
@@ -561,22 +549,13 @@ pub async fn link_lot(
         .execute(&mut *tx)
         .await?;
     touch(&mut tx, tenant, product).await?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "variant.lot_linked",
-            target: Some(variant.to_string()),
-            before: None,
-            after: Some(serde_json::json!({ "lot": code.trim().to_ascii_uppercase() })),
-            ip: None,
-        },
-    )
-    .await?;
-    let editor = editor_in(&mut tx, tenant, product).await?;
-    tx.commit().await?;
-    Ok(editor)
+    let change = Change {
+        action: "variant.lot_linked",
+        target: variant.to_string(),
+        before: None,
+        after: Some(serde_json::json!({ "lot": code.trim().to_ascii_uppercase() })),
+    };
+    settle(tx, tenant, by, product, change).await
 }
 
 /// Stock received: a new lot (harvested on the day given, from the product's farm or
@@ -592,8 +571,9 @@ pub async fn receive(
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     let (product, item) = variant_product(&mut tx, tenant, variant).await?;
     let item = item.ok_or_else(|| AppError::validation("quantity", "this pack has no stock item"))?;
-    let (farm, crop, unit): (Uuid, String, String) = sqlx::query_as(
-        "SELECT coalesce(f.id, p.farm_id), left(p.name, 120), s.unit
+    // The named farm (none when it is not the store's) or else the product's.
+    let (named, own, crop, unit): (Option<Uuid>, Uuid, String, String) = sqlx::query_as(
+        "SELECT f.id, p.farm_id, left(p.name, 120), s.unit
          FROM products p JOIN stock_items s ON s.tenant_id = p.tenant_id AND s.id = $3
          LEFT JOIN farms f ON f.tenant_id = p.tenant_id AND f.slug = $4
          WHERE p.tenant_id = $1 AND p.id = $2 FOR UPDATE OF s",
@@ -604,16 +584,11 @@ pub async fn receive(
     .bind(r.farm.as_deref())
     .fetch_one(&mut *tx)
     .await?;
-    if let Some(slug) = &r.farm {
-        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM farms WHERE tenant_id = $1 AND slug = $2)")
-            .bind(tenant)
-            .bind(slug)
-            .fetch_one(&mut *tx)
-            .await?;
-        if !known {
-            return Err(AppError::validation("farm", "is not one of the store's farms"));
-        }
-    }
+    let farm = match (&r.farm, named) {
+        (None, _) => own,
+        (Some(_), Some(farm)) => farm,
+        (Some(_), None) => return Err(AppError::validation("farm", "is not one of the store's farms")),
+    };
     let batch = Uuid::now_v7();
     let code =
         format!("LOT-{}-{}", r.harvested_on.format("%Y%m%d"), &batch.simple().to_string()[24..].to_ascii_uppercase());
@@ -653,24 +628,15 @@ pub async fn receive(
     .execute(&mut *tx)
     .await?;
     touch(&mut tx, tenant, product).await?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "stock.received",
-            target: Some(code.clone()),
-            before: Some(serde_json::json!({ "onHand": on_hand - r.quantity })),
-            after: Some(serde_json::json!({ "onHand": on_hand, "lot": code, "quantity": r.quantity,
-                                            "harvestedOn": r.harvested_on })),
-            ip: None,
-        },
-    )
-    .await?;
     super::stock_service::watch_low(&mut tx, tenant, &[item]).await?;
-    let editor = editor_in(&mut tx, tenant, product).await?;
-    tx.commit().await?;
-    Ok(editor)
+    let change = Change {
+        action: "stock.received",
+        target: code.clone(),
+        before: Some(serde_json::json!({ "onHand": on_hand - r.quantity })),
+        after: Some(serde_json::json!({ "onHand": on_hand, "lot": code, "quantity": r.quantity,
+                                        "harvestedOn": r.harvested_on })),
+    };
+    settle(tx, tenant, by, product, change).await
 }
 
 /// Takes a picture off a product. Its bytes stay in the object store, unreferenced.
@@ -692,22 +658,13 @@ pub async fn remove_image(
         return Err(AppError::not_found("Picture"));
     }
     refresh_image_path(&mut tx, tenant, product).await?;
-    audit::record(
-        &mut *tx,
-        Entry {
-            tenant: Some(tenant),
-            actor: Some(by),
-            action: "product.image_removed",
-            target: Some(product.to_string()),
-            before: Some(serde_json::json!({ "image": image })),
-            after: None,
-            ip: None,
-        },
-    )
-    .await?;
-    let editor = editor_in(&mut tx, tenant, product).await?;
-    tx.commit().await?;
-    Ok(editor)
+    let change = Change {
+        action: "product.image_removed",
+        target: product.to_string(),
+        before: Some(serde_json::json!({ "image": image })),
+        after: None,
+    };
+    settle(tx, tenant, by, product, change).await
 }
 
 /// The shelves show a product's first picture.
