@@ -20,6 +20,7 @@ pub fn server_fn_rules() -> impl Iterator<Item = (&'static str, Access)> {
         .chain(crate::ledger::admin_api::ACCESS)
         .chain(crate::farms::api::ACCESS)
         .chain(crate::field::api::ACCESS)
+        .chain(crate::control::api::ACCESS)
         .copied()
 }
 

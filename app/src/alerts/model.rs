@@ -114,6 +114,8 @@ pub mod kinds {
     pub const COLD_CHAIN_EXCURSION: &str = "cold_chain_excursion";
     /// A stock item at or under its low-stock threshold.
     pub const LOW_STOCK: &str = "low_stock";
+    /// Reconciliation found the payment provider and the order book disagreeing.
+    pub const PAYMENT_MISMATCH: &str = "payment_mismatch";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

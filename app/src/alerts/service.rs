@@ -155,6 +155,31 @@ pub async fn list(
     Ok(rows.into_iter().map(Alert::from).collect())
 }
 
+/// The caller's tenant's alerts not yet resolved, newest first, `limit` of them opened
+/// before `before` (the control tower's queue; `alerts_unresolved` serves it).
+pub async fn unresolved_in(
+    conn: &mut PgConnection,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<Alert>, sqlx::Error> {
+    let rows: Vec<AlertRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM alerts
+         WHERE resolved_at IS NULL AND ($1::timestamptz IS NULL OR (opened_at, id) < ($1, $2))
+         ORDER BY opened_at DESC, id DESC LIMIT $3"
+    ))
+    .bind(before.map(|(at, _)| at))
+    .bind(before.map(|(_, id)| id))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(Alert::from).collect())
+}
+
+/// One alert of the transaction's tenant.
+pub async fn find_in(conn: &mut PgConnection, id: Uuid) -> Result<Alert, AppError> {
+    one(conn, id).await
+}
+
 async fn one(conn: &mut PgConnection, id: Uuid) -> Result<Alert, AppError> {
     let row: Option<AlertRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"))
         .bind(id)

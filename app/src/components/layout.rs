@@ -119,7 +119,7 @@ pub fn announce_cart_count(n: u32) {
 #[component]
 fn AccountLink() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let (signed_in, works_orders, runs_catalogue) = match crate::account::session::current() {
+    let (signed_in, works_orders, runs_catalogue, watches) = match crate::account::session::current() {
         Some(session) => {
             let doors = crate::state::app_state().map(|state| {
                 let roles: Vec<crate::domain::permissions::Role> =
@@ -133,14 +133,20 @@ fn AccountLink() -> impl IntoView {
                 (crate::orders::api::door::fulfils(&state, &session.claims), catalogue)
             });
             let (works, catalogue) = doors.unwrap_or((false, false));
-            (true, works, catalogue)
+            let roles: Vec<crate::domain::permissions::Role> =
+                session.claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
+            let watches =
+                crate::domain::permissions::grant_for_roles(&roles, crate::domain::permissions::Action::OperationsView)
+                    .is_some();
+            (true, works, catalogue, watches)
         }
-        None => (false, false, false),
+        None => (false, false, false, false),
     };
     #[cfg(not(feature = "ssr"))]
-    let (signed_in, works_orders, runs_catalogue) = (false, false, false);
+    let (signed_in, works_orders, runs_catalogue, watches) = (false, false, false, false);
     if signed_in {
         view! {
+            {watches.then(|| view! { <a href="/control" class="hover:text-emerald-700" data-testid="control-link">"Control"</a> })}
             {runs_catalogue.then(|| view! { <a href="/admin/catalog" class="hover:text-emerald-700" data-testid="catalogue-link">"Catalogue"</a> })}
             {works_orders.then(|| view! { <a href="/admin/orders" class="hover:text-emerald-700" data-testid="store-orders-link">"Store orders"</a> })}
             <a href="/orders" class="hover:text-emerald-700" data-testid="orders-link">"Orders"</a>

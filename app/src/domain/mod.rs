@@ -35,3 +35,4 @@ pub mod settlement;
 pub mod shopify_csv;
 pub mod stock_adjustment;
 pub mod sync_backoff;
+pub mod tower;

@@ -133,6 +133,21 @@ impl OrderAction {
         OrderAction::RejectRefund,
     ];
 
+    /// The action's name in requests (`pack`, `send_out_for_delivery`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderAction::ConfirmPayment => "confirm_payment",
+            OrderAction::Pack => "pack",
+            OrderAction::Ship => "ship",
+            OrderAction::SendOutForDelivery => "send_out_for_delivery",
+            OrderAction::Deliver => "deliver",
+            OrderAction::Cancel => "cancel",
+            OrderAction::RequestRefund => "request_refund",
+            OrderAction::ApproveRefund => "approve_refund",
+            OrderAction::RejectRefund => "reject_refund",
+        }
+    }
+
     fn verb(self) -> &'static str {
         match self {
             OrderAction::ConfirmPayment => "confirm payment",

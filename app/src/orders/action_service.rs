@@ -194,17 +194,7 @@ fn capitalise(s: &str) -> String {
 }
 
 pub fn action_str(a: OrderAction) -> &'static str {
-    match a {
-        OrderAction::ConfirmPayment => "confirm_payment",
-        OrderAction::Pack => "pack",
-        OrderAction::Ship => "ship",
-        OrderAction::SendOutForDelivery => "send_out_for_delivery",
-        OrderAction::Deliver => "deliver",
-        OrderAction::Cancel => "cancel",
-        OrderAction::RequestRefund => "request_refund",
-        OrderAction::ApproveRefund => "approve_refund",
-        OrderAction::RejectRefund => "reject_refund",
-    }
+    a.as_str()
 }
 
 pub fn parse_action(s: &str) -> Option<OrderAction> {

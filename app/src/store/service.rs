@@ -220,7 +220,7 @@ pub struct CatalogCache {
     /// Totals of narrowed queries (and whether they matched by typo), kept for
     /// `COUNTS_TTL`: counting what is in stock reads every pack of the store (0.3–0.9 s
     /// at 100,000 products), and a total half a minute old misleads no one.
-    counts: Option<moka::future::Cache<(Uuid, ProductQuery), (i64, bool)>>,
+    counts: Option<moka::future::Cache<(Uuid, ProductQuery), Matches>>,
     /// A product page's data but its stock, by (tenant, `id:…` or `slug:…`): what
     /// changes only when the catalogue does, dropped whenever it does (`forget`).
     details: Option<moka::future::Cache<(Uuid, String), Arc<ProductDetail>>>,
@@ -390,29 +390,150 @@ pub async fn list_products(
 /// "turmeric". Set for the transaction only.
 const TYPO_THRESHOLD: &str = "SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)";
 
-/// How many products match a narrowed query, and whether names that merely look like
-/// the words typed were let in (few full-text hits: the words may be misspelt).
+/// How many products a search or a narrowed query matches.
+#[derive(Clone, Copy, Debug)]
+struct Matches {
+    total: i64,
+    /// Names that merely look like the words typed were let in (few full-text hits:
+    /// the words may be misspelt).
+    typos: bool,
+    /// Of a text search on the shelves alone (nothing else narrowing it), how many hold
+    /// every word in their name: where a broad search's second group starts.
+    in_name: Option<i64>,
+}
+
+/// A search with more matches than this is ordered by where its words appear rather
+/// than ranked match by match (migration …38): ranking costs about 20 µs a match, and
+/// nobody reads through hundreds of equally good ones in rank order.
+const RANK_EVERY_MATCH_UP_TO: i64 = 200;
+
+/// Counts a narrowed query's matches. A text search on the shelves alone counts
+/// `product_search` through its GIN indexes (a bitmap, without reading the products);
+/// anything else narrowing it counts through `products`.
 async fn count_products(
     pool: &PgPool,
     tenant: Uuid,
     query: &ProductQuery,
     tsquery: Option<&str>,
-) -> Result<(i64, bool), AppError> {
+) -> Result<Matches, AppError> {
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let mut qb = QueryBuilder::new("SELECT count(*)");
-    push_filtered(&mut qb, tenant, query, tsquery, Matching::Exact, Purpose::Count);
-    let total: i64 = qb.build_query_scalar().fetch_one(&mut *tx).await?;
+    let (total, in_name) = match tsquery {
+        Some(ts) if !query.has_narrowing_filters() => {
+            let mut qb = QueryBuilder::new("SELECT ");
+            for (i, vector) in ["search", "name_search"].into_iter().enumerate() {
+                qb.push(if i == 0 { "(" } else { ", (" });
+                qb.push(format!("SELECT count(*) FROM product_search ps WHERE ps.{vector} @@ to_tsquery('english', "));
+                qb.push_bind(ts);
+                qb.push(")");
+                push_search_scope(&mut qb, tenant, query);
+                qb.push(")");
+            }
+            let (total, in_name): (i64, i64) = qb.build_query_as().fetch_one(&mut *tx).await?;
+            (total, Some(in_name))
+        }
+        _ => {
+            let mut qb = QueryBuilder::new("SELECT count(*)");
+            push_filtered(&mut qb, tenant, query, tsquery, Matching::Exact, Purpose::Count);
+            (qb.build_query_scalar().fetch_one(&mut *tx).await?, None)
+        }
+    };
     let typos = tsquery.is_some() && total < TYPO_FALLBACK_BELOW;
-    let total = if typos {
+    let matches = if typos {
         sqlx::query(TYPO_THRESHOLD).execute(&mut *tx).await?;
         let mut qb = QueryBuilder::new("SELECT count(*)");
         push_filtered(&mut qb, tenant, query, tsquery, Matching::Typos, Purpose::Count);
-        qb.build_query_scalar().fetch_one(&mut *tx).await?
+        Matches { total: qb.build_query_scalar().fetch_one(&mut *tx).await?, typos, in_name: None }
     } else {
-        total
+        Matches { total, typos, in_name }
     };
     tx.commit().await?;
-    Ok((total, typos))
+    Ok(matches)
+}
+
+/// ` AND` the tenant and, if asked, the shelf, on `product_search ps`.
+fn push_search_scope<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant: Uuid, query: &'a ProductQuery) {
+    qb.push(" AND ps.tenant_id = ");
+    qb.push_bind(tenant);
+    if let Some(category) = &query.category {
+        qb.push(" AND ps.category_id = (SELECT cc.id FROM categories cc WHERE cc.tenant_id = ");
+        qb.push_bind(tenant);
+        qb.push(" AND cc.slug = ");
+        qb.push_bind(category.as_str());
+        qb.push(")");
+    }
+}
+
+/// Where a broad search's matches hold its words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Group {
+    /// Every word in the name.
+    Name,
+    /// Not all in the name, so in the description.
+    Description,
+}
+
+/// Which rows of each group a page at `offset` of `limit` takes, when `in_name` match
+/// by name: (group, rows to skip in it, rows to take at most).
+fn group_windows(offset: i64, limit: i64, in_name: i64) -> Vec<(Group, i64, i64)> {
+    let mut windows = Vec::with_capacity(2);
+    if offset < in_name {
+        windows.push((Group::Name, offset, limit.min(in_name - offset)));
+    }
+    let from_name = windows.first().map_or(0, |w| w.2);
+    if from_name < limit {
+        windows.push((Group::Description, (offset - in_name).max(0), limit - from_name));
+    }
+    windows
+}
+
+/// One page of a broad search's product ids: the name group, then the description
+/// group, each by name. Each group's statement walks the name index and stops once the
+/// page is full, or, when a group is small, reads its GIN index and sorts the few.
+async fn broad_page_ids(
+    tx: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    query: &ProductQuery,
+    ts: &str,
+    in_name: i64,
+) -> Result<Vec<Uuid>, AppError> {
+    // The choice between those plans rests on how many the words match, which a
+    // prepared statement's generic plan cannot know.
+    sqlx::query("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)").execute(&mut *tx).await?;
+    let mut ids = Vec::with_capacity(query.limit as usize);
+    for (group, skip, most) in group_windows(query.offset(), i64::from(query.limit), in_name) {
+        // The name group may hold fewer than counted (a product renamed meanwhile): the
+        // description group then fills the page.
+        let wanted = match group {
+            Group::Name => most,
+            Group::Description => i64::from(query.limit) - ids.len() as i64,
+        };
+        if wanted <= 0 {
+            break;
+        }
+        let mut qb = QueryBuilder::new("SELECT ps.product_id FROM product_search ps WHERE ");
+        match group {
+            Group::Name => {
+                qb.push("ps.name_search @@ to_tsquery('english', ");
+                qb.push_bind(ts);
+                qb.push(")");
+            }
+            Group::Description => {
+                qb.push("ps.search @@ to_tsquery('english', ");
+                qb.push_bind(ts);
+                qb.push(") AND NOT ps.name_search @@ to_tsquery('english', ");
+                qb.push_bind(ts);
+                qb.push(")");
+            }
+        }
+        push_search_scope(&mut qb, tenant, query);
+        qb.push(" ORDER BY ps.name, ps.product_id LIMIT ");
+        qb.push_bind(wanted);
+        qb.push(" OFFSET ");
+        qb.push_bind(skip);
+        let found: Vec<Uuid> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+        ids.extend(found);
+    }
+    Ok(ids)
 }
 
 async fn read_products(
@@ -427,14 +548,14 @@ async fn read_products(
         return Ok(Page { items: vec![], pagination: Pagination::new(query.page, query.limit, 0) });
     }
     let browsing = tsquery.is_none() && !query.has_narrowing_filters();
-    let (total, typos) = if browsing {
+    let matches = if browsing {
         let cats = cache.categories(pool, tenant).await?;
         let total = cats
             .iter()
             .filter(|c| query.category.as_ref().is_none_or(|slug| &c.slug == slug))
             .map(|c| c.product_count)
             .sum();
-        (total, false)
+        Matches { total, typos: false, in_name: None }
     } else {
         match &cache.counts {
             Some(counts) => counts
@@ -444,14 +565,22 @@ async fn read_products(
             None => count_products(pool, tenant, query, tsquery.as_deref()).await?,
         }
     };
+    let Matches { total, typos, in_name } = matches;
     let mut tx = crate::db::tenant_tx(pool, tenant).await?;
     if typos {
         sqlx::query(TYPO_THRESHOLD).execute(&mut *tx).await?;
     }
+    let broad = match (tsquery.as_deref(), in_name) {
+        (Some(ts), Some(in_name)) if query.sort == Sort::Relevance && total > RANK_EVERY_MATCH_UP_TO => {
+            Some((ts, in_name))
+        }
+        _ => None,
+    };
     // A prepared statement's generic plan cannot fold a rank away, so browsing and
     // searching are distinct statements (as is every sort).
     let ranked = tsquery.is_some() && query.sort == Sort::Relevance;
     let (order_products, order_page) = match query.sort {
+        _ if broad.is_some() => ("", "page.rank, page.id"),
         Sort::Relevance if ranked => ("rank DESC, p.name, p.id", "page.rank DESC, page.name, page.id"),
         Sort::Relevance => ("p.name, p.id", "page.name, page.id"),
         Sort::Price => ("p.price_from, p.id", "page.price_from, page.id"),
@@ -460,6 +589,27 @@ async fn read_products(
     };
     let rows: Vec<CardRow> = if total == 0 || query.offset() >= total {
         Vec::new()
+    } else if let Some((ts, in_name)) = broad {
+        let ids = broad_page_ids(&mut tx, tenant, query, ts, in_name).await?;
+        // The page's products in the order found (their place as the rank); a product
+        // taken off the shelves since it was found drops out.
+        let mut qb = QueryBuilder::new(
+            "WITH page AS (
+                 SELECT p.tenant_id, p.id, p.farm_id, p.slug, p.name, p.image_path, p.price_from, p.created_at,
+                        c.slug AS category_slug, c.name AS category_name, found.n AS rank
+                 FROM unnest(",
+        );
+        qb.push_bind(ids);
+        qb.push(
+            "::uuid[]) WITH ORDINALITY AS found (id, n)
+                 JOIN products p ON p.id = found.id
+                 JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id
+                 WHERE p.tenant_id = ",
+        );
+        qb.push_bind(tenant);
+        qb.push(" AND p.active");
+        push_cards(&mut qb, order_page);
+        qb.build_query_as().fetch_all(&mut *tx).await?
     } else {
         let mut qb = QueryBuilder::new(
             "WITH page AS (
@@ -492,27 +642,7 @@ async fn read_products(
         qb.push_bind(i64::from(query.limit));
         qb.push(" OFFSET ");
         qb.push_bind(query.offset());
-        qb.push(
-            ") SELECT page.id, page.slug, page.name, page.farm_id, f.slug AS farm_slug, f.name AS farm_name,
-                    f.region AS farm_region, page.category_slug, page.category_name, page.image_path,
-                    v.price AS price_from, v.label AS pack_from, page.created_at, ",
-        );
-        qb.push(in_stock_sql("page"));
-        qb.push(
-            " AS in_stock
-             FROM page
-             -- One index probe per card: a plain join let the planner hash every farm
-             -- of the store (2,500 at the large scale) to find a page's two dozen.
-             CROSS JOIN LATERAL (
-                 SELECT f.slug, f.name, f.region FROM farms f
-                 WHERE f.tenant_id = page.tenant_id AND f.id = page.farm_id LIMIT 1) f
-             CROSS JOIN LATERAL (
-                 SELECT price, label FROM product_variants v
-                 WHERE v.tenant_id = page.tenant_id AND v.product_id = page.id
-                 ORDER BY price, id LIMIT 1) v
-             ORDER BY ",
-        );
-        qb.push(order_page);
+        push_cards(&mut qb, order_page);
         qb.build_query_as().fetch_all(&mut *tx).await?
     };
     tx.commit().await?;
@@ -521,6 +651,32 @@ async fn read_products(
         items: rows.into_iter().map(ProductCard::from).collect(),
         pagination: Pagination::new(query.page, query.limit, total),
     })
+}
+
+/// Closes the `page` CTE (a page of products with their shelf and `rank`) and reads
+/// each card's farm, cheapest pack and availability, ordered by `order_page`.
+fn push_cards(qb: &mut QueryBuilder<'_, Postgres>, order_page: &str) {
+    qb.push(
+        ") SELECT page.id, page.slug, page.name, page.farm_id, f.slug AS farm_slug, f.name AS farm_name,
+                f.region AS farm_region, page.category_slug, page.category_name, page.image_path,
+                v.price AS price_from, v.label AS pack_from, page.created_at, ",
+    );
+    qb.push(in_stock_sql("page"));
+    qb.push(
+        " AS in_stock
+         FROM page
+         -- One index probe per card: a plain join let the planner hash every farm
+         -- of the store (2,500 at the large scale) to find a page's two dozen.
+         CROSS JOIN LATERAL (
+             SELECT f.slug, f.name, f.region FROM farms f
+             WHERE f.tenant_id = page.tenant_id AND f.id = page.farm_id LIMIT 1) f
+         CROSS JOIN LATERAL (
+             SELECT price, label FROM product_variants v
+             WHERE v.tenant_id = page.tenant_id AND v.product_id = page.id
+             ORDER BY price, id LIMIT 1) v
+         ORDER BY ",
+    );
+    qb.push(order_page.to_owned());
 }
 
 /// The store's farms with their product counts and today's certification schemes.
@@ -741,4 +897,36 @@ pub async fn list_categories(pool: &PgPool, tenant: Uuid) -> Result<Vec<Category
     .await?;
     tx.commit().await?;
     Ok(rows.into_iter().map(|(slug, name, product_count)| Category { slug, name, product_count }).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_page_across_the_groups_takes_the_end_of_one_and_the_start_of_the_other() {
+        assert_eq!(group_windows(0, 24, 100), vec![(Group::Name, 0, 24)]);
+        assert_eq!(group_windows(90, 24, 100), vec![(Group::Name, 90, 10), (Group::Description, 0, 14)]);
+        assert_eq!(group_windows(120, 24, 100), vec![(Group::Description, 20, 24)]);
+        assert_eq!(group_windows(0, 24, 0), vec![(Group::Description, 0, 24)]);
+    }
+
+    proptest! {
+        /// Consecutive pages cover the matches once each, in order: every name match,
+        /// then every other.
+        #[test]
+        fn pages_cover_both_groups_exactly_once(in_name in 0i64..300, others in 0i64..300, limit in 1i64..50) {
+            let total = in_name + others;
+            let mut seen = Vec::new();
+            for page in 0..=(total / limit) {
+                for (group, skip, most) in group_windows(page * limit, limit, in_name) {
+                    let size = if group == Group::Name { in_name } else { others };
+                    let base = if group == Group::Name { 0 } else { in_name };
+                    seen.extend((skip..(skip + most).min(size)).map(|i| base + i));
+                }
+            }
+            prop_assert_eq!(seen, (0..total).collect::<Vec<_>>());
+        }
+    }
 }

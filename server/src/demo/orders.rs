@@ -442,6 +442,37 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
     .bind(now - Duration::hours(2))
     .execute(&mut *tx)
     .await?;
+    // A WhatsApp message the provider refused through the night, its delivery job out of
+    // attempts: the control tower's jobs and notifications panels open on one to retry.
+    let failed_at = now - Duration::hours(6);
+    sqlx::query(
+        "WITH message AS (
+             INSERT INTO notification_outbox
+                 (id, tenant_id, user_id, channel, recipient, template, language, body, status, attempts, last_error,
+                  created_at, updated_at)
+             SELECT $4, $1, u.id, 'whatsapp', u.phone, 'order_shipped', 'en',
+                    'Your GreenHarvest order is on its way.', 'failed', 8,
+                    'WhatsApp Cloud API 131026: message undeliverable', $2, $2
+             FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.tenant_id = $1 AND m.role = 'customer' AND u.phone IS NOT NULL
+             ORDER BY u.id LIMIT 1
+             RETURNING id)
+         INSERT INTO jobs (queue, kind, payload, tenant_id, status, attempts, max_attempts, last_error, created_at, run_at, finished_at)
+         SELECT 'notifications', $3, jsonb_build_object('messageId', message.id), $1, 'dead', 8, 8,
+                'WhatsApp Cloud API 131026: message undeliverable', $2, $2, $2 + interval '40 minutes'
+         FROM message",
+    )
+    .bind(tenant)
+    .bind(failed_at)
+    .bind(app::outbox::SEND_JOB)
+    // Messages are listed newest first by id, so the id tells its time (UUIDv7).
+    .bind(Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        failed_at.timestamp() as u64,
+        failed_at.timestamp_subsec_nanos(),
+    )))
+    .execute(&mut *tx)
+    .await?;
     Ok(plans.len())
 }
 

@@ -15,7 +15,7 @@ pub fn register(registry: Registry) -> Registry {
             // Dead letters stay for operators a good while longer than successes.
             Purge(
                 "DELETE FROM jobs WHERE (status = 'succeeded' AND finished_at < now() - interval '7 days')
-                                     OR (status = 'dead' AND finished_at < now() - interval '90 days')",
+                                     OR (status IN ('dead', 'discarded') AND finished_at < now() - interval '90 days')",
             ),
         )
         .register("maintenance.ledger_partitions", LedgerPartitions)

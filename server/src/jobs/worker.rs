@@ -236,7 +236,10 @@ pub async fn run_one(pool: &PgPool, registry: &Registry, job: Job, backoff: Back
                 Ok(store::AfterFailure::Dead) => {
                     metrics::counter!("jobs_dead_lettered_total", &labels).increment(1);
                     tracing::error!(job = job.id, kind = %job.kind, attempt = job.attempt, error = %message, "job moved to the dead letters");
-                    Ok(())
+                    match job.tenant {
+                        Some(tenant) => announce_dead(pool, tenant, &job).await,
+                        None => Ok(()),
+                    }
                 }
                 Ok(_) => {
                     tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, retry_in_secs = delay.as_secs_f64(), error = %message, "job failed; will retry");
@@ -278,4 +281,12 @@ fn panic_message(e: tokio::task::JoinError) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-text panic".into())
+}
+
+/// Tells the tenant's control tower that one of its jobs became a dead letter.
+async fn announce_dead(pool: &sqlx::PgPool, tenant: uuid::Uuid, job: &Job) -> Result<(), sqlx::Error> {
+    let mut tx = app::db::tenant_tx(pool, tenant).await?;
+    let event = serde_json::json!({ "id": job.id, "queue": job.queue, "kind": job.kind });
+    app::live::publish(&mut tx, &app::live::Topic::Operations { tenant }, "job.dead", &event).await?;
+    tx.commit().await
 }

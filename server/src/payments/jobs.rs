@@ -316,6 +316,23 @@ async fn flag(
         == 1;
     if new {
         tracing::warn!(%order, kind, "payment mismatch found by reconciliation");
+        // The control tower's alert queue is where someone sees it and acts.
+        app::alerts::service::open_in(
+            &mut tx,
+            app::alerts::service::NewAlert {
+                tenant,
+                kind: app::alerts::model::kinds::PAYMENT_MISMATCH,
+                severity: app::alerts::model::Severity::Critical,
+                subject_type: app::alerts::model::SubjectType::Payment,
+                subject_id: reference.chars().take(100).collect(),
+                title: format!("Payment mismatch ({}) on an order, reference {reference}", kind.replace('_', " "))
+                    .chars()
+                    .take(300)
+                    .collect(),
+                details: serde_json::json!({ "orderId": order, "kind": kind, "reference": reference, "detail": detail }),
+            },
+        )
+        .await?;
         app::live::publish(
             &mut tx,
             &app::live::Topic::Operations { tenant },

@@ -756,3 +756,143 @@ async fn a_listing_is_served_from_memory_for_its_moment_then_read_again(pool: Pg
     })
     .await;
 }
+
+/// Adds `count` published products to a GreenHarvest tea shelf, copying the pack of
+/// one of its teas: `Garden Tea Blend NNN` (the word in the name) when `in_name`,
+/// else `Morning Cup NNN` with the word only in the description.
+async fn add_tea_products(pool: &PgPool, count: i32, in_name: bool) {
+    let mut tx = support::operator(pool).await;
+    let (name, description, slug) = if in_name {
+        ("Garden Tea Blend ", "Leaves from the garden.", "garden-tea-blend-")
+    } else {
+        ("Morning Cup ", "A biscuit to dunk in your tea.", "morning-cup-")
+    };
+    sqlx::query(&format!(
+        "WITH source AS (
+             SELECT p.tenant_id, p.farm_id, p.category_id, v.stock_item_id, v.price
+             FROM products p JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id
+             JOIN product_variants v ON v.tenant_id = p.tenant_id AND v.product_id = p.id
+             WHERE p.tenant_id = {GH} AND c.slug = 'tea' AND p.active AND v.stock_item_id IS NOT NULL
+             ORDER BY p.name LIMIT 1),
+         made AS (
+             INSERT INTO products (tenant_id, id, farm_id, category_id, slug, name, description)
+             SELECT s.tenant_id, gen_random_uuid(), s.farm_id, s.category_id,
+                    $1 || lpad(n::text, 3, '0'), $2 || lpad(n::text, 3, '0'), $3
+             FROM source s, generate_series(1, $4) n
+             RETURNING tenant_id, id, slug)
+         INSERT INTO product_variants (tenant_id, id, product_id, sku, label, net_grams, price, stock_item_id)
+         SELECT m.tenant_id, gen_random_uuid(), m.id, upper(m.slug), '100 g', 100, s.price, s.stock_item_id
+         FROM made m, source s"
+    ))
+    .bind(slug)
+    .bind(name)
+    .bind(description)
+    .bind(count)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Whether some word of `name` starts with `prefix` (what `prefix:*` matches in a name).
+fn name_has_word(name: &str, prefix: &str) -> bool {
+    name.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(prefix))
+}
+
+/// The names of a search's matches, checked to list first those whose name holds every
+/// word, then the rest (at least one of each), each group in name order.
+fn assert_grouped(list: &[Value], words: &[&str]) -> Vec<String> {
+    let names: Vec<String> = list.iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
+    let in_name = |n: &String| words.iter().all(|w| name_has_word(n, w));
+    let split = names.iter().position(|n| !in_name(n)).expect("some match only by description");
+    let (first, rest) = names.split_at(split);
+    assert!(split > 0 && rest.iter().all(|n| !in_name(n)), "name matches come first: {names:?}");
+    for group in [first, rest] {
+        let mut sorted = group.to_vec();
+        sorted.sort();
+        assert_eq!(group, &sorted[..], "each group by name");
+    }
+    names
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_broad_search_lists_name_matches_then_description_matches_each_by_name(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    add_tea_products(&pool, 210, true).await;
+    add_tea_products(&pool, 130, false).await;
+    let expected = store_ids(
+        &pool,
+        &format!(
+            "SELECT id FROM products WHERE tenant_id = {GH} AND active AND search @@ to_tsquery('english', 'tea:*')"
+        ),
+    )
+    .await;
+    assert!(expected.len() > 340, "broad enough to take the broad path: {}", expected.len());
+
+    let (list, total) = all_pages(&app, "q=tea").await;
+    assert_eq!(total as usize, expected.len());
+    assert_eq!(list.len(), expected.len(), "each match once");
+    assert_eq!(ids(&list), expected);
+    let names = assert_grouped(&list, &["tea"]);
+    assert!(names.contains(&"Garden Tea Blend 001".to_string()) && names.contains(&"Morning Cup 001".to_string()));
+
+    // Small pages cross from one group to the other without losing or repeating one.
+    let (_, first) = app.get_json("/api/v1/products?q=tea&limit=7").await;
+    let mut walked = Vec::new();
+    for page in 1..=total.div_ceil(7) {
+        let (status, body) = app.get_json(&format!("/api/v1/products?q=tea&limit=7&page={page}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["pagination"]["total"], first["pagination"]["total"]);
+        walked.extend(items(&body).iter().map(|p| p["id"].as_str().unwrap().to_string()));
+    }
+    let by_hundred: Vec<String> = list.iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(walked, by_hundred, "the same order whatever the page size");
+    let (status, past) = app.get_json(&format!("/api/v1/products?q=tea&limit=7&page={}", total.div_ceil(7) + 1)).await;
+    assert_eq!(status, 200);
+    assert!(items(&past).is_empty());
+
+    // Within a shelf, and with two words (both must be in the name for the first group).
+    let (shelf, shelf_total) = all_pages(&app, "q=tea&category=tea").await;
+    assert!(shelf.iter().all(|p| p["categorySlug"] == "tea"));
+    let on_shelf = store_ids(
+        &pool,
+        &format!(
+            "SELECT p.id FROM products p JOIN categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id
+             WHERE p.tenant_id = {GH} AND p.active AND c.slug = 'tea' AND p.search @@ to_tsquery('english', 'tea:*')"
+        ),
+    )
+    .await;
+    assert_eq!((ids(&shelf), shelf_total as usize), (on_shelf.clone(), on_shelf.len()));
+    let (two, _) = all_pages(&app, "q=garden+tea").await;
+    let both = store_ids(
+        &pool,
+        &format!(
+            "SELECT id FROM products WHERE tenant_id = {GH} AND active
+             AND search @@ to_tsquery('english', 'garden:* & tea:*')"
+        ),
+    )
+    .await;
+    assert_eq!(ids(&two), both);
+    assert_grouped(&two, &["garden", "tea"]);
+
+    // A product taken off the shelves leaves the search at once; a renamed one moves.
+    let mut tx = support::operator(&pool).await;
+    sqlx::query(&format!(
+        "UPDATE products SET status = 'archived', active = false WHERE tenant_id = {GH} AND name = 'Garden Tea Blend 001'"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "UPDATE products SET name = 'Aardvark Tea' WHERE tenant_id = {GH} AND name = 'Morning Cup 130'"
+    ))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, body) = app.get_json("/api/v1/products?q=tea&limit=1").await;
+    assert_eq!(items(&body)[0]["name"], "Aardvark Tea");
+    assert_eq!(body["pagination"]["total"].as_u64().unwrap(), total - 1);
+    let (after, _) = all_pages(&app, "q=tea").await;
+    assert!(after.iter().all(|p| p["name"] != "Garden Tea Blend 001"));
+}

@@ -12,6 +12,7 @@ mod api_products;
 mod batch_chains;
 mod catalog;
 mod checkout;
+mod control_tower;
 mod demo_ownership;
 mod farm_ownership;
 mod field_work;

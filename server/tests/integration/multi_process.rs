@@ -72,10 +72,12 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(pool: Pg
         sqlx::query_as("SELECT id, lease_owner FROM jobs WHERE status = 'running'").fetch_all(&pool).await.unwrap();
 
     wait_for("every job", Duration::from_secs(90), async || {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM jobs WHERE status <> 'succeeded'")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM jobs WHERE kind = 'diagnostics.probe' AND status <> 'succeeded'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
             == 0
     })
     .await;
@@ -285,4 +287,72 @@ async fn a_catalogue_change_through_one_process_reaches_the_pages_another_keeps(
     tx.commit().await.unwrap();
     wait_for("B to show the name set in the database", Duration::from_secs(2), async || name_on_b().await == before)
         .await;
+}
+
+/// The control tower's orders panel through one process.
+async fn tower_orders(process: &ServerProcess, token: &str) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .post(process.url("/_fn/control/orders"))
+        .header("cookie", format!("mandi_session={token}"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn two_processes_show_the_same_tower_and_an_order_through_one_reaches_a_tower_stream_of_the_other(pool: PgPool) {
+    let url = database_url(&pool).await;
+    let a = ServerProcess::start(&url, &[]).await;
+    let b = ServerProcess::start(&url, &[]).await;
+    let ops = token(&b, "ops@greenharvest.demo").await;
+    let mut tower = SseClient::connect(&b.url("/api/v1/events?topic=ops"), Some(&ops), None).await.unwrap();
+    let counts = |panel: &serde_json::Value| panel["by_state"].clone();
+    assert_eq!(counts(&tower_orders(&a, &ops).await), counts(&tower_orders(&b, &ops).await));
+
+    // A shopper orders through process A; process B's tower stream hears of it.
+    let shopper = token(&a, "customer@greenharvest.demo").await;
+    let client = reqwest::Client::new();
+    let products: serde_json::Value =
+        client.get(a.url("/api/v1/products?inStock=true&limit=1")).send().await.unwrap().json().await.unwrap();
+    let product = products["data"][0]["id"].as_str().unwrap().to_string();
+    let detail: serde_json::Value =
+        client.get(a.url(&format!("/api/v1/products/{product}"))).send().await.unwrap().json().await.unwrap();
+    let variant = detail["data"]["variants"][0]["id"].as_str().unwrap().to_string();
+    let r = client
+        .post(a.url("/api/v1/cart/items"))
+        .bearer_auth(&shopper)
+        .json(&json!({ "variantId": variant, "quantity": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let slot = app::domain::delivery_slot::open_slots(chrono::Utc::now(), &Default::default())[0].key();
+    let r = client
+        .post(a.url("/api/v1/checkout"))
+        .bearer_auth(&shopper)
+        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
+        .json(&json!({ "name": "Ananya Iyer", "phone": "9840010001", "line1": "12 Lake View Road", "city": "Chennai",
+                       "pincode": "600028", "state": "Tamil Nadu", "slot": slot }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let mut kinds = Vec::new();
+    while let Some(event) = tower.next(Duration::from_secs(10)).await {
+        kinds.push(event.event.clone().unwrap_or_default());
+        if kinds.iter().any(|k| k == "order") && kinds.iter().any(|k| k == "stock.changed") {
+            break;
+        }
+    }
+    assert!(kinds.iter().any(|k| k == "order") && kinds.iter().any(|k| k == "stock.changed"), "{kinds:?}");
+    let (from_a, from_b) = (tower_orders(&a, &ops).await, tower_orders(&b, &ops).await);
+    assert_eq!(counts(&from_a), counts(&from_b));
+    let pending = |panel: &serde_json::Value| {
+        panel["by_state"].as_array().unwrap().iter().find(|c| c["state"] == "pending_payment").unwrap()["count"]
+            .as_i64()
+    };
+    assert!(pending(&from_b).unwrap() >= 1);
 }

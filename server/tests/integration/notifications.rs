@@ -242,7 +242,11 @@ async fn a_provider_down_opens_the_circuit_messages_wait_and_all_go_once_it_reco
     assert_eq!(queued, 8);
     assert!(tries <= 6, "the open circuit stopped the calls ({tries} attempts)");
     let dead: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'dead'").fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'dead' AND payload->>'messageId' = ANY($1)")
+            .bind(messages.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(dead, 0);
 
     behave(&app, json!({ "mode": "ok" })).await;

@@ -1,0 +1,8 @@
+//! The control tower (`/control`): live orders, stock, alerts, jobs and deliveries of
+//! one tenant on one screen, for its operations people and admins.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,235 @@
+//! What the control tower's panels show, as the page and its islands receive it.
+
+use crate::alerts::model::Alert;
+use crate::domain::money::Money;
+use crate::domain::order_state::OrderState;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What a tenant runs, which decides its panels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantKind {
+    Store,
+    Estate,
+    Market,
+}
+
+impl TenantKind {
+    pub fn parse(s: &str) -> Option<TenantKind> {
+        match s {
+            "store" => Some(TenantKind::Store),
+            "estate" => Some(TenantKind::Estate),
+            "market" => Some(TenantKind::Market),
+            _ => None,
+        }
+    }
+
+    /// Whether the tenant sells through the storefront (orders and stock panels).
+    pub fn sells(self) -> bool {
+        self == TenantKind::Store
+    }
+}
+
+/// The tower as first drawn: each panel's data, read once; islands keep them current.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tower {
+    pub tenant_name: String,
+    pub kind: TenantKind,
+    pub orders: Option<OrdersPanel>,
+    pub inventory: Option<InventoryPanel>,
+    pub alerts: AlertsPanel,
+    pub jobs: JobsPanel,
+    pub notifications: NotificationsPanel,
+    /// The newest live event when these were read: a screen resumes its stream after it.
+    pub live_from: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCount {
+    pub state: OrderState,
+    /// Orders in this state now (resting states: those that reached it today).
+    pub count: i64,
+    /// Of those, how many have sat past the state's limit.
+    pub stuck: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TowerOrder {
+    pub id: Uuid,
+    pub number: i64,
+    pub state: OrderState,
+    pub total: Money,
+    pub customer_name: String,
+    pub placed_at: DateTime<Utc>,
+    /// When it reached its state (its last change).
+    pub state_since: DateTime<Utc>,
+    pub stuck: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrdersPanel {
+    pub by_state: Vec<StateCount>,
+    pub newest: Vec<TowerOrder>,
+    /// The orders past their state's limit, the longest waiting first.
+    pub stuck: Vec<TowerOrder>,
+    pub read_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LowStockLine {
+    pub stock_item_id: Uuid,
+    pub sku: String,
+    pub products: String,
+    pub on_hand: i64,
+    pub threshold: i64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryPanel {
+    /// Stock items at or under their threshold, the emptiest first (at most 20 shown).
+    pub low: Vec<LowStockLine>,
+    pub low_count: i64,
+    /// Holds of unpaid orders now: how many, and how many stock units they hold.
+    pub holds: i64,
+    pub held_units: i64,
+    /// Stock units sold today (store time) and, of the items that sold, what was there.
+    pub sold_today: i64,
+    pub sell_through: Option<Decimal>,
+    pub read_at: DateTime<Utc>,
+}
+
+/// Someone of the tenant an alert can be assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// An alert as the tower lists it: with the names of who acknowledged, took and
+/// resolved it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TowerAlert {
+    pub alert: Alert,
+    pub assigned_to: Option<Assignee>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertsPanel {
+    /// Alerts not yet resolved, by severity: critical, warning, info.
+    pub open_by_severity: [i64; 3],
+    pub page: Vec<TowerAlert>,
+    /// The cursor of the next (older) page, if there is one.
+    pub next: Option<String>,
+    pub people: Vec<Assignee>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueLine {
+    pub queue: String,
+    pub ready: i64,
+    pub scheduled: i64,
+    pub running: i64,
+    pub dead: i64,
+    /// Finished in the last hour.
+    pub done_last_hour: i64,
+    /// Waiting to try again after a failure.
+    pub retrying: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub queue: String,
+    pub kind: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobsPanel {
+    pub queues: Vec<QueueLine>,
+    pub dead: Vec<DeadLetter>,
+    pub read_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelLine {
+    pub channel: String,
+    /// Messages of the last 24 hours, and how far they got.
+    pub total: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    pub pending: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedMessage {
+    pub id: Uuid,
+    pub channel: String,
+    pub template: String,
+    pub attempts: i16,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationsPanel {
+    pub channels: Vec<ChannelLine>,
+    pub failures: Vec<FailedMessage>,
+    pub read_at: DateTime<Utc>,
+}
+
+/// The delivered share of a channel's messages that finished, in whole percent.
+pub fn delivery_rate(line: &ChannelLine) -> Option<i64> {
+    let finished = line.delivered + line.failed;
+    (finished > 0).then(|| (line.delivered * 100 + finished / 2) / finished)
+}
+
+/// How long ago, in words short enough for a busy screen: `45 s`, `12 min`, `3 h`, `2 d`.
+pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - since).num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..172_800 => format!("{} h", secs / 3600),
+        _ => format!("{} d", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn ages_read_at_a_glance() {
+        let now = Utc::now();
+        assert_eq!(age(now, now), "0 s");
+        assert_eq!(age(now - Duration::seconds(59), now), "59 s");
+        assert_eq!(age(now - Duration::minutes(12), now), "12 min");
+        assert_eq!(age(now - Duration::hours(47), now), "47 h");
+        assert_eq!(age(now - Duration::days(3), now), "3 d");
+        assert_eq!(age(now + Duration::minutes(1), now), "0 s", "a clock ahead is not negative");
+    }
+
+    #[test]
+    fn delivery_rate_counts_what_finished() {
+        let line = |delivered, failed, pending| ChannelLine {
+            channel: "sms".into(),
+            total: delivered + failed + pending,
+            delivered,
+            failed,
+            pending,
+        };
+        assert_eq!(delivery_rate(&line(0, 0, 5)), None);
+        assert_eq!(delivery_rate(&line(9, 1, 100)), Some(90));
+        assert_eq!(delivery_rate(&line(2, 1, 0)), Some(67));
+    }
+}

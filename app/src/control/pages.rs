@@ -1,0 +1,582 @@
+//! `/control`: the operations screen kept open all day. The page is drawn on the
+//! server with every panel's figures; each panel is an island that follows the
+//! tenant's operations stream (one connection for the page) and reads its panel again
+//! when something it shows changes, and acts from there.
+
+use super::api::*;
+use super::model::*;
+use crate::components::island_support::hydrated_flag;
+use crate::components::not_found::LoadError;
+use crate::domain::order_state::{Actor, OrderAction, OrderState, transition};
+use crate::domain::tower::{next_step, step_label};
+use crate::error::AppError;
+use crate::orders::api::ActOnOrder;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+const PANEL: &str = "rounded-2xl border border-stone-200 bg-white p-4 shadow-sm";
+const SMALL_BUTTON: &str = "min-h-11 rounded-full border border-emerald-700 px-3 py-1.5 text-sm font-semibold text-emerald-800 hover:bg-emerald-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
+const QUIET_BUTTON: &str = "min-h-11 rounded-full border border-stone-300 px-3 py-1.5 text-sm font-medium text-stone-700 hover:bg-stone-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
+
+#[component]
+pub fn ControlPage() -> impl IntoView {
+    let tower = Resource::new_blocking(|| (), |_| load_tower());
+    view! {
+        <Title text="Control tower · Mandi"/>
+        <div class="mx-auto max-w-7xl px-4 py-6">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match tower.await {
+                        Ok(tower) => view! { <TowerView tower/> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/control"/> }.into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn TowerView(tower: Tower) -> impl IntoView {
+    let Tower { tenant_name, kind, orders, inventory, alerts, jobs, notifications, .. } = tower;
+    view! {
+        <header class="flex flex-wrap items-baseline gap-x-4 gap-y-1">
+            <h1 class="text-2xl font-bold text-stone-900">"Control tower"</h1>
+            <p class="text-stone-600">{tenant_name}</p>
+            <nav aria-label="Operations" class="ml-auto flex flex-wrap gap-4 text-sm font-medium text-emerald-800">
+                {kind.sells().then(|| view! { <a href="/admin/orders" class="hover:underline">"Order queue"</a> })}
+                {(kind == TenantKind::Estate).then(|| view! { <a href="/ops/tasks" class="hover:underline">"Field tasks"</a> })}
+                <a href="/admin/audit" class="hover:underline" data-testid="audit-link">"Audit log"</a>
+            </nav>
+        </header>
+        <LiveStatus/>
+        <div class="mt-4 grid gap-4 lg:grid-cols-2">
+            {orders.map(|initial| view! { <OrdersSection initial/> })}
+            {inventory.map(|initial| view! { <InventorySection initial/> })}
+            <AlertsSection initial=alerts/>
+            <JobsSection initial=jobs/>
+            <NotificationsSection initial=notifications/>
+        </div>
+    }
+}
+
+/// Reads a panel again when asked, at most one read at a time: asks that arrive during
+/// a read make one more read after it, so a burst of events costs two reads, not one
+/// per event. A failed read keeps the figures and says why.
+fn refresher<T, Fut>(
+    target: RwSignal<T>,
+    failure: RwSignal<Option<String>>,
+    read: impl Fn() -> Fut + Clone + Send + Sync + 'static,
+) -> impl Fn() + Clone + Send + Sync + 'static
+where
+    T: Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + 'static,
+{
+    let busy = StoredValue::new(false);
+    let again = StoredValue::new(false);
+    move || {
+        if busy.get_value() {
+            again.set_value(true);
+            return;
+        }
+        busy.set_value(true);
+        let read = read.clone();
+        leptos::task::spawn_local(async move {
+            loop {
+                again.set_value(false);
+                match read().await {
+                    Ok(value) => {
+                        target.set(value);
+                        failure.set(None);
+                    }
+                    Err(e) => failure.set(Some(format!("Could not refresh: {e}"))),
+                }
+                if !again.get_value() {
+                    break;
+                }
+            }
+            busy.set_value(false);
+        });
+    }
+}
+
+/// Follows `kinds` on the tenant's operations stream, and reads everything again on
+/// every (re)connection: events missed while away are caught up by the stream itself,
+/// and the read covers what changed before it resumed.
+#[allow(unused_variables)]
+fn follow(kinds: &'static [&'static str], refresh: impl Fn() + Clone + 'static, live: WriteSignal<bool>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let on_open = refresh.clone();
+        crate::components::island_support::listen_kinds("ops", kinds, move |_, _| refresh(), on_open, live);
+    }
+}
+
+/// Reads again every `seconds` too, for figures no event announces (queue depths).
+#[allow(unused_variables)]
+fn every(seconds: u64, refresh: impl Fn() + Clone + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = set_interval_with_handle(refresh, std::time::Duration::from_secs(seconds));
+    }
+}
+
+fn clock(at: DateTime<Utc>) -> String {
+    let ist = chrono::FixedOffset::east_opt(5 * 3600 + 1800).expect("IST");
+    at.with_timezone(&ist).format("%H:%M:%S").to_string()
+}
+
+/// The panel's heading, when its figures were read, and whether they are current.
+#[component]
+fn PanelHeading(
+    title: &'static str,
+    read_at: Signal<Option<DateTime<Utc>>>,
+    live: ReadSignal<bool>,
+    failure: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="flex flex-wrap items-baseline gap-2">
+            <h2 class="text-lg font-semibold text-stone-900">{title}</h2>
+            <span class="ml-auto text-xs text-stone-500" data-testid="panel-freshness">
+                {move || match (live.get(), read_at.get()) {
+                    (true, Some(at)) => format!("Live · as of {}", clock(at)),
+                    (true, None) => "Live".to_string(),
+                    (false, Some(at)) => format!("Not live: figures from {}", clock(at)),
+                    (false, None) => "Not live".to_string(),
+                }}
+            </span>
+        </div>
+        {move || failure.get().map(|f| view! { <p role="alert" class="mt-1 text-sm text-red-700">{f}</p> })}
+    }
+}
+
+/// The connection of the whole screen: says so plainly when the stream is down and
+/// the figures may be behind.
+#[island]
+fn LiveStatus() -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let (live, set_live) = signal(false);
+    follow(&[], || (), set_live);
+    view! {
+        <p role="status" aria-live="polite" class="mt-1 text-sm" data-testid="tower-live"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            {move || if live.get() {
+                view! { <span class="text-emerald-800">"● Live: changes appear as they happen."</span> }.into_any()
+            } else if hydrated.get() {
+                view! { <span class="font-semibold text-amber-800">"○ Reconnecting: the figures below may be behind."</span> }.into_any()
+            } else {
+                view! { <span class="text-stone-500">"Connecting…"</span> }.into_any()
+            }}
+        </p>
+    }
+}
+
+fn state_label(state: OrderState) -> String {
+    state.to_string()
+}
+
+#[island]
+fn OrdersSection(initial: OrdersPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    let refresh = refresher(panel, failure, tower_orders);
+    follow(&["order"], refresh.clone(), set_live);
+    let act = ServerAction::<ActOnOrder>::new();
+    let report = RwSignal::new(None::<String>);
+    let last = StoredValue::new(0i64);
+    Effect::new({
+        let refresh = refresh.clone();
+        move |_| {
+            match act.value().get() {
+                Some(Ok(state)) => report.set(Some(format!("#{} is now {}", last.get_value(), state))),
+                Some(Err(e)) => report.set(Some(format!("#{}: {}", last.get_value(), e))),
+                None => return,
+            }
+            refresh();
+        }
+    });
+    let order_row = move |o: TowerOrder, now: DateTime<Utc>| {
+        let step = next_step(o.state);
+        let cancellable = transition(o.state, OrderAction::Cancel, Actor::Staff).is_ok();
+        let (id, number) = (o.id.to_string(), o.number);
+        let send = move |action: OrderAction| {
+            last.set_value(number);
+            act.dispatch(ActOnOrder {
+                id: id.clone(),
+                action: action.as_str().to_string(),
+                reason: (action == OrderAction::Cancel).then(|| "Cancelled from the control tower".to_string()),
+                amount: None,
+                lines: vec![],
+            });
+        };
+        let send_cancel = send.clone();
+        view! {
+            <li class="flex flex-wrap items-center gap-2 border-t border-stone-100 py-2" data-testid="tower-order"
+                data-number=o.number data-state=o.state.as_str() data-stuck=o.stuck.then_some("true")>
+                <a href=format!("/orders/{}", o.id) class="font-semibold text-emerald-800 hover:underline">{format!("#{}", o.number)}</a>
+                <span class="text-sm text-stone-700">{o.customer_name.clone()}</span>
+                <span class="text-sm">{o.total.format_inr()}</span>
+                <span class={if o.stuck { "rounded-full bg-red-100 px-2 text-xs font-semibold text-red-800" } else { "rounded-full bg-stone-100 px-2 text-xs text-stone-700" }}>
+                    {format!("{} · {}", state_label(o.state), age(o.state_since, now))}
+                    {o.stuck.then_some(" · stuck")}
+                </span>
+                <span class="ml-auto flex gap-2">
+                    {step.map(|action| view! {
+                        <button type="button" class=SMALL_BUTTON disabled=move || act.pending().get()
+                            data-action=action.as_str()
+                            on:click=move |_| send(action)>{step_label(action)}</button>
+                    })}
+                    {cancellable.then(|| view! {
+                        <button type="button" class=QUIET_BUTTON disabled=move || act.pending().get()
+                            data-action="cancel" on:click=move |_| send_cancel(OrderAction::Cancel)>"Cancel"</button>
+                    })}
+                </span>
+            </li>
+        }
+    };
+    view! {
+        <section class=PANEL aria-labelledby="orders-panel" data-testid="orders-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="orders-panel" class="sr-only">"Orders"</span>
+            <PanelHeading title="Orders" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+            <dl class="mt-3 grid grid-cols-3 gap-2 sm:grid-cols-5">
+                {move || panel.with(|p| p.by_state.iter().filter(|c| c.count > 0 || next_step(c.state).is_some()).map(|c| view! {
+                    <div class={if c.stuck > 0 { "rounded-xl bg-red-50 p-2" } else { "rounded-xl bg-stone-50 p-2" }}
+                        data-testid="state-count" data-state=c.state.as_str() data-count=c.count data-stuck=c.stuck>
+                        <dt class="text-xs text-stone-600">{state_label(c.state)}</dt>
+                        <dd class="text-xl font-bold text-stone-900">{c.count}</dd>
+                        {(c.stuck > 0).then(|| view! { <dd class="text-xs font-semibold text-red-800">{format!("{} stuck", c.stuck)}</dd> })}
+                    </div>
+                }).collect_view())}
+            </dl>
+            <p role="status" aria-live="polite" class="mt-2 text-sm text-stone-700" data-testid="order-act-report">{move || report.get()}</p>
+            {move || {
+                let (stuck, now) = panel.with(|p| (p.stuck.clone(), p.read_at));
+                (!stuck.is_empty()).then(|| view! {
+                    <h3 class="mt-3 text-sm font-semibold text-red-800">"Needs attention"</h3>
+                    <ul data-testid="stuck-orders">{stuck.into_iter().map(|o| order_row(o, now)).collect_view()}</ul>
+                })
+            }}
+            <h3 class="mt-3 text-sm font-semibold text-stone-800">"Newest"</h3>
+            {move || {
+                let (newest, now) = panel.with(|p| (p.newest.clone(), p.read_at));
+                if newest.is_empty() {
+                    view! { <p class="text-sm text-stone-600">"No orders yet."</p> }.into_any()
+                } else {
+                    view! { <ul data-testid="newest-orders">{newest.into_iter().map(|o| order_row(o, now)).collect_view()}</ul> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[island]
+fn InventorySection(initial: InventoryPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    let refresh = refresher(panel, failure, tower_inventory);
+    follow(&["stock.changed", "order"], refresh, set_live);
+    view! {
+        <section class=PANEL aria-labelledby="inventory-panel" data-testid="inventory-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="inventory-panel" class="sr-only">"Inventory"</span>
+            <PanelHeading title="Inventory" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+            <dl class="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-4">
+                <div class="rounded-xl bg-stone-50 p-2"><dt class="text-xs text-stone-600">"Low stock"</dt>
+                    <dd class="text-xl font-bold" data-testid="low-count">{move || panel.with(|p| p.low_count)}</dd></div>
+                <div class="rounded-xl bg-stone-50 p-2"><dt class="text-xs text-stone-600">"Held for unpaid orders"</dt>
+                    <dd class="text-xl font-bold" data-testid="holds">{move || panel.with(|p| format!("{} ({} units)", p.holds, p.held_units))}</dd></div>
+                <div class="rounded-xl bg-stone-50 p-2"><dt class="text-xs text-stone-600">"Sold today"</dt>
+                    <dd class="text-xl font-bold" data-testid="sold-today">{move || panel.with(|p| p.sold_today)}</dd></div>
+                <div class="rounded-xl bg-stone-50 p-2"><dt class="text-xs text-stone-600">"Sell-through"</dt>
+                    <dd class="text-xl font-bold" data-testid="sell-through">{move || panel.with(|p| p.sell_through.map(|s| format!("{s} %")).unwrap_or_else(|| "–".into()))}</dd></div>
+            </dl>
+            {move || {
+                let low = panel.with(|p| p.low.clone());
+                if low.is_empty() {
+                    view! { <p class="mt-3 text-sm text-stone-600">"Nothing is under its threshold."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="mt-3 w-full text-sm" data-testid="low-stock">
+                            <thead class="text-left text-xs text-stone-600"><tr><th class="py-1">"SKU"</th><th>"Products"</th><th>"On hand"</th><th>"Threshold"</th></tr></thead>
+                            <tbody>{low.into_iter().map(|l| view! {
+                                <tr class="border-t border-stone-100" data-testid="low-line" data-sku=l.sku.clone()>
+                                    <td class="py-1 font-mono text-xs">{l.sku.clone()}</td><td>{l.products.clone()}</td>
+                                    <td class={if l.on_hand <= 0 { "font-semibold text-red-800" } else { "" }}>{format!("{} {}", l.on_hand, l.unit)}</td>
+                                    <td>{l.threshold}</td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                        <a href="/admin/stock?low=true" class="mt-2 inline-block text-sm font-medium text-emerald-800 hover:underline">"All stock →"</a>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[island]
+fn AlertsSection(initial: AlertsPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    // The page shown: `None` the newest; otherwise the cursor it was opened with.
+    let cursor = RwSignal::new(None::<String>);
+    let refresh = refresher(panel, failure, move || tower_alerts(cursor.get_untracked()));
+    follow(&["alert.opened", "alert.acknowledged", "alert.resolved", "alert.assigned"], refresh.clone(), set_live);
+    let report = RwSignal::new(None::<String>);
+    let acting = RwSignal::new(false);
+    let run = {
+        let refresh = refresh.clone();
+        move |done: &'static str, call: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>>>>| {
+            let refresh = refresh.clone();
+            acting.set(true);
+            leptos::task::spawn_local(async move {
+                match call.await {
+                    Ok(()) => report.set(Some(done.to_string())),
+                    Err(e) => report.set(Some(e.to_string())),
+                }
+                acting.set(false);
+                refresh();
+            });
+        }
+    };
+    let older = {
+        let refresh = refresh.clone();
+        move |next: Option<String>| {
+            cursor.set(next);
+            refresh();
+        }
+    };
+    let older_next = older.clone();
+    view! {
+        <section class=PANEL aria-labelledby="alerts-panel" data-testid="alerts-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="alerts-panel" class="sr-only">"Alerts"</span>
+            <PanelHeading title="Alerts" read_at=Signal::derive(|| None) live failure/>
+            <p class="mt-1 text-sm text-stone-700" data-testid="alert-counts">
+                {move || panel.with(|p| {
+                    let [critical, warning, info] = p.open_by_severity;
+                    format!("{critical} critical · {warning} warning · {info} info, not yet resolved")
+                })}
+            </p>
+            <p role="status" aria-live="polite" class="mt-1 text-sm text-stone-700" data-testid="alert-report">{move || report.get()}</p>
+            {move || {
+                let (page, people) = panel.with(|p| (p.page.clone(), p.people.clone()));
+                if page.is_empty() {
+                    return view! { <p class="mt-3 text-sm text-stone-600" data-testid="no-alerts">"No open alerts."</p> }.into_any();
+                }
+                view! {
+                    <ul class="mt-2">
+                        {page.into_iter().map(|a| {
+                            let id = a.alert.id.to_string();
+                            let run = run.clone();
+                            let (ack_id, assign_id, resolve_id) = (id.clone(), id.clone(), id.clone());
+                            let (run_ack, run_assign, run_resolve) = (run.clone(), run.clone(), run);
+                            let note = RwSignal::new(String::new());
+                            let assigned = a.assigned_to.as_ref().map(|p| p.id.to_string()).unwrap_or_default();
+                            let severity_class = match a.alert.severity {
+                                crate::alerts::model::Severity::Critical => "rounded-full bg-red-100 px-2 text-xs font-semibold text-red-800",
+                                crate::alerts::model::Severity::Warning => "rounded-full bg-amber-100 px-2 text-xs font-semibold text-amber-900",
+                                crate::alerts::model::Severity::Info => "rounded-full bg-sky-100 px-2 text-xs font-semibold text-sky-900",
+                            };
+                            let open = a.alert.status == crate::alerts::model::AlertStatus::Open;
+                            view! {
+                                <li class="border-t border-stone-100 py-2" data-testid="tower-alert" data-kind=a.alert.kind.clone()
+                                    data-status=format!("{:?}", a.alert.status).to_lowercase()>
+                                    <div class="flex flex-wrap items-baseline gap-2">
+                                        <span class=severity_class>{a.alert.severity.as_str()}</span>
+                                        <span class="font-medium text-stone-900">{a.alert.title.clone()}</span>
+                                        <span class="ml-auto text-xs text-stone-500">{clock(a.alert.opened_at)}</span>
+                                    </div>
+                                    <p class="text-xs text-stone-600">
+                                        {match (&a.acknowledged_by, a.alert.acknowledged_at) {
+                                            (Some(by), Some(at)) => format!("Acknowledged by {by} at {}", clock(at)),
+                                            _ => "Not yet acknowledged".to_string(),
+                                        }}
+                                        {a.assigned_to.as_ref().map(|p| format!(" · with {}", p.name))}
+                                    </p>
+                                    <div class="mt-1 flex flex-wrap items-center gap-2">
+                                        {open.then(|| view! {
+                                            <button type="button" class=SMALL_BUTTON data-action="acknowledge" disabled=move || acting.get()
+                                                on:click=move |_| run_ack("Acknowledged.", Box::pin(acknowledge_alert(ack_id.clone())))>"Acknowledge"</button>
+                                        })}
+                                        <label class="text-sm">
+                                            <span class="sr-only">"Assign to"</span>
+                                            <select class="min-h-11 rounded-lg border border-stone-300 px-2 text-sm" data-testid="assign"
+                                                on:change=move |e| {
+                                                    let to = event_target_value(&e);
+                                                    let call = assign_alert(assign_id.clone(), to);
+                                                    run_assign("Assigned.", Box::pin(async move { call.await.map(|_| ()) }));
+                                                }>
+                                                <option value="" selected=assigned.is_empty()>"Nobody"</option>
+                                                {people.iter().map(|p| view! {
+                                                    <option value=p.id.to_string() selected=assigned == p.id.to_string()>{p.name.clone()}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </label>
+                                        <label class="grow text-sm">
+                                            <span class="sr-only">"What was done"</span>
+                                            <input type="text" maxlength="1000" placeholder="What was done" data-testid="resolution"
+                                                class="min-h-11 w-full rounded-lg border border-stone-300 px-2 text-sm"
+                                                prop:value=move || note.get() on:input=move |e| note.set(event_target_value(&e))/>
+                                        </label>
+                                        <button type="button" class=QUIET_BUTTON data-action="resolve" disabled=move || acting.get()
+                                            on:click=move |_| run_resolve("Resolved.", Box::pin(resolve_alert(resolve_id.clone(), note.get_untracked())))>"Resolve"</button>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <nav aria-label="Alert pages" class="mt-2 flex gap-4 text-sm font-medium text-emerald-800">
+                {
+                    let older = older.clone();
+                    move || cursor.get().is_some().then(|| {
+                        let older = older.clone();
+                        view! { <button type="button" class="min-h-11 hover:underline" on:click=move |_| older(None)>"← Newest"</button> }
+                    })
+                }
+                {move || panel.with(|p| p.next.clone()).map(|next| {
+                    let older = older_next.clone();
+                    view! { <button type="button" class="min-h-11 hover:underline" data-testid="older-alerts" on:click=move |_| older(Some(next.clone()))>"Older alerts →"</button> }
+                })}
+            </nav>
+        </section>
+    }
+}
+
+#[island]
+fn JobsSection(initial: JobsPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    let refresh = refresher(panel, failure, tower_jobs);
+    follow(&["job.dead", "job.retried", "job.discarded"], refresh.clone(), set_live);
+    every(10, refresh.clone());
+    let act = ServerAction::<ActOnJob>::new();
+    Effect::new(move |_| {
+        if act.value().get().is_some() {
+            refresh();
+        }
+    });
+    let report = move || match act.value().get() {
+        Some(Ok(())) => Some("Done.".to_string()),
+        Some(Err(e)) => Some(e.to_string()),
+        None => None,
+    };
+    view! {
+        <section class=PANEL aria-labelledby="jobs-panel" data-testid="jobs-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="jobs-panel" class="sr-only">"Jobs"</span>
+            <PanelHeading title="Jobs" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+            <table class="mt-3 w-full text-sm">
+                <thead class="text-left text-xs text-stone-600"><tr>
+                    <th class="py-1">"Queue"</th><th>"Ready"</th><th>"Later"</th><th>"Running"</th><th>"Retrying"</th><th>"Dead"</th><th>"Done, last hour"</th>
+                </tr></thead>
+                <tbody>
+                    {move || panel.with(|p| p.queues.iter().map(|q| view! {
+                        <tr class="border-t border-stone-100" data-testid="queue-line" data-queue=q.queue.clone() data-dead=q.dead>
+                            <td class="py-1 font-medium">{q.queue.clone()}</td><td>{q.ready}</td><td>{q.scheduled}</td><td>{q.running}</td>
+                            <td>{q.retrying}</td><td class={if q.dead > 0 { "font-semibold text-red-800" } else { "" }}>{q.dead}</td><td>{q.done_last_hour}</td>
+                        </tr>
+                    }).collect_view())}
+                </tbody>
+            </table>
+            <p role="status" aria-live="polite" class="mt-2 text-sm text-stone-700" data-testid="job-report">{report}</p>
+            {move || {
+                let dead = panel.with(|p| p.dead.clone());
+                (!dead.is_empty()).then(|| view! {
+                    <h3 class="mt-3 text-sm font-semibold text-red-800">"Dead letters"</h3>
+                    <ul>{dead.into_iter().map(|d| {
+                        let (retry_id, discard_id) = (d.id.to_string(), d.id.to_string());
+                        view! {
+                            <li class="border-t border-stone-100 py-2" data-testid="dead-letter" data-kind=d.kind.clone()>
+                                <div class="flex flex-wrap items-center gap-2">
+                                    <span class="font-mono text-xs">{format!("{} · {}", d.queue, d.kind)}</span>
+                                    <span class="text-xs text-stone-500">{format!("{} attempts", d.attempts)}</span>
+                                    <span class="ml-auto flex gap-2">
+                                        <button type="button" class=SMALL_BUTTON data-action="retry" disabled=move || act.pending().get()
+                                            on:click=move |_| { act.dispatch(ActOnJob { id: retry_id.clone(), action: "retry".into() }); }>"Retry"</button>
+                                        <button type="button" class=QUIET_BUTTON data-action="discard" disabled=move || act.pending().get()
+                                            on:click=move |_| { act.dispatch(ActOnJob { id: discard_id.clone(), action: "discard".into() }); }>"Discard"</button>
+                                    </span>
+                                </div>
+                                <p class="mt-1 break-words text-xs text-red-800">{d.last_error.clone().unwrap_or_default()}</p>
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                })
+            }}
+        </section>
+    }
+}
+
+#[island]
+fn NotificationsSection(initial: NotificationsPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    let refresh = refresher(panel, failure, tower_notifications);
+    follow(&["notification.retried"], refresh.clone(), set_live);
+    every(15, refresh.clone());
+    let retry = ServerAction::<RetryMessage>::new();
+    Effect::new(move |_| {
+        if retry.value().get().is_some() {
+            refresh();
+        }
+    });
+    view! {
+        <section class=PANEL aria-labelledby="notifications-panel" data-testid="notifications-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="notifications-panel" class="sr-only">"Notifications"</span>
+            <PanelHeading title="Notifications, last 24 hours" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+            <table class="mt-3 w-full text-sm">
+                <thead class="text-left text-xs text-stone-600"><tr>
+                    <th class="py-1">"Channel"</th><th>"Sent"</th><th>"Delivered"</th><th>"Failed"</th><th>"Waiting"</th><th>"Delivery rate"</th>
+                </tr></thead>
+                <tbody>
+                    {move || panel.with(|p| p.channels.iter().map(|c| view! {
+                        <tr class="border-t border-stone-100" data-testid="channel-line" data-channel=c.channel.clone()>
+                            <td class="py-1 font-medium">{c.channel.clone()}</td><td>{c.total}</td><td>{c.delivered}</td>
+                            <td class={if c.failed > 0 { "font-semibold text-red-800" } else { "" }}>{c.failed}</td><td>{c.pending}</td>
+                            <td>{delivery_rate(c).map(|r| format!("{r} %")).unwrap_or_else(|| "–".into())}</td>
+                        </tr>
+                    }).collect_view())}
+                </tbody>
+            </table>
+            <p role="status" aria-live="polite" class="mt-2 text-sm text-stone-700">
+                {move || retry.value().get().map(|r| match r { Ok(()) => "Queued again.".to_string(), Err(e) => e.to_string() })}
+            </p>
+            {move || {
+                let failures = panel.with(|p| p.failures.clone());
+                (!failures.is_empty()).then(|| view! {
+                    <h3 class="mt-3 text-sm font-semibold text-red-800">"Recent failures"</h3>
+                    <ul>{failures.into_iter().map(|m| {
+                        let id = m.id.to_string();
+                        view! {
+                            <li class="flex flex-wrap items-center gap-2 border-t border-stone-100 py-2" data-testid="failed-message">
+                                <span class="text-sm">{format!("{} · {}", m.channel, m.template)}</span>
+                                <span class="text-xs text-red-800">{m.last_error.clone().unwrap_or_default()}</span>
+                                <button type="button" class=concat!("ml-auto ", "min-h-11 rounded-full border border-emerald-700 px-3 py-1.5 text-sm font-semibold text-emerald-800 hover:bg-emerald-50 disabled:opacity-50")
+                                    disabled=move || retry.pending().get()
+                                    on:click=move |_| { retry.dispatch(RetryMessage { id: id.clone() }); }>"Retry"</button>
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                })
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,81 @@
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { signIn } from './ledger-support';
+
+// The tower is a big screen in the operations room.
+test.skip(({ isMobile }) => isMobile, 'the control tower is a desktop screen');
+
+async function person(browser: Browser, email: string, next: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3000' });
+  const page = await context.newPage();
+  await signIn(page, email, next);
+  return page;
+}
+
+test('an order placed in one browser appears on the tower in another without reload; an alert is acknowledged, assigned and resolved; a dead letter is retried', async ({ page, browser }) => {
+  const problems: string[] = [];
+  const ops = await person(browser, 'ops@greenharvest.demo', '/');
+  ops.on('pageerror', (err) => problems.push(String(err)));
+  await ops.getByTestId('control-link').click();
+  await expect(ops).toHaveURL(/\/control$/);
+  const orders = ops.getByTestId('orders-panel');
+  await expect(orders).toHaveAttribute('data-live', 'true');
+  await expect(ops.getByTestId('tower-live')).toHaveAttribute('data-live', 'true');
+  const pending = orders.locator('[data-testid="state-count"][data-state="pending_payment"]');
+  const before = Number(await pending.getAttribute('data-count'));
+
+  // A shopper places an order (and leaves it unpaid): the tower counts it and lists it
+  // as the newest, within two seconds, without a reload.
+  await signIn(page, 'customer@greenharvest.demo', '/search?q=tea');
+  await page.locator('a[href^="/products/"]').first().click();
+  const add = page.getByTestId('add-to-cart');
+  await expect(add).toHaveAttribute('data-hydrated', 'true');
+  await add.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(page.getByTestId('cart-message')).toContainText('Added');
+  await page.goto('/checkout');
+  await expect(page.getByTestId('checkout')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByLabel('Address', { exact: true }).fill('12 Lake View Road');
+  await page.getByLabel('City').fill('Chennai');
+  await page.getByLabel('PIN code').fill('600028');
+  await page.getByLabel('State').selectOption('Tamil Nadu');
+  const placedAt = Date.now();
+  await page.getByRole('button', { name: 'Place order and pay' }).click();
+  await expect(page).toHaveURL(/\/sandbox\/razorpay\/checkout\/order_/);
+  await expect(pending).toHaveAttribute('data-count', String(before + 1), { timeout: 2_000 + (Date.now() - placedAt) });
+  await expect(orders.getByTestId('newest-orders').getByTestId('tower-order').first()).toHaveAttribute('data-state', 'pending_payment');
+  // Stock held for the unpaid order shows on the inventory panel.
+  await expect(ops.getByTestId('holds')).not.toHaveText(/^0 /);
+
+  // The demo's low-stock alert: acknowledged, given to a colleague, resolved with a note.
+  const alerts = ops.getByTestId('alerts-panel');
+  await expect(alerts).toHaveAttribute('data-hydrated', 'true');
+  const alert = alerts.locator('[data-testid="tower-alert"][data-kind="low_stock"]').first();
+  await expect(alert).toHaveAttribute('data-status', 'open');
+  await alert.getByRole('button', { name: 'Acknowledge' }).click();
+  await expect(alerts.getByTestId('alert-report')).toHaveText('Acknowledged.');
+  await expect(alert).toHaveAttribute('data-status', 'acknowledged');
+  await expect(alert).toContainText('Acknowledged by');
+  await alert.getByTestId('assign').selectOption({ index: 1 });
+  await expect(alerts.getByTestId('alert-report')).toHaveText('Assigned.');
+  await expect(alert).toContainText('· with ');
+  const title = await alert.locator('.font-medium').first().textContent();
+  await alert.getByTestId('resolution').fill('Received 40 more packs');
+  await alert.getByRole('button', { name: 'Resolve' }).click();
+  await expect(alerts.getByTestId('alert-report')).toHaveText('Resolved.');
+  await expect(alerts.getByTestId('tower-alert').filter({ hasText: title! })).toHaveCount(0);
+
+  // The demo's dead letter is sent again from the jobs panel.
+  const jobs = ops.getByTestId('jobs-panel');
+  await expect(jobs).toHaveAttribute('data-hydrated', 'true');
+  const dead = jobs.getByTestId('dead-letter').first();
+  await expect(dead).toBeVisible();
+  const deadCount = await jobs.getByTestId('dead-letter').count();
+  await dead.getByRole('button', { name: 'Retry' }).click();
+  await expect(jobs.getByTestId('job-report')).toHaveText('Done.');
+  await expect(jobs.getByTestId('dead-letter')).toHaveCount(deadCount - 1);
+
+  // The audit log is one link away, and shows what was done.
+  await ops.getByTestId('audit-link').click();
+  await expect(ops).toHaveURL(/\/admin\/audit/);
+  await expect(ops.locator('body')).toContainText('alert.resolved');
+  expect(problems).toEqual([]);
+});

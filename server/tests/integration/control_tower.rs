@@ -1,0 +1,380 @@
+//! The control tower (`/control`): each panel's server function and its access rule,
+//! the tower's own acts (assign, acknowledge and resolve alerts; retry or discard dead
+//! letters; retry failed messages) with their conflicts, and what reaches it live.
+
+use crate::checkout::{add, checkout, customer, pay, shop, stocked};
+use crate::support::{self, TestApp, wait_for};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// A server function called as an island calls it (URL-encoded), signed in by `token`.
+async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], token: Option<&str>) -> (u16, Value) {
+    let cookie = token.map(|t| format!("mandi_session={t}"));
+    let r = app.call_fn(path, form, cookie.as_deref()).await;
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A token for a new person with `role` in tenant `slug`.
+async fn token_in(pool: &PgPool, slug: &str, role: &str) -> (Uuid, String) {
+    let id = support::person_with_roles(pool, slug, &[role]).await;
+    let keys = support::signing_keys();
+    (id, keys.issue(id, Uuid::now_v7(), slug, vec![role.into()], support::now_secs()).unwrap().0)
+}
+
+/// The kind of a server function's error (`validation`, `conflict`, …).
+fn error_code(body: &Value) -> String {
+    body["kind"].as_str().unwrap_or_default().to_string()
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_panel_answers_ops_and_admins_of_the_tenant_and_nobody_else(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let panels = [
+        "/_fn/control/tower",
+        "/_fn/control/orders",
+        "/_fn/control/inventory",
+        "/_fn/control/alerts",
+        "/_fn/control/jobs",
+        "/_fn/control/notifications",
+    ];
+    for path in panels {
+        assert_eq!(call(&app, path, &[], None).await.0, 401, "{path} anonymous");
+        for role in ["customer", "staff", "field_agent", "farmer"] {
+            let (_, token) = token_in(&pool, "greenharvest", role).await;
+            assert_eq!(call(&app, path, &[], Some(&token)).await.0, 403, "{path} as {role}");
+        }
+        for role in ["ops", "admin"] {
+            let (_, token) = token_in(&pool, "greenharvest", role).await;
+            let (status, body) = call(&app, path, &[], Some(&token)).await;
+            assert_eq!(status, 200, "{path} as {role}: {body}");
+        }
+    }
+    // A store's tower has orders and stock; an estate's does not.
+    let (_, store_ops) = token_in(&pool, "greenharvest", "ops").await;
+    let (_, tower) = call(&app, "/_fn/control/tower", &[], Some(&store_ops)).await;
+    assert_eq!(tower["kind"], "store");
+    assert!(tower["orders"]["by_state"].as_array().is_some_and(|s| s.len() == 9), "{tower}");
+    assert!(tower["inventory"].is_object());
+    let (_, estate_ops) = token_in(&pool, "darjberry", "ops").await;
+    let (_, tower) = call(&app, "/_fn/control/tower", &[], Some(&estate_ops)).await;
+    assert_eq!(tower["kind"], "estate");
+    assert!(tower["orders"].is_null() && tower["inventory"].is_null());
+    // The page itself: signed out goes to sign in; ops see the panels; the header links it.
+    let r = app.get_html_with_cookies("/control", "").await;
+    assert_eq!(r.status().as_u16(), 302);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+    let html = app.get_html_with_cookies("/control", &format!("mandi_session={store_ops}")).await.text().await.unwrap();
+    for panel in
+        ["orders-panel", "inventory-panel", "alerts-panel", "jobs-panel", "notifications-panel", "control-link"]
+    {
+        assert!(html.contains(panel), "{panel} on the page");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn orders_panel_counts_each_state_and_shows_the_stuck_and_acting_on_a_moved_order_is_a_conflict(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let shop = shop(&pool).await;
+    let (_, v) = stocked(&pool, &shop, 30, &[(1, "120.00")]).await;
+    let (_, customer) = customer(&pool).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        add(&app, &customer, v[0], json!(1)).await;
+        let (_, placed) = checkout(&app, &customer).await;
+        let id = placed["data"]["orderId"].as_str().unwrap().to_string();
+        pay(&app, &customer, &id, true).await;
+        ids.push(id);
+    }
+    let (_, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let (status, panel) = call(&app, "/_fn/control/orders", &[], Some(&ops)).await;
+    assert_eq!(status, 200, "{panel}");
+    let paid =
+        |panel: &Value| panel["by_state"].as_array().unwrap().iter().find(|c| c["state"] == "paid").unwrap().clone();
+    let mut tx = support::operator(&pool).await;
+    let expected: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders o JOIN tenants t ON t.id = o.tenant_id AND t.slug = 'greenharvest' WHERE o.state = 'paid'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(paid(&panel)["count"], expected);
+    assert!(panel["newest"].as_array().unwrap().iter().any(|o| o["id"] == ids[1].as_str()));
+    // One order has sat paid for three hours: past the two-hour limit, so it is stuck.
+    sqlx::query("UPDATE orders SET updated_at = now() - interval '3 hours' WHERE id = $1::uuid")
+        .bind(&ids[0])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, panel) = call(&app, "/_fn/control/orders", &[], Some(&ops)).await;
+    assert!(paid(&panel)["stuck"].as_i64().unwrap() >= 1);
+    let stuck: Vec<&Value> = panel["stuck"].as_array().unwrap().iter().collect();
+    assert!(stuck.iter().any(|o| o["id"] == ids[0].as_str() && o["stuck"] == true), "{panel}");
+    assert!(stuck.iter().all(|o| o["id"] != ids[1].as_str()));
+    // Packed from the tower; packing it again (someone else was faster) is a clear refusal.
+    let act = |id: &str, action: &str| {
+        let body = json!({ "id": id, "action": action });
+        let (app, ops) = (&app, ops.clone());
+        async move {
+            let r = app
+                .client
+                .post(app.url("/_fn/orders/act"))
+                .header("cookie", format!("mandi_session={ops}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    assert_eq!(act(&ids[0], "pack").await, (200, json!("packed")));
+    let (status, body) = act(&ids[0], "pack").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("packed"), "{body}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn alerts_are_acknowledged_assigned_and_resolved_with_who_and_when(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (ops_id, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let (agent, _) = token_in(&pool, "greenharvest", "staff").await;
+    let (stranger, _) = token_in(&pool, "darjberry", "ops").await;
+    let mut tx = support::operator(&pool).await;
+    let alert: Uuid = sqlx::query_scalar(
+        "INSERT INTO alerts (tenant_id, kind, severity, subject_type, subject_id, title)
+         SELECT id, 'cold_chain_excursion', 'critical', 'batch', 'LOT-1', 'Lot LOT-1 at 9 °C' FROM tenants
+         WHERE slug = 'greenharvest' RETURNING id",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let theirs: Uuid = sqlx::query_scalar(
+        "INSERT INTO alerts (tenant_id, kind, severity, subject_type, subject_id, title)
+         SELECT id, 'no_recent_visit', 'warning', 'farm', 'x', '<script>alert(1)</script>' FROM tenants
+         WHERE slug = 'darjberry' RETURNING id",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, panel) = call(&app, "/_fn/control/alerts", &[], Some(&ops)).await;
+    let ids: Vec<&str> = panel["page"].as_array().unwrap().iter().map(|a| a["alert"]["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&alert.to_string().as_str()) && !ids.contains(&theirs.to_string().as_str()), "{panel}");
+    assert!(panel["open_by_severity"][0].as_i64().unwrap() >= 1);
+    assert!(panel["people"].as_array().unwrap().iter().any(|p| p["id"] == agent.to_string()));
+    assert!(panel["people"].as_array().unwrap().iter().all(|p| p["id"] != stranger.to_string()));
+
+    let id = alert.to_string();
+    let assign = |to: String| {
+        let (app, ops, id) = (&app, ops.clone(), id.clone());
+        async move { call(app, "/_fn/control/alert/assign", &[("id", &id), ("assignee", &to)], Some(&ops)).await }
+    };
+    let (status, body) = assign(agent.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["assigned_to"]["id"], agent.to_string());
+    // Only the tenant's own people; junk is named.
+    let (status, body) = assign(stranger.to_string()).await;
+    assert_eq!((status, error_code(&body)), (400, "validation".into()), "{body}");
+    assert_eq!(assign("junk".into()).await.0, 400);
+    // Another tenant's alert, or none, is not found.
+    let (status, _) = call(
+        &app,
+        "/_fn/control/alert/assign",
+        &[("id", &theirs.to_string()), ("assignee", &agent.to_string())],
+        Some(&ops),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(call(&app, "/_fn/control/alert/acknowledge", &[("id", "nope")], Some(&ops)).await.0, 404);
+
+    assert_eq!(call(&app, "/_fn/control/alert/acknowledge", &[("id", &id)], Some(&ops)).await.0, 200);
+    let (status, _) =
+        call(&app, "/_fn/control/alert/resolve", &[("id", &id), ("resolution", "moved to the cold room")], Some(&ops))
+            .await;
+    assert_eq!(status, 200);
+    let mut tx = support::operator(&pool).await;
+    let row: (Option<Uuid>, Option<Uuid>, Option<Uuid>, Option<String>) =
+        sqlx::query_as("SELECT acknowledged_by, resolved_by, assigned_to, resolution FROM alerts WHERE id = $1")
+            .bind(alert)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(row, (Some(ops_id), Some(ops_id), Some(agent), Some("moved to the cold room".into())));
+    assert_eq!(support::audit_count(&pool, "alert.assigned").await, 1);
+    // A resolved alert leaves the queue; assigning it now is a conflict.
+    let (_, panel) = call(&app, "/_fn/control/alerts", &[], Some(&ops)).await;
+    assert!(panel["page"].as_array().unwrap().iter().all(|a| a["alert"]["id"] != id.as_str()));
+    let (status, body) = assign(String::new()).await;
+    assert_eq!((status, error_code(&body)), (409, "conflict".into()), "{body}");
+    // Staff (no alerts permission) may not act.
+    let (_, staff) = token_in(&pool, "greenharvest", "staff").await;
+    assert_eq!(call(&app, "/_fn/control/alert/acknowledge", &[("id", &id)], Some(&staff)).await.0, 403);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_alert_queue_pages_through_thousands_without_repeating_one(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (_, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let mut tx = support::operator(&pool).await;
+    sqlx::query(
+        "INSERT INTO alerts (tenant_id, kind, severity, subject_type, subject_id, title, opened_at)
+         SELECT t.id, 'low_stock', 'warning', 'stock_item', 'item-' || n, 'Low stock ' || n,
+                now() - make_interval(secs => n % 7)
+         FROM tenants t, generate_series(1, 2000) n WHERE t.slug = 'greenharvest'",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM alerts a JOIN tenants t ON t.id = a.tenant_id AND t.slug = 'greenharvest'
+         WHERE a.resolved_at IS NULL",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, panel) = call(&app, "/_fn/control/alerts", &[("cursor", &cursor)], Some(&ops)).await;
+        assert_eq!(status, 200, "{panel}");
+        let page = panel["page"].as_array().unwrap();
+        assert!(page.len() <= 25);
+        for a in page {
+            assert!(seen.insert(a["alert"]["id"].as_str().unwrap().to_string()), "repeated across pages");
+        }
+        match panel["next"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, open);
+    let (status, body) = call(&app, "/_fn/control/alerts", &[("cursor", "yesterday")], Some(&ops)).await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn dead_letters_of_the_tenant_are_retried_or_discarded_once(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (_, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let mut tx = support::operator(&pool).await;
+    let jobs: Vec<(i64,)> = sqlx::query_as(
+        "INSERT INTO jobs (queue, kind, tenant_id, status, attempts, max_attempts, last_error, finished_at)
+         SELECT 'reports', 'tower.test', t.id, 'dead', 3, 3, 'the report server said 500', now()
+         FROM tenants t, generate_series(1, 2) WHERE t.slug = 'greenharvest'
+         UNION ALL
+         SELECT 'reports', 'tower.theirs', t.id, 'dead', 3, 3, 'theirs', now() FROM tenants t WHERE t.slug = 'darjberry'
+         UNION ALL
+         SELECT 'reports', 'tower.platform', NULL, 'dead', 3, 3, 'platform', now()
+         RETURNING id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (retry, discard, theirs, platform) = (jobs[0].0, jobs[1].0, jobs[2].0, jobs[3].0);
+    let (_, panel) = call(&app, "/_fn/control/jobs", &[], Some(&ops)).await;
+    let dead: Vec<i64> = panel["dead"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+    assert!(dead.contains(&retry) && dead.contains(&discard), "{panel}");
+    assert!(!dead.contains(&theirs) && !dead.contains(&platform), "only the tenant's own: {panel}");
+    let reports = panel["queues"].as_array().unwrap().iter().find(|q| q["queue"] == "reports").unwrap();
+    assert_eq!(reports["dead"], 2);
+    assert!(panel["dead"][0]["last_error"].as_str().unwrap().contains("500"));
+
+    let act = |id: i64, action: &'static str| {
+        let (app, ops) = (&app, ops.clone());
+        async move { call(app, "/_fn/control/job", &[("id", &id.to_string()), ("action", action)], Some(&ops)).await }
+    };
+    assert_eq!(act(retry, "retry").await.0, 200);
+    assert_eq!(act(discard, "discard").await.0, 200);
+    let (status, body) = act(discard, "retry").await;
+    assert_eq!((status, error_code(&body)), (409, "conflict".into()), "{body}");
+    assert_eq!(act(theirs, "retry").await.0, 404);
+    assert_eq!(act(platform, "discard").await.0, 404);
+    assert_eq!(act(retry, "explode").await.0, 400);
+    assert_eq!(call(&app, "/_fn/control/job", &[("id", "x"), ("action", "retry")], Some(&ops)).await.0, 404);
+    let statuses: Vec<(i64, String)> = sqlx::query_as("SELECT id, status FROM jobs WHERE id = ANY($1) ORDER BY id")
+        .bind(vec![retry, discard])
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(statuses[1].1, "discarded");
+    assert_ne!(statuses[0].1, "dead");
+    assert_eq!(support::audit_count(&pool, "job.discarded").await, 1);
+    // Staff may not; ops of the tenant may.
+    let (_, staff) = token_in(&pool, "greenharvest", "staff").await;
+    assert_eq!(call(&app, "/_fn/control/job", &[("id", "1"), ("action", "retry")], Some(&staff)).await.0, 403);
+}
+
+#[sqlx::test(migrations = false)]
+async fn failed_messages_show_by_channel_and_are_sent_again(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (_, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let mut tx = support::operator(&pool).await;
+    let failed: Uuid = sqlx::query_scalar(
+        "INSERT INTO notification_outbox (id, tenant_id, channel, recipient, template, body, status, attempts, last_error)
+         SELECT gen_random_uuid(), id, 'sms', '+919840010001', 'order_shipped', 'x', 'failed', 8, 'gateway said no'
+         FROM tenants WHERE slug = 'greenharvest' RETURNING id",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, panel) = call(&app, "/_fn/control/notifications", &[], Some(&ops)).await;
+    let sms = panel["channels"].as_array().unwrap().iter().find(|c| c["channel"] == "sms").unwrap();
+    assert!(sms["failed"].as_i64().unwrap() >= 1, "{panel}");
+    assert!(panel["failures"].as_array().unwrap().iter().any(|m| m["id"] == failed.to_string()));
+    let id = failed.to_string();
+    assert_eq!(call(&app, "/_fn/control/message/retry", &[("id", &id)], Some(&ops)).await.0, 200);
+    let (status, body) = call(&app, "/_fn/control/message/retry", &[("id", &id)], Some(&ops)).await;
+    assert_eq!((status, error_code(&body)), (409, "conflict".into()), "{body}");
+    assert_eq!(
+        call(&app, "/_fn/control/message/retry", &[("id", &Uuid::now_v7().to_string())], Some(&ops)).await.0,
+        404
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_change_of_stock_reaches_the_tower_stream_and_its_panel(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (_, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let shop = shop(&pool).await;
+    let (item, v) = stocked(&pool, &shop, 3, &[(1, "50.00")]).await;
+    let mut tx = support::operator(&pool).await;
+    sqlx::query("UPDATE stock_items SET low_stock_threshold = 5 WHERE id = $1")
+        .bind(item)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, panel) = call(&app, "/_fn/control/inventory", &[], Some(&ops)).await;
+    assert!(panel["low"].as_array().unwrap().iter().any(|l| l["stock_item_id"] == item.to_string()), "{panel}");
+    let topic = format!("tenant:{}:ops", shop.tenant);
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM live_events WHERE topic = $1 AND kind = 'stock.changed'")
+            .bind(&topic)
+            .fetch_one(&mut *support::operator(&pool).await)
+            .await
+            .unwrap();
+    // A shopper's checkout holds stock: the tower hears of it, and counts the hold.
+    let (_, customer) = customer(&pool).await;
+    add(&app, &customer, v[0], json!(1)).await;
+    let (status, placed) = checkout(&app, &customer).await;
+    assert_eq!(status, 201, "{placed}");
+    wait_for("a stock event on the tower's stream", Duration::from_secs(5), async || {
+        let now: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM live_events WHERE topic = $1 AND kind = 'stock.changed'")
+                .bind(&topic)
+                .fetch_one(&mut *support::operator(&pool).await)
+                .await
+                .unwrap();
+        now > before
+    })
+    .await;
+    let (_, panel) = call(&app, "/_fn/control/inventory", &[], Some(&ops)).await;
+    assert!(panel["holds"].as_i64().unwrap() >= 1, "{panel}");
+}
