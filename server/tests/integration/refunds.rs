@@ -134,6 +134,12 @@ async fn lines_come_back_in_parts_until_everything_paid_is_returned(pool: PgPool
         refunded == paise
     })
     .await;
+    // The gateway answers before the job that asked it records the answer.
+    wait_for("every refund recorded as processed", Duration::from_secs(30), async || {
+        let now = detail(&app, &d).await;
+        now["refunds"].as_array().unwrap().iter().all(|r| r["status"] == "processed")
+    })
+    .await;
     let now = detail(&app, &d).await;
     let refunds = now["refunds"].as_array().unwrap();
     assert_eq!(refunds.len(), 3);
