@@ -107,7 +107,9 @@ impl Application {
             crate::payments::Payments::from_config(&config.payments, &app_base).reached_at(&config.public_base_url);
         let payment_sandbox = payments.sandbox.then(|| crate::payments::sandbox::Sandbox::new(pool.clone(), &payments));
         let mut registry = crate::catalog_import::register(
-            jobs::field_jobs::register(jobs::farm_jobs::register(jobs::maintenance::register(jobs::Registry::new()))),
+            jobs::kpi_jobs::register(jobs::field_jobs::register(jobs::farm_jobs::register(
+                jobs::maintenance::register(jobs::Registry::new()),
+            ))),
             &pool,
             &files,
         )
@@ -153,6 +155,7 @@ impl Application {
         jobs::schedules::install(&pool, crate::payments::jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, jobs::farm_jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, jobs::field_jobs::SCHEDULES).await.map_err(StartError::Database)?;
+        jobs::schedules::install(&pool, jobs::kpi_jobs::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, crate::weather::SCHEDULES).await.map_err(StartError::Database)?;
         jobs::schedules::install(&pool, crate::files::SCHEDULES).await.map_err(StartError::Database)?;
         let worker = (config.jobs_concurrency > 0).then(|| {

@@ -6,7 +6,7 @@ use crate::domain::permissions::{Access, Action};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-const FNS: [&str; 11] = [
+const FNS: [&str; 12] = [
     "/_fn/control/tower",
     "/_fn/control/orders",
     "/_fn/control/inventory",
@@ -18,6 +18,7 @@ const FNS: [&str; 11] = [
     "/_fn/control/alert/resolve",
     "/_fn/control/job",
     "/_fn/control/message/retry",
+    "/_fn/control/kpis",
 ];
 
 pub const ACCESS: &[(&str, Access)] = &[
@@ -32,6 +33,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     (FNS[8], Access::Requires(Action::AlertsManage)),
     (FNS[9], Access::Requires(Action::OperationsManage)),
     (FNS[10], Access::Requires(Action::OperationsManage)),
+    (FNS[11], Access::Requires(Action::OperationsView)),
 ];
 
 /// The caller, if the rule of `path` admits them: the state, their tenant, who they are.
@@ -60,6 +62,12 @@ pub async fn load_tower() -> Result<Tower, AppError> {
 pub async fn tower_orders() -> Result<OrdersPanel, AppError> {
     let (state, tenant, _) = operator(FNS[1]).await?;
     super::service::orders_panel(&state.pool, tenant).await
+}
+
+#[server(prefix = "/_fn", endpoint = "control/kpis")]
+pub async fn tower_kpis() -> Result<KpiPanel, AppError> {
+    let (state, tenant, _) = operator(FNS[11]).await?;
+    super::kpi_service::kpi_panel(&state.pool, tenant).await
 }
 
 #[server(prefix = "/_fn", endpoint = "control/inventory")]

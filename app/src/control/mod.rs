@@ -2,6 +2,10 @@
 //! one tenant on one screen, for its operations people and admins.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod kpi_chart;
+#[cfg(feature = "ssr")]
+pub mod kpi_service;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -43,6 +43,7 @@ pub struct Tower {
     pub alerts: AlertsPanel,
     pub jobs: JobsPanel,
     pub notifications: NotificationsPanel,
+    pub kpis: KpiPanel,
     /// The newest live event when these were read: a screen resumes its stream after it.
     pub live_from: i64,
 }
@@ -184,6 +185,19 @@ pub struct NotificationsPanel {
     pub channels: Vec<ChannelLine>,
     pub failures: Vec<FailedMessage>,
     pub read_at: DateTime<Utc>,
+}
+
+/// The KPIs as the rollup last computed them: today against the days before, and a
+/// chart of the tenant's main figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KpiPanel {
+    pub kind: TenantKind,
+    pub today: chrono::NaiveDate,
+    pub summary: crate::domain::kpi::KpiSummary,
+    /// SVG drawn on the server; `None` when there is nothing to draw.
+    pub chart: Option<String>,
+    /// When the newest of the days shown was computed; `None` before the first rollup.
+    pub computed_at: Option<DateTime<Utc>>,
 }
 
 /// The delivered share of a channel's messages that finished, in whole percent.

@@ -7,6 +7,8 @@ use super::api::*;
 use super::model::*;
 use crate::components::island_support::hydrated_flag;
 use crate::components::not_found::LoadError;
+use crate::domain::kpi::Figures;
+use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderAction, OrderState, transition};
 use crate::domain::tower::{next_step, step_label};
 use crate::error::AppError;
@@ -15,6 +17,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use rust_decimal::Decimal;
 
 const PANEL: &str = "rounded-2xl border border-stone-200 bg-white p-4 shadow-sm";
 const SMALL_BUTTON: &str = "min-h-11 rounded-full border border-emerald-700 px-3 py-1.5 text-sm font-semibold text-emerald-800 hover:bg-emerald-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:opacity-50";
@@ -41,7 +44,7 @@ pub fn ControlPage() -> impl IntoView {
 
 #[component]
 fn TowerView(tower: Tower) -> impl IntoView {
-    let Tower { tenant_name, kind, orders, inventory, alerts, jobs, notifications, .. } = tower;
+    let Tower { tenant_name, kind, orders, inventory, alerts, jobs, notifications, kpis, .. } = tower;
     view! {
         <header class="flex flex-wrap items-baseline gap-x-4 gap-y-1">
             <h1 class="text-2xl font-bold text-stone-900">"Control tower"</h1>
@@ -54,6 +57,7 @@ fn TowerView(tower: Tower) -> impl IntoView {
         </header>
         <LiveStatus/>
         <div class="mt-4 grid gap-4 lg:grid-cols-2">
+            <KpisSection initial=kpis/>
             {orders.map(|initial| view! { <OrdersSection initial/> })}
             {inventory.map(|initial| view! { <InventorySection initial/> })}
             <AlertsSection initial=alerts/>
@@ -271,6 +275,69 @@ fn OrdersSection(initial: OrdersPanel) -> impl IntoView {
                     view! { <ul data-testid="newest-orders">{newest.into_iter().map(|o| order_row(o, now)).collect_view()}</ul> }.into_any()
                 }
             }}
+        </section>
+    }
+}
+
+/// The rows the KPI panel shows for what the tenant runs: a name, a key for tests, and
+/// today's figure, then the daily averages of the last 7 and 30 days.
+fn kpi_rows(p: &KpiPanel) -> Vec<(&'static str, &'static str, [String; 3])> {
+    let s = &p.summary;
+    let windows = [&s.today, &s.last_7, &s.last_30];
+    let each = |f: &dyn Fn(&Figures) -> String| windows.map(f);
+    let money = |m: Option<Money>| m.map_or_else(|| "–".to_string(), |m| m.format_inr());
+    let rate = |r: Option<Decimal>| r.map_or_else(|| "–".to_string(), |r| format!("{r} %"));
+    match p.kind {
+        TenantKind::Store => vec![
+            ("GMV", "gmv", each(&|f| f.gmv.format_inr())),
+            ("Orders", "orders", each(&|f| f.orders.to_string())),
+            ("Average order", "average-order", each(&|f| money(f.average_order))),
+            ("Fill rate", "fill-rate", each(&|f| rate(f.fill_rate))),
+            ("Refund rate", "refund-rate", each(&|f| rate(f.refund_rate))),
+        ],
+        TenantKind::Market => vec![
+            ("Settlements", "settlements", each(&|f| f.settlements.to_string())),
+            ("Settled (net payable)", "settled", each(&|f| f.settled.format_inr())),
+        ],
+        TenantKind::Estate => vec![("Farm revenue", "farm-revenue", each(&|f| f.farm_revenue.format_inr()))],
+    }
+}
+
+/// KPIs from the daily rows the rollup job keeps; redrawn when it announces new figures.
+#[island]
+fn KpisSection(initial: KpiPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    let refresh = refresher(panel, failure, tower_kpis);
+    follow(&["kpi.updated"], refresh, set_live);
+    view! {
+        <section class=format!("{PANEL} lg:col-span-2") aria-labelledby="kpi-panel" data-testid="kpi-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="kpi-panel" class="sr-only">"KPIs"</span>
+            <PanelHeading title="KPIs" read_at=Signal::derive(move || panel.with(|p| p.computed_at)) live failure/>
+            <div class="mt-3 overflow-x-auto">
+                <table class="w-full text-sm" data-testid="kpi-table">
+                    <thead class="text-left text-xs text-stone-600">
+                        <tr><th class="py-1"><span class="sr-only">"Figure"</span></th><th>"Today"</th>
+                            <th>"Last 7 days, a day"</th><th>"Last 30 days, a day"</th></tr>
+                    </thead>
+                    <tbody>
+                        {move || panel.with(|p| kpi_rows(p).into_iter().map(|(name, key, [today, week, month])| view! {
+                            <tr class="border-t border-stone-100" data-testid="kpi" data-kpi=key>
+                                <th scope="row" class="py-1 text-left font-medium text-stone-800">{name}</th>
+                                <td class="font-semibold" data-window="today">{today}</td>
+                                <td data-window="7">{week}</td>
+                                <td data-window="30">{month}</td>
+                            </tr>
+                        }).collect_view())}
+                    </tbody>
+                </table>
+            </div>
+            {move || panel.with(|p| p.chart.clone()).map(|svg| view! {
+                <figure class="mt-3 overflow-x-auto" data-testid="kpi-chart" aria-label="The last 30 days, a bar a day" inner_html=svg></figure>
+            })}
         </section>
     }
 }

@@ -45,6 +45,7 @@ pub async fn tower(pool: &PgPool, tenant: Uuid) -> Result<Tower, AppError> {
         alerts: alerts_in(&mut tx, tenant, None).await?,
         jobs: jobs_in(&mut tx, tenant).await?,
         notifications: notifications_in(&mut tx, tenant).await?,
+        kpis: super::kpi_service::kpis_in(&mut tx, tenant, kind).await?,
         live_from,
     };
     tx.commit().await?;

@@ -19,6 +19,7 @@ pub mod hash_chain;
 pub mod health_score;
 pub mod india;
 pub mod kilograms;
+pub mod kpi;
 pub mod ledger_entry;
 pub mod ledger_reference;
 pub mod ledger_report;

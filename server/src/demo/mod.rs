@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod field_history;
 pub mod market;
 pub mod model;
+pub mod order_history;
 pub mod orders;
 pub mod ownership;
 pub mod ownership_history;
@@ -46,6 +47,9 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
     field_history::record(&mut tx, ownership.tenant_id, ownership.today).await?;
     ownership_history::settle(&mut tx, ownership.tenant_id, ownership.admin, ownership.today).await?;
     let orders = orders::insert(&mut tx, now).await?;
+    let past_orders = order_history::insert(&mut tx, scale, now).await?;
+    // The tower opens on the world's figures rather than waiting for the first rollup.
+    app::control::kpi_service::rollup(&mut tx).await?;
     tx.commit().await?;
     // Fresh statistics, so the first queries are planned for the data just loaded
     // rather than for empty tables (autovacuum would take a minute to get there).
@@ -56,6 +60,7 @@ pub async fn load_if_empty(pool: &PgPool, scale: DemoScale, seed: u64) -> Result
         farms = world.farms.len(),
         owners = ownership.owners.len() + 1,
         orders,
+        past_orders,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "demo world loaded"
     );

@@ -12,6 +12,7 @@
 pub mod backoff;
 pub mod farm_jobs;
 pub mod field_jobs;
+pub mod kpi_jobs;
 pub mod maintenance;
 pub mod retention;
 pub mod schedules;

@@ -157,7 +157,12 @@ mod tests {
     #[test]
     fn every_declared_schedule_parses_and_fires() {
         let now = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 3, 35, 0).unwrap();
-        for s in PLATFORM {
+        let features = [
+            super::super::field_jobs::SCHEDULES,
+            super::super::farm_jobs::SCHEDULES,
+            super::super::kpi_jobs::SCHEDULES,
+        ];
+        for s in PLATFORM.iter().chain(features.into_iter().flatten()) {
             let next = next_after(s.cron, now).unwrap();
             assert!(next > now && next - now <= chrono::Duration::days(1), "{}", s.name);
         }

@@ -39,6 +39,7 @@ async fn every_panel_answers_ops_and_admins_of_the_tenant_and_nobody_else(pool: 
         "/_fn/control/alerts",
         "/_fn/control/jobs",
         "/_fn/control/notifications",
+        "/_fn/control/kpis",
     ];
     for path in panels {
         assert_eq!(call(&app, path, &[], None).await.0, 401, "{path} anonymous");
@@ -67,9 +68,15 @@ async fn every_panel_answers_ops_and_admins_of_the_tenant_and_nobody_else(pool: 
     assert_eq!(r.status().as_u16(), 302);
     assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
     let html = app.get_html_with_cookies("/control", &format!("mandi_session={store_ops}")).await.text().await.unwrap();
-    for panel in
-        ["orders-panel", "inventory-panel", "alerts-panel", "jobs-panel", "notifications-panel", "control-link"]
-    {
+    for panel in [
+        "orders-panel",
+        "inventory-panel",
+        "alerts-panel",
+        "jobs-panel",
+        "notifications-panel",
+        "kpi-panel",
+        "control-link",
+    ] {
         assert!(html.contains(panel), "{panel} on the page");
     }
 }
@@ -377,4 +384,127 @@ async fn a_change_of_stock_reaches_the_tower_stream_and_its_panel(pool: PgPool) 
     .await;
     let (_, panel) = call(&app, "/_fn/control/inventory", &[], Some(&ops)).await;
     assert!(panel["holds"].as_i64().unwrap() >= 1, "{panel}");
+}
+
+/// Recomputes the marked KPI days now, as the every-minute job would.
+async fn rollup(pool: &PgPool) -> usize {
+    let mut tx = support::operator(pool).await;
+    let days = app::control::kpi_service::rollup(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    days
+}
+
+fn decimal(v: &Value) -> rust_decimal::Decimal {
+    v.as_str().unwrap_or_else(|| panic!("a decimal string: {v}")).parse().unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn kpis_come_from_daily_rows_and_a_late_refund_changes_the_day_it_was_ordered(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (_, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let shop = shop(&pool).await;
+    let (_, v) = stocked(&pool, &shop, 30, &[(1, "120.00")]).await;
+    let (_, customer) = customer(&pool).await;
+    for _ in 0..2 {
+        add(&app, &customer, v[0], json!(1)).await;
+        let (_, placed) = checkout(&app, &customer).await;
+        pay(&app, &customer, placed["data"]["orderId"].as_str().unwrap(), true).await;
+    }
+    rollup(&pool).await;
+    let (status, panel) = call(&app, "/_fn/control/kpis", &[], Some(&ops)).await;
+    assert_eq!(status, 200, "{panel}");
+    assert_eq!(panel["kind"], "store");
+    // Today's figures are those of today's paid orders, as the orders themselves say.
+    let mut tx = support::operator(&pool).await;
+    let (count, gmv): (i64, rust_decimal::Decimal) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(total), 0) FROM orders
+         WHERE tenant_id = $1 AND paid_at IS NOT NULL AND store_day(created_at) = store_day(now())",
+    )
+    .bind(shop.tenant)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert!(count >= 2);
+    assert_eq!(decimal(&panel["summary"]["today"]["orders"]), count.into(), "{panel}");
+    assert_eq!(decimal(&panel["summary"]["today"]["gmv"]), gmv);
+    assert!(panel["chart"].as_str().is_some_and(|svg| svg.starts_with("<svg")), "{panel}");
+    assert!(panel["computed_at"].is_string());
+
+    // An order delivered three days ago is refunded in full today: its day changes.
+    let (order, total, day): (Uuid, rust_decimal::Decimal, chrono::NaiveDate) = sqlx::query_as(
+        "SELECT id, total, store_day(created_at) FROM orders
+         WHERE tenant_id = $1 AND state = 'delivered' AND refunded_amount = 0 AND created_at < now() - interval '2 days'
+         ORDER BY created_at LIMIT 1",
+    )
+    .bind(shop.tenant)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let refunded_before: rust_decimal::Decimal =
+        sqlx::query_scalar("SELECT refunded FROM kpi_days WHERE tenant_id = $1 AND day = $2")
+            .bind(shop.tenant)
+            .bind(day)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE orders SET state = 'refunded', refunded_amount = total, updated_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(shop.tenant)
+        .bind(order)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let before = panel["summary"]["last_7"]["refund_rate"].clone();
+    let live_before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM live_events WHERE topic = $1 AND kind = 'kpi.updated'")
+            .bind(format!("tenant:{}:ops", shop.tenant))
+            .fetch_one(&mut *support::operator(&pool).await)
+            .await
+            .unwrap();
+    assert!(rollup(&pool).await >= 1);
+    let mut tx = support::operator(&pool).await;
+    let refunded_after: rust_decimal::Decimal =
+        sqlx::query_scalar("SELECT refunded FROM kpi_days WHERE tenant_id = $1 AND day = $2")
+            .bind(shop.tenant)
+            .bind(day)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(refunded_after, refunded_before + total);
+    let live_after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM live_events WHERE topic = $1 AND kind = 'kpi.updated'")
+            .bind(format!("tenant:{}:ops", shop.tenant))
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert!(live_after > live_before, "the tower is told");
+    let (_, panel) = call(&app, "/_fn/control/kpis", &[], Some(&ops)).await;
+    assert_ne!(panel["summary"]["last_7"]["refund_rate"], before, "{panel}");
+
+    // Over every day the rows add up to the orders themselves.
+    let (rows, sums): ((i64, rust_decimal::Decimal, rust_decimal::Decimal), (i64, rust_decimal::Decimal, rust_decimal::Decimal)) = (
+        sqlx::query_as("SELECT sum(orders)::int8, sum(gmv), sum(refunded) FROM kpi_days WHERE tenant_id = $1")
+            .bind(shop.tenant)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        sqlx::query_as(
+            "SELECT count(*), sum(total), sum(refunded_amount) FROM orders WHERE tenant_id = $1 AND paid_at IS NOT NULL",
+        )
+        .bind(shop.tenant)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap(),
+    );
+    assert_eq!(rows, sums);
+    // Nothing left to do: a run with no marks writes nothing.
+    tx.commit().await.unwrap();
+    assert_eq!(rollup(&pool).await, 0);
+
+    // An estate's panel is its farm revenue, none of the store's sales.
+    let (_, estate_ops) = token_in(&pool, "darjberry", "ops").await;
+    let (_, estate) = call(&app, "/_fn/control/kpis", &[], Some(&estate_ops)).await;
+    assert_eq!(estate["kind"], "estate");
+    assert_eq!(decimal(&estate["summary"]["last_30"]["gmv"]), rust_decimal::Decimal::ZERO, "{estate}");
+    assert!(decimal(&estate["summary"]["last_30"]["farm_revenue"]) > rust_decimal::Decimal::ZERO, "{estate}");
 }
