@@ -6,7 +6,7 @@ use crate::domain::permissions::{Access, Action};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-const FNS: [&str; 12] = [
+const FNS: [&str; 13] = [
     "/_fn/control/tower",
     "/_fn/control/orders",
     "/_fn/control/inventory",
@@ -19,6 +19,7 @@ const FNS: [&str; 12] = [
     "/_fn/control/job",
     "/_fn/control/message/retry",
     "/_fn/control/kpis",
+    "/_fn/control/market",
 ];
 
 pub const ACCESS: &[(&str, Access)] = &[
@@ -34,6 +35,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     (FNS[9], Access::Requires(Action::OperationsManage)),
     (FNS[10], Access::Requires(Action::OperationsManage)),
     (FNS[11], Access::Requires(Action::OperationsView)),
+    (FNS[12], Access::Requires(Action::OperationsView)),
 ];
 
 /// The caller, if the rule of `path` admits them: the state, their tenant, who they are.
@@ -68,6 +70,12 @@ pub async fn tower_orders() -> Result<OrdersPanel, AppError> {
 pub async fn tower_kpis() -> Result<KpiPanel, AppError> {
     let (state, tenant, _) = operator(FNS[11]).await?;
     super::kpi_service::kpi_panel(&state.pool, tenant).await
+}
+
+#[server(prefix = "/_fn", endpoint = "control/market")]
+pub async fn tower_market() -> Result<MarketPanel, AppError> {
+    let (state, tenant, _) = operator(FNS[12]).await?;
+    super::service::market_panel(&state.pool, tenant).await
 }
 
 #[server(prefix = "/_fn", endpoint = "control/inventory")]

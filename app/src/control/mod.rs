@@ -6,6 +6,8 @@ pub mod api;
 pub mod kpi_chart;
 #[cfg(feature = "ssr")]
 pub mod kpi_service;
+#[cfg(feature = "ssr")]
+pub mod market_panel;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -40,6 +40,7 @@ pub struct Tower {
     pub kind: TenantKind,
     pub orders: Option<OrdersPanel>,
     pub inventory: Option<InventoryPanel>,
+    pub market: Option<MarketPanel>,
     pub alerts: AlertsPanel,
     pub jobs: JobsPanel,
     pub notifications: NotificationsPanel,
@@ -184,6 +185,28 @@ pub struct FailedMessage {
 pub struct NotificationsPanel {
     pub channels: Vec<ChannelLine>,
     pub failures: Vec<FailedMessage>,
+    pub read_at: DateTime<Utc>,
+}
+
+/// Settlements at one stage: how many, and what they pay growers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementStage {
+    pub count: i64,
+    pub net_payable: Money,
+}
+
+/// A market's day on the tower: what came in per flower, and where settlements stand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarketPanel {
+    pub market_date: chrono::NaiveDate,
+    pub flowers: Vec<crate::ledger::report_model::FlowerTally>,
+    pub total: crate::domain::ledger_report::Tally,
+    /// Waiting for approval; approved, their slip not yet sent; sent and not yet paid;
+    /// paid today.
+    pub generated: SettlementStage,
+    pub approved: SettlementStage,
+    pub sent: SettlementStage,
+    pub paid_today: SettlementStage,
     pub read_at: DateTime<Utc>,
 }
 

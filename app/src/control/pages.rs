@@ -44,7 +44,7 @@ pub fn ControlPage() -> impl IntoView {
 
 #[component]
 fn TowerView(tower: Tower) -> impl IntoView {
-    let Tower { tenant_name, kind, orders, inventory, alerts, jobs, notifications, kpis, .. } = tower;
+    let Tower { tenant_name, kind, orders, inventory, market, alerts, jobs, notifications, kpis, .. } = tower;
     view! {
         <header class="flex flex-wrap items-baseline gap-x-4 gap-y-1">
             <h1 class="text-2xl font-bold text-stone-900">"Control tower"</h1>
@@ -52,6 +52,7 @@ fn TowerView(tower: Tower) -> impl IntoView {
             <nav aria-label="Operations" class="ml-auto flex flex-wrap gap-4 text-sm font-medium text-emerald-800">
                 {kind.sells().then(|| view! { <a href="/admin/orders" class="hover:underline">"Order queue"</a> })}
                 {(kind == TenantKind::Estate).then(|| view! { <a href="/ops/tasks" class="hover:underline">"Field tasks"</a> })}
+                {(kind == TenantKind::Market).then(|| view! { <a href="/ledger/settlements" class="hover:underline">"Settlements"</a> })}
                 <a href="/admin/audit" class="hover:underline" data-testid="audit-link">"Audit log"</a>
             </nav>
         </header>
@@ -60,6 +61,7 @@ fn TowerView(tower: Tower) -> impl IntoView {
             <KpisSection initial=kpis/>
             {orders.map(|initial| view! { <OrdersSection initial/> })}
             {inventory.map(|initial| view! { <InventorySection initial/> })}
+            {market.map(|initial| view! { <MarketSection initial/> })}
             <AlertsSection initial=alerts/>
             <JobsSection initial=jobs/>
             <NotificationsSection initial=notifications/>
@@ -338,6 +340,72 @@ fn KpisSection(initial: KpiPanel) -> impl IntoView {
             {move || panel.with(|p| p.chart.clone()).map(|svg| view! {
                 <figure class="mt-3 overflow-x-auto" data-testid="kpi-chart" aria-label="The last 30 days, a bar a day" inner_html=svg></figure>
             })}
+        </section>
+    }
+}
+
+/// A settlement stage as a figure: how many, and what they pay.
+fn stage_box(name: &'static str, key: &'static str, stage: SettlementStage) -> impl IntoView {
+    view! {
+        <div class="rounded-xl bg-stone-50 p-2" data-testid="settlement-stage" data-stage=key data-count=stage.count>
+            <dt class="text-xs text-stone-600">{name}</dt>
+            <dd class="text-xl font-bold text-stone-900">{stage.count}</dd>
+            <dd class="text-xs text-stone-700">{stage.net_payable.format_inr()}</dd>
+        </div>
+    }
+}
+
+/// A market's day: entries, kilograms and value per flower, and settlements by stage.
+#[island]
+fn MarketSection(initial: MarketPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    let refresh = refresher(panel, failure, tower_market);
+    follow(&["ledger.changed", "settlement.changed"], refresh.clone(), set_live);
+    // A slip's message reaching the grower announces nothing on this stream.
+    every(60, refresh);
+    view! {
+        <section class=PANEL aria-labelledby="market-panel" data-testid="market-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="market-panel" class="sr-only">"Market"</span>
+            <PanelHeading title="Market today" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+            {move || panel.with(|p| {
+                let total = p.total;
+                view! {
+                    <p class="mt-1 text-sm text-stone-700" data-testid="market-total" data-entries=total.entries>
+                        {format!("{} · {} entries · {} kg · {}", p.market_date.format("%d %b %Y"), total.entries, total.quantity_kg, total.gross.format_inr())}
+                        {(total.pending > 0).then(|| format!(" · {} waiting for a rate", total.pending))}
+                    </p>
+                    <dl class="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-4">
+                        {stage_box("To approve", "generated", p.generated.clone())}
+                        {stage_box("Approved, slip not sent", "approved", p.approved.clone())}
+                        {stage_box("Sent, not paid", "sent", p.sent.clone())}
+                        {stage_box("Paid today", "paid", p.paid_today.clone())}
+                    </dl>
+                }
+            })}
+            {move || {
+                let flowers = panel.with(|p| p.flowers.clone());
+                if flowers.is_empty() {
+                    view! { <p class="mt-3 text-sm text-stone-600">"No entries yet today."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="mt-3 w-full text-sm" data-testid="market-flowers">
+                            <thead class="text-left text-xs text-stone-600"><tr><th class="py-1">"Flower"</th><th>"Entries"</th><th>"Kilograms"</th><th>"Value"</th></tr></thead>
+                            <tbody>{flowers.into_iter().map(|f| view! {
+                                <tr class="border-t border-stone-100" data-testid="market-flower" data-code=f.code.clone() data-entries=f.tally.entries>
+                                    <td class="py-1">{f.name_en.clone()}</td>
+                                    <td>{f.tally.entries}</td>
+                                    <td>{f.tally.quantity_kg.to_string()}</td>
+                                    <td>{f.tally.gross.format_inr()}{(f.tally.pending > 0).then(|| format!(" (+{} unpriced)", f.tally.pending))}</td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    }.into_any()
+                }
+            }}
         </section>
     }
 }

@@ -4,6 +4,7 @@
 //! (platform jobs, sign-in codes) are left out, since they are no tenant's business.
 //! Acting on orders and acknowledging or resolving alerts go through their own services.
 
+use super::market_panel::market_in;
 use super::model::*;
 use crate::alerts::model::Alert;
 use crate::audit::{self, Entry};
@@ -37,11 +38,14 @@ pub async fn tower(pool: &PgPool, tenant: Uuid) -> Result<Tower, AppError> {
     } else {
         (None, None)
     };
+    let market =
+        if kind == TenantKind::Market { Some(super::market_panel::market_in(&mut tx, tenant).await?) } else { None };
     let tower = Tower {
         tenant_name,
         kind,
         orders,
         inventory,
+        market,
         alerts: alerts_in(&mut tx, tenant, None).await?,
         jobs: jobs_in(&mut tx, tenant).await?,
         notifications: notifications_in(&mut tx, tenant).await?,
@@ -65,6 +69,7 @@ macro_rules! panel {
 }
 panel!(orders_panel, orders_in, OrdersPanel);
 panel!(inventory_panel, inventory_in, InventoryPanel);
+panel!(market_panel, market_in, MarketPanel);
 panel!(jobs_panel, jobs_in, JobsPanel);
 panel!(notifications_panel, notifications_in, NotificationsPanel);
 
@@ -80,7 +85,7 @@ pub async fn alerts_panel(
 }
 
 /// Midnight today in store time (India), as an instant.
-fn start_of_today(now: DateTime<Utc>) -> DateTime<Utc> {
+pub(super) fn start_of_today(now: DateTime<Utc>) -> DateTime<Utc> {
     let ist = chrono::FixedOffset::east_opt(5 * 3600 + 1800).expect("IST");
     let local = now.with_timezone(&ist).date_naive().and_hms_opt(0, 0, 0).expect("midnight");
     local.and_local_timezone(ist).single().expect("IST has no gaps").with_timezone(&Utc)

@@ -58,7 +58,7 @@ fn priced_kg(row: &TallyRow) -> Kg {
 const TALLY_COLUMNS: &str = "count(*)::bigint, coalesce(sum(e.quantity_kg), 0), coalesce(sum(e.total), 0),
      count(*) FILTER (WHERE e.rate IS NULL)::bigint, coalesce(sum(e.quantity_kg) FILTER (WHERE e.rate IS NOT NULL), 0)";
 
-async fn flower_tallies(
+pub(crate) async fn flower_tallies(
     tx: &mut PgConnection,
     tenant: Uuid,
     from: NaiveDate,

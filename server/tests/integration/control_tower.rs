@@ -40,6 +40,7 @@ async fn every_panel_answers_ops_and_admins_of_the_tenant_and_nobody_else(pool: 
         "/_fn/control/jobs",
         "/_fn/control/notifications",
         "/_fn/control/kpis",
+        "/_fn/control/market",
     ];
     for path in panels {
         assert_eq!(call(&app, path, &[], None).await.0, 401, "{path} anonymous");
@@ -507,4 +508,69 @@ async fn kpis_come_from_daily_rows_and_a_late_refund_changes_the_day_it_was_orde
     assert_eq!(estate["kind"], "estate");
     assert_eq!(decimal(&estate["summary"]["last_30"]["gmv"]), rust_decimal::Decimal::ZERO, "{estate}");
     assert!(decimal(&estate["summary"]["last_30"]["farm_revenue"]) > rust_decimal::Decimal::ZERO, "{estate}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_markets_tower_shows_todays_flowers_and_settlements_by_stage_live(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (_, ops) = token_in(&pool, "malar", "ops").await;
+    let (status, tower) = call(&app, "/_fn/control/tower", &[], Some(&ops)).await;
+    assert_eq!(status, 200, "{tower}");
+    assert_eq!(tower["kind"], "market");
+    assert!(tower["orders"].is_null() && tower["market"].is_object(), "{tower}");
+    let (status, panel) = call(&app, "/_fn/control/market", &[], Some(&ops)).await;
+    assert_eq!(status, 200, "{panel}");
+    let mut tx = support::operator(&pool).await;
+    let tenant: Uuid =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'malar'").fetch_one(&mut *tx).await.unwrap();
+    let entries: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ledger_entries WHERE tenant_id = $1 AND market_date = $2::date AND status = 'recorded'",
+    )
+    .bind(tenant)
+    .bind(panel["market_date"].as_str().unwrap())
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(panel["total"]["entries"], entries, "{panel}");
+    let flower_entries: i64 =
+        panel["flowers"].as_array().unwrap().iter().map(|f| f["tally"]["entries"].as_i64().unwrap()).sum();
+    assert_eq!(flower_entries, entries);
+    let stage = |panel: &Value, name: &str| panel[name]["count"].as_i64().unwrap();
+    assert_eq!(stage(&panel, "generated"), 0);
+
+    // The morning is settled: the tower hears of it and counts the slips to approve.
+    let topic = format!("tenant:{tenant}:ops");
+    let events = async |kind: &str| -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM live_events WHERE topic = $1 AND kind = $2")
+            .bind(&topic)
+            .bind(kind)
+            .fetch_one(&mut *support::operator(&pool).await)
+            .await
+            .unwrap()
+    };
+    let before = events("settlement.changed").await;
+    let admin = support::access_token(&app, "admin@malar.demo").await;
+    let day = server::demo::market::demo_day(chrono::Utc::now()).to_string();
+    let (status, outcome) =
+        app.post_json("/api/v1/ledger/settlements", &json!({ "from": day, "to": day }), Some(&admin)).await;
+    assert_eq!(status, 201, "{outcome}");
+    let made = outcome["data"]["settlements"].as_array().unwrap();
+    assert!(events("settlement.changed").await > before, "the tower is told");
+    let (_, panel) = call(&app, "/_fn/control/market", &[], Some(&ops)).await;
+    assert_eq!(stage(&panel, "generated"), made.len() as i64, "{panel}");
+    let net: rust_decimal::Decimal = made.iter().map(|s| decimal(&s["netPayable"])).sum();
+    assert_eq!(decimal(&panel["generated"]["net_payable"]), net);
+
+    // The market's KPIs count the settlements generated today.
+    rollup(&pool).await;
+    let (_, kpis) = call(&app, "/_fn/control/kpis", &[], Some(&ops)).await;
+    assert_eq!(kpis["kind"], "market");
+    assert_eq!(decimal(&kpis["summary"]["today"]["settlements"]), rust_decimal::Decimal::from(made.len()), "{kpis}");
+    assert_eq!(decimal(&kpis["summary"]["today"]["settled"]), net);
+
+    // Another tenant's ops read their own market panel: a store has none to show.
+    let (_, store_ops) = token_in(&pool, "greenharvest", "ops").await;
+    let (_, theirs) = call(&app, "/_fn/control/market", &[], Some(&store_ops)).await;
+    assert_eq!(theirs["total"]["entries"], 0, "{theirs}");
 }
