@@ -6,7 +6,7 @@ use crate::domain::permissions::{Access, Action};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-const FNS: [&str; 13] = [
+const FNS: [&str; 14] = [
     "/_fn/control/tower",
     "/_fn/control/orders",
     "/_fn/control/inventory",
@@ -20,6 +20,7 @@ const FNS: [&str; 13] = [
     "/_fn/control/message/retry",
     "/_fn/control/kpis",
     "/_fn/control/market",
+    "/_fn/control/field",
 ];
 
 pub const ACCESS: &[(&str, Access)] = &[
@@ -36,6 +37,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     (FNS[10], Access::Requires(Action::OperationsManage)),
     (FNS[11], Access::Requires(Action::OperationsView)),
     (FNS[12], Access::Requires(Action::OperationsView)),
+    (FNS[13], Access::Requires(Action::OperationsView)),
 ];
 
 /// The caller, if the rule of `path` admits them: the state, their tenant, who they are.
@@ -56,8 +58,12 @@ fn id_of(raw: &str, what: &str) -> Result<uuid::Uuid, AppError> {
 
 #[server(prefix = "/_fn", endpoint = "control/tower")]
 pub async fn load_tower() -> Result<Tower, AppError> {
-    let (state, tenant, _) = operator(FNS[0]).await?;
-    super::service::tower(&state.pool, tenant).await
+    let (state, tenant, claims) = operator(FNS[0]).await?;
+    let mut tower = super::service::tower(&state.pool, tenant).await?;
+    if tower.kind == TenantKind::Estate {
+        tower.field = Some(super::service::field_panel(&state.pool, &claims).await?);
+    }
+    Ok(tower)
 }
 
 #[server(prefix = "/_fn", endpoint = "control/orders")]
@@ -76,6 +82,13 @@ pub async fn tower_kpis() -> Result<KpiPanel, AppError> {
 pub async fn tower_market() -> Result<MarketPanel, AppError> {
     let (state, tenant, _) = operator(FNS[12]).await?;
     super::service::market_panel(&state.pool, tenant).await
+}
+
+/// Reassigning is the task board's own `update_task`.
+#[server(prefix = "/_fn", endpoint = "control/field")]
+pub async fn tower_field() -> Result<FieldPanel, AppError> {
+    let (state, _, claims) = operator(FNS[13]).await?;
+    super::service::field_panel(&state.pool, &claims).await
 }
 
 #[server(prefix = "/_fn", endpoint = "control/inventory")]

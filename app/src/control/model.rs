@@ -41,6 +41,7 @@ pub struct Tower {
     pub orders: Option<OrdersPanel>,
     pub inventory: Option<InventoryPanel>,
     pub market: Option<MarketPanel>,
+    pub field: Option<FieldPanel>,
     pub alerts: AlertsPanel,
     pub jobs: JobsPanel,
     pub notifications: NotificationsPanel,
@@ -207,6 +208,17 @@ pub struct MarketPanel {
     pub approved: SettlementStage,
     pub sent: SettlementStage,
     pub paid_today: SettlementStage,
+    pub read_at: DateTime<Utc>,
+}
+
+/// An estate's field work on the tower: open tasks due today or before, and the field
+/// agents they may be given to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldPanel {
+    pub today: chrono::NaiveDate,
+    /// Soonest due first (the overdue lead).
+    pub tasks: Vec<crate::field::model::TaskView>,
+    pub agents: Vec<crate::field::model::Choice>,
     pub read_at: DateTime<Utc>,
 }
 

@@ -12,6 +12,8 @@ use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderAction, OrderState, transition};
 use crate::domain::tower::{next_step, step_label};
 use crate::error::AppError;
+use crate::field::api::UpdateTask;
+use crate::field::model::{Choice, TaskUpdateRequest, TaskView};
 use crate::orders::api::ActOnOrder;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -44,7 +46,7 @@ pub fn ControlPage() -> impl IntoView {
 
 #[component]
 fn TowerView(tower: Tower) -> impl IntoView {
-    let Tower { tenant_name, kind, orders, inventory, market, alerts, jobs, notifications, kpis, .. } = tower;
+    let Tower { tenant_name, kind, orders, inventory, market, field, alerts, jobs, notifications, kpis, .. } = tower;
     view! {
         <header class="flex flex-wrap items-baseline gap-x-4 gap-y-1">
             <h1 class="text-2xl font-bold text-stone-900">"Control tower"</h1>
@@ -62,6 +64,7 @@ fn TowerView(tower: Tower) -> impl IntoView {
             {orders.map(|initial| view! { <OrdersSection initial/> })}
             {inventory.map(|initial| view! { <InventorySection initial/> })}
             {market.map(|initial| view! { <MarketSection initial/> })}
+            {field.map(|initial| view! { <FieldSection initial/> })}
             <AlertsSection initial=alerts/>
             <JobsSection initial=jobs/>
             <NotificationsSection initial=notifications/>
@@ -406,6 +409,174 @@ fn MarketSection(initial: MarketPanel) -> impl IntoView {
                     }.into_any()
                 }
             }}
+        </section>
+    }
+}
+
+/// The order the field panel lists tasks in: by agent as the estate lists them, the
+/// unassigned last; within each, soonest due first.
+fn by_agent(panel: &FieldPanel) -> Vec<(Option<Choice>, Vec<TaskView>)> {
+    let mut groups: Vec<(Option<Choice>, Vec<TaskView>)> = panel
+        .agents
+        .iter()
+        .map(|a| (Some(a.clone()), panel.tasks.iter().filter(|t| t.assignee_id == Some(a.id)).cloned().collect()))
+        .collect();
+    let known = |t: &&TaskView| t.assignee_id.is_some_and(|id| panel.agents.iter().any(|a| a.id == id));
+    groups.push((None, panel.tasks.iter().filter(|t| !known(t)).cloned().collect()));
+    groups.retain(|(_, tasks)| !tasks.is_empty());
+    groups
+}
+
+/// Moves keyboard focus to the element with `id`, once the list has been drawn again.
+#[allow(unused_variables)]
+fn focus_later(id: String) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = document().get_element_by_id(&id).and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    });
+}
+
+/// An estate's tasks due today and overdue, per field agent. From the keyboard: ↑ and ↓
+/// move between tasks, 1–9 give the task to that agent, 0 to nobody.
+#[island]
+fn FieldSection(initial: FieldPanel) -> impl IntoView {
+    let hydrated = hydrated_flag();
+    let panel = RwSignal::new(initial);
+    let failure = RwSignal::new(None);
+    let (live, set_live) = signal(false);
+    let refresh = refresher(panel, failure, tower_field);
+    follow(&["task.changed"], refresh.clone(), set_live);
+    let act = ServerAction::<UpdateTask>::new();
+    let report = RwSignal::new(None::<String>);
+    // The task whose row keeps the focus once the list is drawn again.
+    let focused = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        match act.value().get() {
+            Some(Ok(task)) => report.set(Some(format!(
+                "{} ({}) is now {}",
+                task.title,
+                task.farm_name,
+                task.assignee_name.map_or_else(|| "unassigned".to_string(), |n| format!("with {n}"))
+            ))),
+            Some(Err(e)) => report.set(Some(format!("Not reassigned: {e}"))),
+            None => return,
+        }
+        refresh();
+    });
+    Effect::new(move |_| {
+        panel.track();
+        if let Some(id) = focused.get_value() {
+            focus_later(format!("task-row-{id}"));
+        }
+    });
+    let assign = move |task: uuid::Uuid, to: Option<uuid::Uuid>| {
+        focused.set_value(Some(task.to_string()));
+        act.dispatch(UpdateTask {
+            id: task.to_string(),
+            update: TaskUpdateRequest {
+                assignee: Some(to.map_or_else(|| "none".to_string(), |a| a.to_string())),
+                ..Default::default()
+            },
+        });
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent, task: uuid::Uuid, position: usize| {
+        let key = ev.key();
+        let order: Vec<uuid::Uuid> =
+            panel.with(|p| by_agent(p).into_iter().flat_map(|(_, ts)| ts).map(|t| t.id).collect());
+        match key.as_str() {
+            "ArrowDown" | "ArrowUp" => {
+                let next = if key == "ArrowDown" { position + 1 } else { position.wrapping_sub(1) };
+                if let Some(id) = order.get(next) {
+                    ev.prevent_default();
+                    focused.set_value(Some(id.to_string()));
+                    focus_later(format!("task-row-{id}"));
+                }
+            }
+            "0" => {
+                ev.prevent_default();
+                assign(task, None);
+            }
+            digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() => {
+                let n = usize::from(digit.as_bytes()[0] - b'0');
+                if let Some(agent) = panel.with(|p| p.agents.get(n - 1).map(|a| a.id)) {
+                    ev.prevent_default();
+                    assign(task, Some(agent));
+                }
+            }
+            _ => {}
+        }
+    };
+    view! {
+        <section class=PANEL aria-labelledby="field-panel" data-testid="field-panel"
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <span id="field-panel" class="sr-only">"Field tasks"</span>
+            <PanelHeading title="Field tasks" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+            <p class="mt-1 text-xs text-stone-600" id="field-keys">
+                "Keys on a task: ↑ ↓ move · 1–9 give it to the numbered agent · 0 to nobody"
+            </p>
+            <p role="status" aria-live="polite" class="mt-1 text-sm text-stone-700" data-testid="task-act-report">{move || report.get()}</p>
+            {move || {
+                let (groups, agents, today) = panel.with(|p| (by_agent(p), p.agents.clone(), p.today));
+                if groups.is_empty() {
+                    return view! { <p class="mt-3 text-sm text-stone-600">"No open task is due today."</p> }.into_any();
+                }
+                let mut position = 0usize;
+                view! {
+                    <div class="mt-2 space-y-3">
+                        {groups.into_iter().map(|(agent, tasks)| {
+                            let heading = match &agent {
+                                Some(a) => {
+                                    let n = agents.iter().position(|x| x.id == a.id).map(|i| i + 1);
+                                    match n { Some(n) if n <= 9 => format!("{n} · {}", a.name), _ => a.name.clone() }
+                                }
+                                None => "Unassigned".to_string(),
+                            };
+                            let rows = tasks.into_iter().map(|t| {
+                                let here = position;
+                                position += 1;
+                                let overdue = t.due_on < today;
+                                let (task, chosen) = (t.id, t.assignee_id);
+                                let select_id = format!("tower-assign-{}", t.id);
+                                view! {
+                                    <li id=format!("task-row-{}", t.id) tabindex="0" aria-describedby="field-keys"
+                                        class="flex flex-wrap items-center gap-2 rounded border-t border-stone-100 py-2 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700"
+                                        data-testid="tower-task" data-task=t.id.to_string() data-overdue=overdue.then_some("true")
+                                        on:keydown=move |ev| on_key(ev, task, here)>
+                                        <span class="font-medium text-stone-900">{t.title.clone()}</span>
+                                        <span class="text-sm text-stone-600">{t.farm_name.clone()}</span>
+                                        <span class={if overdue { "rounded-full bg-red-100 px-2 text-xs font-semibold text-red-800" } else { "rounded-full bg-stone-100 px-2 text-xs text-stone-700" }}>
+                                            {if overdue { format!("overdue since {}", t.due_on.format("%d %b")) } else { "today".to_string() }}
+                                        </span>
+                                        <label for=select_id.clone() class="sr-only">{format!("Give {} to", t.title)}</label>
+                                        <select id=select_id class="ml-auto rounded border border-stone-300 px-2 py-1 text-sm" disabled=move || act.pending().get()
+                                            // Keys typed in the select are the select's, not the row's.
+                                            on:keydown=|ev| ev.stop_propagation()
+                                            on:change=move |ev| {
+                                                let value = event_target_value(&ev);
+                                                assign(task, uuid::Uuid::parse_str(&value).ok());
+                                            }>
+                                            <option value="none" selected=chosen.is_none()>"Nobody"</option>
+                                            {agents.iter().map(|a| view! {
+                                                <option value=a.id.to_string() selected=chosen == Some(a.id)>{a.name.clone()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </li>
+                                }
+                            }).collect_view();
+                            view! {
+                                <div data-testid="agent-tasks">
+                                    <h3 class="text-sm font-semibold text-stone-800">{heading}</h3>
+                                    <ul>{rows}</ul>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+            <a href="/ops/tasks" class="mt-2 inline-block text-sm font-medium text-emerald-800 hover:underline">"Task board →"</a>
         </section>
     }
 }

@@ -46,6 +46,7 @@ pub async fn tower(pool: &PgPool, tenant: Uuid) -> Result<Tower, AppError> {
         orders,
         inventory,
         market,
+        field: None,
         alerts: alerts_in(&mut tx, tenant, None).await?,
         jobs: jobs_in(&mut tx, tenant).await?,
         notifications: notifications_in(&mut tx, tenant).await?,
@@ -598,4 +599,17 @@ mod tests {
         // 20:00 UTC is already the next day in India.
         assert_eq!(start_of_today(at("2026-12-07T20:00:00Z")), at("2026-12-07T18:30:00Z"));
     }
+}
+
+/// Open tasks due by today, read as the caller (the task board's own rules apply).
+pub async fn field_panel(pool: &PgPool, claims: &crate::account::tokens::Claims) -> Result<FieldPanel, AppError> {
+    let read_at = Utc::now();
+    let today = crate::domain::distribution::ist_date(read_at);
+    let filter = crate::field::tasks_service::TaskFilter {
+        status: Some(crate::domain::field_work::TaskStatus::Open),
+        due_to: Some(today),
+        ..Default::default()
+    };
+    let board = crate::field::tasks_service::board(pool, claims, &filter).await?;
+    Ok(FieldPanel { today, tasks: board.tasks, agents: board.agents, read_at })
 }

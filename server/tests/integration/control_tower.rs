@@ -41,6 +41,7 @@ async fn every_panel_answers_ops_and_admins_of_the_tenant_and_nobody_else(pool: 
         "/_fn/control/notifications",
         "/_fn/control/kpis",
         "/_fn/control/market",
+        "/_fn/control/field",
     ];
     for path in panels {
         assert_eq!(call(&app, path, &[], None).await.0, 401, "{path} anonymous");
@@ -573,4 +574,88 @@ async fn a_markets_tower_shows_todays_flowers_and_settlements_by_stage_live(pool
     let (_, store_ops) = token_in(&pool, "greenharvest", "ops").await;
     let (_, theirs) = call(&app, "/_fn/control/market", &[], Some(&store_ops)).await;
     assert_eq!(theirs["total"]["entries"], 0, "{theirs}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_estates_tower_lists_tasks_due_and_overdue_per_agent_and_reassigns_them(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ops = support::access_token(&app, "ops@darjberry.demo").await;
+    let cookie_ops = {
+        let (_, t) = token_in(&pool, "darjberry", "ops").await;
+        t
+    };
+    let farm: String = sqlx::query_scalar(
+        "SELECT f.slug FROM farms f JOIN tenants t ON t.id = f.tenant_id WHERE t.slug = 'darjberry' ORDER BY f.slug LIMIT 1",
+    )
+    .fetch_one(&mut *support::operator(&pool).await)
+    .await
+    .unwrap();
+    let today = app::domain::distribution::ist_date(chrono::Utc::now());
+    let (status, made) = app
+        .post_json(
+            "/api/v1/field/tasks",
+            &json!({ "farm": farm, "kind": "custom", "title": "Mend the <b>fence</b>", "dueOn": today.to_string() }),
+            Some(&ops),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let task = made["data"][0]["id"].as_str().unwrap().to_string();
+    // Due three days ago and still open: overdue.
+    let mut tx = support::operator(&pool).await;
+    sqlx::query("UPDATE field_tasks SET due_on = due_on - 3 WHERE id = $1::uuid")
+        .bind(&task)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let tenant: Uuid =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'darjberry'").fetch_one(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let (status, tower) = call(&app, "/_fn/control/tower", &[], Some(&cookie_ops)).await;
+    assert_eq!(status, 200, "{tower}");
+    assert!(tower["field"]["tasks"].as_array().unwrap().iter().any(|t| t["id"] == task.as_str()), "{tower}");
+    let html =
+        app.get_html_with_cookies("/control", &format!("mandi_session={cookie_ops}")).await.text().await.unwrap();
+    assert!(html.contains("field-panel") && html.contains("Mend the &lt;b&gt;fence"), "the title is shown as text");
+    assert!(!html.contains("<b>fence"));
+    let (status, panel) = call(&app, "/_fn/control/field", &[], Some(&cookie_ops)).await;
+    assert_eq!(status, 200, "{panel}");
+    let listed = panel["tasks"].as_array().unwrap();
+    assert!(listed.iter().all(|t| t["status"] == "open" && t["dueOn"].as_str().unwrap() <= today.to_string().as_str()));
+    let ours = listed.iter().find(|t| t["id"] == task.as_str()).unwrap();
+    assert!(ours["assigneeId"].is_null());
+    let agent = panel["agents"][0]["id"].as_str().unwrap().to_string();
+
+    // Given to the first agent from the tower (the task board's own act): the stream says so.
+    let events = async || -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM live_events WHERE topic = $1 AND kind = 'task.changed'")
+            .bind(format!("tenant:{tenant}:ops"))
+            .fetch_one(&mut *support::operator(&pool).await)
+            .await
+            .unwrap()
+    };
+    let before = events().await;
+    let (status, moved) =
+        call(&app, "/_fn/field/update_task", &[("id", &task), ("update[assignee]", &agent)], Some(&cookie_ops)).await;
+    assert_eq!(status, 200, "{moved}");
+    assert!(events().await > before);
+    let (_, panel) = call(&app, "/_fn/control/field", &[], Some(&cookie_ops)).await;
+    let ours = panel["tasks"].as_array().unwrap().iter().find(|t| t["id"] == task.as_str()).unwrap().clone();
+    assert_eq!(ours["assigneeId"], agent.as_str());
+    // Someone who is not a field agent of the estate cannot be given it.
+    let (status, refused) = call(
+        &app,
+        "/_fn/field/update_task",
+        &[("id", &task), ("update[assignee]", &Uuid::now_v7().to_string())],
+        Some(&cookie_ops),
+    )
+    .await;
+    assert_eq!((status, error_code(&refused).as_str()), (400, "validation"), "{refused}");
+
+    // A store's ops see no estate's tasks; staff of the estate do not read the tower.
+    let (_, store_ops) = token_in(&pool, "greenharvest", "ops").await;
+    let (_, theirs) = call(&app, "/_fn/control/field", &[], Some(&store_ops)).await;
+    assert!(theirs["tasks"].as_array().unwrap().iter().all(|t| t["id"] != task.as_str()), "{theirs}");
+    let (_, agent_token) = token_in(&pool, "darjberry", "field_agent").await;
+    assert_eq!(call(&app, "/_fn/control/field", &[], Some(&agent_token)).await.0, 403);
 }
