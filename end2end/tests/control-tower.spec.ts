@@ -79,3 +79,45 @@ test('an order placed in one browser appears on the tower in another without rel
   await expect(ops.locator('body')).toContainText('alert.resolved');
   expect(problems).toEqual([]);
 });
+
+test("an estate's tower gives a task to an agent and back by keyboard; a store's KPIs show with their chart", async ({ page, browser }) => {
+  const problems: string[] = [];
+  // A task due today, for nobody yet, planned on the task board.
+  await signIn(page, 'ops@darjberry.demo', '/ops/tasks');
+  const form = page.getByTestId('new-task-form');
+  await expect(form).toHaveAttribute('data-hydrated', 'true');
+  const title = `Check the drains ${Date.now() % 100000}`;
+  await form.getByLabel('Kind').selectOption('custom');
+  await form.getByLabel('Due on').fill(new Date().toISOString().slice(0, 10));
+  await form.getByLabel('Title (needed for a custom task)').fill(title);
+  await form.getByLabel('Title (needed for a custom task)').press('Enter');
+  await expect(page.getByTestId('task').filter({ hasText: title })).toHaveCount(1);
+
+  page.on('pageerror', (err) => problems.push(String(err)));
+  await page.goto('/control');
+  const field = page.getByTestId('field-panel');
+  await expect(field).toHaveAttribute('data-hydrated', 'true');
+  await expect(field).toHaveAttribute('data-live', 'true');
+  const row = field.getByTestId('tower-task').filter({ hasText: title });
+  await expect(row.locator('xpath=ancestor::div[@data-testid="agent-tasks"]/h3')).toHaveText('Unassigned');
+  // Focus the task and press 1: the estate's first agent has it, and it keeps the focus.
+  await row.focus();
+  await page.keyboard.press('1');
+  await expect(field.getByTestId('task-act-report')).toContainText(`${title}`);
+  await expect(field.getByTestId('task-act-report')).toContainText('is now with');
+  await expect(row.locator('xpath=ancestor::div[@data-testid="agent-tasks"]/h3')).toHaveText(/^1 · /);
+  await expect(row).toBeFocused();
+  // And 0 gives it back to nobody.
+  await page.keyboard.press('0');
+  await expect(field.getByTestId('task-act-report')).toContainText('is now unassigned');
+  await expect(row.locator('xpath=ancestor::div[@data-testid="agent-tasks"]/h3')).toHaveText('Unassigned');
+
+  // The store's KPIs: today against the week and the month, and the month drawn.
+  const ops = await person(browser, 'ops@greenharvest.demo', '/control');
+  const kpis = ops.getByTestId('kpi-panel');
+  await expect(kpis).toHaveAttribute('data-hydrated', 'true');
+  await expect(kpis.locator('[data-testid="kpi"][data-kpi="gmv"] [data-window="7"]')).toHaveText(/^₹/);
+  await expect(kpis.locator('[data-testid="kpi"][data-kpi="fill-rate"]')).toBeVisible();
+  await expect(kpis.getByTestId('kpi-chart').locator('svg')).toBeVisible();
+  expect(problems).toEqual([]);
+});

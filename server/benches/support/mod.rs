@@ -81,21 +81,36 @@ impl Load {
 /// for `seconds`, each asking again as soon as it has the whole answer.
 #[allow(dead_code)]
 pub async fn load(client: &reqwest::Client, url: &str, cookie: Option<&str>, seconds: u64) -> Load {
+    let (url, cookie) = (url.to_string(), cookie.map(str::to_string));
+    load_with(client, seconds, move |client| {
+        let request = client.get(&url).header("accept-encoding", "br");
+        match &cookie {
+            Some(c) => request.header("cookie", c),
+            None => request,
+        }
+    })
+    .await
+}
+
+/// The request `make` builds, from 64 connections at once for `seconds`, each asking
+/// again as soon as it has the whole answer.
+#[allow(dead_code)]
+pub async fn load_with(
+    client: &reqwest::Client,
+    seconds: u64,
+    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + 'static,
+) -> Load {
     use std::time::{Duration, Instant};
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..64)
         .map(|_| {
-            let (client, url, cookie) = (client.clone(), url.to_string(), cookie.map(str::to_string));
+            let (client, make) = (client.clone(), make.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0u32;
                 while Instant::now() < deadline {
                     let started = Instant::now();
-                    let mut request = client.get(&url).header("accept-encoding", "br");
-                    if let Some(c) = &cookie {
-                        request = request.header("cookie", c);
-                    }
-                    match request.send().await {
+                    match make(&client).send().await {
                         Ok(r) if r.status().is_success() => {
                             let _ = r.bytes().await;
                             latencies.push(started.elapsed());
