@@ -131,3 +131,16 @@ pub async fn enqueue_many(
     .await
     .map(|r| r.rows_affected())
 }
+
+/// Gives a dead letter a fresh set of attempts, now; `false` when the job is not dead.
+pub async fn retry_dead(db: impl PgExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE jobs SET status = 'queued', attempts = 0, run_at = now(), finished_at = NULL
+         WHERE id = $1 AND status = 'dead'",
+    )
+    .bind(id)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}

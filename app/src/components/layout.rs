@@ -121,23 +121,15 @@ fn AccountLink() -> impl IntoView {
     #[cfg(feature = "ssr")]
     let (signed_in, works_orders, runs_catalogue, watches) = match crate::account::session::current() {
         Some(session) => {
+            use crate::domain::permissions::{Action, Role, grant_for_roles};
+            let roles: Vec<Role> = session.claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
+            let may = |action: Action| grant_for_roles(&roles, action).is_some();
             let doors = crate::state::app_state().map(|state| {
-                let roles: Vec<crate::domain::permissions::Role> =
-                    session.claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
-                let catalogue = state.in_store(&session.claims)
-                    && crate::domain::permissions::grant_for_roles(
-                        &roles,
-                        crate::domain::permissions::Action::CatalogManage,
-                    )
-                    .is_some();
+                let catalogue = state.in_store(&session.claims) && may(Action::CatalogManage);
                 (crate::orders::api::door::fulfils(&state, &session.claims), catalogue)
             });
             let (works, catalogue) = doors.unwrap_or((false, false));
-            let roles: Vec<crate::domain::permissions::Role> =
-                session.claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
-            let watches =
-                crate::domain::permissions::grant_for_roles(&roles, crate::domain::permissions::Action::OperationsView)
-                    .is_some();
+            let watches = may(Action::OperationsView);
             (true, works, catalogue, watches)
         }
         None => (false, false, false, false),

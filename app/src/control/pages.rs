@@ -138,27 +138,43 @@ fn clock(at: DateTime<Utc>) -> String {
     at.with_timezone(&ist).format("%H:%M:%S").to_string()
 }
 
-/// The panel's heading, when its figures were read, and whether they are current.
+/// A panel of the tower: its heading, when its figures were read and whether they are
+/// current, a refresh that failed, then what it shows.
+#[allow(clippy::too_many_arguments)]
 #[component]
-fn PanelHeading(
+fn Panel(
+    /// The section's test id, and its heading's id.
+    id: &'static str,
     title: &'static str,
-    read_at: Signal<Option<DateTime<Utc>>>,
+    /// Across both columns.
+    #[prop(optional)]
+    wide: bool,
+    hydrated: ReadSignal<bool>,
     live: ReadSignal<bool>,
+    read_at: Signal<Option<DateTime<Utc>>>,
     failure: RwSignal<Option<String>>,
+    children: Children,
 ) -> impl IntoView {
+    let heading = format!("{id}-heading");
+    let labelled_by = heading.clone();
     view! {
-        <div class="flex flex-wrap items-baseline gap-2">
-            <h2 class="text-lg font-semibold text-stone-900">{title}</h2>
-            <span class="ml-auto text-xs text-stone-500" data-testid="panel-freshness">
-                {move || match (live.get(), read_at.get()) {
-                    (true, Some(at)) => format!("Live · as of {}", clock(at)),
-                    (true, None) => "Live".to_string(),
-                    (false, Some(at)) => format!("Not live: figures from {}", clock(at)),
-                    (false, None) => "Not live".to_string(),
-                }}
-            </span>
-        </div>
-        {move || failure.get().map(|f| view! { <p role="alert" class="mt-1 text-sm text-red-700">{f}</p> })}
+        <section class=if wide { format!("{PANEL} lg:col-span-2") } else { PANEL.to_string() }
+            aria-labelledby=labelled_by data-testid=id
+            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
+            <div class="flex flex-wrap items-baseline gap-2">
+                <h2 id=heading class="text-lg font-semibold text-stone-900">{title}</h2>
+                <span class="ml-auto text-xs text-stone-500" data-testid="panel-freshness">
+                    {move || match (live.get(), read_at.get()) {
+                        (true, Some(at)) => format!("Live · as of {}", clock(at)),
+                        (true, None) => "Live".to_string(),
+                        (false, Some(at)) => format!("Not live: figures from {}", clock(at)),
+                        (false, None) => "Not live".to_string(),
+                    }}
+                </span>
+            </div>
+            {move || failure.get().map(|f| view! { <p role="alert" class="mt-1 text-sm text-red-700">{f}</p> })}
+            {children()}
+        </section>
     }
 }
 
@@ -249,10 +265,7 @@ fn OrdersSection(initial: OrdersPanel) -> impl IntoView {
         }
     };
     view! {
-        <section class=PANEL aria-labelledby="orders-panel" data-testid="orders-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="orders-panel" class="sr-only">"Orders"</span>
-            <PanelHeading title="Orders" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+        <Panel id="orders-panel" title="Orders" hydrated live read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) failure>
             <dl class="mt-3 grid grid-cols-3 gap-2 sm:grid-cols-5">
                 {move || panel.with(|p| p.by_state.iter().filter(|c| c.count > 0 || next_step(c.state).is_some()).map(|c| view! {
                     <div class={if c.stuck > 0 { "rounded-xl bg-red-50 p-2" } else { "rounded-xl bg-stone-50 p-2" }}
@@ -280,7 +293,7 @@ fn OrdersSection(initial: OrdersPanel) -> impl IntoView {
                     view! { <ul data-testid="newest-orders">{newest.into_iter().map(|o| order_row(o, now)).collect_view()}</ul> }.into_any()
                 }
             }}
-        </section>
+        </Panel>
     }
 }
 
@@ -318,10 +331,7 @@ fn KpisSection(initial: KpiPanel) -> impl IntoView {
     let refresh = refresher(panel, failure, tower_kpis);
     follow(&["kpi.updated"], refresh, set_live);
     view! {
-        <section class=format!("{PANEL} lg:col-span-2") aria-labelledby="kpi-panel" data-testid="kpi-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="kpi-panel" class="sr-only">"KPIs"</span>
-            <PanelHeading title="KPIs" read_at=Signal::derive(move || panel.with(|p| p.computed_at)) live failure/>
+        <Panel id="kpi-panel" title="KPIs" wide=true hydrated live read_at=Signal::derive(move || panel.with(|p| p.computed_at)) failure>
             <div class="mt-3 overflow-x-auto">
                 <table class="w-full text-sm" data-testid="kpi-table">
                     <thead class="text-left text-xs text-stone-600">
@@ -343,7 +353,7 @@ fn KpisSection(initial: KpiPanel) -> impl IntoView {
             {move || panel.with(|p| p.chart.clone()).map(|svg| view! {
                 <figure class="mt-3 overflow-x-auto" data-testid="kpi-chart" aria-label="The last 30 days, a bar a day" inner_html=svg></figure>
             })}
-        </section>
+        </Panel>
     }
 }
 
@@ -370,10 +380,7 @@ fn MarketSection(initial: MarketPanel) -> impl IntoView {
     // A slip's message reaching the grower announces nothing on this stream.
     every(60, refresh);
     view! {
-        <section class=PANEL aria-labelledby="market-panel" data-testid="market-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="market-panel" class="sr-only">"Market"</span>
-            <PanelHeading title="Market today" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+        <Panel id="market-panel" title="Market today" hydrated live read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) failure>
             {move || panel.with(|p| {
                 let total = p.total;
                 view! {
@@ -409,7 +416,7 @@ fn MarketSection(initial: MarketPanel) -> impl IntoView {
                     }.into_any()
                 }
             }}
-        </section>
+        </Panel>
     }
 }
 
@@ -510,10 +517,7 @@ fn FieldSection(initial: FieldPanel) -> impl IntoView {
         }
     };
     view! {
-        <section class=PANEL aria-labelledby="field-panel" data-testid="field-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="field-panel" class="sr-only">"Field tasks"</span>
-            <PanelHeading title="Field tasks" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+        <Panel id="field-panel" title="Field tasks" hydrated live read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) failure>
             <p class="mt-1 text-xs text-stone-600" id="field-keys">
                 "Keys on a task: ↑ ↓ move · 1–9 give it to the numbered agent · 0 to nobody"
             </p>
@@ -577,7 +581,7 @@ fn FieldSection(initial: FieldPanel) -> impl IntoView {
                 }.into_any()
             }}
             <a href="/ops/tasks" class="mt-2 inline-block text-sm font-medium text-emerald-800 hover:underline">"Task board →"</a>
-        </section>
+        </Panel>
     }
 }
 
@@ -590,10 +594,7 @@ fn InventorySection(initial: InventoryPanel) -> impl IntoView {
     let refresh = refresher(panel, failure, tower_inventory);
     follow(&["stock.changed", "order"], refresh, set_live);
     view! {
-        <section class=PANEL aria-labelledby="inventory-panel" data-testid="inventory-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="inventory-panel" class="sr-only">"Inventory"</span>
-            <PanelHeading title="Inventory" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+        <Panel id="inventory-panel" title="Inventory" hydrated live read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) failure>
             <dl class="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-4">
                 <div class="rounded-xl bg-stone-50 p-2"><dt class="text-xs text-stone-600">"Low stock"</dt>
                     <dd class="text-xl font-bold" data-testid="low-count">{move || panel.with(|p| p.low_count)}</dd></div>
@@ -624,7 +625,7 @@ fn InventorySection(initial: InventoryPanel) -> impl IntoView {
                     }.into_any()
                 }
             }}
-        </section>
+        </Panel>
     }
 }
 
@@ -664,10 +665,7 @@ fn AlertsSection(initial: AlertsPanel) -> impl IntoView {
     };
     let older_next = older.clone();
     view! {
-        <section class=PANEL aria-labelledby="alerts-panel" data-testid="alerts-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="alerts-panel" class="sr-only">"Alerts"</span>
-            <PanelHeading title="Alerts" read_at=Signal::derive(|| None) live failure/>
+        <Panel id="alerts-panel" title="Alerts" hydrated live read_at=Signal::derive(|| None) failure>
             <p class="mt-1 text-sm text-stone-700" data-testid="alert-counts">
                 {move || panel.with(|p| {
                     let [critical, warning, info] = p.open_by_severity;
@@ -757,7 +755,7 @@ fn AlertsSection(initial: AlertsPanel) -> impl IntoView {
                     view! { <button type="button" class="min-h-11 hover:underline" data-testid="older-alerts" on:click=move |_| older(Some(next.clone()))>"Older alerts →"</button> }
                 })}
             </nav>
-        </section>
+        </Panel>
     }
 }
 
@@ -782,10 +780,7 @@ fn JobsSection(initial: JobsPanel) -> impl IntoView {
         None => None,
     };
     view! {
-        <section class=PANEL aria-labelledby="jobs-panel" data-testid="jobs-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="jobs-panel" class="sr-only">"Jobs"</span>
-            <PanelHeading title="Jobs" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+        <Panel id="jobs-panel" title="Jobs" hydrated live read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) failure>
             <table class="mt-3 w-full text-sm">
                 <thead class="text-left text-xs text-stone-600"><tr>
                     <th class="py-1">"Queue"</th><th>"Ready"</th><th>"Later"</th><th>"Running"</th><th>"Retrying"</th><th>"Dead"</th><th>"Done, last hour"</th>
@@ -824,7 +819,7 @@ fn JobsSection(initial: JobsPanel) -> impl IntoView {
                     }).collect_view()}</ul>
                 })
             }}
-        </section>
+        </Panel>
     }
 }
 
@@ -844,10 +839,7 @@ fn NotificationsSection(initial: NotificationsPanel) -> impl IntoView {
         }
     });
     view! {
-        <section class=PANEL aria-labelledby="notifications-panel" data-testid="notifications-panel"
-            data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
-            <span id="notifications-panel" class="sr-only">"Notifications"</span>
-            <PanelHeading title="Notifications, last 24 hours" read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) live failure/>
+        <Panel id="notifications-panel" title="Notifications, last 24 hours" hydrated live read_at=Signal::derive(move || Some(panel.with(|p| p.read_at))) failure>
             <table class="mt-3 w-full text-sm">
                 <thead class="text-left text-xs text-stone-600"><tr>
                     <th class="py-1">"Channel"</th><th>"Sent"</th><th>"Delivered"</th><th>"Failed"</th><th>"Waiting"</th><th>"Delivery rate"</th>
@@ -883,6 +875,6 @@ fn NotificationsSection(initial: NotificationsPanel) -> impl IntoView {
                     }).collect_view()}</ul>
                 })
             }}
-        </section>
+        </Panel>
     }
 }

@@ -259,33 +259,7 @@ async fn alerts_in(
         page.truncate(ALERTS_PAGE as usize);
         page.last().map(|a| crate::time_cursor::encode(a.opened_at, a.id)).unwrap_or_default()
     });
-    let lines: Vec<AlertLine> = sqlx::query_as(
-        "SELECT a.id, a.assigned_to, ua.display_name AS assignee, uk.display_name AS acknowledger,
-                ur.display_name AS resolver
-         FROM alerts a
-         LEFT JOIN users ua ON ua.id = a.assigned_to
-         LEFT JOIN users uk ON uk.id = a.acknowledged_by
-         LEFT JOIN users ur ON ur.id = a.resolved_by
-         WHERE a.tenant_id = $1 AND a.id = ANY($2)",
-    )
-    .bind(tenant)
-    .bind(page.iter().map(|a| a.id).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?;
-    let page = page
-        .into_iter()
-        .map(|alert| {
-            let line = lines.iter().find(|l| l.id == alert.id);
-            TowerAlert {
-                assigned_to: line.and_then(|l| {
-                    l.assigned_to.map(|id| Assignee { id, name: l.assignee.clone().unwrap_or_default() })
-                }),
-                acknowledged_by: line.and_then(|l| l.acknowledger.clone()),
-                resolved_by: line.and_then(|l| l.resolver.clone()),
-                alert,
-            }
-        })
-        .collect();
+    let page = tower_alerts(&mut *tx, tenant, page).await?;
     Ok(AlertsPanel {
         open_by_severity: [count("critical"), count("warning"), count("info")],
         page,
@@ -464,25 +438,39 @@ pub async fn assign_alert(
 /// One alert as the tower lists it.
 async fn alerts_with(tx: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<TowerAlert, AppError> {
     let alert: Alert = crate::alerts::service::find_in(&mut *tx, id).await?;
-    let line: AlertLine = sqlx::query_as(
+    let mut lines = tower_alerts(tx, tenant, vec![alert]).await?;
+    lines.pop().ok_or_else(|| AppError::not_found("Alert"))
+}
+
+/// The alerts with the names of who has each, acknowledged and resolved it.
+async fn tower_alerts(tx: &mut PgConnection, tenant: Uuid, alerts: Vec<Alert>) -> Result<Vec<TowerAlert>, AppError> {
+    let lines: Vec<AlertLine> = sqlx::query_as(
         "SELECT a.id, a.assigned_to, ua.display_name AS assignee, uk.display_name AS acknowledger,
                 ur.display_name AS resolver
          FROM alerts a
          LEFT JOIN users ua ON ua.id = a.assigned_to
          LEFT JOIN users uk ON uk.id = a.acknowledged_by
          LEFT JOIN users ur ON ur.id = a.resolved_by
-         WHERE a.tenant_id = $1 AND a.id = $2",
+         WHERE a.tenant_id = $1 AND a.id = ANY($2)",
     )
     .bind(tenant)
-    .bind(id)
-    .fetch_one(&mut *tx)
+    .bind(alerts.iter().map(|a| a.id).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
     .await?;
-    Ok(TowerAlert {
-        assigned_to: line.assigned_to.map(|id| Assignee { id, name: line.assignee.clone().unwrap_or_default() }),
-        acknowledged_by: line.acknowledger,
-        resolved_by: line.resolver,
-        alert,
-    })
+    Ok(alerts
+        .into_iter()
+        .map(|alert| {
+            let line = lines.iter().find(|l| l.id == alert.id);
+            TowerAlert {
+                assigned_to: line.and_then(|l| {
+                    l.assigned_to.map(|id| Assignee { id, name: l.assignee.clone().unwrap_or_default() })
+                }),
+                acknowledged_by: line.and_then(|l| l.acknowledger.clone()),
+                resolved_by: line.and_then(|l| l.resolver.clone()),
+                alert,
+            }
+        })
+        .collect())
 }
 
 /// What an operator does with a dead letter.
@@ -528,18 +516,19 @@ pub async fn act_on_dead_letter(
             return Err(AppError::conflict(format!("only a dead letter can be acted on; this job is {other}")));
         }
     }
-    let (sql, action) = match act {
-        DeadLetterAct::Retry => (
-            "UPDATE jobs SET status = 'queued', attempts = 0, run_at = now(), finished_at = NULL
-             WHERE id = $1 AND status = 'dead'",
-            "job.retried",
-        ),
-        DeadLetterAct::Discard => (
-            "UPDATE jobs SET status = 'discarded', finished_at = now() WHERE id = $1 AND status = 'dead'",
-            "job.discarded",
-        ),
+    let action = match act {
+        DeadLetterAct::Retry => {
+            crate::jobs::retry_dead(&mut *tx, id).await?;
+            "job.retried"
+        }
+        DeadLetterAct::Discard => {
+            sqlx::query("UPDATE jobs SET status = 'discarded', finished_at = now() WHERE id = $1 AND status = 'dead'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            "job.discarded"
+        }
     };
-    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
     audit::record(&mut *tx, Entry::event(Some(tenant), Some(actor), action, format!("job:{id}"), ip)).await?;
     live::publish(&mut tx, &Topic::Operations { tenant }, action, &serde_json::json!({ "id": id, "by": actor }))
         .await?;

@@ -258,16 +258,3 @@ pub async fn list(
     .fetch_all(pool)
     .await
 }
-
-/// Gives a dead letter a fresh set of attempts. False if it is not (or no longer) dead.
-pub async fn retry_dead(db: &mut PgConnection, id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE jobs SET status = 'queued', attempts = 0, run_at = now(), finished_at = NULL
-         WHERE id = $1 AND status = 'dead'",
-    )
-    .bind(id)
-    .execute(db)
-    .await?
-    .rows_affected()
-        == 1)
-}

@@ -113,8 +113,8 @@ async fn failing_and_panicking_jobs_retry_then_become_dead_letters_an_operator_c
     let dead = store::list(&pool, "dead", Some("maintenance"), None, 10, None).await.unwrap();
     assert_eq!(dead.len(), 3);
     let mut conn = pool.acquire().await.unwrap();
-    assert!(store::retry_dead(&mut conn, poison).await.unwrap());
-    assert!(!store::retry_dead(&mut conn, flaky).await.unwrap(), "only dead letters");
+    assert!(app::jobs::retry_dead(&mut *conn, poison).await.unwrap());
+    assert!(!app::jobs::retry_dead(&mut *conn, flaky).await.unwrap(), "only dead letters");
     wait_for("the retried poison to die again", Duration::from_secs(15), async || {
         let (s, a, _) = status_of(&pool, poison).await;
         s == "dead" && a == 3

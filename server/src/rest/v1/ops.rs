@@ -153,7 +153,7 @@ async fn retry_job(
         Some(t) if t.is_none() || t == Some(tenant) => {}
         _ => return Err(AppError::not_found("Job")),
     }
-    if !store::retry_dead(&mut tx, id).await? {
+    if !app::jobs::retry_dead(&mut *tx, id).await? {
         return Err(AppError::conflict("only a dead letter can be retried"));
     }
     audit::record(
