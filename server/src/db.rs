@@ -35,6 +35,10 @@ pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
 pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(database_url)?
         .application_name("mandi")
+        // Every query here is short. Compiling one (10–30 ms) only pays off for long
+        // analytic scans, and a row count guessed high made it happen on page reads
+        // that then ran in under a millisecond.
+        .options([("jit", "off")])
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
     PgPoolOptions::new()
         .max_connections(max_connections)

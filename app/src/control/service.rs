@@ -186,7 +186,7 @@ async fn inventory_in(tx: &mut PgConnection, tenant: Uuid) -> Result<InventoryPa
          LEFT JOIN LATERAL (SELECT string_agg(DISTINCT pr.name, ', ') AS names FROM product_variants v
                             JOIN products pr ON pr.tenant_id = v.tenant_id AND pr.id = v.product_id
                             WHERE v.tenant_id = s.tenant_id AND v.stock_item_id = s.id) p ON true
-         WHERE s.tenant_id = $1 AND s.low_stock_threshold > 0 AND s.on_hand <= s.low_stock_threshold
+         WHERE s.tenant_id = $1 AND s.is_low
          ORDER BY s.on_hand::numeric / s.low_stock_threshold, s.sku LIMIT 20",
     )
     .bind(tenant)
@@ -198,7 +198,7 @@ async fn inventory_in(tx: &mut PgConnection, tenant: Uuid) -> Result<InventoryPa
              WHERE m.tenant_id = $1 AND m.reason = 'sold' AND m.created_at >= $2
              GROUP BY m.stock_item_id)
          SELECT (SELECT count(*) FROM stock_items s
-                 WHERE s.tenant_id = $1 AND s.low_stock_threshold > 0 AND s.on_hand <= s.low_stock_threshold),
+                 WHERE s.tenant_id = $1 AND s.is_low),
                 (SELECT count(*) FROM stock_reservations r WHERE r.tenant_id = $1 AND r.reserved_until > now()),
                 (SELECT coalesce(sum(r.quantity), 0)::bigint FROM stock_reservations r
                  WHERE r.tenant_id = $1 AND r.reserved_until > now()),
