@@ -39,10 +39,15 @@ CREATE TABLE kpi_dirty_days (
 SELECT isolate_by_tenant('kpi_days');
 SELECT isolate_by_tenant('kpi_dirty_days');
 
--- The store day of an instant. India has one offset and no daylight saving, so the
--- fixed offset is exact and the function may be immutable.
+-- The store day of an instant, and the instant a store day starts. India has one
+-- offset and no daylight saving, so the fixed offset is exact and both are immutable.
+-- The rollup reads a day as the range of instants it spans, so the tables' own
+-- indexes on those instants serve it.
 CREATE FUNCTION store_day(at timestamptz) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT ((at AT TIME ZONE 'UTC') + interval '5 hours 30 minutes')::date
+$$;
+CREATE FUNCTION store_day_start(day date) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (day - interval '5 hours 30 minutes') AT TIME ZONE 'UTC'
 $$;
 
 -- One statement marks each day it touched once, however many rows it changed.
@@ -89,9 +94,9 @@ CREATE TRIGGER farm_revenue_updated_mark_kpi AFTER UPDATE ON farm_revenue
 CREATE TRIGGER farm_revenue_deleted_mark_kpi AFTER DELETE ON farm_revenue
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION mark_revenue_days();
 
--- The rollup reads a day's orders by when they were placed.
-CREATE INDEX orders_by_store_day ON orders (tenant_id, store_day(created_at)) WHERE paid_at IS NOT NULL;
-CREATE INDEX ledger_settlements_by_store_day ON ledger_settlements (tenant_id, store_day(generated_at));
+-- The rollup reads a day's orders by when they were placed (`orders_newest`), its
+-- settlements by when they were generated, its revenue by the day it was earned.
+CREATE INDEX ledger_settlements_by_generation ON ledger_settlements (tenant_id, generated_at);
 CREATE INDEX farm_revenue_by_day ON farm_revenue (tenant_id, earned_on);
 
 -- What was there before the rollup existed is marked once, so its first run fills it.

@@ -47,11 +47,13 @@ pub async fn rollup(tx: &mut PgConnection) -> Result<usize, sqlx::Error> {
                     count(*) FILTER (WHERE state = ANY($3)) AS reached,
                     count(*) FILTER (WHERE state = 'cancelled') AS cancelled_paid
              FROM orders
-             WHERE tenant_id = m.tenant_id AND store_day(created_at) = m.day AND paid_at IS NOT NULL
+             WHERE tenant_id = m.tenant_id AND paid_at IS NOT NULL
+               AND created_at >= store_day_start(m.day) AND created_at < store_day_start(m.day + 1)
          ) o
          CROSS JOIN LATERAL (
              SELECT count(*) AS settlements, sum(net_payable) AS settled FROM ledger_settlements
-             WHERE tenant_id = m.tenant_id AND store_day(generated_at) = m.day AND status <> 'cancelled'
+             WHERE tenant_id = m.tenant_id AND status <> 'cancelled'
+               AND generated_at >= store_day_start(m.day) AND generated_at < store_day_start(m.day + 1)
          ) s
          CROSS JOIN LATERAL (
              SELECT sum(amount) AS revenue FROM farm_revenue WHERE tenant_id = m.tenant_id AND earned_on = m.day

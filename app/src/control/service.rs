@@ -126,11 +126,14 @@ async fn orders_in(tx: &mut PgConnection, tenant: Uuid) -> Result<OrdersPanel, A
     // Orders still moving are few whatever the store's age; resting ones are counted
     // for today only (a year of delivered orders is not the tower's business).
     let counts: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT l.state, count(o.id),
-                count(o.id) FILTER (WHERE o.updated_at < now() - make_interval(secs => l.secs))
+        "SELECT l.state, c.n, c.stuck
          FROM unnest($2::text[], $3::float8[]) AS l (state, secs)
-         LEFT JOIN orders o ON o.tenant_id = $1 AND o.state = l.state
-         GROUP BY l.state
+         -- Per state, so each count walks its state in the index: a join was planned as
+         -- a scan of every order (170 ms over a year of them).
+         CROSS JOIN LATERAL (
+             SELECT count(*) AS n, count(*) FILTER (WHERE o.updated_at < now() - make_interval(secs => l.secs)) AS stuck
+             FROM orders o WHERE o.tenant_id = $1 AND o.state = l.state
+         ) c
          UNION ALL
          SELECT o.state, count(*), 0 FROM orders o
          WHERE o.tenant_id = $1 AND o.updated_at >= $4 AND o.state = ANY($5)
