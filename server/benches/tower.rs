@@ -70,6 +70,21 @@ async fn kpis(pool: &sqlx::PgPool, client: &reqwest::Client, base: &str, cookie:
 async fn fan_out(pool: &sqlx::PgPool, client: &reqwest::Client, base: &str, bearer: &str, cookie: &str, towers: usize) {
     let tenant: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(pool).await.unwrap();
+    let panel = format!("{base}/_fn/control/orders");
+    let mut alone = Vec::new();
+    for _ in 0..100 {
+        let started = Instant::now();
+        let r = server_fn(client, &panel, cookie).send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        let _ = r.bytes().await;
+        alone.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    alone.sort_by(f64::total_cmp);
+    println!(
+        "POST /_fn/control/orders, one tower at a time, 100 reads: p50 {:.1} ms, p99 {:.1} ms",
+        percentile(&alone, 0.5),
+        percentile(&alone, 0.99)
+    );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, Instant, bool)>();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     for _ in 0..towers {
@@ -99,7 +114,14 @@ async fn fan_out(pool: &sqlx::PgPool, client: &reqwest::Client, base: &str, bear
                     // The tower's island reads its panel again; the update is shown once it has.
                     let ok = match server_fn(&client, &panel, &cookie).send().await {
                         Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                        _ => false,
+                        Ok(r) => {
+                            eprintln!("panel read answered {}: {}", r.status(), r.text().await.unwrap_or_default());
+                            false
+                        }
+                        Err(e) => {
+                            eprintln!("panel read failed: {e}");
+                            false
+                        }
                     };
                     let _ = tx.send((round, Instant::now(), ok));
                 }
