@@ -580,19 +580,6 @@ pub async fn retry_message(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn today_starts_at_midnight_in_india() {
-        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(start_of_today(at("2026-12-07T10:00:00Z")), at("2026-12-06T18:30:00Z"));
-        // 20:00 UTC is already the next day in India.
-        assert_eq!(start_of_today(at("2026-12-07T20:00:00Z")), at("2026-12-07T18:30:00Z"));
-    }
-}
-
 /// Open tasks due by today, read as the caller (the task board's own rules apply).
 pub async fn field_panel(pool: &PgPool, claims: &crate::account::tokens::Claims) -> Result<FieldPanel, AppError> {
     let read_at = Utc::now();
@@ -604,4 +591,17 @@ pub async fn field_panel(pool: &PgPool, claims: &crate::account::tokens::Claims)
     };
     let board = crate::field::tasks_service::board(pool, claims, &filter).await?;
     Ok(FieldPanel { today, tasks: board.tasks, agents: board.agents, read_at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_starts_at_midnight_in_india() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(start_of_today(at("2026-12-07T10:00:00Z")), at("2026-12-06T18:30:00Z"));
+        // 20:00 UTC is already the next day in India.
+        assert_eq!(start_of_today(at("2026-12-07T20:00:00Z")), at("2026-12-07T18:30:00Z"));
+    }
 }
