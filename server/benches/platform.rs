@@ -13,11 +13,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::scratch_database;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+use support::{percentile, scratch_database};
 
 fn workers(
     pool: &PgPool,

@@ -11,10 +11,20 @@ use futures::StreamExt;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{app_config, scratch_database, token};
+use support::{app_config, percentile, scratch_database, token};
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+/// `reads` calls of the server function at `url`, one after another; sorted milliseconds.
+async fn one_at_a_time(client: &reqwest::Client, url: &str, cookie: &str, reads: usize) -> Vec<f64> {
+    let mut ms = Vec::new();
+    for _ in 0..reads {
+        let started = Instant::now();
+        let r = server_fn(client, url, cookie).send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        let _ = r.bytes().await;
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    ms
 }
 
 /// A server function as an island calls it, signed in by `cookie`.
@@ -42,15 +52,7 @@ async fn kpis(pool: &sqlx::PgPool, client: &reqwest::Client, base: &str, cookie:
     println!("KPI rollup of that year: {days} days recomputed in {} ms", started.elapsed().as_millis());
 
     let url = format!("{base}/_fn/control/kpis");
-    let mut alone = Vec::new();
-    for _ in 0..200 {
-        let started = Instant::now();
-        let r = server_fn(client, &url, cookie).send().await.unwrap();
-        assert!(r.status().is_success(), "{}", r.status());
-        let _ = r.bytes().await;
-        alone.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    alone.sort_by(f64::total_cmp);
+    let alone = one_at_a_time(client, &url, cookie, 200).await;
     println!(
         "POST /_fn/control/kpis over the year, one tower at a time, 200 reads: p50 {:.1} ms, p99 {:.1} ms",
         percentile(&alone, 0.5),
@@ -71,15 +73,7 @@ async fn fan_out(pool: &sqlx::PgPool, client: &reqwest::Client, base: &str, bear
     let tenant: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(pool).await.unwrap();
     let panel = format!("{base}/_fn/control/orders");
-    let mut alone = Vec::new();
-    for _ in 0..100 {
-        let started = Instant::now();
-        let r = server_fn(client, &panel, cookie).send().await.unwrap();
-        assert!(r.status().is_success(), "{}", r.status());
-        let _ = r.bytes().await;
-        alone.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    alone.sort_by(f64::total_cmp);
+    let alone = one_at_a_time(client, &panel, cookie, 100).await;
     println!(
         "POST /_fn/control/orders, one tower at a time, 100 reads: p50 {:.1} ms, p99 {:.1} ms",
         percentile(&alone, 0.5),

@@ -131,3 +131,9 @@ pub async fn load_with(
     out.latencies.sort();
     out
 }
+
+/// The `p` quantile of sorted milliseconds.
+#[allow(dead_code)]
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
