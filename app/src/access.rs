@@ -37,7 +37,15 @@ mod enforcement {
             tracing::error!(route, "no access rule for this route; refused (add one)");
             return Err(AppError::Forbidden);
         };
-        match decide(access, session.map(|s| s.claims.roles.as_slice())) {
+        let decision = match (access, session) {
+            (Access::PlatformOperator, Some(s))
+                if crate::control::platform::is_operator(&mut *pool.acquire().await?, s.claims.sub).await? =>
+            {
+                Decision::Allow
+            }
+            _ => decide(access, session.map(|s| s.claims.roles.as_slice())),
+        };
+        match decision {
             Decision::Allow => Ok(()),
             Decision::Unauthenticated => Err(AppError::Unauthenticated),
             Decision::Forbidden => {

@@ -165,6 +165,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("my"), StaticSegment("statements"), StaticSegment("annual"), ParamSegment("year")) view=farms::owner_pages::AnnualStatementPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("farms")) view=farms::admin_pages::AdminFarmsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("control") view=control::pages::ControlPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("control"), StaticSegment("platform")) view=control::pages::PlatformPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("ops"), StaticSegment("tasks")) view=field::board_pages::TaskBoardPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("field") view=field::field_app_page::FieldPage/>
                     <Route path=(StaticSegment("admin"), StaticSegment("farms"), ParamSegment("slug")) view=farms::admin_pages::AdminFarmPage ssr=SsrMode::Async/>

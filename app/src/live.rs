@@ -18,6 +18,10 @@ pub enum Topic {
     Orders { tenant: Uuid },
     /// One person's own stream: their in-app messages and the state of their things.
     Person { user: Uuid },
+    /// What belongs to no tenant (platform jobs, one-time-code messages, payments that
+    /// matched no order): for platform operators only, decided by the caller
+    /// (`control::platform`), never by a role in a tenant.
+    Platform,
 }
 
 impl Topic {
@@ -26,13 +30,14 @@ impl Topic {
     pub fn parse(text: &str, caller_tenant: Uuid, caller: Uuid) -> Result<Topic, String> {
         let bad = || {
             format!(
-                "unknown topic {text:?}; expected ops, orders, me, tenant:<id>:ops, tenant:<id>:orders or user:<id>"
+                "unknown topic {text:?}; expected ops, orders, me, platform, tenant:<id>:ops, tenant:<id>:orders or user:<id>"
             )
         };
         match text {
             "ops" => return Ok(Topic::Operations { tenant: caller_tenant }),
             "orders" => return Ok(Topic::Orders { tenant: caller_tenant }),
             "me" => return Ok(Topic::Person { user: caller }),
+            "platform" => return Ok(Topic::Platform),
             _ => {}
         }
         let parts: Vec<&str> = text.split(':').collect();
@@ -40,6 +45,7 @@ impl Topic {
             ["tenant", id, "ops"] => Uuid::parse_str(id).map(|tenant| Topic::Operations { tenant }).map_err(|_| bad()),
             ["tenant", id, "orders"] => Uuid::parse_str(id).map(|tenant| Topic::Orders { tenant }).map_err(|_| bad()),
             ["user", id] => Uuid::parse_str(id).map(|user| Topic::Person { user }).map_err(|_| bad()),
+            ["platform", "ops"] => Ok(Topic::Platform),
             _ => Err(bad()),
         }
     }
@@ -48,7 +54,7 @@ impl Topic {
     pub fn tenant(&self) -> Option<Uuid> {
         match self {
             Topic::Operations { tenant } | Topic::Orders { tenant } => Some(*tenant),
-            Topic::Person { .. } => None,
+            Topic::Person { .. } | Topic::Platform => None,
         }
     }
 
@@ -62,6 +68,8 @@ impl Topic {
                 *t == tenant && roles.iter().any(|r| matches!(r, Role::Staff | Role::Ops | Role::Admin))
             }
             Topic::Person { user: u } => *u == user,
+            // No tenant role opens it; the platform operators are asked for by name.
+            Topic::Platform => false,
         }
     }
 }
@@ -72,6 +80,7 @@ impl fmt::Display for Topic {
             Topic::Operations { tenant } => write!(f, "tenant:{tenant}:ops"),
             Topic::Orders { tenant } => write!(f, "tenant:{tenant}:orders"),
             Topic::Person { user } => write!(f, "user:{user}"),
+            Topic::Platform => write!(f, "platform:ops"),
         }
     }
 }
@@ -119,7 +128,10 @@ mod tests {
         assert_eq!(Topic::parse("ops", t, u).unwrap(), Topic::Operations { tenant: t });
         assert_eq!(Topic::parse("me", t, u).unwrap(), Topic::Person { user: u });
         assert_eq!(Topic::parse("orders", t, u).unwrap(), Topic::Orders { tenant: t });
-        for topic in [Topic::Operations { tenant: t }, Topic::Orders { tenant: t }, Topic::Person { user: u }] {
+        assert_eq!(Topic::parse("platform", t, u).unwrap(), Topic::Platform);
+        for topic in
+            [Topic::Operations { tenant: t }, Topic::Orders { tenant: t }, Topic::Person { user: u }, Topic::Platform]
+        {
             assert_eq!(Topic::parse(&topic.to_string(), Uuid::nil(), Uuid::nil()).unwrap(), topic);
         }
         for bad in [
@@ -149,5 +161,6 @@ mod tests {
         let me = Topic::Person { user: u };
         assert!(me.readable_by(u, t, &[]));
         assert!(!me.readable_by(other_u, t, &[Role::Admin]));
+        assert!(!Topic::Platform.readable_by(u, t, &Role::ALL), "no tenant role opens the platform's stream");
     }
 }

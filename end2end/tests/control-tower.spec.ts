@@ -73,6 +73,9 @@ test('an order placed in one browser appears on the tower in another without rel
   await expect(jobs.getByTestId('job-report')).toHaveText('Done.');
   await expect(jobs.getByTestId('dead-letter')).toHaveCount(deadCount - 1);
 
+  // The platform's tower is not a tenant's: its ops are not offered it.
+  await expect(ops.getByTestId('platform-link')).toHaveCount(0);
+
   // The audit log is one link away, and shows what was done.
   await ops.getByTestId('audit-link').click();
   await expect(ops).toHaveURL(/\/admin\/audit/);
@@ -119,5 +122,30 @@ test("an estate's tower gives a task to an agent and back by keyboard; a store's
   await expect(kpis.locator('[data-testid="kpi"][data-kpi="gmv"] [data-window="7"]')).toHaveText(/^₹/);
   await expect(kpis.locator('[data-testid="kpi"][data-kpi="fill-rate"]')).toBeVisible();
   await expect(kpis.getByTestId('kpi-chart').locator('svg')).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test("a platform operator's tower shows what belongs to no tenant and retries its dead letter", async ({ browser }) => {
+  const problems: string[] = [];
+  const operator = await person(browser, 'admin@greenharvest.demo', '/control');
+  operator.on('pageerror', (err) => problems.push(String(err)));
+  await operator.getByTestId('platform-link').click();
+  await expect(operator).toHaveURL(/\/control\/platform$/);
+  await expect(operator.getByTestId('tower-live')).toHaveAttribute('data-live', 'true');
+  // The demo's payment that no order claims.
+  await expect(operator.getByTestId('unmatched-payment').first()).toContainText('pay_DemoUnclaimed01');
+  // The demo's nightly purge that ran out of attempts, sent again.
+  const jobs = operator.getByTestId('jobs-panel');
+  await expect(jobs).toHaveAttribute('data-hydrated', 'true');
+  const dead = jobs.locator('[data-testid="dead-letter"][data-kind="maintenance.purge_expired_tokens"]');
+  await expect(dead).toHaveCount(1);
+  await dead.getByRole('button', { name: 'Retry' }).click();
+  await expect(jobs.getByTestId('job-report')).toHaveText('Done.');
+  await expect(dead).toHaveCount(0);
+  // A store's ops asking for it directly are refused.
+  const ops = await person(browser, 'ops@greenharvest.demo', '/');
+  await ops.goto('/control/platform');
+  await expect(ops.getByTestId('unmatched-panel')).toHaveCount(0);
+  await expect(ops.locator('section[role="alert"]')).toContainText('You do not have access to this');
   expect(problems).toEqual([]);
 });

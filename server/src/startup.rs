@@ -214,7 +214,7 @@ impl Application {
                     if tick % 12 == 0 {
                         limits.shrink();
                     }
-                    match jobs::store::depth(&pool).await {
+                    match jobs::store::depth(&pool, None).await {
                         Ok(queues) => {
                             for q in queues {
                                 for (state, n) in [

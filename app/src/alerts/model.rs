@@ -116,6 +116,8 @@ pub mod kinds {
     pub const LOW_STOCK: &str = "low_stock";
     /// Reconciliation found the payment provider and the order book disagreeing.
     pub const PAYMENT_MISMATCH: &str = "payment_mismatch";
+    /// A messaging provider failing so often that its circuit opened: messages wait.
+    pub const PROVIDER_CIRCUIT_OPEN: &str = "provider_circuit_open";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -219,6 +221,16 @@ pub fn message(kind: &str, details: &serde_json::Value, title: &str, place: &str
             text("available"),
             text("unit"),
             text("threshold")
+        ),
+        (kinds::PROVIDER_CIRCUIT_OPEN, "ta") => format!(
+            "{} சேவை தோல்வியடைகிறது: செய்திகள் வரிசையில் காத்திருக்கின்றன; {} வினாடிகளில் மீண்டும் முயற்சிக்கப்படும்.",
+            text("channel"),
+            text("retryInSecs")
+        ),
+        (kinds::PROVIDER_CIRCUIT_OPEN, _) => format!(
+            "The {} provider keeps failing: messages wait in the queue and are tried again in {} s.",
+            text("channel"),
+            text("retryInSecs")
         ),
         (_, "ta") => format!("{place}: எச்சரிக்கை — {title}"),
         _ => format!("{place}: alert — {title}"),

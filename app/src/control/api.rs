@@ -6,7 +6,7 @@ use crate::domain::permissions::{Access, Action};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-const FNS: [&str; 14] = [
+const FNS: [&str; 19] = [
     "/_fn/control/tower",
     "/_fn/control/orders",
     "/_fn/control/inventory",
@@ -21,6 +21,11 @@ const FNS: [&str; 14] = [
     "/_fn/control/kpis",
     "/_fn/control/market",
     "/_fn/control/field",
+    "/_fn/control/platform",
+    "/_fn/control/platform/jobs",
+    "/_fn/control/platform/notifications",
+    "/_fn/control/platform/job",
+    "/_fn/control/platform/message/retry",
 ];
 
 pub const ACCESS: &[(&str, Access)] = &[
@@ -38,6 +43,11 @@ pub const ACCESS: &[(&str, Access)] = &[
     (FNS[11], Access::Requires(Action::OperationsView)),
     (FNS[12], Access::Requires(Action::OperationsView)),
     (FNS[13], Access::Requires(Action::OperationsView)),
+    (FNS[14], Access::PlatformOperator),
+    (FNS[15], Access::PlatformOperator),
+    (FNS[16], Access::PlatformOperator),
+    (FNS[17], Access::PlatformOperator),
+    (FNS[18], Access::PlatformOperator),
 ];
 
 /// The caller, if the rule of `path` admits them: the state, their tenant, who they are.
@@ -49,6 +59,15 @@ async fn operator(
     let state = crate::state::app_state()?;
     let tenant = crate::admin::service::tenant_id(&state.pool, &session.claims).await?;
     Ok((state, tenant, session.claims))
+}
+
+/// A platform operator calling `path`: the state, the platform's scope, who they are.
+#[cfg(feature = "ssr")]
+async fn platform_operator(
+    path: &str,
+) -> Result<(crate::state::AppState, super::service::Scope, crate::account::tokens::Claims), AppError> {
+    let session = crate::access::check(ACCESS, path).await?.ok_or(AppError::Unauthenticated)?;
+    Ok((crate::state::app_state()?, super::service::Scope::Platform, session.claims))
 }
 
 #[cfg(feature = "ssr")]
@@ -63,6 +82,7 @@ pub async fn load_tower() -> Result<Tower, AppError> {
     if tower.kind == TenantKind::Estate {
         tower.field = Some(super::service::field_panel(&state.pool, &claims).await?);
     }
+    tower.platform_operator = super::platform::is_operator(&mut *state.pool.acquire().await?, claims.sub).await?;
     Ok(tower)
 }
 
@@ -108,13 +128,13 @@ pub async fn tower_alerts(cursor: Option<String>) -> Result<AlertsPanel, AppErro
 #[server(prefix = "/_fn", endpoint = "control/jobs")]
 pub async fn tower_jobs() -> Result<JobsPanel, AppError> {
     let (state, tenant, _) = operator(FNS[4]).await?;
-    super::service::jobs_panel(&state.pool, tenant).await
+    super::service::jobs_panel(&state.pool, super::service::Scope::Tenant(tenant)).await
 }
 
 #[server(prefix = "/_fn", endpoint = "control/notifications")]
 pub async fn tower_notifications() -> Result<NotificationsPanel, AppError> {
     let (state, tenant, _) = operator(FNS[5]).await?;
-    super::service::notifications_panel(&state.pool, tenant).await
+    super::service::notifications_panel(&state.pool, super::service::Scope::Tenant(tenant)).await
 }
 
 /// Gives the alert to `assignee` (a person's id), or to nobody when it is empty.
@@ -155,12 +175,56 @@ pub async fn act_on_job(id: String, action: String) -> Result<(), AppError> {
     let act: super::service::DeadLetterAct = action.parse()?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::not_found("Job"))?;
     let ip = crate::account::api::client_ip();
-    super::service::act_on_dead_letter(&state.pool, tenant, claims.sub, id, act, ip.as_deref()).await
+    super::service::act_on_dead_letter(
+        &state.pool,
+        super::service::Scope::Tenant(tenant),
+        claims.sub,
+        id,
+        act,
+        ip.as_deref(),
+    )
+    .await
 }
 
 #[server(prefix = "/_fn", endpoint = "control/message/retry")]
 pub async fn retry_message(id: String) -> Result<(), AppError> {
     let (state, tenant, claims) = operator(FNS[10]).await?;
     let ip = crate::account::api::client_ip();
-    super::service::retry_message(&state.pool, tenant, claims.sub, id_of(&id, "Message")?, ip.as_deref()).await
+    let scope = super::service::Scope::Tenant(tenant);
+    super::service::retry_message(&state.pool, scope, claims.sub, id_of(&id, "Message")?, ip.as_deref()).await
+}
+
+#[server(prefix = "/_fn", endpoint = "control/platform")]
+pub async fn load_platform_tower() -> Result<PlatformTower, AppError> {
+    let (state, _, _) = platform_operator(FNS[14]).await?;
+    super::platform::tower(&state.pool).await
+}
+
+#[server(prefix = "/_fn", endpoint = "control/platform/jobs")]
+pub async fn platform_jobs() -> Result<JobsPanel, AppError> {
+    let (state, scope, _) = platform_operator(FNS[15]).await?;
+    super::service::jobs_panel(&state.pool, scope).await
+}
+
+#[server(prefix = "/_fn", endpoint = "control/platform/notifications")]
+pub async fn platform_notifications() -> Result<NotificationsPanel, AppError> {
+    let (state, scope, _) = platform_operator(FNS[16]).await?;
+    super::service::notifications_panel(&state.pool, scope).await
+}
+
+/// `action` is `retry` or `discard`.
+#[server(prefix = "/_fn", endpoint = "control/platform/job")]
+pub async fn act_on_platform_job(id: String, action: String) -> Result<(), AppError> {
+    let (state, scope, claims) = platform_operator(FNS[17]).await?;
+    let act: super::service::DeadLetterAct = action.parse()?;
+    let id: i64 = id.trim().parse().map_err(|_| AppError::not_found("Job"))?;
+    let ip = crate::account::api::client_ip();
+    super::service::act_on_dead_letter(&state.pool, scope, claims.sub, id, act, ip.as_deref()).await
+}
+
+#[server(prefix = "/_fn", endpoint = "control/platform/message/retry")]
+pub async fn retry_platform_message(id: String) -> Result<(), AppError> {
+    let (state, scope, claims) = platform_operator(FNS[18]).await?;
+    let ip = crate::account::api::client_ip();
+    super::service::retry_message(&state.pool, scope, claims.sub, id_of(&id, "Message")?, ip.as_deref()).await
 }

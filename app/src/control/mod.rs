@@ -1,5 +1,6 @@
 //! The control tower (`/control`): live orders, stock, alerts, jobs and deliveries of
-//! one tenant on one screen, for its operations people and admins.
+//! one tenant on one screen, for its operations people and admins; and the platform's
+//! own (`/control/platform`), for the people who run Mandi itself.
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -10,5 +11,7 @@ pub mod kpi_service;
 pub mod market_panel;
 pub mod model;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod platform;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -48,6 +48,29 @@ pub struct Tower {
     pub kpis: KpiPanel,
     /// The newest live event when these were read: a screen resumes its stream after it.
     pub live_from: i64,
+    /// Whether the reader also runs the platform (links the platform's tower).
+    pub platform_operator: bool,
+}
+
+/// The platform's tower (`/control/platform`): what belongs to no tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformTower {
+    pub jobs: JobsPanel,
+    pub notifications: NotificationsPanel,
+    pub unmatched: Vec<UnmatchedPayment>,
+    pub live_from: i64,
+}
+
+/// A payment the provider reported that no order of any tenant claims (its webhook
+/// named an order nobody has): found, never resolved yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedPayment {
+    pub id: Uuid,
+    pub kind: String,
+    pub reference: String,
+    /// What the provider said, as it said it (shown escaped).
+    pub detail: String,
+    pub found_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

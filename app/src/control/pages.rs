@@ -1,7 +1,8 @@
 //! `/control`: the operations screen kept open all day. The page is drawn on the
 //! server with every panel's figures; each panel is an island that follows the
 //! tenant's operations stream (one connection for the page) and reads its panel again
-//! when something it shows changes, and acts from there.
+//! when something it shows changes, and acts from there. `/control/platform` is the
+//! same jobs and messages panels over what belongs to no tenant, for platform operators.
 
 use super::api::*;
 use super::model::*;
@@ -46,7 +47,20 @@ pub fn ControlPage() -> impl IntoView {
 
 #[component]
 fn TowerView(tower: Tower) -> impl IntoView {
-    let Tower { tenant_name, kind, orders, inventory, market, field, alerts, jobs, notifications, kpis, .. } = tower;
+    let Tower {
+        tenant_name,
+        kind,
+        orders,
+        inventory,
+        market,
+        field,
+        alerts,
+        jobs,
+        notifications,
+        kpis,
+        platform_operator,
+        ..
+    } = tower;
     view! {
         <header class="flex flex-wrap items-baseline gap-x-4 gap-y-1">
             <h1 class="text-2xl font-bold text-stone-900">"Control tower"</h1>
@@ -56,9 +70,10 @@ fn TowerView(tower: Tower) -> impl IntoView {
                 {(kind == TenantKind::Estate).then(|| view! { <a href="/ops/tasks" class="hover:underline">"Field tasks"</a> })}
                 {(kind == TenantKind::Market).then(|| view! { <a href="/ledger/settlements" class="hover:underline">"Settlements"</a> })}
                 <a href="/admin/audit" class="hover:underline" data-testid="audit-link">"Audit log"</a>
+                {platform_operator.then(|| view! { <a href="/control/platform" class="hover:underline" data-testid="platform-link">"Platform"</a> })}
             </nav>
         </header>
-        <LiveStatus/>
+        <LiveStatus platform=false/>
         <div class="mt-4 grid gap-4 lg:grid-cols-2">
             <KpisSection initial=kpis/>
             {orders.map(|initial| view! { <OrdersSection initial/> })}
@@ -66,8 +81,62 @@ fn TowerView(tower: Tower) -> impl IntoView {
             {market.map(|initial| view! { <MarketSection initial/> })}
             {field.map(|initial| view! { <FieldSection initial/> })}
             <AlertsSection initial=alerts/>
-            <JobsSection initial=jobs/>
-            <NotificationsSection initial=notifications/>
+            <JobsSection initial=jobs platform=false/>
+            <NotificationsSection initial=notifications platform=false/>
+        </div>
+    }
+}
+
+#[component]
+pub fn PlatformPage() -> impl IntoView {
+    let tower = Resource::new_blocking(|| (), |_| load_platform_tower());
+    view! {
+        <Title text="Platform tower · Mandi"/>
+        <div class="mx-auto max-w-7xl px-4 py-6">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match tower.await {
+                        Ok(tower) => view! { <PlatformView tower/> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/control/platform"/> }.into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn PlatformView(tower: PlatformTower) -> impl IntoView {
+    let PlatformTower { jobs, notifications, unmatched, .. } = tower;
+    view! {
+        <header class="flex flex-wrap items-baseline gap-x-4 gap-y-1">
+            <h1 class="text-2xl font-bold text-stone-900">"Platform tower"</h1>
+            <p class="text-stone-600">"What belongs to no tenant: platform jobs, sign-in messages, payments no order claims."</p>
+            <nav aria-label="Operations" class="ml-auto text-sm font-medium text-emerald-800">
+                <a href="/control" class="hover:underline">"Your tenant's tower"</a>
+            </nav>
+        </header>
+        <LiveStatus platform=true/>
+        <div class="mt-4 grid gap-4 lg:grid-cols-2">
+            <JobsSection initial=jobs platform=true/>
+            <NotificationsSection initial=notifications platform=true/>
+            <section class=format!("{PANEL} lg:col-span-2") aria-labelledby="unmatched-heading" data-testid="unmatched-panel">
+                <h2 id="unmatched-heading" class="text-lg font-semibold text-stone-900">"Payments no order claims"</h2>
+                {if unmatched.is_empty() {
+                    view! { <p class="mt-2 text-sm text-stone-600">"None: every payment the provider reported belongs to an order."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-2">{unmatched.into_iter().map(|u| view! {
+                            <li class="border-t border-stone-100 py-2 text-sm" data-testid="unmatched-payment">
+                                <span class="font-mono">{u.reference}</span>" · "{u.kind.replace('_', " ")}" · "
+                                <span class="text-stone-600">{clock(u.found_at)}</span>
+                                <p class="mt-1 break-words font-mono text-xs text-stone-600">{u.detail}</p>
+                            </li>
+                        }).collect_view()}</ul>
+                    }.into_any()
+                }}
+            </section>
         </div>
     }
 }
@@ -115,12 +184,23 @@ where
 /// Follows `kinds` on the tenant's operations stream, and reads everything again on
 /// every (re)connection: events missed while away are caught up by the stream itself,
 /// and the read covers what changed before it resumed.
-#[allow(unused_variables)]
 fn follow(kinds: &'static [&'static str], refresh: impl Fn() + Clone + 'static, live: WriteSignal<bool>) {
+    follow_on(false, kinds, refresh, live)
+}
+
+/// [`follow`] on the tenant's stream, or on the platform's.
+#[allow(unused_variables)]
+fn follow_on(
+    platform: bool,
+    kinds: &'static [&'static str],
+    refresh: impl Fn() + Clone + 'static,
+    live: WriteSignal<bool>,
+) {
     #[cfg(feature = "hydrate")]
     {
         let on_open = refresh.clone();
-        crate::components::island_support::listen_kinds("ops", kinds, move |_, _| refresh(), on_open, live);
+        let topic = if platform { "platform" } else { "ops" };
+        crate::components::island_support::listen_kinds(topic, kinds, move |_, _| refresh(), on_open, live);
     }
 }
 
@@ -181,10 +261,10 @@ fn Panel(
 /// The connection of the whole screen: says so plainly when the stream is down and
 /// the figures may be behind.
 #[island]
-fn LiveStatus() -> impl IntoView {
+fn LiveStatus(platform: bool) -> impl IntoView {
     let hydrated = hydrated_flag();
     let (live, set_live) = signal(false);
-    follow(&[], || (), set_live);
+    follow_on(platform, &[], || (), set_live);
     view! {
         <p role="status" aria-live="polite" class="mt-1 text-sm" data-testid="tower-live"
             data-hydrated=move || hydrated.get().then_some("true") data-live=move || live.get().then_some("true")>
@@ -759,16 +839,21 @@ fn AlertsSection(initial: AlertsPanel) -> impl IntoView {
     }
 }
 
+/// The tenant's jobs, or (`platform`) those of no tenant.
 #[island]
-fn JobsSection(initial: JobsPanel) -> impl IntoView {
+fn JobsSection(initial: JobsPanel, platform: bool) -> impl IntoView {
     let hydrated = hydrated_flag();
     let panel = RwSignal::new(initial);
     let failure = RwSignal::new(None);
     let (live, set_live) = signal(false);
-    let refresh = refresher(panel, failure, tower_jobs);
-    follow(&["job.dead", "job.retried", "job.discarded"], refresh.clone(), set_live);
+    let read = move || async move { if platform { platform_jobs().await } else { tower_jobs().await } };
+    let refresh = refresher(panel, failure, read);
+    follow_on(platform, &["job.dead", "job.retried", "job.discarded"], refresh.clone(), set_live);
     every(10, refresh.clone());
-    let act = ServerAction::<ActOnJob>::new();
+    let act = Action::new_unsync(move |(id, action): &(String, &'static str)| {
+        let (id, action) = (id.clone(), action.to_string());
+        async move { if platform { act_on_platform_job(id, action).await } else { act_on_job(id, action).await } }
+    });
     Effect::new(move |_| {
         if act.value().get().is_some() {
             refresh();
@@ -808,9 +893,9 @@ fn JobsSection(initial: JobsPanel) -> impl IntoView {
                                     <span class="text-xs text-stone-500">{format!("{} attempts", d.attempts)}</span>
                                     <span class="ml-auto flex gap-2">
                                         <button type="button" class=SMALL_BUTTON data-action="retry" disabled=move || act.pending().get()
-                                            on:click=move |_| { act.dispatch(ActOnJob { id: retry_id.clone(), action: "retry".into() }); }>"Retry"</button>
+                                            on:click=move |_| { act.dispatch((retry_id.clone(), "retry")); }>"Retry"</button>
                                         <button type="button" class=QUIET_BUTTON data-action="discard" disabled=move || act.pending().get()
-                                            on:click=move |_| { act.dispatch(ActOnJob { id: discard_id.clone(), action: "discard".into() }); }>"Discard"</button>
+                                            on:click=move |_| { act.dispatch((discard_id.clone(), "discard")); }>"Discard"</button>
                                     </span>
                                 </div>
                                 <p class="mt-1 break-words text-xs text-red-800">{d.last_error.clone().unwrap_or_default()}</p>
@@ -823,16 +908,22 @@ fn JobsSection(initial: JobsPanel) -> impl IntoView {
     }
 }
 
+/// The tenant's messages, or (`platform`) those of no tenant (sign-in codes).
 #[island]
-fn NotificationsSection(initial: NotificationsPanel) -> impl IntoView {
+fn NotificationsSection(initial: NotificationsPanel, platform: bool) -> impl IntoView {
     let hydrated = hydrated_flag();
     let panel = RwSignal::new(initial);
     let failure = RwSignal::new(None);
     let (live, set_live) = signal(false);
-    let refresh = refresher(panel, failure, tower_notifications);
-    follow(&["notification.retried"], refresh.clone(), set_live);
+    let read =
+        move || async move { if platform { platform_notifications().await } else { tower_notifications().await } };
+    let refresh = refresher(panel, failure, read);
+    follow_on(platform, &["notification.retried"], refresh.clone(), set_live);
     every(15, refresh.clone());
-    let retry = ServerAction::<RetryMessage>::new();
+    let retry = Action::new_unsync(move |id: &String| {
+        let id = id.clone();
+        async move { if platform { retry_platform_message(id).await } else { retry_message(id).await } }
+    });
     Effect::new(move |_| {
         if retry.value().get().is_some() {
             refresh();
@@ -869,7 +960,7 @@ fn NotificationsSection(initial: NotificationsPanel) -> impl IntoView {
                                 <span class="text-xs text-red-800">{m.last_error.clone().unwrap_or_default()}</span>
                                 <button type="button" class=concat!("ml-auto ", "min-h-11 rounded-full border border-emerald-700 px-3 py-1.5 text-sm font-semibold text-emerald-800 hover:bg-emerald-50 disabled:opacity-50")
                                     disabled=move || retry.pending().get()
-                                    on:click=move |_| { retry.dispatch(RetryMessage { id: id.clone() }); }>"Retry"</button>
+                                    on:click=move |_| { retry.dispatch(id.clone()); }>"Retry"</button>
                             </li>
                         }
                     }).collect_view()}</ul>

@@ -1,8 +1,10 @@
 //! The control tower's reads and its few acts of its own (assigning an alert, retrying
 //! or discarding a dead letter, sending a failed message again). Every read names the
 //! tenant and runs under its row-level security; rows that belong to no tenant
-//! (platform jobs, sign-in codes) are left out, since they are no tenant's business.
-//! Acting on orders and acknowledging or resolving alerts go through their own services.
+//! (platform jobs, sign-in codes) are left out, since they are no tenant's business:
+//! the jobs and messages panels read them only in the platform's scope
+//! ([`Scope::Platform`], see `platform`). Acting on orders and acknowledging or
+//! resolving alerts go through their own services.
 
 use super::market_panel::market_in;
 use super::model::*;
@@ -18,6 +20,48 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use std::str::FromStr;
 use uuid::Uuid;
+
+/// Whose jobs and messages a panel shows and may act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Tenant(Uuid),
+    /// Those of no tenant; only a platform operator is given this scope.
+    Platform,
+}
+
+impl Scope {
+    pub fn tenant(self) -> Option<Uuid> {
+        match self {
+            Scope::Tenant(t) => Some(t),
+            Scope::Platform => None,
+        }
+    }
+
+    /// The rows of this scope in a query whose `$1` is [`Scope::tenant`]. Two texts, not
+    /// one with `IS NOT DISTINCT FROM`, so each is planned on its index.
+    fn rows(self, alias: &str) -> String {
+        match self {
+            Scope::Tenant(_) => format!("{alias}.tenant_id = $1"),
+            Scope::Platform => format!("{alias}.tenant_id IS NULL AND $1::uuid IS NULL"),
+        }
+    }
+
+    pub fn topic(self) -> Topic {
+        match self {
+            Scope::Tenant(tenant) => Topic::Operations { tenant },
+            Scope::Platform => Topic::Platform,
+        }
+    }
+
+    /// A transaction under row-level security as this scope sees it: the tenant's, or
+    /// none set (rows of no tenant are the only ones visible).
+    pub async fn begin(self, pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
+        Ok(match self {
+            Scope::Tenant(tenant) => crate::db::tenant_tx(pool, tenant).await?,
+            Scope::Platform => pool.begin().await?,
+        })
+    }
+}
 
 /// Alerts a page of the queue shows.
 pub const ALERTS_PAGE: i64 = 25;
@@ -48,10 +92,11 @@ pub async fn tower(pool: &PgPool, tenant: Uuid) -> Result<Tower, AppError> {
         market,
         field: None,
         alerts: alerts_in(&mut tx, tenant, None).await?,
-        jobs: jobs_in(&mut tx, tenant).await?,
-        notifications: notifications_in(&mut tx, tenant).await?,
+        jobs: jobs_in(&mut tx, Scope::Tenant(tenant)).await?,
+        notifications: notifications_in(&mut tx, Scope::Tenant(tenant)).await?,
         kpis: super::kpi_service::kpis_in(&mut tx, tenant, kind).await?,
         live_from,
+        platform_operator: false,
     };
     tx.commit().await?;
     Ok(tower)
@@ -71,8 +116,20 @@ macro_rules! panel {
 panel!(orders_panel, orders_in, OrdersPanel);
 panel!(inventory_panel, inventory_in, InventoryPanel);
 panel!(market_panel, market_in, MarketPanel);
-panel!(jobs_panel, jobs_in, JobsPanel);
-panel!(notifications_panel, notifications_in, NotificationsPanel);
+
+pub async fn jobs_panel(pool: &PgPool, scope: Scope) -> Result<JobsPanel, AppError> {
+    let mut tx = scope.begin(pool).await?;
+    let panel = jobs_in(&mut tx, scope).await?;
+    tx.commit().await?;
+    Ok(panel)
+}
+
+pub async fn notifications_panel(pool: &PgPool, scope: Scope) -> Result<NotificationsPanel, AppError> {
+    let mut tx = scope.begin(pool).await?;
+    let panel = notifications_in(&mut tx, scope).await?;
+    tx.commit().await?;
+    Ok(panel)
+}
 
 pub async fn alerts_panel(
     pool: &PgPool,
@@ -284,30 +341,33 @@ async fn people_in(tx: &mut PgConnection, tenant: Uuid) -> Result<Vec<Assignee>,
     Ok(rows.into_iter().map(|(id, name)| Assignee { id, name }).collect())
 }
 
-async fn jobs_in(tx: &mut PgConnection, tenant: Uuid) -> Result<JobsPanel, AppError> {
+pub(super) async fn jobs_in(tx: &mut PgConnection, scope: Scope) -> Result<JobsPanel, AppError> {
     let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
-    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT q.queue,
                 count(j.id) FILTER (WHERE j.status = 'queued' AND j.run_at <= now()),
                 count(j.id) FILTER (WHERE j.status = 'queued' AND j.run_at > now()),
                 count(j.id) FILTER (WHERE j.status = 'running'),
                 count(j.id) FILTER (WHERE j.status = 'dead'),
-                (SELECT count(*) FROM jobs d WHERE d.tenant_id = $1 AND d.queue = q.queue
+                (SELECT count(*) FROM jobs d WHERE {done} AND d.queue = q.queue
                    AND d.status = 'succeeded' AND d.finished_at > now() - interval '1 hour'),
                 count(j.id) FILTER (WHERE j.status = 'queued' AND j.attempts > 0)
          FROM unnest($2::text[]) AS q (queue)
-         LEFT JOIN jobs j ON j.tenant_id = $1 AND j.queue = q.queue AND j.status IN ('queued', 'running', 'dead')
+         LEFT JOIN jobs j ON {open} AND j.queue = q.queue AND j.status IN ('queued', 'running', 'dead')
          GROUP BY q.queue ORDER BY q.queue",
-    )
-    .bind(tenant)
+        done = scope.rows("d"),
+        open = scope.rows("j"),
+    ))
+    .bind(scope.tenant())
     .bind(crate::jobs::Queue::ALL.iter().map(|q| q.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *tx)
     .await?;
-    let dead: Vec<(i64, String, String, i32, Option<String>, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT id, queue, kind, attempts, last_error, finished_at FROM jobs
-         WHERE tenant_id = $1 AND status = 'dead' ORDER BY id DESC LIMIT 20",
-    )
-    .bind(tenant)
+    let dead: Vec<(i64, String, String, i32, Option<String>, Option<DateTime<Utc>>)> = sqlx::query_as(&format!(
+        "SELECT id, queue, kind, attempts, last_error, finished_at FROM jobs j
+         WHERE {} AND status = 'dead' ORDER BY id DESC LIMIT 20",
+        scope.rows("j")
+    ))
+    .bind(scope.tenant())
     .fetch_all(&mut *tx)
     .await?;
     Ok(JobsPanel {
@@ -338,27 +398,29 @@ async fn jobs_in(tx: &mut PgConnection, tenant: Uuid) -> Result<JobsPanel, AppEr
     })
 }
 
-async fn notifications_in(tx: &mut PgConnection, tenant: Uuid) -> Result<NotificationsPanel, AppError> {
+pub(super) async fn notifications_in(tx: &mut PgConnection, scope: Scope) -> Result<NotificationsPanel, AppError> {
     let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
-    let channels: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+    let channels: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT c.channel, count(n.id),
                 count(n.id) FILTER (WHERE n.status IN ('delivered', 'read')),
                 count(n.id) FILTER (WHERE n.status = 'failed'),
                 count(n.id) FILTER (WHERE n.status IN ('queued', 'sent'))
          FROM unnest(ARRAY['whatsapp', 'sms', 'email', 'in_app']) AS c (channel)
-         LEFT JOIN notification_outbox n ON n.tenant_id = $1 AND n.channel = c.channel
+         LEFT JOIN notification_outbox n ON {} AND n.channel = c.channel
               AND n.created_at > now() - interval '24 hours'
          GROUP BY c.channel ORDER BY min(array_position(ARRAY['whatsapp', 'sms', 'email', 'in_app'], c.channel))",
-    )
-    .bind(tenant)
+        scope.rows("n")
+    ))
+    .bind(scope.tenant())
     .fetch_all(&mut *tx)
     .await?;
-    let failures: Vec<(Uuid, String, String, i16, Option<String>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT id, channel, template, attempts, last_error, created_at FROM notification_outbox
-         WHERE tenant_id = $1 AND status = 'failed' AND created_at > now() - interval '7 days'
+    let failures: Vec<(Uuid, String, String, i16, Option<String>, DateTime<Utc>)> = sqlx::query_as(&format!(
+        "SELECT id, channel, template, attempts, last_error, created_at FROM notification_outbox n
+         WHERE {} AND status = 'failed' AND created_at > now() - interval '7 days'
          ORDER BY created_at DESC LIMIT 20",
-    )
-    .bind(tenant)
+        scope.rows("n")
+    ))
+    .bind(scope.tenant())
     .fetch_all(&mut *tx)
     .await?;
     Ok(NotificationsPanel {
@@ -496,22 +558,23 @@ impl FromStr for DeadLetterAct {
     }
 }
 
-/// Retries or discards one of the tenant's dead letters. A job of another tenant, or
-/// of none, is not found; one no longer dead (someone acted first) is a conflict.
+/// Retries or discards one of the scope's dead letters. A job of another tenant, or of
+/// none to a tenant, is not found; one no longer dead (someone acted first) is a conflict.
 pub async fn act_on_dead_letter(
     pool: &PgPool,
-    tenant: Uuid,
+    scope: Scope,
     actor: Uuid,
     id: i64,
     act: DeadLetterAct,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1 AND tenant_id = $2")
-        .bind(id)
-        .bind(tenant)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let mut tx = scope.begin(pool).await?;
+    let status: Option<String> =
+        sqlx::query_scalar(&format!("SELECT status FROM jobs j WHERE {} AND id = $2", scope.rows("j")))
+            .bind(scope.tenant())
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     match status.as_deref() {
         None => return Err(AppError::not_found("Job")),
         Some("dead") => {}
@@ -532,26 +595,25 @@ pub async fn act_on_dead_letter(
             "job.discarded"
         }
     };
-    audit::record(&mut *tx, Entry::event(Some(tenant), Some(actor), action, format!("job:{id}"), ip)).await?;
-    live::publish(&mut tx, &Topic::Operations { tenant }, action, &serde_json::json!({ "id": id, "by": actor }))
-        .await?;
+    audit::record(&mut *tx, Entry::event(scope.tenant(), Some(actor), action, format!("job:{id}"), ip)).await?;
+    live::publish(&mut tx, &scope.topic(), action, &serde_json::json!({ "id": id, "by": actor })).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Sends one of the tenant's failed messages again.
+/// Sends one of the scope's failed messages again.
 pub async fn retry_message(
     pool: &PgPool,
-    tenant: Uuid,
+    scope: Scope,
     actor: Uuid,
     id: Uuid,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let mut tx = crate::db::tenant_tx(pool, tenant).await?;
+    let mut tx = scope.begin(pool).await?;
     let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM notification_outbox WHERE id = $1 AND tenant_id = $2")
+        sqlx::query_scalar(&format!("SELECT status FROM notification_outbox n WHERE {} AND id = $2", scope.rows("n")))
+            .bind(scope.tenant())
             .bind(id)
-            .bind(tenant)
             .fetch_optional(&mut *tx)
             .await?;
     match status.as_deref() {
@@ -566,16 +628,11 @@ pub async fn retry_message(
     }
     audit::record(
         &mut *tx,
-        Entry::event(Some(tenant), Some(actor), "notification.retried", format!("message:{id}"), ip),
+        Entry::event(scope.tenant(), Some(actor), "notification.retried", format!("message:{id}"), ip),
     )
     .await?;
-    live::publish(
-        &mut tx,
-        &Topic::Operations { tenant },
-        "notification.retried",
-        &serde_json::json!({ "id": id, "by": actor }),
-    )
-    .await?;
+    live::publish(&mut tx, &scope.topic(), "notification.retried", &serde_json::json!({ "id": id, "by": actor }))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -240,6 +240,10 @@ pub enum Access {
     SignedIn,
     /// A signed-in person one of whose roles (in the tenant they act in) grants this.
     Requires(Action),
+    /// A platform operator (CONVENTIONS' `platform_admin`, the `platform_admins` table).
+    /// No tenant role grants it: [`decide`] refuses every role, and the enforcement
+    /// (`access::enforce`) admits the people the table lists.
+    PlatformOperator,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,6 +262,7 @@ pub fn decide(access: Access, roles: Option<&[String]>) -> Decision {
         (Access::Public, _) => Decision::Allow,
         (_, None) => Decision::Unauthenticated,
         (Access::SignedIn, Some(_)) => Decision::Allow,
+        (Access::PlatformOperator, Some(_)) => Decision::Forbidden,
         (Access::Requires(action), Some(names)) => {
             let roles: Vec<Role> = names.iter().filter_map(|n| n.parse().ok()).collect();
             if grant_for_roles(&roles, action).is_some() { Decision::Allow } else { Decision::Forbidden }
@@ -281,6 +286,11 @@ mod tests {
         assert_eq!(decide(Access::Requires(UsersManage), Some(&customer)), Decision::Forbidden);
         assert_eq!(decide(Access::Requires(UsersManage), Some(&admin)), Decision::Allow);
         assert_eq!(decide(Access::Requires(AuditRead), Some(&["ops".to_string()])), Decision::Allow);
+        // Being a platform operator is no tenant role: only its table admits one.
+        let every: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
+        assert_eq!(decide(Access::PlatformOperator, None), Decision::Unauthenticated);
+        assert_eq!(decide(Access::PlatformOperator, Some(&every)), Decision::Forbidden);
+        assert_eq!(decide(Access::PlatformOperator, Some(&["platform_admin".to_string()])), Decision::Forbidden);
     }
 
     /// PRODUCT.md's ledger matrix, row by row: (admin, staff, farmer).

@@ -19,6 +19,8 @@ use std::time::Instant;
 
 /// Password of every demo account (CONVENTIONS.md).
 pub const DEMO_PASSWORD: &str = "mandi-demo";
+/// The demo account that is also a platform operator.
+pub const DEMO_PLATFORM_OPERATOR: &str = "admin@greenharvest.demo";
 
 /// Rows per INSERT … UNNEST statement: large enough to be quick, small enough to keep
 /// each bind message modest.
@@ -100,6 +102,12 @@ async fn insert(tx: &mut sqlx::PgConnection, w: &World) -> Result<(), sqlx::Erro
     .bind(w.users.iter().map(|u| u.role).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
+    // The store's admin also runs the platform in the demo, so its tower
+    // (`/control/platform`) can be tried; production grants it by hand.
+    sqlx::query("INSERT INTO platform_admins (user_id) SELECT id FROM users WHERE email = $1")
+        .bind(DEMO_PLATFORM_OPERATOR)
+        .execute(&mut *tx)
+        .await?;
     for farms in w.farms.chunks(CHUNK) {
         sqlx::query(
             "INSERT INTO farms (tenant_id, id, slug, name, region, state, description, area_acres)

@@ -473,6 +473,26 @@ pub async fn insert(tx: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, 
     )))
     .execute(&mut *tx)
     .await?;
+    // The platform's tower (`/control/platform`) opens on rows of no tenant: a nightly
+    // purge that ran out of attempts, and a payment the provider reported for an order
+    // nobody has.
+    sqlx::query(
+        "INSERT INTO jobs (queue, kind, payload, status, attempts, max_attempts, last_error, created_at, run_at, finished_at)
+         VALUES ('maintenance', 'maintenance.purge_expired_tokens', '{}', 'dead', 5, 5,
+                 'canceling statement due to statement timeout', $1, $1, $1 + interval '20 minutes')",
+    )
+    .bind(now - Duration::hours(5))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO payment_mismatches (id, kind, reference, detail, found_at)
+         VALUES ($1, 'captured_not_recorded', 'pay_DemoUnclaimed01', $2, $3)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(serde_json::json!({ "gatewayOrderId": "order_DemoNobody01", "amountPaise": 45000, "source": "webhook" }))
+    .bind(now - Duration::hours(3))
+    .execute(&mut *tx)
+    .await?;
     Ok(plans.len())
 }
 

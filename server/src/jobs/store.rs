@@ -2,6 +2,7 @@
 //! operators see (queue depth, dead letters, retry).
 
 use super::Job;
+use app::control::service::Scope;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
@@ -189,7 +190,8 @@ pub struct QueueDepth {
     pub oldest_ready_secs: f64,
 }
 
-pub async fn depth(pool: &PgPool) -> Result<Vec<QueueDepth>, sqlx::Error> {
+/// Each queue's depth: of one tenant's jobs, or (`None`) of every job.
+pub async fn depth(pool: &PgPool, tenant: Option<Uuid>) -> Result<Vec<QueueDepth>, sqlx::Error> {
     let rows: Vec<(String, i64, i64, i64, i64, f64)> = sqlx::query_as(
         "SELECT q.queue,
                 count(*) FILTER (WHERE j.status = 'queued' AND j.run_at <= now()),
@@ -199,9 +201,11 @@ pub async fn depth(pool: &PgPool) -> Result<Vec<QueueDepth>, sqlx::Error> {
                 coalesce(extract(epoch FROM now() - min(j.run_at) FILTER (WHERE j.status = 'queued' AND j.run_at <= now())), 0)::float8
          FROM unnest($1::text[]) AS q(queue)
          LEFT JOIN jobs j ON j.queue = q.queue AND j.status IN ('queued', 'running', 'dead')
+              AND ($2::uuid IS NULL OR j.tenant_id = $2)
          GROUP BY q.queue ORDER BY q.queue",
     )
     .bind(app::jobs::Queue::ALL.iter().map(|q| q.as_str()).collect::<Vec<_>>())
+    .bind(tenant)
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -234,27 +238,28 @@ pub struct JobRecord {
 }
 
 /// Jobs in `status` (newest first), optionally of one queue; keyset-paged by id. With
-/// `tenant`, only that tenant's jobs and platform-wide ones.
+/// a `scope`, only that tenant's jobs, or only those of no tenant.
 pub async fn list(
     pool: &PgPool,
     status: &str,
     queue: Option<&str>,
     before: Option<i64>,
     limit: i64,
-    tenant: Option<Uuid>,
+    scope: Option<Scope>,
 ) -> Result<Vec<JobRecord>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, queue, kind, payload, status, attempts, max_attempts, last_error, created_at, run_at, finished_at
          FROM jobs
          WHERE status = $1 AND ($2::text IS NULL OR queue = $2) AND ($3::bigint IS NULL OR id < $3)
-           AND ($5::uuid IS NULL OR tenant_id IS NULL OR tenant_id = $5)
+           AND ($5::uuid IS NULL OR tenant_id = $5) AND (NOT $6 OR tenant_id IS NULL)
          ORDER BY id DESC LIMIT $4",
     )
     .bind(status)
     .bind(queue)
     .bind(before)
     .bind(limit)
-    .bind(tenant)
+    .bind(scope.and_then(Scope::tenant))
+    .bind(scope == Some(Scope::Platform))
     .fetch_all(pool)
     .await
 }

@@ -236,10 +236,7 @@ pub async fn run_one(pool: &PgPool, registry: &Registry, job: Job, backoff: Back
                 Ok(store::AfterFailure::Dead) => {
                     metrics::counter!("jobs_dead_lettered_total", &labels).increment(1);
                     tracing::error!(job = job.id, kind = %job.kind, attempt = job.attempt, error = %message, "job moved to the dead letters");
-                    match job.tenant {
-                        Some(tenant) => announce_dead(pool, tenant, &job).await,
-                        None => Ok(()),
-                    }
+                    announce_dead(pool, job.tenant, &job).await
                 }
                 Ok(_) => {
                     tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, retry_in_secs = delay.as_secs_f64(), error = %message, "job failed; will retry");
@@ -283,10 +280,14 @@ fn panic_message(e: tokio::task::JoinError) -> String {
         .unwrap_or_else(|| "non-text panic".into())
 }
 
-/// Tells the tenant's control tower that one of its jobs became a dead letter.
-async fn announce_dead(pool: &sqlx::PgPool, tenant: uuid::Uuid, job: &Job) -> Result<(), sqlx::Error> {
-    let mut tx = app::db::tenant_tx(pool, tenant).await?;
+/// Tells the tenant's control tower (the platform's, for a job of no tenant) that one
+/// of its jobs became a dead letter.
+async fn announce_dead(pool: &sqlx::PgPool, tenant: Option<uuid::Uuid>, job: &Job) -> Result<(), sqlx::Error> {
+    let (mut tx, topic) = match tenant {
+        Some(tenant) => (app::db::tenant_tx(pool, tenant).await?, app::live::Topic::Operations { tenant }),
+        None => (pool.begin().await?, app::live::Topic::Platform),
+    };
     let event = serde_json::json!({ "id": job.id, "queue": job.queue, "kind": job.kind });
-    app::live::publish(&mut tx, &app::live::Topic::Operations { tenant }, "job.dead", &event).await?;
+    app::live::publish(&mut tx, &topic, "job.dead", &event).await?;
     tx.commit().await
 }

@@ -4,6 +4,7 @@
 //! progress whatever order they arrive in.
 
 pub mod breaker;
+pub mod provider_alerts;
 pub mod providers;
 pub mod sandbox;
 pub mod status;
@@ -18,6 +19,7 @@ use providers::{Gateway, Outgoing, Provider, SendError, WhatsAppCloud};
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -29,6 +31,8 @@ pub const BREAKER_THRESHOLD: u32 = 5;
 pub struct Notifier {
     providers: HashMap<Channel, Arc<dyn Provider>>,
     breakers: HashMap<Channel, Mutex<Breaker>>,
+    /// Set when a channel's circuit closes again, taken by whoever resolves its alerts.
+    recovered: HashMap<Channel, AtomicBool>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -95,7 +99,8 @@ impl Notifier {
             (Channel::Email, Arc::new(email) as _),
         ]);
         let breakers = providers.keys().map(|c| (*c, Mutex::new(Breaker::new(BREAKER_THRESHOLD, cool_down)))).collect();
-        Notifier { providers, breakers }
+        let recovered = providers.keys().map(|c| (*c, AtomicBool::new(false))).collect();
+        Notifier { providers, breakers, recovered }
     }
 
     pub fn health(&self) -> Vec<ProviderHealth> {
@@ -128,7 +133,15 @@ impl Notifier {
         } else if before != after {
             tracing::info!(provider = channel.as_str(), circuit = after.as_str(), "provider circuit changed");
         }
+        if before != BreakerState::Closed && after == BreakerState::Closed {
+            self.recovered[&channel].store(true, Ordering::Relaxed);
+        }
         result
+    }
+
+    /// Whether `channel`'s circuit closed again since this was last asked.
+    fn take_recovered(&self, channel: Channel) -> bool {
+        self.recovered.get(&channel).is_some_and(|r| r.swap(false, Ordering::Relaxed))
     }
 
     /// Sends through the channel's provider, unless its circuit is open (`Defer`).
@@ -204,8 +217,21 @@ impl Handler for SendHandler {
             // does not send it twice. An operator's re-send is a new job, so a new message.
             let reference = format!("{message_id}.{}", job.id);
             let outgoing = Outgoing { id: message_id, reference, channel, recipient, template, language, body, params };
-            match self.notifier.send(&outgoing).await {
+            let sent = self.notifier.send(&outgoing).await;
+            // Alerts are written beside the job's transaction: a deferred job's rolls back.
+            if sent.is_ok()
+                && self.notifier.take_recovered(channel)
+                && let Err(e) = provider_alerts::recovered(&self.pool, channel).await
+            {
+                tracing::warn!(provider = channel.as_str(), error = %e, "could not resolve the provider's alerts");
+            }
+            match sent {
                 Err(wait) => {
+                    if let Some(tenant) = job.tenant
+                        && let Err(e) = provider_alerts::waiting(&self.pool, tenant, channel, wait).await
+                    {
+                        tracing::warn!(provider = channel.as_str(), error = %e, "could not open the provider's alert");
+                    }
                     Err(JobError::Defer { delay: wait, reason: format!("{} circuit is open", channel.as_str()) })
                 }
                 Ok(Ok(provider_id)) => {
@@ -218,6 +244,9 @@ impl Handler for SendHandler {
                     .bind(&provider_id)
                     .execute(&mut *tx)
                     .await?;
+                    if let Some(tenant) = job.tenant {
+                        provider_alerts::resolve_in(tx, Some(tenant), channel).await?;
+                    }
                     // A fast provider's status webhook may have come before this commit.
                     status::apply(tx, &provider_id).await?;
                     Ok(())

@@ -147,9 +147,10 @@ pub async fn apply(
     Ok(outcome)
 }
 
+/// A payment no order claims: recorded once, and shown on the platform's tower.
 async fn record_unknown(pool: &PgPool, p: &CapturedPayment) -> Result<(), sqlx::Error> {
     let mut tx = app::db::cross_tenant_tx(pool).await?;
-    sqlx::query(
+    let recorded = sqlx::query(
         "INSERT INTO payment_mismatches (id, kind, reference, detail) VALUES ($1, 'captured_not_recorded', $2, $3)
          ON CONFLICT (kind, reference) DO NOTHING",
     )
@@ -159,7 +160,12 @@ async fn record_unknown(pool: &PgPool, p: &CapturedPayment) -> Result<(), sqlx::
         serde_json::json!({ "gatewayOrderId": p.gateway_order_id, "amountPaise": p.amount_paise, "source": p.source }),
     )
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if recorded > 0 {
+        let event = serde_json::json!({ "reference": p.gateway_payment_id });
+        app::live::publish(&mut tx, &app::live::Topic::Platform, "payment.unmatched", &event).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

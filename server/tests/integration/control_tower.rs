@@ -659,3 +659,137 @@ async fn an_estates_tower_lists_tasks_due_and_overdue_per_agent_and_reassigns_th
     let (_, agent_token) = token_in(&pool, "darjberry", "field_agent").await;
     assert_eq!(call(&app, "/_fn/control/field", &[], Some(&agent_token)).await.0, 403);
 }
+
+#[sqlx::test(migrations = false)]
+async fn rows_of_no_tenant_reach_only_a_platform_operators_tower_and_its_stream(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut tx = support::operator(&pool).await;
+    let jobs: Vec<(i64,)> = sqlx::query_as(
+        "INSERT INTO jobs (queue, kind, tenant_id, status, attempts, max_attempts, last_error, finished_at)
+         SELECT 'maintenance', 'platform.test', NULL, 'dead', 3, 3, 'the platform job broke', now()
+         UNION ALL
+         SELECT 'maintenance', 'tenant.test', t.id, 'dead', 3, 3, 'the tenant job broke', now()
+         FROM tenants t WHERE t.slug = 'greenharvest'
+         RETURNING id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let (platform_job, tenant_job) = (jobs[0].0, jobs[1].0);
+    let code: Uuid = sqlx::query_scalar(
+        "INSERT INTO notification_outbox (id, channel, recipient, template, body, status, attempts, last_error)
+         VALUES (gen_random_uuid(), 'sms', '+919840010001', 'sign_in_code', '123456', 'failed', 8, 'gateway said no')
+         RETURNING id",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO payment_mismatches (id, kind, reference, detail)
+         VALUES (gen_random_uuid(), 'captured_not_recorded', 'pay_nobody', '{\"amountPaise\": 4200, \"note\": \"<b>x</b>\"}')",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // The tenant's ops: their tower leaves these out, and the platform's is closed to them.
+    let (ops_id, ops) = token_in(&pool, "greenharvest", "ops").await;
+    let (_, tower) = call(&app, "/_fn/control/tower", &[], Some(&ops)).await;
+    assert_eq!(tower["platform_operator"], false);
+    let dead: Vec<i64> = tower["jobs"]["dead"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+    assert!(dead.contains(&tenant_job) && !dead.contains(&platform_job), "{dead:?}");
+    assert!(!tower["notifications"]["failures"].as_array().unwrap().iter().any(|m| m["id"] == code.to_string()));
+    let platform_fns = [
+        ("/_fn/control/platform", vec![]),
+        ("/_fn/control/platform/jobs", vec![]),
+        ("/_fn/control/platform/notifications", vec![]),
+        ("/_fn/control/platform/job", vec![("id", platform_job.to_string()), ("action", "retry".to_string())]),
+        ("/_fn/control/platform/message/retry", vec![("id", code.to_string())]),
+    ];
+    let denied_before = support::audit_count(&pool, "security.permission_denied").await;
+    for (path, form) in &platform_fns {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(call(&app, path, &form, None).await.0, 401, "{path} anonymous");
+        assert_eq!(call(&app, path, &form, Some(&ops)).await.0, 403, "{path} as the tenant's ops");
+    }
+    assert_eq!(support::audit_count(&pool, "security.permission_denied").await, denied_before + 5);
+    assert_eq!(
+        call(&app, "/_fn/control/job", &[("id", &platform_job.to_string()), ("action", "retry")], Some(&ops)).await.0,
+        404
+    );
+    let stream = |token: String| {
+        let url = app.url("/api/v1/events?topic=platform");
+        async move { crate::support::SseClient::connect(&url, Some(&token), None).await.map(|_| ()).map_err(|e| e.0) }
+    };
+    assert_eq!(stream(ops.clone()).await, Err(403));
+
+    // A platform operator, who needs no role in any tenant for it.
+    let (operator_id, operator) = token_in(&pool, "greenharvest", "customer").await;
+    support::grant_platform_operator(&pool, operator_id).await;
+    let (status, platform) = call(&app, "/_fn/control/platform", &[], Some(&operator)).await;
+    assert_eq!(status, 200, "{platform}");
+    let dead: Vec<i64> =
+        platform["jobs"]["dead"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+    assert!(dead.contains(&platform_job) && !dead.contains(&tenant_job), "the platform's only: {dead:?}");
+    let platform_dead: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM jobs WHERE tenant_id IS NULL AND queue = 'maintenance' AND status = 'dead'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let maintenance =
+        platform["jobs"]["queues"].as_array().unwrap().iter().find(|q| q["queue"] == "maintenance").unwrap();
+    assert_eq!(maintenance["dead"], platform_dead);
+    assert_eq!(dead.len() as i64, platform_dead);
+    assert!(platform["notifications"]["failures"].as_array().unwrap().iter().any(|m| m["id"] == code.to_string()));
+    assert_eq!(platform["unmatched"][0]["reference"], "pay_nobody");
+    assert!(stream(operator.clone()).await.is_ok());
+    let html = app
+        .get_html_with_cookies("/control/platform", &format!("mandi_session={operator}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for part in ["jobs-panel", "notifications-panel", "unmatched-panel", "pay_nobody", "&lt;b&gt;x&lt;/b&gt;"] {
+        assert!(html.contains(part), "{part} on the platform's page");
+    }
+    assert!(!html.contains("<b>x</b>"), "what a provider said is escaped");
+
+    // It acts on the platform's rows only; the tenant's are not found from here.
+    let act = |id: i64, action: &'static str| {
+        let (app, operator) = (&app, operator.clone());
+        async move {
+            call(app, "/_fn/control/platform/job", &[("id", &id.to_string()), ("action", action)], Some(&operator))
+                .await
+                .0
+        }
+    };
+    assert_eq!(act(tenant_job, "retry").await, 404);
+    assert_eq!(act(platform_job, "retry").await, 200);
+    assert_eq!(act(platform_job, "retry").await, 409);
+    let retry = call(&app, "/_fn/control/platform/message/retry", &[("id", &code.to_string())], Some(&operator)).await;
+    assert_eq!(retry.0, 200, "{}", retry.1);
+    let mut tx = support::operator(&pool).await;
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM live_events WHERE topic = 'platform:ops' AND tenant_id IS NULL ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE actor_id = $1 AND tenant_id IS NULL AND action IN ('job.retried', 'notification.retried')",
+    )
+    .bind(operator_id)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    drop(tx);
+    assert_eq!(events, ["job.retried", "notification.retried"]);
+    assert_eq!(audited, 2);
+
+    // A grant taken away ends at once, with the same token.
+    sqlx::query("DELETE FROM platform_admins WHERE user_id = $1").bind(operator_id).execute(&pool).await.unwrap();
+    assert_eq!(call(&app, "/_fn/control/platform", &[], Some(&operator)).await.0, 403);
+    let _ = ops_id;
+}

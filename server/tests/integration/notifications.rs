@@ -259,6 +259,57 @@ async fn a_provider_down_opens_the_circuit_messages_wait_and_all_go_once_it_reco
     assert_eq!(sent.len(), 8, "each message went out exactly once");
 }
 
+/// The provider-circuit alerts of `tenant`: (open, resolved).
+async fn provider_alerts(pool: &PgPool, slug: &str) -> (i64, i64) {
+    let mut tx = operator(pool).await;
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE a.resolved_at IS NULL), count(*) FILTER (WHERE a.resolved_at IS NOT NULL)
+         FROM alerts a JOIN tenants t ON t.id = a.tenant_id
+         WHERE t.slug = $1 AND a.kind = 'provider_circuit_open' AND a.subject_type = 'notification_provider'
+           AND a.subject_id = 'whatsapp'",
+    )
+    .bind(slug)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_provider_whose_circuit_opens_is_one_alert_for_the_tenant_waiting_until_it_answers_again(pool: PgPool) {
+    let app = TestApp::spawn_with(pool.clone(), FAST).await;
+    let malar: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'malar'").fetch_one(&pool).await.unwrap();
+    behave(&app, json!({ "mode": "fail" })).await;
+    let farmer = user_id(&pool, "farmer@malar.demo").await;
+    let mut tx = operator(&pool).await;
+    for _ in 0..8 {
+        app::outbox::notify_person(&mut tx, Some(malar), farmer, "test_notice", vec!["42".into()], |l| {
+            format!("{l}: 42")
+        })
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    wait_for("the provider's alert", Duration::from_secs(20), async || provider_alerts(&pool, "malar").await.0 == 1)
+        .await;
+    let mut tx = operator(&pool).await;
+    let opened: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM live_events WHERE topic = $1 AND kind = 'alert.opened' AND data->>'kind' = 'provider_circuit_open'",
+    )
+    .bind(format!("tenant:{malar}:ops"))
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    drop(tx);
+    assert_eq!(opened, 1, "on the market's tower, once however many messages wait");
+    assert_eq!(provider_alerts(&pool, "greenharvest").await, (0, 0), "not on a tower with nothing waiting");
+
+    behave(&app, json!({ "mode": "ok" })).await;
+    wait_for("the alert to resolve itself", Duration::from_secs(30), async || {
+        provider_alerts(&pool, "malar").await == (0, 1)
+    })
+    .await;
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_slow_provider_still_delivers(pool: PgPool) {
     let app = TestApp::spawn_with(pool.clone(), FAST).await;
@@ -286,17 +337,33 @@ async fn operators_see_failures_and_retry_them(pool: PgPool) {
     wait_for("failed", Duration::from_secs(10), async || status_is(&pool, whatsapp, "failed").await).await;
     assert_eq!(message(&pool, whatsapp).await.3.as_deref(), Some("Message undeliverable (131026)"));
 
+    // A message of no tenant (as a sign-in code is) is no tenant's business: the
+    // tenant's ops neither see it nor may ask for the platform's scope.
     let (status, body) = app.get_json_as("/api/v1/ops/notifications?status=failed", &ops).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body["data"].as_array().unwrap().iter().any(|m| m["id"] == whatsapp.to_string()), "{body}");
+    for path in [
+        "/api/v1/ops/notifications?scope=platform",
+        "/api/v1/ops/jobs/dead?scope=platform",
+        "/api/v1/ops/jobs?scope=platform",
+    ] {
+        assert_eq!(app.get_json_as(path, &ops).await.0, 403, "{path}");
+    }
+    let retry = format!("/api/v1/ops/notifications/{whatsapp}/retry");
+    assert_eq!(app.post_json(&retry, &json!({}), Some(&ops)).await.0, 404, "not the tenant's to retry");
+
+    // A platform operator sees it in the platform's scope.
+    support::grant_platform_operator(&pool, user_id(&pool, "ops@greenharvest.demo").await).await;
+    let (status, body) = app.get_json_as("/api/v1/ops/notifications?scope=platform&status=failed", &ops).await;
     assert_eq!(status, 200, "{body}");
     let listed = &body["data"][0];
     assert_eq!(listed["id"], whatsapp.to_string());
     assert!(listed.get("body").is_none(), "bodies (codes) are not shown to operators");
-    for bad in ["?status=lost", "?limit=0", "?cursor=x", "?queue=notifications", "?colour=red"] {
+    for bad in ["?status=lost", "?limit=0", "?cursor=x", "?queue=notifications", "?colour=red", "?scope=galaxy"] {
         assert_eq!(app.get_json_as(&format!("/api/v1/ops/notifications{bad}"), &ops).await.0, 400, "{bad}");
     }
 
     behave(&app, json!({ "mode": "ok" })).await;
-    let retry = format!("/api/v1/ops/notifications/{whatsapp}/retry");
     let (status, body) = app.post_json(&retry, &json!({}), Some(&ops)).await;
     assert_eq!(status, 200, "{body}");
     wait_for("read after the retry", Duration::from_secs(10), async || status_is(&pool, whatsapp, "read").await).await;
@@ -331,12 +398,18 @@ async fn operators_see_failures_and_retry_them(pool: PgPool) {
     .await;
     let (status, body) = app.get_json_as("/api/v1/ops/jobs/dead?queue=reports", &ops).await;
     assert_eq!(status, 200);
+    assert_eq!(body["data"].as_array().unwrap().len(), 0, "a job of no tenant is not the tenant's: {body}");
+    let (status, body) = app.get_json_as("/api/v1/ops/jobs/dead?queue=reports&scope=platform", &ops).await;
+    assert_eq!(status, 200);
     assert_eq!(body["data"][0]["id"], job);
     assert_eq!(body["data"][0]["lastError"], "probe told to fail");
-    let (status, body) = app.get_json_as("/api/v1/ops/jobs", &ops).await;
-    assert_eq!(status, 200);
-    let reports = body["data"]["queues"].as_array().unwrap().iter().find(|q| q["queue"] == "reports").unwrap().clone();
-    assert_eq!(reports["dead"], 1);
+    let dead_in = async |scope: &str| {
+        let (status, body) = app.get_json_as(&format!("/api/v1/ops/jobs?scope={scope}"), &ops).await;
+        assert_eq!(status, 200);
+        body["data"]["queues"].as_array().unwrap().iter().find(|q| q["queue"] == "reports").unwrap()["dead"].clone()
+    };
+    assert_eq!(dead_in("tenant").await, 0);
+    assert_eq!(dead_in("platform").await, 1);
     let (status, _) = app.post_json(&format!("/api/v1/ops/jobs/{job}/retry"), &json!({}), Some(&ops)).await;
     assert_eq!(status, 200);
     assert_eq!(app.post_json("/api/v1/ops/jobs/not-a-number/retry", &json!({}), Some(&ops)).await.0, 400);

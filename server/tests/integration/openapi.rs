@@ -130,13 +130,13 @@ async fn security_idempotency_and_failures_follow_the_routing_table(pool: PgPool
         let security = op.get("security");
         match rule.access {
             Access::Public => assert!(security.is_none(), "{route} is public but asks for a token"),
-            Access::SignedIn | Access::Requires(_) => {
+            Access::SignedIn | Access::Requires(_) | Access::PlatformOperator => {
                 assert_eq!(security, Some(&json!([{ "bearerAuth": [] }])), "{route}");
                 assert!(responses.contains_key("401"), "{route} needs a token: 401");
                 assert!(responses.contains_key("429"), "{route} is rate limited per person: 429");
             }
         }
-        if matches!(rule.access, Access::Requires(_)) {
+        if matches!(rule.access, Access::Requires(_) | Access::PlatformOperator) {
             assert!(responses.contains_key("403"), "{route} needs a role: 403");
         }
         let params = op["parameters"].as_array().cloned().unwrap_or_default();

@@ -67,7 +67,11 @@ pub async fn subscribe(
     let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
     let topic = Topic::parse(&text, tenant, claims.sub).map_err(|why| AppError::validation("topic", why))?;
     let roles: Vec<Role> = claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
-    if !topic.readable_by(claims.sub, tenant, &roles) {
+    let readable = match topic {
+        Topic::Platform => app::control::platform::is_operator(&mut *state.pool.acquire().await?, claims.sub).await?,
+        _ => topic.readable_by(claims.sub, tenant, &roles),
+    };
+    if !readable {
         return Err(AppError::Forbidden);
     }
     let last_seen = headers

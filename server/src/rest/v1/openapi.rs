@@ -139,7 +139,7 @@ fn complete(operation: &mut Operation, rule: &Rule) {
     if signed_in {
         failures.push(("401", "Unauthenticated"));
     }
-    if matches!(rule.access, Access::Requires(_)) {
+    if matches!(rule.access, Access::Requires(_) | Access::PlatformOperator) {
         failures.push(("403", "Forbidden"));
     }
     if mutating {
@@ -161,8 +161,14 @@ fn complete(operation: &mut Operation, rule: &Rule) {
     if signed_in {
         operation.security = Some(vec![SecurityRequirement::new("bearerAuth", Vec::<String>::new())]);
     }
-    if let Access::Requires(action) = rule.access {
-        let note = format!("Needs a role that grants `{action:?}` in the tenant the token acts in.");
+    let note = match rule.access {
+        Access::Requires(action) => {
+            Some(format!("Needs a role that grants `{action:?}` in the tenant the token acts in."))
+        }
+        Access::PlatformOperator => Some("Needs a platform operator (no tenant role grants it).".to_string()),
+        Access::Public | Access::SignedIn => None,
+    };
+    if let Some(note) = note {
         operation.description = Some(match operation.description.take() {
             Some(d) => format!("{d}\n\n{note}"),
             None => note,

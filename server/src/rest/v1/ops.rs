@@ -1,14 +1,16 @@
 //! `/api/v1/ops/*`: the control tower's view of the platform: queue depth, dead
 //! letters (and retrying them), message delivery (and retrying failures), provider
-//! health. Jobs and messages are shown for the caller's tenant plus platform-wide ones
-//! (no tenant); message bodies are never shown here (one-time codes travel in them).
+//! health. Jobs and messages are the caller's tenant's; `?scope=platform` shows those
+//! of no tenant (platform jobs, sign-in codes) to platform operators, and to nobody
+//! else. Message bodies are never shown here (one-time codes travel in them).
 
 use super::extract::{Authenticated, ClientIp, parse_query};
 use super::responses::keyset_page;
 use super::routes::Routes;
 use crate::jobs::store;
 use crate::runtime::Runtime;
-use app::audit::{self, Entry};
+use app::account::tokens::Claims;
+use app::control::service::{self as tower, DeadLetterAct, Scope};
 use app::domain::permissions::Access::Requires;
 use app::domain::permissions::Action::{OperationsManage, OperationsView};
 use app::envelope::ok;
@@ -44,15 +46,61 @@ super::responses::envelope! {
     OpsOverviewEnvelope(OpsOverview);
 }
 
-/// Queue depth per queue, and each messaging provider's circuit.
+/// Queue depth per queue, and each messaging provider's circuit. The platform's scope
+/// counts every job (its operators run the workers all tenants share).
 #[utoipa::path(get, path = "/ops/jobs", operation_id = "opsOverview",
-    responses((status = 200, description = "The overview", body = OpsOverviewEnvelope)))]
+    params(("scope" = Option<String>, Query, description = "`tenant` (the default) or `platform` (platform operators only)")),
+    responses(
+        (status = 200, description = "The overview", body = OpsOverviewEnvelope),
+        (status = 403, response = super::responses::Forbidden),
+    ))]
 async fn overview(
     State(state): State<AppState>,
     Extension(runtime): Extension<Arc<Runtime>>,
+    Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let queues = store::depth(&state.pool).await?;
+    let p: ScopeParams = parse_query(raw.as_deref())?;
+    let scope = scope_of(&state, &claims, p.scope.as_deref(), "/api/v1/ops/jobs", ip.as_deref()).await?;
+    let queues = store::depth(&state.pool, scope.tenant()).await?;
     Ok(ok(OpsOverview { queues, providers: runtime.notifier.health() }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ScopeParams {
+    scope: Option<String>,
+}
+
+/// The scope asked for: the caller's tenant unless `platform`, which only a platform
+/// operator is given (anyone else: 403, recorded).
+async fn scope_of(
+    state: &AppState,
+    claims: &Claims,
+    asked: Option<&str>,
+    route: &str,
+    ip: Option<&str>,
+) -> Result<Scope, AppError> {
+    match asked {
+        None | Some("tenant") => Ok(Scope::Tenant(app::admin::service::tenant_id(&state.pool, claims).await?)),
+        Some("platform") => app::control::platform::require(&state.pool, claims, route, ip).await,
+        Some(_) => Err(AppError::validation("scope", "must be tenant or platform")),
+    }
+}
+
+/// The scope a job or message of `owner` (its tenant, or none) is acted on in: the
+/// caller's tenant's own, or no tenant's for a platform operator; anything else is
+/// not found (another tenant's rows are not admitted to exist).
+async fn scope_owning(state: &AppState, claims: &Claims, owner: Option<Uuid>) -> Result<Option<Scope>, AppError> {
+    let tenant = app::admin::service::tenant_id(&state.pool, claims).await?;
+    Ok(match owner {
+        Some(t) if t == tenant => Some(Scope::Tenant(tenant)),
+        Some(_) => None,
+        None => app::control::platform::is_operator(&mut *state.pool.acquire().await?, claims.sub)
+            .await?
+            .then_some(Scope::Platform),
+    })
 }
 
 /// A retry accepted: the job or message is queued again.
@@ -81,6 +129,7 @@ super::responses::envelope! {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ListParams {
+    scope: Option<String>,
     queue: Option<String>,
     status: Option<String>,
     cursor: Option<String>,
@@ -101,14 +150,19 @@ fn limit(raw: Option<&str>) -> Result<i64, AppError> {
 /// Jobs that ran out of attempts, newest first.
 #[utoipa::path(get, path = "/ops/jobs/dead", operation_id = "listDeadLetters",
     params(
+        ("scope" = Option<String>, Query, description = "`tenant` (the default) or `platform` (platform operators only)"),
         ("queue" = Option<String>, Query, description = "Only this queue"),
         ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
-    responses((status = 200, description = "A page of dead letters", body = super::responses::JobRecordPage)))]
+    responses(
+        (status = 200, description = "A page of dead letters", body = super::responses::JobRecordPage),
+        (status = 403, response = super::responses::Forbidden),
+    ))]
 async fn dead_letters(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let p: ListParams = parse_query(raw.as_deref())?;
@@ -125,8 +179,8 @@ async fn dead_letters(
         }
     };
     let limit = limit(p.limit.as_deref())?;
-    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
-    let rows = store::list(&state.pool, "dead", p.queue.as_deref(), before, limit + 1, Some(tenant)).await?;
+    let scope = scope_of(&state, &claims, p.scope.as_deref(), "/api/v1/ops/jobs/dead", ip.as_deref()).await?;
+    let rows = store::list(&state.pool, "dead", p.queue.as_deref(), before, limit + 1, Some(scope)).await?;
     Ok(keyset_page(rows, limit, |j| j.id.to_string()))
 }
 
@@ -145,23 +199,14 @@ async fn retry_job(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::validation("id", "must be a job id (a whole number)"))?;
-    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
-    let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
-    let visible: Option<Option<Uuid>> =
-        sqlx::query_scalar("SELECT tenant_id FROM jobs WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-    match visible {
-        Some(t) if t.is_none() || t == Some(tenant) => {}
-        _ => return Err(AppError::not_found("Job")),
-    }
-    if !app::jobs::retry_dead(&mut *tx, id).await? {
-        return Err(AppError::conflict("only a dead letter can be retried"));
-    }
-    audit::record(
-        &mut *tx,
-        Entry::event(Some(tenant), Some(claims.sub), "job.retried", format!("job:{id}"), ip.as_deref()),
-    )
-    .await?;
-    tx.commit().await?;
+    let owner: Option<Option<Uuid>> =
+        sqlx::query_scalar("SELECT tenant_id FROM jobs WHERE id = $1").bind(id).fetch_optional(&state.pool).await?;
+    let scope = match owner {
+        Some(owner) => scope_owning(&state, &claims, owner).await?,
+        None => None,
+    };
+    let scope = scope.ok_or_else(|| AppError::not_found("Job"))?;
+    tower::act_on_dead_letter(&state.pool, scope, claims.sub, id, DeadLetterAct::Retry, ip.as_deref()).await?;
     Ok(ok(JobRetried { id, status: "queued" }))
 }
 
@@ -188,14 +233,19 @@ super::responses::keyset! {
 /// Outgoing messages and how far each got (bodies are never shown).
 #[utoipa::path(get, path = "/ops/notifications", operation_id = "listMessages",
     params(
+        ("scope" = Option<String>, Query, description = "`tenant` (the default) or `platform` (platform operators only)"),
         ("status" = Option<String>, Query, description = "queued, sent, delivered, read or failed"),
         ("cursor" = Option<String>, Query, description = "`pagination.nextCursor` of the previous page"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
     ),
-    responses((status = 200, description = "A page of messages", body = MessageStatusPage)))]
+    responses(
+        (status = 200, description = "A page of messages", body = MessageStatusPage),
+        (status = 403, response = super::responses::Forbidden),
+    ))]
 async fn notifications(
     State(state): State<AppState>,
     Authenticated(claims): Authenticated,
+    ClientIp(ip): ClientIp,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let p: ListParams = parse_query(raw.as_deref())?;
@@ -214,18 +264,20 @@ async fn notifications(
         }
     };
     let limit = limit(p.limit.as_deref())?;
-    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
-    // Row-level security limits this to the tenant's messages and platform-wide ones.
-    let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
+    let scope = scope_of(&state, &claims, p.scope.as_deref(), "/api/v1/ops/notifications", ip.as_deref()).await?;
+    let mut tx = scope.begin(&state.pool).await?;
     let rows: Vec<MessageStatus> = sqlx::query_as(
         "SELECT id, channel, template, language, status, attempts, last_error, created_at, sent_at, delivered_at, read_at
          FROM notification_outbox
-         WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR id < $2)
+         WHERE ($4::uuid IS NULL OR tenant_id = $4) AND (NOT $5 OR tenant_id IS NULL)
+           AND ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR id < $2)
          ORDER BY id DESC LIMIT $3",
     )
     .bind(p.status)
     .bind(before)
     .bind(limit + 1)
+    .bind(scope.tenant())
+    .bind(scope == Scope::Platform)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -247,23 +299,20 @@ async fn retry_notification(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = super::extract::parse_id(&id, "id")?;
-    let tenant = app::admin::service::tenant_id(&state.pool, &claims).await?;
-    let mut tx = app::db::tenant_tx(&state.pool, tenant).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM notification_outbox WHERE id = $1)")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !exists {
-        return Err(AppError::not_found("Message"));
-    }
-    if !app::outbox::retry_failed(&mut tx, id).await? {
-        return Err(AppError::conflict("only a failed message can be retried"));
-    }
-    audit::record(
-        &mut *tx,
-        Entry::event(Some(tenant), Some(claims.sub), "notification.retried", format!("message:{id}"), ip.as_deref()),
-    )
-    .await?;
-    tx.commit().await?;
+    let owner: Option<Option<Uuid>> = {
+        let mut tx = app::db::cross_tenant_tx(&state.pool).await?;
+        let owner = sqlx::query_scalar("SELECT tenant_id FROM notification_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        owner
+    };
+    let scope = match owner {
+        Some(owner) => scope_owning(&state, &claims, owner).await?,
+        None => None,
+    };
+    let scope = scope.ok_or_else(|| AppError::not_found("Message"))?;
+    tower::retry_message(&state.pool, scope, claims.sub, id, ip.as_deref()).await?;
     Ok(ok(MessageRetried { id, status: "queued" }))
 }

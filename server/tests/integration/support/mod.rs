@@ -169,6 +169,15 @@ pub async fn operator(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgre
     app::db::cross_tenant_tx(pool).await.expect("cross-tenant transaction")
 }
 
+/// Makes `user` a platform operator (`platform_admins`), as the database owner would.
+pub async fn grant_platform_operator(pool: &PgPool, user: uuid::Uuid) {
+    sqlx::query("INSERT INTO platform_admins (user_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(user)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 /// `SELECT count(*) FROM audit_log WHERE action = $1`, across tenants.
 pub async fn audit_count(pool: &PgPool, action: &str) -> i64 {
     let mut tx = operator(pool).await;
