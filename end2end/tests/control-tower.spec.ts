@@ -44,6 +44,22 @@ test('an order placed in one browser appears on the tower in another without rel
   await expect(orders.getByTestId('newest-orders').getByTestId('tower-order').first()).toHaveAttribute('data-state', 'pending_payment');
   // Stock held for the unpaid order shows on the inventory panel.
   await expect(ops.getByTestId('holds')).not.toHaveText(/^0 /);
+  // A second app process on the same database (scripts/test starts one, as behind a
+  // load balancer) shows the same figures, and follows the same stream.
+  const second = process.env.SECOND_URL;
+  if (second) {
+    const other = await ops.context().newPage();
+    other.on('pageerror', (err) => problems.push(String(err)));
+    await other.goto(`${second}/control`);
+    const otherOrders = other.getByTestId('orders-panel');
+    await expect(otherOrders).toHaveAttribute('data-live', 'true');
+    const counts = async (p: Page) =>
+      p.getByTestId('orders-panel').getByTestId('state-count').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-state')}=${e.getAttribute('data-count')}`));
+    // Both are live, so they agree however other tests move orders meanwhile.
+    await expect.poll(async () => (await counts(other)).join(' ') === (await counts(ops)).join(' ')).toBe(true);
+    expect((await counts(other)).some((c) => c.startsWith('pending_payment='))).toBe(true);
+    await other.close();
+  }
 
   // The demo's low-stock alert: acknowledged, given to a colleague, resolved with a note.
   const alerts = ops.getByTestId('alerts-panel');
