@@ -66,7 +66,8 @@ pub async fn request_code(ctx: &AuthContext<'_>, phone: Phone) -> Result<CodeSen
         tx.commit().await?;
         return Err(AppError::RateLimited { retry_after_secs: wait.max(1) as u64 });
     }
-    let user = user_by(&mut *tx, "phone", phone.as_str()).await?;
+    // A demo account's phone in production is treated as nobody's: no code is sent.
+    let user = user_by(&mut *tx, "phone", phone.as_str()).await?.filter(|u| !(ctx.production && u.is_demo()));
     // A new code replaces any earlier one still outstanding.
     sqlx::query("UPDATE one_time_codes SET consumed_at = now() WHERE phone = $1 AND consumed_at IS NULL")
         .bind(phone.as_str())
@@ -166,6 +167,12 @@ pub async fn sign_in_with_code(ctx: &AuthContext<'_>, form: ParsedCodeSignIn) ->
         return Err(AppError::InvalidCode);
     };
     let user = user_by(&mut *tx, "id", &user_id.to_string()).await?.ok_or(AppError::InvalidCode)?;
+    if ctx.production && user.is_demo() {
+        // A code sent before the switch to production still opens no demo account.
+        audit::record(&mut *tx, Entry::event(None, Some(user.id), "otp.failed", target, ctx.ip.as_deref())).await?;
+        tx.commit().await?;
+        return Err(AppError::InvalidCode);
+    }
     let membership = choose_membership(&mut *tx, user.id, form.tenant.as_deref(), ctx.store_tenant).await?;
     let entry = Entry {
         after: Some(serde_json::json!({ "method": "one_time_code" })),

@@ -139,6 +139,14 @@ impl Notifier {
         result
     }
 
+    /// Whether `channel`'s circuit is closed now (it may have closed since a call was
+    /// deferred).
+    fn is_closed(&self, channel: Channel) -> bool {
+        self.breakers
+            .get(&channel)
+            .is_none_or(|b| b.lock().expect("breaker lock").state(Instant::now()) == BreakerState::Closed)
+    }
+
     /// Whether `channel`'s circuit closed again since this was last asked.
     fn take_recovered(&self, channel: Channel) -> bool {
         self.recovered.get(&channel).is_some_and(|r| r.swap(false, Ordering::Relaxed))
@@ -228,6 +236,7 @@ impl Handler for SendHandler {
             match sent {
                 Err(wait) => {
                     if let Some(tenant) = job.tenant
+                        && !self.notifier.is_closed(channel)
                         && let Err(e) = provider_alerts::waiting(&self.pool, tenant, channel, wait).await
                     {
                         tracing::warn!(provider = channel.as_str(), error = %e, "could not open the provider's alert");

@@ -243,6 +243,66 @@ async fn demo_accounts_are_refused_in_production(pool: PgPool) {
     assert_eq!(status, 401, "{body}");
 }
 
+/// Every door, not only the e-mail one: a demo account's phone with its password, and a
+/// one-time code to its phone (none is sent; one sent before the switch opens nothing).
+#[sqlx::test(migrations = false)]
+async fn demo_accounts_are_refused_in_production_by_phone_and_by_code_too(pool: PgPool) {
+    const PHONE: &str = "+919840010001"; // customer@greenharvest.demo
+    let dev = TestApp::spawn(pool.clone()).await;
+    let (status, _) = dev.post_json("/api/v1/auth/otp/request", &json!({ "phone": PHONE }), None).await;
+    assert_eq!(status, 202);
+    let code_before: String = {
+        let mut tx = support::operator(&pool).await;
+        let body: String = sqlx::query_scalar(
+            "SELECT body FROM notification_outbox WHERE recipient = $1 AND template = 'sign_in_code' ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(PHONE)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        body.chars().filter(char::is_ascii_digit).take(6).collect()
+    };
+    // The same phone and password do sign in in development.
+    let by_phone = json!({ "phone": PHONE, "password": DEMO_PASSWORD });
+    assert_eq!(dev.post_json("/api/v1/auth/login", &by_phone, None).await.0, 200);
+    let key = format!("{}/keys/jwt-private.pem", env!("CARGO_TARGET_TMPDIR"));
+    let prod = TestApp::spawn_with(
+        pool.clone(),
+        &[
+            &[("MANDI_ENV", "production"), ("MANDI_DEMO_AUTOLOAD", "false"), ("MANDI_JWT_PRIVATE_KEY_FILE", &key)][..],
+            support::CLOUD_NOTIFY,
+        ]
+        .concat(),
+    )
+    .await;
+    let (status, body) = prod.post_json("/api/v1/auth/login", &by_phone, None).await;
+    assert_eq!(status, 401, "{body}");
+    let verify = |code: String| {
+        let prod = &prod;
+        async move { prod.post_json("/api/v1/auth/otp/verify", &json!({ "phone": PHONE, "code": code }), None).await.0 }
+    };
+    assert_eq!(verify(code_before).await, 401, "a code sent before production");
+    sqlx::query("UPDATE one_time_codes SET created_at = created_at - interval '2 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let codes_sent = async || {
+        let mut tx = support::operator(&pool).await;
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM notification_outbox WHERE recipient = $1 AND template = 'sign_in_code'",
+        )
+        .bind(PHONE)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+    };
+    let before = codes_sent().await;
+    let (status, _) = prod.post_json("/api/v1/auth/otp/request", &json!({ "phone": PHONE }), None).await;
+    assert_eq!(status, 202, "answered as for any phone, giving nothing away");
+    assert_eq!(codes_sent().await, before, "no code goes to a demo account in production");
+    assert_eq!(verify("123456".into()).await, 401);
+}
+
 #[sqlx::test(migrations = false)]
 async fn expired_tokens_are_purged_but_live_ones_kept(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
