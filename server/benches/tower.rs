@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 mod support;
 use support::{app_config, percentile, scratch_database, token};
 
-/// `reads` calls of the server function at `url`, one after another; sorted milliseconds.
-async fn one_at_a_time(client: &reqwest::Client, url: &str, cookie: &str, reads: usize) -> Vec<f64> {
+/// `reads` calls of the server function at `url` (`what`), one after another; prints their p50 and p99.
+async fn one_at_a_time(client: &reqwest::Client, url: &str, cookie: &str, reads: usize, what: &str) {
     let mut ms = Vec::new();
     for _ in 0..reads {
         let started = Instant::now();
@@ -24,7 +24,11 @@ async fn one_at_a_time(client: &reqwest::Client, url: &str, cookie: &str, reads:
         ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     ms.sort_by(f64::total_cmp);
-    ms
+    println!(
+        "POST {what}, one tower at a time, {reads} reads: p50 {:.1} ms, p99 {:.1} ms",
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.99)
+    );
 }
 
 /// A server function as an island calls it, signed in by `cookie`.
@@ -52,12 +56,7 @@ async fn kpis(pool: &sqlx::PgPool, client: &reqwest::Client, base: &str, cookie:
     println!("KPI rollup of that year: {days} days recomputed in {} ms", started.elapsed().as_millis());
 
     let url = format!("{base}/_fn/control/kpis");
-    let alone = one_at_a_time(client, &url, cookie, 200).await;
-    println!(
-        "POST /_fn/control/kpis over the year, one tower at a time, 200 reads: p50 {:.1} ms, p99 {:.1} ms",
-        percentile(&alone, 0.5),
-        percentile(&alone, 0.99)
-    );
+    one_at_a_time(client, &url, cookie, 200, "/_fn/control/kpis over the year").await;
     let (u, c) = (url.clone(), cookie.to_string());
     let load = support::load_with(client, 15, move |client| server_fn(client, &u, &c)).await;
     println!(
@@ -73,12 +72,7 @@ async fn fan_out(pool: &sqlx::PgPool, client: &reqwest::Client, base: &str, bear
     let tenant: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'greenharvest'").fetch_one(pool).await.unwrap();
     let panel = format!("{base}/_fn/control/orders");
-    let alone = one_at_a_time(client, &panel, cookie, 100).await;
-    println!(
-        "POST /_fn/control/orders, one tower at a time, 100 reads: p50 {:.1} ms, p99 {:.1} ms",
-        percentile(&alone, 0.5),
-        percentile(&alone, 0.99)
-    );
+    one_at_a_time(client, &panel, cookie, 100, "/_fn/control/orders").await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, Instant, bool)>();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     for _ in 0..towers {

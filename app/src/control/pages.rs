@@ -7,7 +7,7 @@
 use super::api::*;
 use super::model::*;
 use crate::components::island_support::hydrated_flag;
-use crate::components::not_found::LoadError;
+use crate::components::not_found::refused;
 use crate::domain::kpi::Figures;
 use crate::domain::money::Money;
 use crate::domain::order_state::{Actor, OrderAction, OrderState, transition};
@@ -19,7 +19,6 @@ use crate::orders::api::ActOnOrder;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use rust_decimal::Decimal;
 
 const PANEL: &str = "rounded-2xl border border-stone-200 bg-white p-4 shadow-sm";
@@ -36,8 +35,7 @@ pub fn ControlPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match tower.await {
                         Ok(tower) => view! { <TowerView tower/> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/control"/> }.into_any(),
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                        Err(e) => refused(e, "/control".into()),
                     }
                 })}
             </Suspense>
@@ -97,8 +95,7 @@ pub fn PlatformPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match tower.await {
                         Ok(tower) => view! { <PlatformView tower/> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login?next=/control/platform"/> }.into_any(),
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                        Err(e) => refused(e, "/control/platform".into()),
                     }
                 })}
             </Suspense>

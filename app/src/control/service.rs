@@ -575,13 +575,7 @@ pub async fn act_on_dead_letter(
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-    match status.as_deref() {
-        None => return Err(AppError::not_found("Job")),
-        Some("dead") => {}
-        Some(other) => {
-            return Err(AppError::conflict(format!("only a dead letter can be acted on; this job is {other}")));
-        }
-    }
+    in_status(status, "Job", "dead", "only a dead letter can be acted on; this job is")?;
     let action = match act {
         DeadLetterAct::Retry => {
             crate::jobs::retry_dead(&mut *tx, id).await?;
@@ -595,8 +589,7 @@ pub async fn act_on_dead_letter(
             "job.discarded"
         }
     };
-    audit::record(&mut *tx, Entry::event(scope.tenant(), Some(actor), action, format!("job:{id}"), ip)).await?;
-    live::publish(&mut tx, &scope.topic(), action, &serde_json::json!({ "id": id, "by": actor })).await?;
+    acted(&mut tx, scope, actor, action, format!("job:{id}"), serde_json::json!(id), ip).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -616,25 +609,38 @@ pub async fn retry_message(
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-    match status.as_deref() {
-        None => return Err(AppError::not_found("Message")),
-        Some("failed") => {}
-        Some(other) => {
-            return Err(AppError::conflict(format!("only a failed message can be retried; this one is {other}")));
-        }
-    }
+    in_status(status, "Message", "failed", "only a failed message can be retried; this one is")?;
     if !crate::outbox::retry_failed(&mut tx, id).await? {
         return Err(AppError::conflict("only a failed message can be retried"));
     }
-    audit::record(
-        &mut *tx,
-        Entry::event(scope.tenant(), Some(actor), "notification.retried", format!("message:{id}"), ip),
-    )
-    .await?;
-    live::publish(&mut tx, &scope.topic(), "notification.retried", &serde_json::json!({ "id": id, "by": actor }))
-        .await?;
+    let action = "notification.retried";
+    acted(&mut tx, scope, actor, action, format!("message:{id}"), serde_json::json!(id), ip).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A job or message found in `status` is acted on only in `wanted`: not found is 404,
+/// any other status (someone acted first) a conflict that names it.
+fn in_status(status: Option<String>, what: &'static str, wanted: &str, otherwise: &str) -> Result<(), AppError> {
+    match status.as_deref() {
+        None => Err(AppError::not_found(what)),
+        Some(s) if s == wanted => Ok(()),
+        Some(other) => Err(AppError::conflict(format!("{otherwise} {other}"))),
+    }
+}
+
+/// An operator's act on a job or message: audited, and told to the scope's towers.
+async fn acted(
+    tx: &mut PgConnection,
+    scope: Scope,
+    actor: Uuid,
+    action: &str,
+    target: String,
+    id: serde_json::Value,
+    ip: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    audit::record(&mut *tx, Entry::event(scope.tenant(), Some(actor), action, target, ip)).await?;
+    live::publish(tx, &scope.topic(), action, &serde_json::json!({ "id": id, "by": actor })).await
 }
 
 /// Open tasks due by today, read as the caller (the task board's own rules apply).

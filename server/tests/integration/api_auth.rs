@@ -251,17 +251,7 @@ async fn demo_accounts_are_refused_in_production_by_phone_and_by_code_too(pool: 
     let dev = TestApp::spawn(pool.clone()).await;
     let (status, _) = dev.post_json("/api/v1/auth/otp/request", &json!({ "phone": PHONE }), None).await;
     assert_eq!(status, 202);
-    let code_before: String = {
-        let mut tx = support::operator(&pool).await;
-        let body: String = sqlx::query_scalar(
-            "SELECT body FROM notification_outbox WHERE recipient = $1 AND template = 'sign_in_code' ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(PHONE)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-        body.chars().filter(char::is_ascii_digit).take(6).collect()
-    };
+    let code_before = crate::api_otp::code_sent_to(&pool, PHONE).await.expect("a code in development");
     // The same phone and password do sign in in development.
     let by_phone = json!({ "phone": PHONE, "password": DEMO_PASSWORD });
     assert_eq!(dev.post_json("/api/v1/auth/login", &by_phone, None).await.0, 200);

@@ -19,7 +19,7 @@ async fn verify(app: &TestApp, phone: &str, code: &str) -> (u16, Value) {
 }
 
 /// The newest code sent to `phone`, read from the outbox as a test would read an SMS.
-async fn code_sent_to(pool: &PgPool, phone: &str) -> Option<String> {
+pub(crate) async fn code_sent_to(pool: &PgPool, phone: &str) -> Option<String> {
     let mut tx = operator(pool).await;
     let body: Option<String> = sqlx::query_scalar(
         "SELECT body FROM notification_outbox WHERE recipient = $1 AND template = 'sign_in_code' ORDER BY created_at DESC LIMIT 1",
